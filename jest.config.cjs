@@ -1,0 +1,24 @@
+// Unit tests live beside the code (*.spec.ts); integration tests in test/ spawn the built app (*.e2e-spec.ts).
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json' }] };
+const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/index.ts' };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
+      transform,
+      moduleNameMapper,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform,
+      moduleNameMapper,
+      testEnvironment: 'node',
+      testTimeout: 60_000,
+      slowTestThreshold: 30,
+    },
+  ],
+};

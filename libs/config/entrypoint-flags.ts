@@ -1,0 +1,102 @@
+import { ConfigError } from './config-error';
+import { isRole, Role, ROLES } from './roles';
+
+/** Which modules and roles this process runs, decided by flags or env before anything loads. */
+export interface ProcessSelection {
+  readonly modules: readonly string[];
+  readonly roles: readonly Role[];
+}
+
+export type EntrypointCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'serve'; readonly selection: ProcessSelection }
+  | { readonly kind: 'migrate'; readonly selection: ProcessSelection };
+
+export function usage(knownModules: readonly string[]): string {
+  return [
+    'Usage: node dist/main.js [migrate] [--modules a,b] [--roles api,worker,relay]',
+    '',
+    "  migrate            run the selected modules' migrations and exit",
+    `  --modules LIST     modules to run (default: all): ${knownModules.join(', ') || '(none registered)'}`,
+    `  --roles LIST       roles to run (default: all): ${ROLES.join(', ')}`,
+    '  --help             print this text',
+    '',
+    'Environment: APP_MODULES and APP_ROLES are read when the flags are absent.',
+    'Every process serves /health/* and /metrics whatever its roles.',
+  ].join('\n');
+}
+
+/**
+ * Parses argv (without node and script) and env into a command. Unknown flags, modules or
+ * roles are a ConfigError naming the valid values, so a typo never starts a process that
+ * silently runs nothing.
+ */
+export function parseEntrypoint(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  knownModules: readonly string[],
+): EntrypointCommand {
+  let modulesFlag: string | undefined;
+  let rolesFlag: string | undefined;
+  let migrate = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === 'migrate' && i === 0) {
+      migrate = true;
+      continue;
+    }
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    if (flag === '--modules' || flag === '--roles') {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value.startsWith('--')) {
+        throw new ConfigError(`${flag} needs a comma-separated list`);
+      }
+      if (flag === '--modules') modulesFlag = value;
+      else rolesFlag = value;
+      continue;
+    }
+    throw new ConfigError(`unknown argument "${arg}"; run with --help for usage`);
+  }
+  const selection: ProcessSelection = {
+    modules: parseModules(modulesFlag ?? env.APP_MODULES, knownModules, modulesFlag ? '--modules' : 'APP_MODULES'),
+    roles: parseRoles(rolesFlag ?? env.APP_ROLES, rolesFlag ? '--roles' : 'APP_ROLES'),
+  };
+  return { kind: migrate ? 'migrate' : 'serve', selection };
+}
+
+function splitList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function parseModules(raw: string | undefined, known: readonly string[], source: string): string[] {
+  const names = splitList(raw);
+  if (!names) return [...known];
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${source}: unknown module ${unknown.map((n) => `"${n}"`).join(', ')}; valid modules: ${known.join(', ') || '(none registered)'}`,
+    );
+  }
+  return names;
+}
+
+function parseRoles(raw: string | undefined, source: string): Role[] {
+  const names = splitList(raw);
+  if (!names) return [...ROLES];
+  const unknown = names.filter((name) => !isRole(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${source}: unknown role ${unknown.map((n) => `"${n}"`).join(', ')}; valid roles: ${ROLES.join(', ')}`,
+    );
+  }
+  return names as Role[];
+}

@@ -1,0 +1,8 @@
+export * from './config-error';
+export * from './roles';
+export * from './entrypoint-flags';
+export * from './settings';
+export * from './process-state';
+export { SETTINGS, RUNTIME } from './tokens';
+export type { Runtime } from './tokens';
+export * from './config.module';

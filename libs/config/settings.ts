@@ -1,0 +1,144 @@
+import { ConfigError } from './config-error';
+import { boolean, identifier, integer, list, oneOf, readSetting, SettingParser, text, url } from './setting-parsers';
+
+const postgresUrl = url(['postgres:', 'postgresql:']);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One documented setting: the README's table is generated from this list. */
+interface SettingSpec<T> {
+  readonly name: string;
+  readonly parser: SettingParser<T>;
+  readonly default: T | undefined;
+  readonly doc: string;
+}
+
+function spec<T>(name: string, parser: SettingParser<T>, fallback: T | undefined, doc: string): SettingSpec<T> {
+  return { name, parser, default: fallback, doc };
+}
+
+export const SETTING_SPECS = {
+  port: spec('PORT', integer(0, 65535), 3000, 'HTTP port (0 picks a free one).'),
+  host: spec('HOST', text, '127.0.0.1', 'Address to listen on; the container image sets 0.0.0.0.'),
+  databaseUrl: spec(
+    'DATABASE_URL',
+    postgresUrl,
+    undefined,
+    'Primary PostgreSQL. Unset: `npm start` runs an embedded PostgreSQL under `./.data/`.',
+  ),
+  databasePoolSize: spec('DATABASE_POOL_SIZE', integer(1, 200), 10, 'Connections per module data source.'),
+  databaseConnectRetryMs: spec(
+    'DATABASE_CONNECT_RETRY_MS',
+    integer(100, 60_000),
+    1000,
+    'First delay between connection attempts at start-up (doubles, capped at 10 s).',
+  ),
+  embeddedPostgresDir: spec(
+    'EMBEDDED_POSTGRES_DIR',
+    text,
+    '.data/postgres',
+    'Data directory of the embedded PostgreSQL.',
+  ),
+  embeddedPostgresPort: spec(
+    'EMBEDDED_POSTGRES_PORT',
+    integer(0, 65535),
+    0,
+    'Port of the embedded PostgreSQL (0: a free port).',
+  ),
+  redisUrl: spec(
+    'REDIS_URL',
+    url(['redis:', 'rediss:']),
+    undefined,
+    "Redis for queues. Unset: queues use BullMQ's PostgreSQL backend in the primary database.",
+  ),
+  queuePrefix: spec(
+    'QUEUE_PREFIX',
+    identifier,
+    'tessera',
+    'Prefix of every queue name: isolates deployments and test runs sharing a Redis or database.',
+  ),
+  logLevel: spec('LOG_LEVEL', oneOf(LOG_LEVELS), 'info', 'Structured JSON log level.'),
+  bodyLimitBytes: spec(
+    'HTTP_BODY_LIMIT_BYTES',
+    integer(1024, 100 * 1024 * 1024),
+    1024 * 1024,
+    'Largest accepted request body; larger bodies get 413.',
+  ),
+  keepAliveTimeoutMs: spec(
+    'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    integer(1000, 3_600_000),
+    75_000,
+    "Idle keep-alive timeout; keep it above the load balancer's idle timeout (60 s on most).",
+  ),
+  corsOrigins: spec('CORS_ORIGINS', list(text), [] as string[], 'Origins allowed by CORS; empty: CORS off.'),
+  metricsToken: spec(
+    'METRICS_TOKEN',
+    text,
+    undefined,
+    'When set, `/metrics` requires `Authorization: Bearer <token>`.',
+  ),
+  shutdownDelayMs: spec(
+    'SHUTDOWN_DELAY_MS',
+    integer(0, 120_000),
+    2000,
+    'After SIGTERM, how long readiness answers 503 before the listener closes, so load balancers stop routing here.',
+  ),
+  shutdownTimeoutMs: spec(
+    'SHUTDOWN_TIMEOUT_MS',
+    integer(1000, 600_000),
+    30_000,
+    'After SIGTERM, how long in-flight requests and active jobs may take before the process exits anyway.',
+  ),
+  workerConcurrency: spec(
+    'WORKER_CONCURRENCY',
+    integer(1, 1000),
+    10,
+    'Jobs one worker process runs at once per queue.',
+  ),
+  rateLimitEnabled: spec('RATE_LIMIT_ENABLED', boolean, true, 'Rate limits on or off (off for load tests).'),
+} as const;
+
+type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;
+type Defaulted<S> = S extends { default: undefined } ? SpecValue<S> | undefined : SpecValue<S>;
+
+export type Settings = {
+  readonly [K in keyof typeof SETTING_SPECS]: Defaulted<(typeof SETTING_SPECS)[K]>;
+} & {
+  /** `<MODULE>_DATABASE_URL` overrides, by module name. */
+  readonly moduleDatabaseUrls: Readonly<Record<string, string>>;
+};
+
+export function moduleDatabaseUrlVariable(moduleName: string): string {
+  return `${moduleName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DATABASE_URL`;
+}
+
+/** Reads and validates every setting; the first bad value is a ConfigError naming it. */
+export function loadSettings(env: NodeJS.ProcessEnv, moduleNames: readonly string[]): Settings {
+  const values: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTING_SPECS) as [string, SettingSpec<unknown>][]) {
+    values[key] = readSetting(env, setting.name, setting.parser) ?? setting.default;
+  }
+  const moduleDatabaseUrls: Record<string, string> = {};
+  for (const name of moduleNames) {
+    const value = readSetting(env, moduleDatabaseUrlVariable(name), postgresUrl);
+    if (value) moduleDatabaseUrls[name] = value;
+  }
+  const settings = { ...values, moduleDatabaseUrls } as Settings;
+  if (settings.shutdownDelayMs >= settings.shutdownTimeoutMs) {
+    throw new ConfigError('SHUTDOWN_DELAY_MS must be smaller than SHUTDOWN_TIMEOUT_MS');
+  }
+  return settings;
+}
+
+/** The settings table for the README: name, default, meaning. */
+export function describeSettings(): { name: string; default: string; doc: string }[] {
+  return Object.values(SETTING_SPECS).map((s: SettingSpec<unknown>) => ({
+    name: s.name,
+    default:
+      s.default === undefined
+        ? '(unset)'
+        : Array.isArray(s.default)
+          ? s.default.join(',') || '(empty)'
+          : String(s.default),
+    doc: `${s.doc} Accepts ${s.parser.accepts}.`,
+  }));
+}

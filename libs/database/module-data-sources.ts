@@ -1,0 +1,61 @@
+import { DataSource } from 'typeorm';
+import type { ModuleManifest } from '#libs/modularity';
+
+export interface ModuleDataSource {
+  readonly module: ModuleManifest;
+  readonly url: string;
+  readonly dataSource: DataSource;
+}
+
+/**
+ * One TypeORM data source per module, each bound to the module's own schema and database
+ * URL (`<MODULE>_DATABASE_URL` when set, else the primary). Nothing here lets one module
+ * reach another's data source: the composition root hands each module only its own.
+ */
+export class ModuleDataSources {
+  private readonly byModule = new Map<string, ModuleDataSource>();
+
+  constructor(
+    manifests: readonly ModuleManifest[],
+    primaryUrl: string,
+    overrides: Readonly<Record<string, string>>,
+    poolSize: number,
+  ) {
+    for (const module of manifests) {
+      const url = overrides[module.name] ?? primaryUrl;
+      const dataSource = new DataSource({
+        type: 'postgres',
+        url,
+        schema: module.schema,
+        entities: [...module.entities] as never[],
+        migrations: [...module.migrations] as never[],
+        migrationsTableName: 'migrations',
+        poolSize,
+        connectTimeoutMS: 5000,
+        applicationName: `tessera:${module.name}`,
+        // A dropped idle connection must not crash the process; the pool replaces it.
+        poolErrorHandler: () => undefined,
+        // Unqualified names (raw SQL in migrations included) resolve in the module's own
+        // schema, so a module cannot touch another's tables by accident.
+        extra: { options: `-c search_path=${module.schema}` },
+      });
+      this.byModule.set(module.name, { module, url, dataSource });
+    }
+  }
+
+  forModule(name: string): DataSource {
+    const entry = this.byModule.get(name);
+    if (!entry) throw new Error(`no data source for module "${name}"`);
+    return entry.dataSource;
+  }
+
+  all(): ModuleDataSource[] {
+    return [...this.byModule.values()];
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(
+      this.all().map(({ dataSource }) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
+    );
+  }
+}

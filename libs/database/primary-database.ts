@@ -1,0 +1,34 @@
+import { Pool } from 'pg';
+
+/**
+ * A two-connection pool on the primary, for the checks that are not a module's business:
+ * readiness probes and the queue backend's health when queues live in PostgreSQL.
+ */
+export class PrimaryDatabase {
+  readonly pool: Pool;
+
+  constructor(readonly url: string) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 10_000,
+      application_name: 'tessera:health',
+    });
+    // An idle client dropped by a database restart must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query({ text: `SET statement_timeout = ${Math.trunc(timeoutMs)}; SELECT 1` });
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

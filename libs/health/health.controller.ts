@@ -1,0 +1,63 @@
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { ProcessState } from '#libs/config';
+import { DatabaseHealthIndicator } from '#libs/database';
+import { QueueHealthIndicator } from '#libs/messaging';
+import { HealthContributors } from './health-contributors';
+
+/**
+ * Probes for orchestrators and load balancers. Their bodies are terminus' JSON, not
+ * problem+json, because probes read the status code and humans read the details.
+ */
+@ApiTags('ops')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly state: ProcessState,
+    private readonly database: DatabaseHealthIndicator,
+    private readonly queues: QueueHealthIndicator,
+    private readonly contributors: HealthContributors,
+  ) {}
+
+  /** The process is up and its event loop turns; checks nothing external. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Whether this replica should receive traffic: 503 while draining or a dependency is down. */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    if (this.state.draining) {
+      reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return {
+        status: 'error',
+        info: {},
+        error: { process: { status: 'down', message: 'draining' } },
+        details: { process: { status: 'down', message: 'draining' } },
+      };
+    }
+    try {
+      return await this.health.check([
+        () => this.database.check(),
+        () => this.queues.check(),
+        ...this.contributors.all(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  /** 200 once the selected modules' schemas are migrated and the process has started. */
+  @Get('startup')
+  startup(@Res({ passthrough: true }) reply: FastifyReply): { status: 'ok' | 'starting' } {
+    if (this.state.started) return { status: 'ok' };
+    reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'starting' };
+  }
+}

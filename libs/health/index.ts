@@ -1,0 +1,2 @@
+export * from './health-contributors';
+export * from './health.module';

@@ -1,0 +1,128 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { ProblemDetails, ProblemException, problemType } from './problem';
+
+/** Fastify's own errors (raised before a route handler runs), by code. */
+const FASTIFY_PROBLEMS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+};
+
+const STATUS_SLUGS: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable-content',
+  428: 'precondition-required',
+  429: 'too-many-requests',
+  503: 'service-unavailable',
+};
+
+/**
+ * Every error leaves as `application/problem+json` with a stable `type`, unknown routes
+ * and framework errors included. Unexpected errors are logged with their stack and answered
+ * with a generic 500 so internals never reach a client.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const { problem, headers } = this.toProblem(exception, request);
+    if (problem.status >= 500) {
+      this.logger.error(
+        `${request.method} ${request.url} -> ${problem.status} [${request.id}]: ${exception instanceof Error ? exception.message : String(exception)}`,
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    }
+    void reply
+      .status(problem.status)
+      .headers({ ...headers, 'content-type': 'application/problem+json; charset=utf-8' })
+      .send(JSON.stringify(problem));
+  }
+
+  private toProblem(
+    exception: unknown,
+    request: FastifyRequest,
+  ): { problem: ProblemDetails; headers: Record<string, string> } {
+    const base = { instance: request.url.split('?')[0], requestId: request.id };
+    if (exception instanceof ProblemException) {
+      const status = exception.getStatus();
+      return {
+        problem: {
+          type: problemType(exception.slug),
+          title: exception.title,
+          status,
+          detail: exception.message,
+          ...base,
+          ...exception.extensions,
+        },
+        headers: exception.headers,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response && 'message' in response
+          ? (response as { message: unknown }).message
+          : exception.message;
+      const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      const slug =
+        status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail)
+          ? 'route-not-found'
+          : (STATUS_SLUGS[status] ?? 'http-error');
+      return {
+        problem: { type: problemType(slug), title: STATUS_CODES[status] ?? 'Error', status, detail, ...base },
+        headers: {},
+      };
+    }
+    const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+    if (
+      typeof fastifyError.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      const status = fastifyError.statusCode;
+      const slug =
+        (typeof fastifyError.code === 'string' && FASTIFY_PROBLEMS[fastifyError.code]) ||
+        STATUS_SLUGS[status] ||
+        'bad-request';
+      const detail = typeof fastifyError.message === 'string' ? fastifyError.message : undefined;
+      return {
+        problem: {
+          type: problemType(slug),
+          title: STATUS_CODES[status] ?? 'Error',
+          status,
+          ...(detail ? { detail } : {}),
+          ...base,
+        },
+        headers: {},
+      };
+    }
+    return {
+      problem: {
+        type: problemType('internal-error'),
+        title: 'Internal Server Error',
+        status: HttpStatus.INTERNAL_SERVER_ERROR,
+        detail: 'an unexpected error occurred; quote the request id when reporting it',
+        ...base,
+      },
+      headers: {},
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
+import type { Worker } from 'bullmq';
+import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+
+/** Starts the job workers of this process once it has started, and drains them on shutdown. */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap {
+  private readonly logger = new Logger('QueueWorkers');
+  private workers: Worker[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly state: ProcessState,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.workers = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
+      .map((host) => host.worker);
+    for (const worker of this.workers) {
+      worker.concurrency = this.settings.workerConcurrency;
+      worker.on('error', (error) => this.logger.warn(`queue ${worker.name}: ${error.message}`));
+    }
+    this.state.onStarted(() => this.start());
+  }
+
+  get running(): string[] {
+    return this.workers.filter((w) => w.isRunning()).map((w) => w.name);
+  }
+
+  private start(): void {
+    for (const worker of this.workers) {
+      if (worker.isRunning() || this.state.draining) continue;
+      worker.run().catch((error: unknown) => this.logger.error(`queue ${worker.name} stopped: ${String(error)}`));
+      this.logger.log(`consuming queue ${worker.name}`);
+    }
+  }
+
+  /**
+   * Stops taking jobs and waits for active ones; past the timeout, closes by force so the
+   * active jobs stall and another worker takes them over (BullMQ's stalled-job recovery).
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.workers.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = Promise.all(this.workers.map((worker) => worker.close())).then(() => true);
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const drained = await Promise.race([finished, timedOut]);
+    clearTimeout(timer);
+    if (!drained) {
+      this.logger.warn('active jobs did not finish in time; handing them back to the queue');
+      await Promise.all(this.workers.map((worker) => worker.close(true)));
+    }
+    return drained;
+  }
+}

@@ -1,0 +1,21 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { BullModule } from '@nestjs/bullmq';
+import { TerminusModule } from '@nestjs/terminus';
+import { bullConnection, type QueueBackend } from './queue-backend';
+import { QueueHealthIndicator } from './queue.health';
+import { QueueWorkers } from './queue-workers';
+import { QUEUE_BACKEND } from './tokens';
+
+@Global()
+@Module({})
+export class QueueModule {
+  static forRoot(backend: QueueBackend, prefix: string): DynamicModule {
+    return {
+      module: QueueModule,
+      imports: [DiscoveryModule, TerminusModule, BullModule.forRoot({ connection: bullConnection(backend), prefix })],
+      providers: [{ provide: QUEUE_BACKEND, useValue: backend }, QueueHealthIndicator, QueueWorkers],
+      exports: [QUEUE_BACKEND, QueueHealthIndicator, QueueWorkers],
+    };
+  }
+}

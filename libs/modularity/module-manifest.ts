@@ -1,0 +1,69 @@
+import type { DynamicModule, ForwardReference, Provider, Type } from '@nestjs/common';
+
+type NestImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
+/** A queue of jobs a module owns (not its event inbox, which messaging derives). */
+export interface QueueDeclaration {
+  /** Unprefixed name, e.g. `inventory.reservation-expiry`. QUEUE_PREFIX is applied by the backend. */
+  readonly name: string;
+}
+
+/** A TypeORM migration class, constructed by the runner. */
+export type MigrationClass = new () => {
+  up(queryRunner: unknown): Promise<unknown>;
+  down(queryRunner: unknown): Promise<unknown>;
+};
+
+/**
+ * Everything the composition root needs to know about a bounded context, declared once in
+ * its `<name>.module.ts`. Parts are grouped by role so that a process started with
+ * `--roles api` never constructs a job processor and a worker never mounts a route.
+ */
+export interface ModuleManifest {
+  /** Lower-case module name used in `--modules`, settings and metrics. */
+  readonly name: string;
+  /** The PostgreSQL schema the module owns; nothing else reads or writes it. */
+  readonly schema: string;
+  /** TypeORM entities (classes or EntitySchemas) of the module's data source. */
+  readonly entities: readonly (Type | object)[];
+  /** Ordered migrations of the module's schema. */
+  readonly migrations: readonly MigrationClass[];
+  /** Nest modules the module needs whatever its role (e.g. CqrsModule is global already). */
+  readonly imports?: readonly NestImport[];
+  /** Command/query/event handlers and services: loaded in every role. */
+  readonly providers?: readonly Provider[];
+  /** HTTP controllers: loaded with the `api` role only. */
+  readonly controllers?: readonly Type[];
+  /** BullMQ processors: loaded with the `worker` role only. */
+  readonly processors?: readonly Provider[];
+  /** Outbox publishers and other relay-side work: loaded with the `relay` role only. */
+  readonly relayProviders?: readonly Provider[];
+  /** Job queues the module owns. */
+  readonly queues?: readonly QueueDeclaration[];
+}
+
+const MODULE_NAME = /^[a-z][a-z0-9-]{1,30}$/;
+const SCHEMA_NAME = /^[a-z][a-z0-9_]{1,62}$/;
+
+/** Checks a manifest's shape once, where it is declared, so a typo fails at start-up. */
+export function defineModule(manifest: ModuleManifest): ModuleManifest {
+  if (!MODULE_NAME.test(manifest.name)) {
+    throw new Error(`module name "${manifest.name}" must be lower-case letters, digits or "-"`);
+  }
+  if (!SCHEMA_NAME.test(manifest.schema)) {
+    throw new Error(`module ${manifest.name}: schema "${manifest.schema}" must be lower-case letters, digits or "_"`);
+  }
+  return Object.freeze({ ...manifest });
+}
+
+/** Fails on two manifests with one name or one schema: each module owns exactly one schema. */
+export function assertDistinctModules(manifests: readonly ModuleManifest[]): void {
+  const names = new Set<string>();
+  const schemas = new Set<string>();
+  for (const manifest of manifests) {
+    if (names.has(manifest.name)) throw new Error(`two modules are named "${manifest.name}"`);
+    if (schemas.has(manifest.schema)) throw new Error(`two modules own schema "${manifest.schema}"`);
+    names.add(manifest.name);
+    schemas.add(manifest.schema);
+  }
+}

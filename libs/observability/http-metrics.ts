@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { Histogram, register } from 'prom-client';
+import type { AppLogger } from './logger';
+
+/**
+ * Records every response in `http_request_duration_seconds` labelled by the route
+ * template (`/v1/products/:id`, never the raw URL, which would explode cardinality) and
+ * writes one access-log line carrying the request id.
+ */
+export function installHttpMetrics(fastify: FastifyInstance, logger: AppLogger): void {
+  const histogram =
+    (register.getSingleMetric('http_request_duration_seconds') as
+      Histogram<'method' | 'route' | 'status_code'> | undefined) ??
+    new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    histogram.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+    if (route === '/health/live' || route === '/health/ready' || route === '/metrics') return;
+    logger.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
+}

@@ -1,0 +1,73 @@
+import { DynamicModule, Module, type Type } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { ConfigModule, ProcessState, type Runtime, type Settings } from '#libs/config';
+import { DatabaseModule, ModuleDataSources, PrimaryDatabase } from '#libs/database';
+import { HealthModule } from '#libs/health';
+import { QueueModule, type QueueBackend } from '#libs/messaging';
+import type { ModuleManifest } from '#libs/modularity';
+import { MetricsModule } from '#libs/observability';
+
+export interface Composition {
+  readonly settings: Settings;
+  readonly runtime: Runtime;
+  readonly state: ProcessState;
+  readonly manifests: readonly ModuleManifest[];
+  readonly primary: PrimaryDatabase;
+  readonly dataSources: ModuleDataSources;
+  readonly queueBackend: QueueBackend;
+}
+
+/**
+ * The composition root: platform modules every process has (config, database, queues,
+ * health, metrics) plus one Nest module per selected bounded context, holding only the
+ * parts of that context its roles call for.
+ */
+@Module({})
+export class AppModule {
+  static compose(composition: Composition): DynamicModule {
+    const { settings, runtime, state, manifests, primary, dataSources, queueBackend } = composition;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(settings, runtime, state),
+        CqrsModule.forRoot(),
+        DatabaseModule.forRoot(primary, dataSources),
+        QueueModule.forRoot(queueBackend, settings.queuePrefix),
+        HealthModule,
+        MetricsModule.forRoot(runtime),
+        ...manifests
+          .filter((manifest) => runtime.selection.modules.includes(manifest.name))
+          .map((manifest) => boundedContext(manifest, runtime, dataSources)),
+      ],
+    };
+  }
+}
+
+function boundedContext(manifest: ModuleManifest, runtime: Runtime, dataSources: ModuleDataSources): DynamicModule {
+  const queues = manifest.queues ?? [];
+  return {
+    module: namedModuleClass(manifest.name),
+    imports: [
+      ...(manifest.imports ?? []),
+      ...(queues.length > 0 ? [BullModule.registerQueue(...queues.map((queue) => ({ name: queue.name })))] : []),
+    ],
+    controllers: runtime.hasRole('api') ? [...(manifest.controllers ?? [])] : [],
+    providers: [
+      // Each context gets its own data source under the DataSource token, and no other.
+      { provide: DataSource, useValue: dataSources.forModule(manifest.name) },
+      ...(manifest.providers ?? []),
+      ...(runtime.hasRole('worker') ? (manifest.processors ?? []) : []),
+      ...(runtime.hasRole('relay') ? (manifest.relayProviders ?? []) : []),
+    ],
+  };
+}
+
+/** Nest tells modules apart by class; each context gets its own, named for logs and errors. */
+function namedModuleClass(name: string): Type {
+  const className = `${name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Module`;
+  const moduleClass = class {};
+  Object.defineProperty(moduleClass, 'name', { value: className });
+  return moduleClass;
+}

@@ -1,0 +1,182 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CONFIG_ERROR_EXIT_CODE,
+  ConfigError,
+  loadSettings,
+  parseEntrypoint,
+  ProcessState,
+  usage,
+  type ProcessSelection,
+  type Runtime,
+  type Settings,
+} from '#libs/config';
+import {
+  describeError,
+  ModuleDataSources,
+  PrimaryDatabase,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '#libs/database';
+import { createHttpApp } from '#libs/http';
+import { QueueWorkers, selectQueueBackend } from '#libs/messaging';
+import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
+import { createAppLogger, type AppLogger } from '#libs/observability';
+import { AppModule } from './app.module';
+import { migrateModules } from './migrate-modules';
+
+export interface Launch {
+  readonly manifests: readonly ModuleManifest[];
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
+
+/**
+ * Parses flags and settings, then serves (or migrates) the selected modules. A wrong flag
+ * or setting ends the process with exit code 2 and one line on stderr.
+ */
+export async function runTessera(launch: Launch): Promise<void> {
+  const names = launch.manifests.map((manifest) => manifest.name);
+  let command: ReturnType<typeof parseEntrypoint>;
+  let settings: Settings;
+  try {
+    assertDistinctModules(launch.manifests);
+    command = parseEntrypoint(launch.argv, launch.env, names);
+    if (command.kind === 'help') {
+      process.stdout.write(`${usage(names)}\n`);
+      return;
+    }
+    settings = loadSettings(launch.env, names);
+    requireSharedDatabaseWhenSplit(command.selection, names, settings);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`tessera: ${error.message}\n`);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+  const logger = createAppLogger(settings.logLevel);
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: describeError(reason) }, 'unhandled promise rejection'),
+  );
+  const selected = launch.manifests.filter((manifest) => command.selection.modules.includes(manifest.name));
+  const embedded = settings.databaseUrl ? undefined : await startEmbedded(settings, logger);
+  const primaryUrl = settings.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+  const dataSources = new ModuleDataSources(
+    selected,
+    primaryUrl,
+    settings.moduleDatabaseUrls,
+    settings.databasePoolSize,
+  );
+  if (command.kind === 'migrate') {
+    const ok = await migrateModules(dataSources, logger);
+    await dataSources.destroy();
+    await embedded?.stop();
+    process.exitCode = ok ? 0 : 1;
+    return;
+  }
+  await serve({ settings, selection: command.selection, selected, dataSources, primaryUrl, embedded, logger });
+}
+
+/**
+ * Split processes must share one database; an embedded one per process would give each
+ * its own data and events that never meet.
+ */
+function requireSharedDatabaseWhenSplit(
+  selection: ProcessSelection,
+  names: readonly string[],
+  settings: Settings,
+): void {
+  const everything = selection.modules.length === names.length && selection.roles.length === 3;
+  if (!settings.databaseUrl && !everything) {
+    throw new ConfigError(
+      'DATABASE_URL is required when a process runs only some modules or roles (split topology): start a shared database with `npm run db:embedded` and pass the URL it prints',
+    );
+  }
+}
+
+async function startEmbedded(settings: Settings, logger: AppLogger): Promise<EmbeddedDatabase> {
+  logger.info({ dir: settings.embeddedPostgresDir }, 'DATABASE_URL is not set: starting embedded PostgreSQL');
+  const embedded = await startEmbeddedPostgres({
+    dataDir: settings.embeddedPostgresDir,
+    port: settings.embeddedPostgresPort,
+    onLog: (message) => logger.debug({ component: 'embedded-postgres' }, message),
+  });
+  logger.info({ url: embedded.url.replace(/:[^:@/]+@/, ':***@') }, 'embedded PostgreSQL is up');
+  return embedded;
+}
+
+async function serve(context: {
+  settings: Settings;
+  selection: ProcessSelection;
+  selected: readonly ModuleManifest[];
+  dataSources: ModuleDataSources;
+  primaryUrl: string;
+  embedded: EmbeddedDatabase | undefined;
+  logger: AppLogger;
+}): Promise<void> {
+  const { settings, selection, selected, dataSources, primaryUrl, embedded, logger } = context;
+  const state = new ProcessState();
+  const runtime: Runtime = { selection, version: VERSION, hasRole: (role) => selection.roles.includes(role) };
+  const primary = new PrimaryDatabase(primaryUrl);
+  const queueBackend = selectQueueBackend(settings.redisUrl, primaryUrl);
+  const app = await createHttpApp(
+    AppModule.compose({ settings, runtime, state, manifests: selected, primary, dataSources, queueBackend }),
+    settings,
+    logger,
+    VERSION,
+  );
+  await app.listen({ port: settings.port, host: settings.host });
+  const address = app.getHttpServer().address();
+  logger.info(
+    {
+      port: typeof address === 'object' && address ? address.port : settings.port,
+      host: settings.host,
+      modules: selection.modules,
+      roles: selection.roles,
+      queues: queueBackend.kind,
+      version: VERSION,
+    },
+    'tessera is listening',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const startedAt = Date.now();
+    state.markDraining();
+    logger.info({ signal, delayMs: settings.shutdownDelayMs }, 'draining: readiness now answers 503');
+    const forceExit = setTimeout(() => {
+      logger.error('shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
+      process.exit(1);
+    }, settings.shutdownTimeoutMs + 5000);
+    forceExit.unref();
+    await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
+    const remaining = () => Math.max(1000, settings.shutdownTimeoutMs - (Date.now() - startedAt));
+    const fastify = app.getHttpAdapter().getInstance();
+    const httpClosed = await Promise.race([
+      fastify.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), remaining()).unref()),
+    ]);
+    if (!httpClosed) {
+      logger.warn('in-flight requests outlived the shutdown timeout; closing their connections');
+      app.getHttpServer().closeAllConnections();
+    }
+    await app.get(QueueWorkers).drain(remaining());
+    try {
+      await app.close();
+    } catch (error) {
+      logger.warn({ err: describeError(error) }, 'error while closing the application');
+    }
+    await dataSources.destroy().catch(() => undefined);
+    await primary.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    logger.info({ ms: Date.now() - startedAt }, 'stopped');
+    process.exit(process.exitCode ?? 0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,9 @@
+import { runTessera } from './bootstrap';
+import { TESSERA_MODULES } from './modules';
+
+runTessera({ manifests: TESSERA_MODULES, argv: process.argv.slice(2), env: process.env }).catch((error: unknown) => {
+  process.stderr.write(
+    `tessera: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+import type { ModuleManifest } from '#libs/modularity';
+
+/**
+ * Every bounded context of Tessera, in start-up order. `--modules` selects among these;
+ * every process knows all of them so that flags and subscriptions can be validated.
+ */
+export const TESSERA_MODULES: readonly ModuleManifest[] = [];
