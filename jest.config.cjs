@@ -3,6 +3,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfi
 const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/index.ts' };
 
 module.exports = {
+  // Integration tests start real processes and databases; seconds, not milliseconds.
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',

@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error';
-import { boolean, identifier, integer, list, oneOf, readSetting, SettingParser, text, url } from './setting-parsers';
+import { identifier, integer, list, oneOf, readSetting, SettingParser, text, url } from './setting-parsers';
 
 const postgresUrl = url(['postgres:', 'postgresql:']);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -25,7 +25,12 @@ export const SETTING_SPECS = {
     undefined,
     'Primary PostgreSQL. Unset: `npm start` runs an embedded PostgreSQL under `./.data/`.',
   ),
-  databasePoolSize: spec('DATABASE_POOL_SIZE', integer(1, 200), 10, 'Connections per module data source.'),
+  databasePoolSize: spec(
+    'DATABASE_POOL_SIZE',
+    integer(1, 200),
+    5,
+    'Connections per module data source (each module has its own pool).',
+  ),
   databaseConnectRetryMs: spec(
     'DATABASE_CONNECT_RETRY_MS',
     integer(100, 60_000),
@@ -94,7 +99,6 @@ export const SETTING_SPECS = {
     10,
     'Jobs one worker process runs at once per queue.',
   ),
-  rateLimitEnabled: spec('RATE_LIMIT_ENABLED', boolean, true, 'Rate limits on or off (off for load tests).'),
 } as const;
 
 type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;

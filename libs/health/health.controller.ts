@@ -28,17 +28,15 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Whether this replica should receive traffic: 503 while draining or a dependency is down. */
+  /** Whether this replica should receive traffic: 503 while starting, draining, or a dependency is down. */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    if (this.state.draining) {
+    const unavailable = this.state.draining ? 'draining' : this.state.started ? undefined : 'starting';
+    if (unavailable) {
+      // Not ready whatever the dependencies say: report why without probing them.
       reply.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return {
-        status: 'error',
-        info: {},
-        error: { process: { status: 'down', message: 'draining' } },
-        details: { process: { status: 'down', message: 'draining' } },
-      };
+      const process = { process: { status: 'down' as const, message: unavailable } };
+      return { status: 'error', info: {}, error: process, details: process };
     }
     try {
       return await this.health.check([

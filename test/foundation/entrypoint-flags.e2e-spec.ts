@@ -1,0 +1,72 @@
+import request from 'supertest';
+import { runToExit, startApp } from '../support/app-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+describe('entrypoint flags (built dist/main.js)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => (db = await createTestDatabase('flags')));
+  afterAll(() => db.drop());
+
+  it('--help prints usage and exits 0', async () => {
+    const { code, stdout } = await runToExit({ args: ['--help'] });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: node dist/main.js');
+    expect(stdout).toContain('--roles LIST');
+  });
+
+  it('an unknown module stops start-up with exit 2 and one line listing the valid names', async () => {
+    const { code, stderr } = await runToExit({
+      entry: 'fixture',
+      args: ['--modules', 'notes,billing'],
+      env: { DATABASE_URL: db.url },
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      'tessera: --modules: unknown module "billing"; valid modules: notes, echo',
+    ]);
+  });
+
+  it('an unknown role from APP_ROLES stops start-up with exit 2', async () => {
+    const { code, stderr } = await runToExit({ env: { APP_ROLES: 'api,scheduler', DATABASE_URL: db.url } });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tessera: APP_ROLES: unknown role "scheduler"; valid roles: api, worker, relay');
+  });
+
+  it('a bad setting stops start-up with exit 2 naming the variable, without a stack trace', async () => {
+    const { code, stderr } = await runToExit({ env: { PORT: '70000', DATABASE_URL: db.url } });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tessera: PORT must be an integer from 0 to 65535 (got "70000")');
+  });
+
+  it('a split process without DATABASE_URL refuses to start and says why', async () => {
+    const { code, stderr } = await runToExit({ entry: 'fixture', args: ['--modules', 'echo'] });
+    expect(code).toBe(2);
+    expect(stderr).toContain('DATABASE_URL is required when a process runs only some modules or roles');
+    expect(stderr).toContain('npm run db:embedded');
+  });
+
+  it('loads only the selected modules: their routes answer, the others are 404', async () => {
+    const app = await startApp({ args: ['--modules', 'echo'], env: { DATABASE_URL: db.url } });
+    try {
+      await request(app.url).get('/v1/echo').expect(200, { module: 'echo', pid: app.child.pid });
+      const notes = await request(app.url).get('/v1/notes/slow').expect(404);
+      expect(notes.body.type).toBe('https://tessera.dev/problems/route-not-found');
+      const metrics = await request(app.url).get('/metrics').expect(200);
+      expect(metrics.text).toContain('tessera_info{version="0.1.0",modules="echo",roles="api,worker,relay"} 1');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('a worker-only process mounts no module routes but serves /health and /metrics', async () => {
+    const app = await startApp({ args: ['--roles', 'worker'], env: { DATABASE_URL: db.url } });
+    try {
+      await request(app.url).get('/v1/echo').expect(404);
+      await request(app.url).get('/health/live').expect(200);
+      await request(app.url).get('/health/startup').expect(200);
+      await request(app.url).get('/metrics').expect(200);
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,8 @@
+/** Where the integration tests find the services CI starts (overridable for other machines). */
+export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A short unique token for database names, queue prefixes and the like. */
+export function uniqueId(label: string): string {
+  return `${label}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+}
