@@ -46,9 +46,14 @@ describe('entrypoint flags (built dist/main.js)', () => {
   });
 
   it('loads only the selected modules: their routes answer, the others are 404', async () => {
-    const app = await startApp({ args: ['--modules', 'echo'], env: { DATABASE_URL: db.url } });
+    const app = await startApp({
+      args: ['--modules', 'echo'],
+      env: { DATABASE_URL: db.url, CORS_ORIGINS: 'https://shop.example' },
+    });
     try {
-      await request(app.url).get('/v1/echo').expect(200, { module: 'echo', pid: app.child.pid });
+      const echo = await request(app.url).get('/v1/echo').set('Origin', 'https://shop.example').expect(200);
+      expect(echo.body).toEqual({ module: 'echo', pid: app.child.pid });
+      expect(echo.headers['access-control-allow-origin']).toBe('https://shop.example');
       const notes = await request(app.url).get('/v1/notes/slow').expect(404);
       expect(notes.body.type).toBe('https://tessera.dev/problems/route-not-found');
       const metrics = await request(app.url).get('/metrics').expect(200);

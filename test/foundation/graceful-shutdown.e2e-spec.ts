@@ -1,16 +1,20 @@
 import { Agent, get } from 'node:http';
 import request from 'supertest';
 import { startApp } from '../support/app-process';
+import { queueBackends } from '../support/queue-backends';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-describe('graceful shutdown on SIGTERM', () => {
+describe.each(queueBackends())('graceful shutdown on SIGTERM ($name queues)', (backend) => {
   let db: TestDatabase;
   beforeAll(async () => (db = await createTestDatabase('shutdown')));
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    await backend.cleanup();
+    await db.drop();
+  });
 
   it('turns readiness 503, finishes the in-flight request and the active job, closes idle keep-alive sockets, exits 0', async () => {
     const app = await startApp({
-      env: { DATABASE_URL: db.url, SHUTDOWN_DELAY_MS: '1500', HTTP_KEEP_ALIVE_TIMEOUT_MS: '60000' },
+      env: { DATABASE_URL: db.url, ...backend.env(), SHUTDOWN_DELAY_MS: '1500', HTTP_KEEP_ALIVE_TIMEOUT_MS: '60000' },
     });
     const note = await request(app.url).post('/v1/notes').send({ text: 'job' }).expect(201);
     await request(app.url).post(`/v1/notes/${note.body.id}/jobs?ms=2500`).expect(202);

@@ -1,0 +1,25 @@
+/**
+ * Data source for the TypeORM CLI (generating and inspecting one module's migrations):
+ *
+ *   npm run build
+ *   MODULE=catalog DATABASE_URL=postgres://... npx typeorm migration:show -d dist-test/ormconfig.js
+ *
+ * The app never reads this file: at run time each module's data source is built from its
+ * manifest by libs/database, and `node dist/main.js migrate` applies migrations.
+ */
+import { loadSettings } from '#libs/config';
+import { ModuleDataSources } from '#libs/database';
+import { TESSERA_MODULES } from '#app/modules/index';
+
+const moduleName = process.env.MODULE ?? TESSERA_MODULES[0]?.name;
+const manifest = TESSERA_MODULES.find((candidate) => candidate.name === moduleName);
+if (!manifest) {
+  throw new Error(
+    `set MODULE to one of: ${TESSERA_MODULES.map((m) => m.name).join(', ') || '(no modules registered yet)'}`,
+  );
+}
+const settings = loadSettings(process.env, [manifest.name]);
+const url = settings.moduleDatabaseUrls[manifest.name] ?? settings.databaseUrl;
+if (!url) throw new Error('set DATABASE_URL (or <MODULE>_DATABASE_URL) for the TypeORM CLI');
+
+export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, 1).forModule(manifest.name);
