@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { ConfigModule, ProcessState, type Runtime, type Settings } from '#libs/config';
 import { DatabaseModule, ModuleDataSources, PrimaryDatabase } from '#libs/database';
 import { HealthModule } from '#libs/health';
-import { QueueModule, type QueueBackend } from '#libs/messaging';
+import {
+  MessagingModule,
+  moduleMessagingProviders,
+  QueueModule,
+  SubscriptionTable,
+  type QueueBackend,
+} from '#libs/messaging';
 import type { ModuleManifest } from '#libs/modularity';
 import { MetricsModule } from '#libs/observability';
 
@@ -17,6 +23,8 @@ export interface Composition {
   readonly primary: PrimaryDatabase;
   readonly dataSources: ModuleDataSources;
   readonly queueBackend: QueueBackend;
+  /** Derived from every module's manifest, selected or not. */
+  readonly subscriptions: SubscriptionTable;
 }
 
 /**
@@ -27,7 +35,7 @@ export interface Composition {
 @Module({})
 export class AppModule {
   static compose(composition: Composition): DynamicModule {
-    const { settings, runtime, state, manifests, primary, dataSources, queueBackend } = composition;
+    const { settings, runtime, state, manifests, primary, dataSources, queueBackend, subscriptions } = composition;
     return {
       module: AppModule,
       imports: [
@@ -35,6 +43,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         DatabaseModule.forRoot(primary, dataSources),
         QueueModule.forRoot(queueBackend, settings.queuePrefix),
+        MessagingModule.forRoot(subscriptions, settings.queuePrefix, runtime.hasRole('api')),
         HealthModule,
         MetricsModule.forRoot(runtime),
         ...manifests
@@ -60,6 +69,7 @@ function boundedContext(manifest: ModuleManifest, runtime: Runtime, dataSources:
       ...(manifest.providers ?? []),
       ...(runtime.hasRole('worker') ? (manifest.processors ?? []) : []),
       ...(runtime.hasRole('relay') ? (manifest.relayProviders ?? []) : []),
+      ...moduleMessagingProviders(manifest, runtime, dataSources.urlOf(manifest.name)),
     ],
   };
 }

@@ -20,10 +20,11 @@ import {
   type EmbeddedDatabase,
 } from '#libs/database';
 import { createHttpApp } from '#libs/http';
-import { QueueWorkers, selectQueueBackend } from '#libs/messaging';
+import { MessagingTables1764000000000, QueueWorkers, selectQueueBackend, SubscriptionTable } from '#libs/messaging';
 import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
 import { createAppLogger, type AppLogger } from '#libs/observability';
 import { AppModule } from './app.module';
+import { runEventsCommand } from './events-command';
 import { migrateModules } from './migrate-modules';
 
 export interface Launch {
@@ -43,6 +44,7 @@ export async function runTessera(launch: Launch): Promise<void> {
   const names = launch.manifests.map((manifest) => manifest.name);
   let command: ReturnType<typeof parseEntrypoint>;
   let settings: Settings;
+  let subscriptions: SubscriptionTable;
   try {
     assertDistinctModules(launch.manifests);
     command = parseEntrypoint(launch.argv, launch.env, names);
@@ -50,7 +52,14 @@ export async function runTessera(launch: Launch): Promise<void> {
       process.stdout.write(`${usage(names)}\n`);
       return;
     }
+    subscriptions = deriveSubscriptions(launch.manifests);
     settings = loadSettings(launch.env, names);
+    if (command.kind === 'events') {
+      if (!settings.databaseUrl)
+        throw new ConfigError('events needs DATABASE_URL (and REDIS_URL when queues are on Redis)');
+      await runEventsCommand(command, settings, settings.databaseUrl, subscriptions);
+      return;
+    }
     requireSharedDatabaseWhenSplit(command.selection, names, settings);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -69,6 +78,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     primaryUrl,
     settings.moduleDatabaseUrls,
     settings.databasePoolSize,
+    [MessagingTables1764000000000],
   );
   if (command.kind === 'migrate') {
     const ok = await migrateModules(dataSources, logger);
@@ -77,7 +87,25 @@ export async function runTessera(launch: Launch): Promise<void> {
     process.exitCode = ok ? 0 : 1;
     return;
   }
-  await serve({ settings, selection: command.selection, selected, dataSources, primaryUrl, embedded, logger });
+  await serve({
+    settings,
+    selection: command.selection,
+    selected,
+    dataSources,
+    primaryUrl,
+    embedded,
+    logger,
+    subscriptions,
+  });
+}
+
+/** The subscription table; a module wiring mistake is a start-up error like a bad flag. */
+function deriveSubscriptions(manifests: readonly ModuleManifest[]): SubscriptionTable {
+  try {
+    return new SubscriptionTable(manifests);
+  } catch (error) {
+    throw new ConfigError(`event subscriptions: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**
@@ -116,14 +144,24 @@ async function serve(context: {
   primaryUrl: string;
   embedded: EmbeddedDatabase | undefined;
   logger: AppLogger;
+  subscriptions: SubscriptionTable;
 }): Promise<void> {
-  const { settings, selection, selected, dataSources, primaryUrl, embedded, logger } = context;
+  const { settings, selection, selected, dataSources, primaryUrl, embedded, logger, subscriptions } = context;
   const state = new ProcessState();
   const runtime: Runtime = { selection, version: VERSION, hasRole: (role) => selection.roles.includes(role) };
   const primary = new PrimaryDatabase(primaryUrl);
   const queueBackend = selectQueueBackend(settings.redisUrl, primaryUrl);
   const app = await createHttpApp(
-    AppModule.compose({ settings, runtime, state, manifests: selected, primary, dataSources, queueBackend }),
+    AppModule.compose({
+      settings,
+      runtime,
+      state,
+      manifests: selected,
+      primary,
+      dataSources,
+      queueBackend,
+      subscriptions,
+    }),
     settings,
     logger,
     VERSION,

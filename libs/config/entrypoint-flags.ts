@@ -9,14 +9,19 @@ export interface ProcessSelection {
 
 export type EntrypointCommand =
   | { readonly kind: 'help' }
+  | { readonly kind: 'events'; readonly action: 'dead-letters' }
+  | { readonly kind: 'events'; readonly action: 'replay'; readonly ids: readonly string[] | 'all' }
   | { readonly kind: 'serve'; readonly selection: ProcessSelection }
   | { readonly kind: 'migrate'; readonly selection: ProcessSelection };
 
 export function usage(knownModules: readonly string[]): string {
   return [
     'Usage: node dist/main.js [migrate] [--modules a,b] [--roles api,worker,relay]',
+    '       node dist/main.js events dead-letters',
+    '       node dist/main.js events replay (--all | ID...)',
     '',
     "  migrate            run the selected modules' migrations and exit",
+    '  events             list or replay integration events that became dead letters',
     `  --modules LIST     modules to run (default: all): ${knownModules.join(', ') || '(none registered)'}`,
     `  --roles LIST       roles to run (default: all): ${ROLES.join(', ')}`,
     '  --help             print this text',
@@ -36,6 +41,7 @@ export function parseEntrypoint(
   env: NodeJS.ProcessEnv,
   knownModules: readonly string[],
 ): EntrypointCommand {
+  if (argv[0] === 'events') return parseEventsCommand(argv.slice(1));
   let modulesFlag: string | undefined;
   let rolesFlag: string | undefined;
   let migrate = false;
@@ -99,4 +105,16 @@ function parseRoles(raw: string | undefined, source: string): Role[] {
     );
   }
   return names as Role[];
+}
+
+function parseEventsCommand(args: readonly string[]): EntrypointCommand {
+  if (args.includes('--help') || args.includes('-h')) return { kind: 'help' };
+  const [action, ...rest] = args;
+  if (action === 'dead-letters' && rest.length === 0) return { kind: 'events', action };
+  if (action === 'replay') {
+    if (rest.length === 1 && rest[0] === '--all') return { kind: 'events', action, ids: 'all' };
+    if (rest.length > 0 && rest.every((id) => !id.startsWith('--'))) return { kind: 'events', action, ids: rest };
+    throw new ConfigError('events replay needs --all or one or more dead letter ids');
+  }
+  throw new ConfigError('usage: events dead-letters | events replay (--all | ID...)');
 }

@@ -99,6 +99,38 @@ export const SETTING_SPECS = {
     10,
     'Jobs one worker process runs at once per queue.',
   ),
+  eventMaxAttempts: spec(
+    'EVENT_MAX_ATTEMPTS',
+    integer(1, 100),
+    8,
+    'Delivery attempts of an integration event before it becomes a dead letter.',
+  ),
+  eventRetryDelayMs: spec(
+    'EVENT_RETRY_DELAY_MS',
+    integer(10, 3_600_000),
+    1000,
+    'First retry delay of a failed event handler; doubles per attempt, with jitter.',
+  ),
+  relayBatchSize: spec('RELAY_BATCH_SIZE', integer(1, 5000), 200, 'Outbox rows one relay claims per transaction.'),
+  relayPollMs: spec(
+    'RELAY_POLL_MS',
+    integer(10, 60_000),
+    1000,
+    'Outbox polling interval, the fallback when a NOTIFY is missed.',
+  ),
+  outboxRetentionHours: spec('OUTBOX_RETENTION_HOURS', integer(1, 24 * 365), 24, 'How long sent outbox rows are kept.'),
+  inboxRetentionHours: spec(
+    'INBOX_RETENTION_HOURS',
+    integer(1, 24 * 365),
+    168,
+    'How long handled event ids are kept for deduplication; keep it longer than any redelivery.',
+  ),
+  adminApiToken: spec(
+    'ADMIN_API_TOKEN',
+    text,
+    undefined,
+    'Bearer token for the operator routes (`/v1/admin/dead-letters`); unset: those routes answer 403.',
+  ),
 } as const;
 
 type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { ModuleManifest } from '#libs/modularity';
+import type { MigrationClass, ModuleManifest } from '#libs/modularity';
 
 export interface ModuleDataSource {
   readonly module: ModuleManifest;
@@ -20,6 +20,8 @@ export class ModuleDataSources {
     primaryUrl: string,
     overrides: Readonly<Record<string, string>>,
     poolSize: number,
+    /** Migrations every module's schema gets before its own (e.g. the outbox and inbox). */
+    sharedMigrations: readonly MigrationClass[] = [],
   ) {
     for (const module of manifests) {
       const url = overrides[module.name] ?? primaryUrl;
@@ -28,7 +30,7 @@ export class ModuleDataSources {
         url,
         schema: module.schema,
         entities: [...module.entities] as never[],
-        migrations: [...module.migrations] as never[],
+        migrations: [...sharedMigrations, ...module.migrations] as never[],
         migrationsTableName: 'migrations',
         poolSize,
         connectTimeoutMS: 5000,
@@ -41,6 +43,12 @@ export class ModuleDataSources {
       });
       this.byModule.set(module.name, { module, url, dataSource });
     }
+  }
+
+  urlOf(name: string): string {
+    const entry = this.byModule.get(name);
+    if (!entry) throw new Error(`no data source for module "${name}"`);
+    return entry.url;
   }
 
   forModule(name: string): DataSource {

@@ -4,7 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Settings } from '#libs/config';
-import { installHttpMetrics, NestPinoLogger, requestIdOf, type AppLogger } from '#libs/observability';
+import {
+  installHttpMetrics,
+  MessageContextInterceptor,
+  NestPinoLogger,
+  requestIdOf,
+  type AppLogger,
+} from '#libs/observability';
 import { ProblemDetailsFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
@@ -55,6 +61,7 @@ export async function createHttpApp(
   }
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new MessageContextInterceptor());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -4,3 +4,4 @@ export * from './queue-workers';
 export * from './queue.health';
 export * from './queue.module';
 export * from './tokens';
+export * from './events';

@@ -17,16 +17,22 @@ export class QueueWorkers implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.workers = this.discovery
+    const hosts = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost)
-      .map((host) => host.worker);
-    for (const worker of this.workers) {
-      worker.concurrency = this.settings.workerConcurrency;
-      worker.on('error', (error) => this.logger.warn(`queue ${worker.name}: ${error.message}`));
+      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    for (const host of hosts) {
+      host.worker.concurrency = this.settings.workerConcurrency;
+      this.register(host.worker);
     }
     this.state.onStarted(() => this.start());
+  }
+
+  /** Adds a paused worker; it starts with the others once the process has started. */
+  register(worker: Worker): void {
+    worker.on('error', (error) => this.logger.warn(`queue ${worker.name}: ${error.message}`));
+    this.workers.push(worker);
+    if (this.state.started) this.start();
   }
 
   get running(): string[] {

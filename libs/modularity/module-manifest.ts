@@ -1,4 +1,5 @@
 import type { DynamicModule, ForwardReference, Provider, Type } from '@nestjs/common';
+import type { IntegrationEvent } from '#libs/contracts';
 
 type NestImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -40,6 +41,15 @@ export interface ModuleManifest {
   readonly relayProviders?: readonly Provider[];
   /** Job queues the module owns. */
   readonly queues?: readonly QueueDeclaration[];
+  /** URL path prefixes of its routes (e.g. `/v1/products`): how a path router finds the module. */
+  readonly routes?: readonly string[];
+  /** Integration events the module publishes through its outbox (contracts from libs/contracts). */
+  readonly publishes?: readonly IntegrationEvent[];
+  /**
+   * Its integration event handlers (`@OnIntegrationEvent(Contract)` classes): loaded with the
+   * `worker` role; every process reads them to derive the subscription table.
+   */
+  readonly eventHandlers?: readonly Type[];
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]{1,30}$/;

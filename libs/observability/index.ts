@@ -2,3 +2,5 @@ export * from './logger';
 export * from './request-id';
 export * from './http-metrics';
 export * from './metrics.module';
+export * from './message-context';
+export * from './message-context.interceptor';

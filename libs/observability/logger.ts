@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { currentMessageContext } from './message-context';
 
 export type AppLogger = Logger;
 
@@ -7,6 +8,11 @@ export type AppLogger = Logger;
 export function createAppLogger(level: string): AppLogger {
   return pino({
     level,
+    // Every line written while handling a request or an event carries its request id.
+    mixin: () => {
+      const context = currentMessageContext();
+      return context ? { reqId: context.requestId } : {};
+    },
     base: { service: 'tessera', pid: process.pid },
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+
+/**
+ * The contract of an integration event: who publishes it, its name and version, and the
+ * runtime schema of its payload. Contracts are the only thing a module may import from
+ * another module's world; a payload that breaks its schema is never published, and a
+ * consumer treats one it receives as a dead letter.
+ */
+export interface IntegrationEvent<TPayload = unknown> {
+  readonly publisher: string;
+  readonly name: string;
+  readonly version: number;
+  readonly schema: z.ZodType<TPayload>;
+}
+
+export type PayloadOf<E> = E extends IntegrationEvent<infer T> ? T : never;
+
+export function defineIntegrationEvent<TPayload>(definition: {
+  publisher: string;
+  name: string;
+  version: number;
+  schema: z.ZodType<TPayload>;
+}): IntegrationEvent<TPayload> {
+  if (!/^[a-z][a-z0-9-]*\.[a-z][a-z0-9-.]*$/.test(definition.name)) {
+    throw new Error(`event name "${definition.name}" must look like "<context>.<what-happened>"`);
+  }
+  if (!Number.isInteger(definition.version) || definition.version < 1) {
+    throw new Error(`event ${definition.name}: version must be a positive integer`);
+  }
+  return Object.freeze({ ...definition });
+}
+
+/** `order.placed@1`: the key subscriptions, queues and dead letters use. */
+export function eventKey(event: Pick<IntegrationEvent, 'name' | 'version'>): string {
+  return `${event.name}@${event.version}`;
+}
+
+/** What travels: the payload plus the metadata every consumer relies on. */
+export interface EventEnvelope<TPayload = unknown> {
+  /** Unique per event (UUID); the inbox deduplicates on it. */
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly publisher: string;
+  readonly occurredAt: string;
+  readonly aggregateId: string;
+  /** Increases with each event of one aggregate: lets a consumer tell a stale event. */
+  readonly aggregateVersion: number;
+  /** The request (or first event) the chain started from. */
+  readonly correlationId: string | null;
+  /** The request or event that directly caused this one. */
+  readonly causationId: string | null;
+  readonly payload: TPayload;
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { AdminTokenGuard, ProblemException } from '#libs/http';
+import { DeadLetters, type DeadLetter } from './dead-letters';
+
+class DeadLetterPageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit = 50;
+
+  @ApiPropertyOptional({ description: 'the `next` value of the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,9}$/, { message: 'cursor is malformed' })
+  cursor?: string;
+}
+
+class ReplayDeadLettersBody {
+  @ApiPropertyOptional({ type: [String], description: 'dead letter ids (`<subscriber>/<job id>`)' })
+  @IsOptional()
+  @IsString({ each: true })
+  @ArrayMaxSize(1000)
+  ids?: string[];
+
+  @ApiPropertyOptional({ description: 'replay every dead letter' })
+  @IsOptional()
+  @IsBoolean()
+  all?: boolean;
+}
+
+class ReplayResult {
+  @ApiProperty({ type: [String] }) replayed!: string[];
+  @ApiProperty({ type: [String] }) notFound!: string[];
+}
+
+/** Operators' view of integration events that failed for good, and their replay. */
+@ApiTags('events')
+@ApiBearerAuth()
+@UseGuards(AdminTokenGuard)
+@Controller('v1/admin/dead-letters')
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLetters) {}
+
+  @Get()
+  async list(
+    @Query() query: DeadLetterPageQuery,
+  ): Promise<{ items: DeadLetter[]; next: string | null; total: number }> {
+    const offset = Number(query.cursor ?? 0);
+    const page = await this.deadLetters.list(query.limit, offset);
+    const next = offset + page.items.length < page.total ? String(offset + page.items.length) : null;
+    return { items: page.items, next, total: page.total };
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  async replay(@Body() body: ReplayDeadLettersBody): Promise<ReplayResult> {
+    if (body.all === true) return this.deadLetters.replay('all');
+    if (!body.ids || body.ids.length === 0) {
+      throw new ProblemException('validation-error', 400, 'Request validation failed', 'give `ids` or `all: true`');
+    }
+    return this.deadLetters.replay(body.ids);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Job } from 'bullmq';
+import type { EventEnvelope } from '#libs/contracts';
+import type { EventQueues } from './event-queues';
+import { inboxQueueName, type SubscriptionTable } from './subscription-table';
+
+export interface DeadLetter {
+  /** `<subscriber>/<job id>`: what replay takes. */
+  readonly id: string;
+  readonly subscriber: string;
+  readonly event: string;
+  readonly eventId: string;
+  readonly aggregateId: string;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly failedAt: string | null;
+  readonly payload: unknown;
+}
+
+const PAGE = 500;
+
+/**
+ * Events whose handling failed for good: the failed jobs of every inbox queue. Listed and
+ * replayed from any process, since the queues live in the shared backend.
+ */
+export class DeadLetters {
+  constructor(
+    private readonly subscriptions: SubscriptionTable,
+    private readonly queues: EventQueues,
+  ) {}
+
+  async list(limit: number, offset: number): Promise<{ items: DeadLetter[]; total: number }> {
+    const all: DeadLetter[] = [];
+    for (const subscriber of this.subscriptions.subscribingModules().sort()) {
+      const queue = this.queues.get(inboxQueueName(subscriber));
+      const count = await queue.getFailedCount();
+      for (let start = 0; start < count; start += PAGE) {
+        const jobs = (await queue.getFailed(start, start + PAGE - 1)) as Job<EventEnvelope>[];
+        all.push(...jobs.filter(Boolean).map((job) => this.describe(subscriber, job)));
+      }
+    }
+    all.sort((a, b) => (a.failedAt ?? '').localeCompare(b.failedAt ?? '') || a.id.localeCompare(b.id));
+    return { items: all.slice(offset, offset + limit), total: all.length };
+  }
+
+  /** Moves dead letters back to their queue with a fresh attempt count; returns how many. */
+  async replay(ids: readonly string[] | 'all'): Promise<{ replayed: string[]; notFound: string[] }> {
+    const targets = ids === 'all' ? (await this.list(Number.MAX_SAFE_INTEGER, 0)).items.map((d) => d.id) : ids;
+    const replayed: string[] = [];
+    const notFound: string[] = [];
+    for (const id of targets) {
+      const [subscriber, jobId] = id.split('/', 2);
+      const known = subscriber !== undefined && this.subscriptions.subscribingModules().includes(subscriber);
+      const job = known && jobId ? await this.queues.get(inboxQueueName(subscriber)).getJob(jobId) : undefined;
+      if (!job || !(await job.isFailed())) {
+        notFound.push(id);
+        continue;
+      }
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      replayed.push(id);
+    }
+    return { replayed, notFound };
+  }
+
+  private describe(subscriber: string, job: Job<EventEnvelope>): DeadLetter {
+    return {
+      id: `${subscriber}/${job.id}`,
+      subscriber,
+      event: job.name,
+      eventId: job.data.id,
+      aggregateId: job.data.aggregateId,
+      attempts: job.attemptsMade,
+      reason: job.failedReason,
+      failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      payload: job.data.payload,
+    };
+  }
+}

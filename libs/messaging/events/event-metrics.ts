@@ -1,0 +1,64 @@
+import { Counter, Histogram, register, type Metric } from 'prom-client';
+
+function metric<T extends Metric>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** Counters and timings of the event pipeline, by event key and module. */
+export const eventMetrics = {
+  published: metric(
+    'events_published_total',
+    () =>
+      new Counter({
+        name: 'events_published_total',
+        help: 'Integration events the relay handed to subscriber queues',
+        labelNames: ['event', 'module'],
+      }),
+  ),
+  consumed: metric(
+    'events_consumed_total',
+    () =>
+      new Counter({
+        name: 'events_consumed_total',
+        help: 'Integration events handled by a consumer (duplicates excluded)',
+        labelNames: ['event', 'module'],
+      }),
+  ),
+  duplicates: metric(
+    'events_duplicates_total',
+    () =>
+      new Counter({
+        name: 'events_duplicates_total',
+        help: 'Redelivered integration events acknowledged without effect',
+        labelNames: ['event', 'module'],
+      }),
+  ),
+  failed: metric(
+    'events_failed_total',
+    () =>
+      new Counter({
+        name: 'events_failed_total',
+        help: 'Failed handling attempts of integration events',
+        labelNames: ['event', 'module'],
+      }),
+  ),
+  deadLettered: metric(
+    'events_dead_lettered_total',
+    () =>
+      new Counter({
+        name: 'events_dead_lettered_total',
+        help: 'Integration events moved to dead letters',
+        labelNames: ['event', 'module'],
+      }),
+  ),
+  handlerDuration: metric(
+    'event_handler_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'event_handler_duration_seconds',
+        help: 'Integration event handler duration (transaction included)',
+        labelNames: ['event', 'module'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      }),
+  ),
+};

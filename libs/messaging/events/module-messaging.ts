@@ -1,0 +1,52 @@
+import type { Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ProcessState, SETTINGS, type Runtime, type Settings } from '#libs/config';
+import type { ModuleManifest } from '#libs/modularity';
+import { QUEUE_BACKEND } from '../tokens';
+import { QueueWorkers } from '../queue-workers';
+import type { QueueBackend } from '../queue-backend';
+import { EventQueues } from './event-queues';
+import { InboxConsumer } from './inbox-consumer';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+import { SubscriptionTable } from './subscription-table';
+
+/**
+ * The messaging parts one bounded context gets, by role: its Outbox always (commands
+ * publish in every role), its relay with `relay`, its inbox consumer and event handlers
+ * with `worker`. Each is bound to the context's own DataSource.
+ */
+export function moduleMessagingProviders(manifest: ModuleManifest, runtime: Runtime, databaseUrl: string): Provider[] {
+  const providers: Provider[] = [
+    { provide: Outbox, useFactory: () => new Outbox(manifest.name, manifest.schema, manifest.publishes ?? []) },
+  ];
+  if (runtime.hasRole('relay') && (manifest.publishes ?? []).length > 0) {
+    providers.push({
+      provide: OutboxRelay,
+      useFactory: (
+        dataSource: DataSource,
+        table: SubscriptionTable,
+        queues: EventQueues,
+        settings: Settings,
+        state: ProcessState,
+      ) => new OutboxRelay(manifest, dataSource, table, queues, settings, state, databaseUrl),
+      inject: [DataSource, SubscriptionTable, EventQueues, SETTINGS, ProcessState],
+    });
+  }
+  if (runtime.hasRole('worker') && (manifest.eventHandlers ?? []).length > 0) {
+    providers.push(...(manifest.eventHandlers ?? []), {
+      provide: InboxConsumer,
+      useFactory: (
+        dataSource: DataSource,
+        table: SubscriptionTable,
+        moduleRef: ModuleRef,
+        workers: QueueWorkers,
+        backend: QueueBackend,
+        settings: Settings,
+      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings),
+      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
+    });
+  }
+  return providers;
+}

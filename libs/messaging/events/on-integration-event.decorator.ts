@@ -1,0 +1,28 @@
+import type { Type } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope, IntegrationEvent } from '#libs/contracts';
+
+const CONSUMES = Symbol('tessera:consumes');
+
+/**
+ * Handles one integration event inside the consumer's transaction: whatever it writes
+ * through `manager` commits together with the inbox record of the event id, so a
+ * redelivered event has no second effect.
+ */
+export interface IntegrationEventHandler<TPayload = unknown> {
+  handle(event: EventEnvelope<TPayload>, manager: EntityManager): Promise<void>;
+}
+
+/**
+ * Declares the integration event a handler class consumes. Being a decorator, it also makes
+ * TypeScript emit the constructor's parameter types, which is all Nest needs to inject it.
+ */
+export function OnIntegrationEvent(event: IntegrationEvent): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(CONSUMES, event, target);
+  };
+}
+
+export function consumedEvent(handler: Type): IntegrationEvent | undefined {
+  return Reflect.getMetadata(CONSUMES, handler) as IntegrationEvent | undefined;
+}

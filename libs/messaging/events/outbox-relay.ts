@@ -1,0 +1,180 @@
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { JobsOptions } from 'bullmq';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { eventKey, type EventEnvelope } from '#libs/contracts';
+import type { ProcessState, Settings } from '#libs/config';
+import type { ModuleManifest } from '#libs/modularity';
+import { eventMetrics } from './event-metrics';
+import type { EventQueues } from './event-queues';
+import { OUTBOX_CHANNEL } from './outbox';
+import { inboxQueueName, type SubscriptionTable } from './subscription-table';
+
+interface OutboxRow {
+  position: string;
+  event_id: string;
+  event_name: string;
+  event_version: number;
+  aggregate_id: string;
+  aggregate_version: string;
+  payload: unknown;
+  correlation_id: string | null;
+  causation_id: string | null;
+  occurred_at: Date;
+}
+
+/**
+ * Publishes one module's outbox (role `relay`). Claims unsent rows in batches with
+ * `FOR UPDATE SKIP LOCKED`, so any number of relays share the work; enqueues one job per
+ * subscribing module with a job id derived from event id and subscriber, so a batch that
+ * is published twice (a crash between enqueue and commit) is deduplicated by BullMQ and,
+ * failing that, by the consumer's inbox. Wakes on NOTIFY, polls as a fallback.
+ */
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger: Logger;
+  private listener: Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly module: ModuleManifest,
+    private readonly dataSource: DataSource,
+    private readonly subscriptions: SubscriptionTable,
+    private readonly queues: EventQueues,
+    private readonly settings: Settings,
+    private readonly state: ProcessState,
+    private readonly databaseUrl: string,
+  ) {
+    this.logger = new Logger(`OutboxRelay:${module.name}`);
+  }
+
+  onApplicationBootstrap(): void {
+    this.state.onStarted(() => {
+      if (this.stopped) return;
+      void this.listen();
+      this.timer = setInterval(() => this.wake(), this.settings.relayPollMs);
+      this.wake();
+    });
+  }
+
+  /** Runs a drain now, or once more after the one in progress. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: unknown) => this.logger.warn(`publishing failed, will retry: ${String(error)}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.publishBatch()) === this.settings.relayBatchSize) {
+      // A full batch means more may be waiting.
+    }
+    await this.pruneSent();
+  }
+
+  private async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `SELECT position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id, occurred_at
+           FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.settings.relayBatchSize],
+      )) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      const jobsByQueue = new Map<string, { name: string; data: EventEnvelope; opts: JobsOptions }[]>();
+      for (const row of rows) {
+        const key = eventKey({ name: row.event_name, version: row.event_version });
+        const envelope: EventEnvelope = {
+          id: row.event_id,
+          name: row.event_name,
+          version: row.event_version,
+          publisher: this.module.name,
+          occurredAt: row.occurred_at.toISOString(),
+          aggregateId: row.aggregate_id,
+          aggregateVersion: Number(row.aggregate_version),
+          correlationId: row.correlation_id,
+          causationId: row.causation_id,
+          payload: row.payload,
+        };
+        for (const { subscriber } of this.subscriptions.subscribersOf(key)) {
+          const queue = inboxQueueName(subscriber);
+          const jobs = jobsByQueue.get(queue) ?? [];
+          jobs.push({ name: key, data: envelope, opts: this.jobOptions(subscriber, envelope.id) });
+          jobsByQueue.set(queue, jobs);
+        }
+        eventMetrics.published.inc({ event: key, module: this.module.name });
+      }
+      await Promise.all([...jobsByQueue].map(([queue, jobs]) => this.queues.get(queue).addBulk(jobs)));
+      await manager.query(`UPDATE outbox SET sent_at = clock_timestamp() WHERE position = ANY($1::bigint[])`, [
+        rows.map((r) => r.position),
+      ]);
+      return rows.length;
+    });
+  }
+
+  private jobOptions(subscriber: string, eventId: string): JobsOptions {
+    return {
+      jobId: `${subscriber}_${eventId}`,
+      attempts: this.settings.eventMaxAttempts,
+      backoff: { type: 'exponential', delay: this.settings.eventRetryDelayMs, jitter: 0.5 },
+      // Completed jobs stay a while so a re-publish is deduplicated by job id; dead letters stay.
+      removeOnComplete: { age: 3600, count: 50_000 },
+      removeOnFail: false,
+    };
+  }
+
+  private async pruneSent(): Promise<void> {
+    if (Date.now() - this.lastPrune < 60_000) return;
+    this.lastPrune = Date.now();
+    await this.dataSource.query(
+      `DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < clock_timestamp() - make_interval(hours => $1)`,
+      [this.settings.outboxRetentionHours],
+    );
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      application_name: `tessera:relay:${this.module.name}`,
+    });
+    client.on('error', () => undefined);
+    client.on('notification', (message) => {
+      if (message.payload === this.module.schema) this.wake();
+    });
+    // A lost LISTEN connection leaves the poll running; reconnect when it ends.
+    client.on('end', () => {
+      if (this.listener === client && !this.stopped) setTimeout(() => void this.listen(), 1000).unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      this.logger.warn(`LISTEN failed, polling every ${this.settings.relayPollMs} ms: ${String(error)}`);
+      await client.end().catch(() => undefined);
+      if (!this.stopped) setTimeout(() => void this.listen(), 2000).unref();
+    }
+  }
+
+  /** Stops before the queues close, finishing the batch in progress. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.running;
+  }
+}

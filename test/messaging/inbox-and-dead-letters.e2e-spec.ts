@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { runToExit, startApp, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/eventually';
+import { inboxQueue } from '../support/inbox-queue';
+import { queueBackends } from '../support/queue-backends';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const TOKEN = 'operator-secret';
+
+interface DeadLetterView {
+  id: string;
+  subscriber: string;
+  event: string;
+  aggregateId: string;
+  attempts: number;
+  reason: string;
+}
+
+describe.each(queueBackends())('inbox, retries and dead letters ($name queues)', (backend) => {
+  let db: TestDatabase;
+  let app: AppProcess;
+  const env = () => ({
+    DATABASE_URL: db.url,
+    ...backend.env(),
+    ADMIN_API_TOKEN: TOKEN,
+    EVENT_MAX_ATTEMPTS: '3',
+    EVENT_RETRY_DELAY_MS: '150',
+    RELAY_POLL_MS: '200',
+  });
+  const copy = (id: string) => request(app.url).get(`/v1/tally/notes/${id}`);
+  const deadLetters = async (): Promise<{ items: DeadLetterView[] }> =>
+    (await request(app.url).get('/v1/admin/dead-letters').set('Authorization', `Bearer ${TOKEN}`).expect(200)).body;
+  const deadLetterOf = async (aggregateId: string): Promise<DeadLetterView> => {
+    const listed = await eventually(deadLetters, (body) => body.items.some((d) => d.aggregateId === aggregateId), {
+      timeoutMs: 20_000,
+      what: `a dead letter for ${aggregateId}`,
+    });
+    return listed.items.find((d) => d.aggregateId === aggregateId) as DeadLetterView;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(`inbox_${backend.name}`);
+    app = await startApp({ env: env() });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await backend.cleanup();
+    await db?.drop();
+  });
+
+  it('carries the request id into the event and its handler', async () => {
+    const created = await request(app.url)
+      .post('/v1/notes')
+      .set('X-Request-Id', 'req-chain-1')
+      .send({ text: 'traced' })
+      .expect(201);
+    const handled = await eventually(
+      () => copy(created.body.id),
+      (r) => r.status === 200,
+    );
+    expect(handled.body.correlationId).toBe('req-chain-1');
+  });
+
+  it('the same event delivered twice, and concurrently, has one effect', async () => {
+    const noteId = randomUUID();
+    const envelope = {
+      id: randomUUID(),
+      name: 'notes.note-created',
+      version: 1,
+      publisher: 'notes',
+      occurredAt: new Date().toISOString(),
+      aggregateId: noteId,
+      aggregateVersion: 1,
+      correlationId: null,
+      causationId: null,
+      payload: { noteId, text: 'delivered thrice' },
+    };
+    const queue = inboxQueue(backend, 'tally', db.url);
+    try {
+      // Distinct job ids defeat BullMQ's deduplication: only the inbox stands between them.
+      const jobs = await queue.addBulk(
+        ['a', 'b', 'c'].map((suffix) => ({
+          name: 'notes.note-created@1',
+          data: envelope,
+          opts: { jobId: `dup-${envelope.id}-${suffix}` },
+        })),
+      );
+      await eventually(
+        () => Promise.all(jobs.map((job) => job.getState())),
+        (states) => states.every((state) => state === 'completed'),
+        { what: 'three deliveries done' },
+      );
+    } finally {
+      await queue.close();
+    }
+    const response = await copy(noteId).expect(200);
+    expect(response.body.handledCount).toBe(1);
+    const metrics = await request(app.url).get('/metrics');
+    expect(metrics.text).toMatch(/events_duplicates_total\{event="notes.note-created@1",module="tally"\} 2/);
+  });
+
+  it('retries a failing handler with backoff until it succeeds', async () => {
+    const created = await request(app.url).post('/v1/notes').send({ text: 'fail:2' }).expect(201);
+    const handled = await eventually(
+      () => copy(created.body.id),
+      (r) => r.status === 200,
+      { timeoutMs: 20_000 },
+    );
+    expect(handled.body).toMatchObject({ handledCount: 1, failures: 2 });
+  });
+
+  it('dead-letters after the last attempt; replay through the API delivers it once', async () => {
+    const created = await request(app.url).post('/v1/notes').send({ text: 'fail:3' }).expect(201);
+    const letter = await deadLetterOf(created.body.id);
+    expect(letter).toMatchObject({ subscriber: 'tally', event: 'notes.note-created@1', attempts: 3 });
+    expect(letter.reason).toContain('scripted failure 3');
+    await copy(created.body.id).expect(404);
+
+    const replay = await request(app.url)
+      .post('/v1/admin/dead-letters/replay')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({ ids: [letter.id] })
+      .expect(200);
+    expect(replay.body).toEqual({ replayed: [letter.id], notFound: [] });
+    const handled = await eventually(
+      () => copy(created.body.id),
+      (r) => r.status === 200,
+    );
+    expect(handled.body.handledCount).toBe(1);
+    expect((await deadLetters()).items.some((d) => d.id === letter.id)).toBe(false);
+  });
+
+  it('sends a payload that breaks its contract to dead letters without retries', async () => {
+    await db.query(
+      `INSERT INTO fixture_notes.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+       VALUES ($1, 'notes.note-created', 1, 'bad-agg', 1, '{"noteId": 42}')`,
+      [randomUUID()],
+    );
+    await db.query(`SELECT pg_notify('tessera_outbox', 'fixture_notes')`);
+    const letter = await deadLetterOf('bad-agg');
+    expect(letter.attempts).toBe(1);
+    expect(letter.reason).toContain('breaks its contract');
+  });
+
+  it('lists and replays dead letters from the CLI, and guards the admin API', async () => {
+    await request(app.url).get('/v1/admin/dead-letters').expect(401);
+    await request(app.url).get('/v1/admin/dead-letters?limit=0').set('Authorization', `Bearer ${TOKEN}`).expect(400);
+    const created = await request(app.url).post('/v1/notes').send({ text: 'fail:3 via cli' }).expect(201);
+    const letter = await deadLetterOf(created.body.id);
+
+    const cliEnv = { DATABASE_URL: db.url, ...backend.env() };
+    const list = await runToExit({ entry: 'fixture', args: ['events', 'dead-letters'], env: cliEnv });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(letter.id);
+    const replay = await runToExit({ entry: 'fixture', args: ['events', 'replay', letter.id], env: cliEnv });
+    expect(replay.stdout).toContain(`replayed ${letter.id}`);
+    expect(replay.code).toBe(0);
+    const handled = await eventually(
+      () => copy(created.body.id),
+      (r) => r.status === 200,
+    );
+    expect(handled.body.handledCount).toBe(1);
+  });
+
+  it('a stale update (older aggregate version) never moves the copy backwards', async () => {
+    const created = await request(app.url).post('/v1/notes').send({ text: 'v1' }).expect(201);
+    await request(app.url).patch(`/v1/notes/${created.body.id}`).send({ text: 'v2' }).expect(200);
+    await request(app.url).patch(`/v1/notes/${created.body.id}`).send({ text: 'v3' }).expect(200);
+    await eventually(
+      () => copy(created.body.id),
+      (r) => r.status === 200 && r.body.version === 3,
+    );
+    const queue = inboxQueue(backend, 'tally', db.url);
+    try {
+      const stale = {
+        id: randomUUID(),
+        name: 'notes.note-updated',
+        version: 1,
+        publisher: 'notes',
+        occurredAt: new Date().toISOString(),
+        aggregateId: created.body.id,
+        aggregateVersion: 2,
+        correlationId: null,
+        causationId: null,
+        payload: { noteId: created.body.id, text: 'v2 again' },
+      };
+      const job = await queue.add('notes.note-updated@1', stale, { jobId: `stale-${stale.id}` });
+      await eventually(
+        () => job.getState(),
+        (state) => state === 'completed',
+      );
+    } finally {
+      await queue.close();
+    }
+    const after = await copy(created.body.id).expect(200);
+    expect(after.body).toMatchObject({ text: 'v3', version: 3 });
+  });
+});

@@ -1,0 +1,14 @@
+import { createPostgresBackend, Queue } from 'bullmq';
+import { REDIS_URL } from './services';
+import type { QueueBackendUnderTest } from './queue-backends';
+
+/** A BullMQ handle on a module's inbox queue, as the relay would use it, for tests that inject deliveries. */
+export function inboxQueue(backend: QueueBackendUnderTest, module: string, databaseUrl: string): Queue {
+  const prefix = backend.env().QUEUE_PREFIX as string;
+  if (backend.name === 'redis') {
+    const url = new URL(REDIS_URL);
+    return new Queue(`inbox.${module}`, { prefix, connection: { host: url.hostname, port: Number(url.port || 6379) } });
+  }
+  const connection = { connectionString: databaseUrl, migrate: true, max: 2 };
+  return new Queue(`inbox.${module}`, { prefix, connection } as never, createPostgresBackend as never);
+}
