@@ -22,5 +22,17 @@ module.exports = {
       testTimeout: 60_000,
       slowTestThreshold: 30,
     },
+    // The black-box suite, run against a launched topology by `npm run test:e2e`.
+    ...(process.env.E2E_BASE_URL
+      ? [
+          {
+            displayName: 'e2e',
+            testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
+            transform,
+            moduleNameMapper,
+            testEnvironment: 'node',
+          },
+        ]
+      : []),
   ],
 };

@@ -25,6 +25,7 @@ import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
 import { createAppLogger, type AppLogger } from '#libs/observability';
 import { AppModule } from './app.module';
 import { runEventsCommand } from './events-command';
+import { describeModules } from './describe-modules';
 import { migrateModules } from './migrate-modules';
 
 export interface Launch {
@@ -53,6 +54,10 @@ export async function runTessera(launch: Launch): Promise<void> {
       return;
     }
     subscriptions = deriveSubscriptions(launch.manifests);
+    if (command.kind === 'modules') {
+      process.stdout.write(`${JSON.stringify(describeModules(launch.manifests, subscriptions), null, 2)}\n`);
+      return;
+    }
     settings = loadSettings(launch.env, names);
     if (command.kind === 'events') {
       if (!settings.databaseUrl)

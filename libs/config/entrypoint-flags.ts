@@ -9,6 +9,7 @@ export interface ProcessSelection {
 
 export type EntrypointCommand =
   | { readonly kind: 'help' }
+  | { readonly kind: 'modules' }
   | { readonly kind: 'events'; readonly action: 'dead-letters' }
   | { readonly kind: 'events'; readonly action: 'replay'; readonly ids: readonly string[] | 'all' }
   | { readonly kind: 'serve'; readonly selection: ProcessSelection }
@@ -19,9 +20,11 @@ export function usage(knownModules: readonly string[]): string {
     'Usage: node dist/main.js [migrate] [--modules a,b] [--roles api,worker,relay]',
     '       node dist/main.js events dead-letters',
     '       node dist/main.js events replay (--all | ID...)',
+    '       node dist/main.js modules',
     '',
     "  migrate            run the selected modules' migrations and exit",
     '  events             list or replay integration events that became dead letters',
+    '  modules            print the modules as JSON: routes, schema, events published and consumed',
     `  --modules LIST     modules to run (default: all): ${knownModules.join(', ') || '(none registered)'}`,
     `  --roles LIST       roles to run (default: all): ${ROLES.join(', ')}`,
     '  --help             print this text',
@@ -42,6 +45,7 @@ export function parseEntrypoint(
   knownModules: readonly string[],
 ): EntrypointCommand {
   if (argv[0] === 'events') return parseEventsCommand(argv.slice(1));
+  if (argv[0] === 'modules' && argv.length === 1) return { kind: 'modules' };
   let modulesFlag: string | undefined;
   let rolesFlag: string | undefined;
   let migrate = false;

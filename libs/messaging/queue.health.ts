@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { describeError, PrimaryDatabase } from '#libs/database';
+import { HealthContributors } from '#libs/health';
 import { QUEUE_BACKEND } from './tokens';
 import type { QueueBackend } from './queue-backend';
 
@@ -11,7 +12,7 @@ import type { QueueBackend } from './queue-backend';
  * each loss and recovery of the connection once.
  */
 @Injectable()
-export class QueueHealthIndicator implements OnApplicationShutdown {
+export class QueueHealthIndicator implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('QueueBackend');
   private readonly redis: Redis | undefined;
   private lastReady = true;
@@ -19,6 +20,7 @@ export class QueueHealthIndicator implements OnApplicationShutdown {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly primary: PrimaryDatabase,
+    private readonly contributors: HealthContributors,
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
   ) {
     if (backend.kind === 'redis') {
@@ -33,6 +35,10 @@ export class QueueHealthIndicator implements OnApplicationShutdown {
       this.redis.on('ready', () => this.transition(true));
       this.redis.on('close', () => this.transition(false));
     }
+  }
+
+  onModuleInit(): void {
+    this.contributors.add('queues', () => this.check());
   }
 
   private transition(ready: boolean, reason = 'connection closed'): void {

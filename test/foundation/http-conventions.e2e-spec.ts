@@ -19,7 +19,7 @@ describe('HTTP conventions', () => {
   it('serves liveness, readiness with every dependency and module check, and startup', async () => {
     await request(app.url).get('/health/live').expect(200, { status: 'ok' });
     const ready = await request(app.url).get('/health/ready').expect(200);
-    expect(Object.keys(ready.body.details)).toEqual(['database', 'queues', 'fixture-notes']);
+    expect(Object.keys(ready.body.details).sort()).toEqual(['database', 'event-consumers', 'fixture-notes', 'queues']);
     expect(ready.body.details.queues).toEqual({ status: 'up', backend: 'postgres' });
     await request(app.url).get('/health/startup').expect(200, { status: 'ok' });
   });

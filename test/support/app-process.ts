@@ -1,8 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from './free-port';
 
-const ROOT = resolve(__dirname, '..', '..');
+/** The repository root, whether this file runs from test/ (jest) or dist-test/ (the e2e runner). */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+export const ROOT = projectRoot();
 export const ENTRYPOINTS = {
   /** The shipped entrypoint: real modules only. */
   main: resolve(ROOT, 'dist/main.js'),

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/free-port';
+
+export interface Route {
+  /** A path prefix such as `/v1/notes`; `/` is the default route. */
+  readonly prefix: string;
+  readonly ports: readonly number[];
+}
+
+/**
+ * A real nginx (Debian's package) in front of the app processes: round-robin with
+ * keep-alive to the upstreams, retrying the next upstream when one refuses or fails.
+ */
+export class Nginx {
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static config(port: number, dir: string, routes: readonly Route[]): string {
+    const upstreams = routes
+      .map(
+        (route, i) =>
+          `  upstream u${i} {\n${route.ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}\n    keepalive 16;\n  }`,
+      )
+      .join('\n');
+    const locations = routes
+      .map((route, i) => `    location ${route.prefix === '/' ? '/' : `${route.prefix}`} { proxy_pass http://u${i}; }`)
+      .join('\n');
+    return `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  client_max_body_size 2m;
+  keepalive_timeout 65s;
+${upstreams}
+  server {
+    listen 127.0.0.1:${port};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_next_upstream error timeout http_502 http_503;
+    proxy_connect_timeout 2s;
+    proxy_read_timeout 60s;
+${locations}
+  }
+}
+`;
+  }
+
+  static async start(routes: readonly Route[]): Promise<Nginx> {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-nginx-'));
+    // nginx workers drop privileges; they must still write their temp files here.
+    await chmod(dir, 0o777);
+    for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(dir, sub), { mode: 0o777 });
+    const port = await freePort();
+    const configFile = join(dir, 'nginx.conf');
+    await writeFile(configFile, Nginx.config(port, dir, routes));
+    const child = spawn('nginx', ['-c', configFile, '-p', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const nginx = new Nginx(port, dir, child);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const up = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+        () => true,
+        () => false,
+      );
+      if (up) return nginx;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await nginx.stop();
+    throw new Error('nginx did not start');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGQUIT');
+      await exited;
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

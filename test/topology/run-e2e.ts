@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ROOT } from '../support/app-process';
+import { launchTopology, TOPOLOGIES, type Topology } from './topology';
+
+/**
+ * `npm run test:e2e -- --topology single|replicated|split|all`: starts the topology, runs
+ * the black-box e2e suite (test/e2e) against its base URL, stops it, and exits with jest's
+ * code. Every e2e test runs unchanged in every topology.
+ */
+async function main(): Promise<void> {
+  const flag = process.argv.indexOf('--topology');
+  const requested = flag >= 0 ? process.argv[flag + 1] : 'all';
+  const topologies: Topology[] =
+    requested === 'all' ? [...TOPOLOGIES] : TOPOLOGIES.includes(requested as Topology) ? [requested as Topology] : [];
+  if (topologies.length === 0) {
+    process.stderr.write(`--topology must be one of ${TOPOLOGIES.join(', ')}, all\n`);
+    process.exit(2);
+  }
+  const jestArgs = process.argv.slice(2).filter((arg, i, all) => arg !== '--topology' && all[i - 1] !== '--topology');
+  let failed = false;
+  for (const topology of topologies) {
+    process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
+    const running = await launchTopology(topology);
+    try {
+      const code = await new Promise<number | null>((done) => {
+        const jest = spawn(
+          process.execPath,
+          [resolve(ROOT, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'e2e', ...jestArgs],
+          {
+            cwd: ROOT,
+            stdio: 'inherit',
+            env: {
+              ...process.env,
+              E2E_BASE_URL: running.baseUrl,
+              E2E_TOPOLOGY: topology,
+              E2E_ADMIN_TOKEN: running.adminToken,
+            },
+          },
+        );
+        jest.once('exit', done);
+      });
+      if (code !== 0) failed = true;
+    } finally {
+      await running.stop();
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`e2e: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

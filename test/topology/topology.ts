@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { ENTRYPOINTS, startApp, type AppProcess } from '../support/app-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { queueBackends } from '../support/queue-backends';
+import { Nginx, type Route } from './nginx';
+
+export const TOPOLOGIES = ['single', 'replicated', 'split'] as const;
+export type Topology = (typeof TOPOLOGIES)[number];
+
+export interface RunningTopology {
+  readonly topology: Topology;
+  readonly baseUrl: string;
+  readonly adminToken: string;
+  readonly processes: readonly AppProcess[];
+  stop(): Promise<void>;
+}
+
+interface ModuleDescription {
+  name: string;
+  routes: string[];
+}
+
+const ADMIN_TOKEN = 'e2e-operator-token';
+
+/**
+ * Starts the built app the three ways it is deployed, against a fresh database and queue
+ * prefix: (a) one process; (b) three identical replicas behind nginx; (c) one process per
+ * module (api + worker) and a separate relay process, behind nginx routing by path.
+ */
+export async function launchTopology(
+  topology: Topology,
+  entry: keyof typeof ENTRYPOINTS = 'fixture',
+): Promise<RunningTopology> {
+  const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
+  const queues = queueBackends().find((b) => b.name === 'redis');
+  if (!queues) throw new Error('the e2e topologies run on Redis queues');
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: db.url,
+    ...queues.env(),
+    ADMIN_API_TOKEN: ADMIN_TOKEN,
+    EVENT_MAX_ATTEMPTS: '3',
+    EVENT_RETRY_DELAY_MS: '200',
+    RELAY_POLL_MS: '250',
+    LOG_LEVEL: 'warn',
+  };
+  const processes: AppProcess[] = [];
+  let nginx: Nginx | undefined;
+  const stop = async () => {
+    await nginx?.stop();
+    await Promise.all(processes.map((p) => p.stop()));
+    await queues.cleanup();
+    await db.drop();
+  };
+  try {
+    if (topology === 'single') {
+      processes.push(await startApp({ entry, env }));
+      return { topology, baseUrl: processes[0]!.url, adminToken: ADMIN_TOKEN, processes, stop };
+    }
+    if (topology === 'replicated') {
+      processes.push(...(await Promise.all([1, 2, 3].map(() => startApp({ entry, env })))));
+      nginx = await Nginx.start([{ prefix: '/', ports: processes.map((p) => p.port) }]);
+      return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, adminToken: ADMIN_TOKEN, processes, stop };
+    }
+    const modules = JSON.parse(
+      execFileSync(process.execPath, [ENTRYPOINTS[entry], 'modules'], { encoding: 'utf8' }),
+    ) as ModuleDescription[];
+    const byModule = await Promise.all(
+      modules.map(async (module) => ({
+        module,
+        app: await startApp({ entry, env, args: ['--modules', module.name, '--roles', 'api,worker'] }),
+      })),
+    );
+    processes.push(...byModule.map((m) => m.app));
+    processes.push(await startApp({ entry, env, args: ['--roles', 'relay'] }));
+    const routes: Route[] = byModule.flatMap(({ module, app }) =>
+      module.routes.map((prefix) => ({ prefix, ports: [app.port] })),
+    );
+    // Platform routes (/health, /metrics, /docs, /v1/admin) are served by every api process.
+    routes.push({ prefix: '/', ports: byModule.map((m) => m.app.port) });
+    nginx = await Nginx.start(routes);
+    return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, adminToken: ADMIN_TOKEN, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
