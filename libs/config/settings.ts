@@ -99,6 +99,12 @@ export const SETTING_SPECS = {
     10,
     'Jobs one worker process runs at once per queue.',
   ),
+  eventConsumerConcurrency: spec(
+    'EVENT_CONSUMER_CONCURRENCY',
+    integer(1, 1000),
+    100,
+    'Integration events one process takes at once per module inbox; they are handled in batches of up to 64 per transaction, at most 2 transactions at once.',
+  ),
   eventMaxAttempts: spec(
     'EVENT_MAX_ATTEMPTS',
     integer(1, 100),

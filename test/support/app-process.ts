@@ -45,13 +45,19 @@ export async function startApp(options: {
   env?: NodeJS.ProcessEnv;
   waitForReady?: boolean;
   readyTimeoutMs?: number;
+  /** Flags for node itself, e.g. `--cpu-prof` when profiling under load. */
+  nodeArgs?: string[];
 }): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [ENTRYPOINTS[options.entry ?? 'fixture'], ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...baseEnv(), LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '300', ...options.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), ENTRYPOINTS[options.entry ?? 'fixture'], ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...baseEnv(), LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '300', ...options.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -12,6 +12,19 @@ import { eventMetrics } from './event-metrics';
 import type { IntegrationEventHandler } from './on-integration-event.decorator';
 import { inboxQueueName, type Subscription, type SubscriptionTable } from './subscription-table';
 
+type Outcome = 'handled' | 'duplicate';
+
+interface Delivery {
+  readonly key: string;
+  readonly handler: IntegrationEventHandler;
+  readonly event: EventEnvelope;
+  resolve(outcome: Outcome): void;
+  reject(error: unknown): void;
+}
+
+const MAX_IN_FLIGHT = 2;
+const MAX_BATCH = 64;
+
 /**
  * Consumes one module's inbox queue (role `worker`). The handler's effect and the inbox
  * record of the event id commit in one transaction: a redelivered or concurrently
@@ -22,6 +35,8 @@ import { inboxQueueName, type Subscription, type SubscriptionTable } from './sub
 export class InboxConsumer implements OnApplicationBootstrap {
   private readonly logger: Logger;
   private readonly handlers = new Map<string, { subscription: Subscription; handler: IntegrationEventHandler }>();
+  private readonly pending: Delivery[] = [];
+  private inFlight = 0;
 
   constructor(
     private readonly module: ModuleManifest,
@@ -46,12 +61,12 @@ export class InboxConsumer implements OnApplicationBootstrap {
       prefix: this.settings.queuePrefix,
       autorun: false,
       name: `tessera:${this.module.name}:${process.pid}`,
-      concurrency: this.settings.workerConcurrency,
+      concurrency: this.settings.eventConsumerConcurrency,
     });
     this.workers.register(worker);
   }
 
-  private async process(job: Job<EventEnvelope>): Promise<'handled' | 'duplicate'> {
+  private async process(job: Job<EventEnvelope>): Promise<Outcome> {
     const envelope = job.data;
     const key = eventKey(envelope);
     const labels = { event: key, module: this.module.name };
@@ -65,25 +80,17 @@ export class InboxConsumer implements OnApplicationBootstrap {
       eventMetrics.deadLettered.inc(labels);
       throw new UnrecoverableError(`payload of ${key} ${envelope.id} breaks its contract: ${parsed.error.message}`);
     }
-    const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
     try {
-      const outcome = await runInMessageContext(
-        {
-          requestId: envelope.correlationId ?? envelope.id,
-          correlationId: envelope.correlationId ?? envelope.id,
-          causationId: envelope.id,
-        },
-        () =>
-          this.dataSource.transaction(async (manager) => {
-            const claimed = (await manager.query(
-              `INSERT INTO inbox (event_id, event_name) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-              [envelope.id, key],
-            )) as unknown[];
-            if (claimed.length === 0) return 'duplicate' as const;
-            await entry.handler.handle({ ...envelope, payload: parsed.data }, manager);
-            return 'handled' as const;
-          }),
-      );
+      const outcome = await new Promise<Outcome>((resolve, reject) => {
+        this.pending.push({
+          key,
+          handler: entry.handler,
+          event: { ...envelope, payload: parsed.data },
+          resolve,
+          reject,
+        });
+        this.pump();
+      });
       (outcome === 'handled' ? eventMetrics.consumed : eventMetrics.duplicates).inc(labels);
       return outcome;
     } catch (error) {
@@ -98,8 +105,80 @@ export class InboxConsumer implements OnApplicationBootstrap {
         );
       }
       throw error;
-    } finally {
-      stopTimer();
     }
+  }
+
+  /**
+   * Starts transactions for waiting deliveries, at most MAX_IN_FLIGHT at once. Under load,
+   * deliveries that arrive while those run are handled together in the next transaction:
+   * one commit for many events, which is what bounds throughput. At low load every
+   * delivery gets its own transaction at once, so batching adds no latency.
+   */
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.handleBatch(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async handleBatch(batch: Delivery[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        const outcomes = await this.inTransaction(batch);
+        batch.forEach((delivery, i) => delivery.resolve(outcomes[i] as Outcome));
+        return;
+      } catch {
+        // One failing handler must not fail the others: retry each in its own transaction.
+      }
+    }
+    await Promise.all(
+      batch.map((delivery) =>
+        this.inTransaction([delivery]).then(
+          ([outcome]) => delivery.resolve(outcome as Outcome),
+          (error: unknown) => delivery.reject(error),
+        ),
+      ),
+    );
+  }
+
+  /** Records the event ids in the inbox and runs the handlers of the newly claimed ones, in one transaction. */
+  private inTransaction(batch: readonly Delivery[]): Promise<Outcome[]> {
+    return this.dataSource.transaction(async (manager) => {
+      // Sorted ids take their unique-index locks in one order: concurrent batches cannot deadlock.
+      const ids = [...new Set(batch.map((d) => d.event.id))].sort();
+      const names = ids.map((id) => batch.find((d) => d.event.id === id)?.key ?? '');
+      const claimed = new Set(
+        (
+          (await manager.query(
+            `INSERT INTO inbox (event_id, event_name) SELECT * FROM unnest($1::uuid[], $2::text[])
+           ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+            [ids, names],
+          )) as { event_id: string }[]
+        ).map((row) => row.event_id),
+      );
+      const outcomes: Outcome[] = [];
+      for (const delivery of batch) {
+        if (!claimed.delete(delivery.event.id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        const { event } = delivery;
+        const stopTimer = eventMetrics.handlerDuration.startTimer({ event: delivery.key, module: this.module.name });
+        await runInMessageContext(
+          {
+            requestId: event.correlationId ?? event.id,
+            correlationId: event.correlationId ?? event.id,
+            causationId: event.id,
+          },
+          () => delivery.handler.handle(event, manager),
+        ).finally(() => stopTimer());
+        outcomes.push('handled');
+      }
+      return outcomes;
+    });
   }
 }

@@ -130,7 +130,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       attempts: this.settings.eventMaxAttempts,
       backoff: { type: 'exponential', delay: this.settings.eventRetryDelayMs, jitter: 0.5 },
       // Completed jobs stay a while so a re-publish is deduplicated by job id; dead letters stay.
-      removeOnComplete: { age: 3600, count: 50_000 },
+      removeOnComplete: true,
       removeOnFail: false,
     };
   }

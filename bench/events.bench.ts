@@ -1,0 +1,285 @@
+/**
+ * Integration-event pipeline benchmark (issue: outbox -> relay -> queue -> inbox handler).
+ *
+ *   npm run bench:events [-- --events 5000 --rate 500 --seconds 10 --backend redis|postgres|all]
+ *
+ * For each queue backend, in one run: raw BullMQ (addBulk + a Worker doing nothing, concurrency
+ * 50) as the baseline; Tessera end to end (events written to the notes fixture's outbox in
+ * transactions, relayed, handled by the tally fixture in its inbox transaction); and
+ * commit-to-handled latency at a fixed arrival rate, with the outbox backlog sampled.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { createPostgresBackend, Queue, Worker } from 'bullmq';
+import { Client } from 'pg';
+import { ROOT, startApp } from '../test/support/app-process';
+import { queueBackends, type QueueBackendUnderTest } from '../test/support/queue-backends';
+import { REDIS_URL } from '../test/support/services';
+import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const EVENTS = Number(args.get('events') ?? 5000);
+const RATE = Number(args.get('rate') ?? 500);
+const SECONDS = Number(args.get('seconds') ?? 10);
+const REPEAT = Number(args.get('repeat') ?? 3);
+const BACKENDS = (args.get('backend') ?? 'all') === 'all' ? ['redis', 'postgres'] : [args.get('backend')];
+
+interface BackendResult {
+  backend: string;
+  rawJobsPerSecond: Spread;
+  pipelineEventsPerSecond: Spread;
+  ratio: number;
+  latencyAtRate: {
+    rate: number;
+    events: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    maxOutboxPending: number;
+    achievedRate: number;
+  };
+}
+
+function connectionFor(backend: QueueBackendUnderTest, db: TestDatabase): { connection: never; factory?: never } {
+  if (backend.name === 'redis') {
+    const url = new URL(REDIS_URL);
+    return { connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null } as never };
+  }
+  return {
+    connection: { connectionString: db.url, migrate: true, max: 8 } as never,
+    factory: createPostgresBackend as never,
+  };
+}
+
+async function rawBullmq(backend: QueueBackendUnderTest, db: TestDatabase): Promise<number> {
+  const { connection, factory } = connectionFor(backend, db);
+  const prefix = `${backend.env().QUEUE_PREFIX as string}_raw`;
+  const queue = new Queue('raw', { connection, prefix }, factory);
+  let done = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const worker = new Worker(
+    'raw',
+    async () => undefined,
+    { connection, prefix, concurrency: 50, autorun: false, removeOnComplete: { count: 0 } },
+    factory,
+  );
+  worker.on('completed', () => {
+    if (++done === EVENTS) finish();
+  });
+  await queue.waitUntilReady();
+  const started = Date.now();
+  void worker.run();
+  for (let i = 0; i < EVENTS; i += 500) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })),
+    );
+  }
+  await finished;
+  const seconds = (Date.now() - started) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  return EVENTS / seconds;
+}
+
+async function insertEvents(client: Client, count: number): Promise<void> {
+  const values: unknown[] = [];
+  const rows: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const noteId = randomUUID();
+    values.push(randomUUID(), noteId, JSON.stringify({ noteId, text: 'bench' }));
+    rows.push(`($${i * 3 + 1}, 'notes.note-created', 1, $${i * 3 + 2}, 1, $${i * 3 + 3})`);
+  }
+  await client.query('BEGIN');
+  await client.query(
+    `INSERT INTO fixture_notes.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload) VALUES ${rows.join(',')}`,
+    values,
+  );
+  await client.query(`SELECT pg_notify('tessera_outbox', 'fixture_notes')`);
+  await client.query('COMMIT');
+}
+
+async function countHandled(client: Client): Promise<number> {
+  return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM fixture_tally.inbox')).rows[0]!.n;
+}
+
+async function waitForHandled(client: Client, target: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await countHandled(client)) < target) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${await countHandled(client)} of ${target} events handled in time`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function pipeline(
+  backend: QueueBackendUnderTest,
+  db: TestDatabase,
+): Promise<Omit<BackendResult, 'backend' | 'rawJobsPerSecond' | 'ratio'>> {
+  const app = await startApp({
+    nodeArgs: args.has('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('cpu-prof')}`] : [],
+    args: ['--modules', 'notes,tally'],
+    env: {
+      DATABASE_URL: db.url,
+      ...backend.env(),
+      ...(args.has('concurrency') ? { EVENT_CONSUMER_CONCURRENCY: args.get('concurrency') } : {}),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    // Throughput: the whole backlog written at once, timed until the last handler commits.
+    const runs: number[] = [];
+    for (let run = 0; run < REPEAT; run++) {
+      await client.query('TRUNCATE fixture_tally.inbox, fixture_tally.note_copies');
+      const started = Date.now();
+      for (let i = 0; i < EVENTS; i += 500) await insertEvents(client, Math.min(500, EVENTS - i));
+      await waitForHandled(client, EVENTS, 180_000);
+      runs.push(EVENTS / ((Date.now() - started) / 1000));
+    }
+    const pipelineEventsPerSecond = spread(runs);
+
+    // Latency: a fixed arrival rate in 10 ms ticks, from commit to the handler's commit.
+    await client.query('TRUNCATE fixture_tally.inbox, fixture_tally.note_copies');
+    await client.query('DELETE FROM fixture_notes.outbox');
+    const total = RATE * SECONDS;
+    const perTick = RATE / 100;
+    const sampler = new Client({ connectionString: db.url });
+    await sampler.connect();
+    let maxOutboxPending = 0;
+    let sampling = true;
+    const samples = (async () => {
+      while (sampling) {
+        const n = (
+          await sampler.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM fixture_notes.outbox WHERE sent_at IS NULL',
+          )
+        ).rows[0]!.n;
+        maxOutboxPending = Math.max(maxOutboxPending, n);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const rateStart = Date.now();
+    let sent = 0;
+    let carry = 0;
+    for (let tick = 0; sent < total; tick++) {
+      carry += perTick;
+      const now = Math.floor(carry);
+      carry -= now;
+      if (now > 0) {
+        await insertEvents(client, Math.min(now, total - sent));
+        sent += Math.min(now, total - sent);
+      }
+      const wait = rateStart + (tick + 1) * 10 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const achievedRate = total / ((Date.now() - rateStart) / 1000);
+    await waitForHandled(client, total, 180_000);
+    sampling = false;
+    await samples;
+    await sampler.end();
+    const latency = (
+      await client.query<{ p50: number; p99: number; max: number }>(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max
+           FROM (SELECT extract(epoch FROM i.handled_at - o.occurred_at) * 1000 AS ms
+                   FROM fixture_tally.inbox i JOIN fixture_notes.outbox o ON o.event_id = i.event_id) AS t`,
+      )
+    ).rows[0]!;
+    return {
+      pipelineEventsPerSecond,
+      latencyAtRate: {
+        rate: RATE,
+        events: total,
+        p50Ms: round(latency.p50),
+        p99Ms: round(latency.p99),
+        maxMs: round(latency.max),
+        maxOutboxPending,
+        achievedRate: round(achievedRate),
+      },
+    };
+  } finally {
+    await client.end();
+    await app.stop();
+  }
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: round(sorted[Math.floor(sorted.length / 2)]!),
+    min: round(sorted[0]!),
+    max: round(sorted[sorted.length - 1]!),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function fmt(value: Spread): string {
+  return `${Math.round(value.median)} (${Math.round(value.min)}-${Math.round(value.max)})`;
+}
+
+async function main(): Promise<void> {
+  const results: BackendResult[] = [];
+  for (const backend of queueBackends().filter((b) => BACKENDS.includes(b.name))) {
+    const db = await createTestDatabase(`bench_events_${backend.name}`);
+    try {
+      process.stdout.write(`\n[${backend.name}] raw BullMQ, ${EVENTS} jobs...\n`);
+      const raw: number[] = [];
+      for (let run = 0; run < REPEAT; run++) raw.push(await rawBullmq(backend, db));
+      const rawJobsPerSecond = spread(raw);
+      process.stdout.write(
+        `[${backend.name}] Tessera pipeline, ${EVENTS} events, then ${RATE}/s for ${SECONDS} s...\n`,
+      );
+      const measured = await pipeline(backend, db);
+      results.push({
+        backend: backend.name,
+        rawJobsPerSecond,
+        ...measured,
+        ratio: Math.round((measured.pipelineEventsPerSecond.median / rawJobsPerSecond.median) * 100) / 100,
+      });
+    } finally {
+      await backend.cleanup();
+      await db.drop();
+    }
+  }
+  const lines = [
+    `| backend | raw BullMQ jobs/s median (min-max) | Tessera events/s median (min-max) | ratio | rate (achieved) | p50 ms | p99 ms | max ms | max outbox backlog |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+    ...results.map(
+      (r) =>
+        `| ${r.backend} | ${fmt(r.rawJobsPerSecond)} | ${fmt(r.pipelineEventsPerSecond)} | ${r.ratio} | ${r.latencyAtRate.rate}/s (${r.latencyAtRate.achievedRate}) | ${r.latencyAtRate.p50Ms} | ${r.latencyAtRate.p99Ms} | ${r.latencyAtRate.maxMs} | ${r.latencyAtRate.maxOutboxPending} |`,
+    ),
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `events-${new Date().toISOString().slice(0, 10)}.json`);
+  await writeFile(
+    file,
+    JSON.stringify(
+      { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, events: EVENTS, results },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`written ${file}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
