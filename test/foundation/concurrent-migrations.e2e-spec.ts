@@ -18,10 +18,13 @@ describe('migrations', () => {
       expect(await db.query('SELECT name FROM fixture_notes.migration_log')).toEqual([
         { name: 'CreateNotes1764200000000' },
       ]);
-      expect(await db.query('SELECT name FROM fixture_notes.migrations')).toEqual([
+      expect(await db.query('SELECT name FROM fixture_notes.migrations ORDER BY id')).toEqual([
+        { name: 'MessagingTables1764000000000' },
         { name: 'CreateNotes1764200000000' },
       ]);
-      const applied = apps.filter((app) => app.output().includes('applied migrations CreateNotes1764200000000'));
+      const applied = apps.filter((app) =>
+        /module notes: applied migrations .*CreateNotes1764200000000/.test(app.output()),
+      );
       expect(applied).toHaveLength(1);
     } finally {
       await Promise.all(apps.map((app) => app.stop()));
@@ -35,7 +38,10 @@ describe('migrations', () => {
       env: { DATABASE_URL: db.url },
     });
     expect(code).toBe(0);
-    expect(await db.query('SELECT name FROM fixture_notes.migrations')).toEqual([{ name: 'CreateNotes1764200000000' }]);
+    expect(await db.query('SELECT name FROM fixture_notes.migrations ORDER BY id')).toEqual([
+      { name: 'MessagingTables1764000000000' },
+      { name: 'CreateNotes1764200000000' },
+    ]);
     const again = await runToExit({ entry: 'fixture', args: ['migrate'], env: { DATABASE_URL: db.url } });
     expect(again.code).toBe(0);
     expect(await db.query('SELECT count(*)::int AS n FROM fixture_notes.migration_log')).toEqual([{ n: 1 }]);
@@ -46,7 +52,7 @@ describe('migrations', () => {
     try {
       const app = await startApp({ env: { DATABASE_URL: db.url, NOTES_DATABASE_URL: other.url } });
       await app.stop();
-      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 1 }]);
+      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 2 }]);
       expect(
         await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'fixture_notes'`),
       ).toEqual([{ n: 0 }]);

@@ -22,7 +22,7 @@ describe('entrypoint flags (built dist/main.js)', () => {
     });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      'tessera: --modules: unknown module "billing"; valid modules: notes, echo',
+      'tessera: --modules: unknown module "billing"; valid modules: notes, tally, echo',
     ]);
   });
 

@@ -105,7 +105,9 @@ describe('HTTP conventions', () => {
     );
     expect(metrics.text).not.toContain(created.body.id);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
-    expect(metrics.text).toContain('tessera_info{version="0.1.0",modules="notes,echo",roles="api,worker,relay"} 1');
+    expect(metrics.text).toContain(
+      'tessera_info{version="0.1.0",modules="notes,tally,echo",roles="api,worker,relay"} 1',
+    );
   });
 
   it('publishes the OpenAPI document at /docs-json and the explorer at /docs', async () => {

@@ -153,7 +153,10 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     const list = await runToExit({ entry: 'fixture', args: ['events', 'dead-letters'], env: cliEnv });
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(letter.id);
-    const replay = await runToExit({ entry: 'fixture', args: ['events', 'replay', letter.id], env: cliEnv });
+    const unknown = await runToExit({ entry: 'fixture', args: ['events', 'replay', 'tally/no-such-job'], env: cliEnv });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('not a dead letter: tally/no-such-job');
+    const replay = await runToExit({ entry: 'fixture', args: ['events', 'replay', '--all'], env: cliEnv });
     expect(replay.stdout).toContain(`replayed ${letter.id}`);
     expect(replay.code).toBe(0);
     const handled = await eventually(

@@ -36,7 +36,10 @@ describe.each(queueBackends())('outbox and relay ($name queues)', (backend) => {
       .send({ text: 'rolled back' })
       .expect(500);
     expect(failed.body.type).toBe('https://tessera.dev/problems/internal-error');
+    await request(publisher.url).post('/v1/notes?crash=bad-payload').send({ text: 'breaks the contract' }).expect(500);
+    await publisher.waitForOutput(/refusing to publish notes.note-created@1: payload breaks its schema/);
     expect(await db.query(`SELECT count(*)::int AS n FROM fixture_notes.outbox`)).toEqual([{ n: 0 }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM fixture_notes.notes`)).toEqual([{ n: 0 }]);
 
     await request(publisher.url)
       .post('/v1/notes?crash=after-commit')

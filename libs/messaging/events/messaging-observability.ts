@@ -63,10 +63,11 @@ export class MessagingObservability implements OnModuleInit {
       async collect() {
         await Promise.all(
           ownQueues().map(async (name) => {
-            const counts = await queues
-              .get(name)
-              .getJobCounts(...STATES)
-              .catch(() => undefined);
+            // A scrape must not hang while the queue backend is away.
+            const counts = await Promise.race([
+              queues.get(name).getJobCounts(...STATES),
+              new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+            ]).catch(() => undefined);
             for (const state of STATES) if (counts) this.set({ queue: name, state }, counts[state] ?? 0);
           }),
         );
