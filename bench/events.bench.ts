@@ -16,7 +16,7 @@ import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import { Client } from 'pg';
 import { ROOT, startApp } from '../test/support/app-process';
 import { queueBackends, type QueueBackendUnderTest } from '../test/support/queue-backends';
-import { REDIS_URL } from '../test/support/services';
+import { REDIS_URL, UNUSED_JWKS_URL } from '../test/support/services';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
 
 const args = new Map<string, string>();
@@ -129,6 +129,7 @@ async function pipeline(
       ...backend.env(),
       ...(args.has('concurrency') ? { EVENT_CONSUMER_CONCURRENCY: args.get('concurrency') } : {}),
       LOG_LEVEL: 'warn',
+      AUTH_JWKS_URL: UNUSED_JWKS_URL,
     },
   });
   const client = new Client({ connectionString: db.url });

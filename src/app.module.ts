@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { AuthModule } from '#libs/auth';
 import { ConfigModule, ProcessState, type Runtime, type Settings } from '#libs/config';
 import { DatabaseModule, ModuleDataSources, PrimaryDatabase } from '#libs/database';
 import { HealthModule } from '#libs/health';
@@ -14,6 +15,7 @@ import {
 } from '#libs/messaging';
 import type { ModuleManifest } from '#libs/modularity';
 import { MetricsModule } from '#libs/observability';
+import { RateLimitModule } from '#libs/http';
 
 export interface Composition {
   readonly settings: Settings;
@@ -45,6 +47,12 @@ export class AppModule {
         QueueModule.forRoot(queueBackend, settings.queuePrefix),
         MessagingModule.forRoot(subscriptions, settings.queuePrefix, runtime.hasRole('api')),
         HealthModule,
+        // Guards run in this order: rate limit first, so refused requests cost no token check.
+        RateLimitModule.forRoot(
+          queueBackend.kind === 'redis' ? queueBackend.connection : undefined,
+          settings.queuePrefix,
+        ),
+        AuthModule,
         MetricsModule.forRoot(runtime),
         ...manifests
           .filter((manifest) => runtime.selection.modules.includes(manifest.name))

@@ -66,6 +66,7 @@ export async function runTessera(launch: Launch): Promise<void> {
       return;
     }
     requireSharedDatabaseWhenSplit(command.selection, names, settings);
+    if (command.kind === 'serve') requireKeySourceForApi(command.selection, names, settings);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`tessera: ${error.message}\n`);
@@ -126,6 +127,17 @@ function requireSharedDatabaseWhenSplit(
   if (!settings.databaseUrl && !everything) {
     throw new ConfigError(
       'DATABASE_URL is required when a process runs only some modules or roles (split topology): start a shared database with `npm run db:embedded` and pass the URL it prints',
+    );
+  }
+}
+
+/** An api process without the identity module verifies tokens against identity's published keys. */
+function requireKeySourceForApi(selection: ProcessSelection, names: readonly string[], settings: Settings): void {
+  const verifiesTokens =
+    selection.roles.includes('api') && names.includes('identity') && !selection.modules.includes('identity');
+  if (verifiesTokens && !settings.authJwksUrl) {
+    throw new ConfigError(
+      "AUTH_JWKS_URL is required when a process serves HTTP without the identity module: set it to identity's /.well-known/jwks.json",
     );
   }
 }

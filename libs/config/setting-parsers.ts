@@ -78,3 +78,24 @@ export function readSetting<T>(env: NodeJS.ProcessEnv, name: string, parser: Set
   }
   return value;
 }
+
+export const email: SettingParser<string> = {
+  accepts: 'an email address',
+  parse: (raw) => (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw.trim()) ? raw.trim().toLowerCase() : undefined),
+};
+
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+export const rate: SettingParser<RateLimit> = {
+  accepts: 'LIMIT/WINDOW such as 100/60s or 1000/1h',
+  parse: (raw) => {
+    const match = /^(\d{1,7})\/(\d{1,6})(s|m|h)$/.exec(raw.trim());
+    if (!match) return undefined;
+    const limit = Number(match[1]);
+    const windowSeconds = Number(match[2]) * { s: 1, m: 60, h: 3600 }[match[3] as 's' | 'm' | 'h'];
+    return limit > 0 && windowSeconds > 0 ? { limit, windowSeconds } : undefined;
+  },
+};

@@ -1,5 +1,17 @@
 import { ConfigError } from './config-error';
-import { identifier, integer, list, oneOf, readSetting, SettingParser, text, url } from './setting-parsers';
+import {
+  boolean,
+  email,
+  identifier,
+  integer,
+  list,
+  oneOf,
+  rate,
+  readSetting,
+  SettingParser,
+  text,
+  url,
+} from './setting-parsers';
 
 const postgresUrl = url(['postgres:', 'postgresql:']);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -131,12 +143,72 @@ export const SETTING_SPECS = {
     168,
     'How long handled event ids are kept for deduplication; keep it longer than any redelivery.',
   ),
-  adminApiToken: spec(
-    'ADMIN_API_TOKEN',
+  adminEmails: spec(
+    'ADMIN_EMAILS',
+    list(email),
+    [] as string[],
+    'Accounts registered with these emails get the admin role: how the first admin exists.',
+  ),
+  authIssuer: spec('AUTH_ISSUER', text, 'tessera', '`iss` of access tokens; verifiers accept only this issuer.'),
+  authAudience: spec(
+    'AUTH_AUDIENCE',
+    text,
+    'tessera-api',
+    '`aud` of access tokens; verifiers accept only this audience.',
+  ),
+  accessTokenTtlSeconds: spec('AUTH_ACCESS_TOKEN_TTL_SECONDS', integer(30, 86_400), 900, 'Lifetime of access tokens.'),
+  refreshTokenTtlDays: spec('AUTH_REFRESH_TOKEN_TTL_DAYS', integer(1, 365), 30, 'Lifetime of a refresh token family.'),
+  authClockSkewSeconds: spec(
+    'AUTH_CLOCK_SKEW_SECONDS',
+    integer(0, 300),
+    30,
+    'Clock skew tolerated on `exp` and `nbf`.',
+  ),
+  authJwksUrl: spec(
+    'AUTH_JWKS_URL',
+    url(['http:', 'https:']),
+    undefined,
+    "Identity's `/.well-known/jwks.json`, for processes that do not run the identity module (required there with the api role).",
+  ),
+  authPrivateKey: spec(
+    'AUTH_PRIVATE_KEY',
     text,
     undefined,
-    'Bearer token for the operator routes (`/v1/admin/dead-letters`); unset: those routes answer 403.',
+    'Ed25519 private key (PKCS#8 PEM, `\\n` for newlines) that signs access tokens. Unset: identity generates keys once and keeps them in its schema.',
   ),
+  authKeyRotationDays: spec(
+    'AUTH_KEY_ROTATION_DAYS',
+    integer(1, 3650),
+    30,
+    'Age at which a generated signing key is replaced; the old public key stays published until its tokens expire.',
+  ),
+  trustProxy: spec(
+    'TRUST_PROXY',
+    text,
+    undefined,
+    'Proxies whose `X-Forwarded-For` is believed for the client IP: `loopback`, or addresses/CIDRs separated by commas. Unset: none.',
+  ),
+  rateLimitEnabled: spec('RATE_LIMIT_ENABLED', boolean, true, 'Rate limits on or off (off for load tests).'),
+  rateLimitDefault: spec(
+    'RATE_LIMIT_DEFAULT',
+    rate,
+    { limit: 600, windowSeconds: 60 },
+    'Requests per client IP on every route.',
+  ),
+  rateLimitAuth: spec(
+    'RATE_LIMIT_AUTH',
+    rate,
+    { limit: 20, windowSeconds: 60 },
+    'Requests per client IP on register, login and refresh.',
+  ),
+  loginSlowdownAfter: spec(
+    'LOGIN_SLOWDOWN_AFTER',
+    integer(1, 100),
+    3,
+    'Failed logins of one account after which each further attempt is answered more slowly.',
+  ),
+  loginLockAfter: spec('LOGIN_LOCK_AFTER', integer(1, 1000), 10, 'Failed logins of one account that lock it.'),
+  loginLockMinutes: spec('LOGIN_LOCK_MINUTES', integer(1, 1440), 15, 'How long a locked account refuses logins.'),
 } as const;
 
 type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;
@@ -175,12 +247,17 @@ export function loadSettings(env: NodeJS.ProcessEnv, moduleNames: readonly strin
 export function describeSettings(): { name: string; default: string; doc: string }[] {
   return Object.values(SETTING_SPECS).map((s: SettingSpec<unknown>) => ({
     name: s.name,
-    default:
-      s.default === undefined
-        ? '(unset)'
-        : Array.isArray(s.default)
-          ? s.default.join(',') || '(empty)'
-          : String(s.default),
+    default: describeDefault(s.default),
     doc: `${s.doc} Accepts ${s.parser.accepts}.`,
   }));
+}
+
+function describeDefault(value: unknown): string {
+  if (value === undefined) return '(unset)';
+  if (Array.isArray(value)) return value.join(',') || '(empty)';
+  if (typeof value === 'object' && value && 'limit' in value) {
+    const { limit, windowSeconds } = value as { limit: number; windowSeconds: number };
+    return `${limit}/${windowSeconds}s`;
+  }
+  return String(value);
 }

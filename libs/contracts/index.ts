@@ -1,1 +1,2 @@
 export * from './integration-event';
+export * from './identity';

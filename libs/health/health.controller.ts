@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Public } from '#libs/auth';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { ProcessState } from '#libs/config';
@@ -11,6 +12,7 @@ import { HealthContributors } from './health-contributors';
  * problem+json, because probes read the status code and humans read the details.
  */
 @ApiTags('ops')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

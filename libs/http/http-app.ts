@@ -35,6 +35,8 @@ export async function createHttpApp(
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // request.ip is the client's address, read from X-Forwarded-For only behind trusted proxies.
+    trustProxy: settings.trustProxy ?? false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new NestPinoLogger(logger),

@@ -1,5 +1,5 @@
-export * from './problem';
+export * from '#libs/problems';
 export * from './problem.filter';
 export * from './validation';
 export * from './http-app';
-export * from './admin-token.guard';
+export * from './rate-limit';

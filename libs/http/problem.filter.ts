@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { ProblemDetails, ProblemException, problemType } from './problem';
+import { ProblemDetails, ProblemException, problemType } from '#libs/problems';
 
 /** Fastify's own errors (raised before a route handler runs), by code. */
 const FASTIFY_PROBLEMS: Record<string, string> = {

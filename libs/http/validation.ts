@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { FieldViolation, ValidationProblem } from './problem';
+import { FieldViolation, ValidationProblem } from '#libs/problems';
 
 function violations(errors: ValidationError[], parent = ''): FieldViolation[] {
   return errors.flatMap((error) => {

@@ -4,10 +4,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
+import { Public } from '#libs/auth';
 import { SETTINGS, type Settings } from '#libs/config';
 
 /** Prometheus scrape endpoint; behind a bearer token when METRICS_TOKEN is set. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {

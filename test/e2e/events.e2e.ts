@@ -1,9 +1,7 @@
 import { eventually } from '../support/eventually';
-import { api, target } from './target';
+import { adminToken, api, target } from './target';
 
 const copyOf = (id: string) => api().get(`/v1/tally/notes/${id}`);
-const admin = (request: ReturnType<ReturnType<typeof api>['get']>) =>
-  request.set('Authorization', `Bearer ${target.adminToken}`);
 
 describe(`integration events across modules (${target.topology})`, () => {
   it('an event published by one module is handled once by its subscriber, carrying the request id', async () => {
@@ -50,9 +48,10 @@ describe(`integration events across modules (${target.topology})`, () => {
   });
 
   it('a handler that keeps failing is retried, dead-lettered, and delivered once on replay', async () => {
+    const bearer = `Bearer ${await adminToken()}`;
     const created = await api().post('/v1/notes').send({ text: 'fail:3' }).expect(201);
     const listed = await eventually(
-      () => admin(api().get('/v1/admin/dead-letters')).expect(200),
+      () => api().get('/v1/admin/dead-letters').set('Authorization', bearer).expect(200),
       (r) => (r.body.items as { aggregateId: string }[]).some((d) => d.aggregateId === created.body.id),
       { timeoutMs: 30_000, what: 'the dead letter' },
     );
@@ -60,7 +59,9 @@ describe(`integration events across modules (${target.topology})`, () => {
       (d) => d.aggregateId === created.body.id,
     );
     expect(letter?.attempts).toBe(3);
-    await admin(api().post('/v1/admin/dead-letters/replay'))
+    await api()
+      .post('/v1/admin/dead-letters/replay')
+      .set('Authorization', bearer)
       .send({ ids: [letter?.id] })
       .expect(200, { replayed: [letter?.id], notFound: [] });
     const copy = await eventually(

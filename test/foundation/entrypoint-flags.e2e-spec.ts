@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { runToExit, startApp } from '../support/app-process';
+import { UNUSED_JWKS_URL } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('entrypoint flags (built dist/main.js)', () => {
@@ -22,7 +23,7 @@ describe('entrypoint flags (built dist/main.js)', () => {
     });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      'tessera: --modules: unknown module "billing"; valid modules: notes, tally, echo',
+      'tessera: --modules: unknown module "billing"; valid modules: identity, notes, tally, echo',
     ]);
   });
 
@@ -45,10 +46,22 @@ describe('entrypoint flags (built dist/main.js)', () => {
     expect(stderr).toContain('npm run db:embedded');
   });
 
+  it('an api process without the identity module needs AUTH_JWKS_URL to verify tokens', async () => {
+    const { code, stderr } = await runToExit({
+      entry: 'fixture',
+      args: ['--modules', 'echo'],
+      env: { DATABASE_URL: db.url },
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      "tessera: AUTH_JWKS_URL is required when a process serves HTTP without the identity module: set it to identity's /.well-known/jwks.json",
+    );
+  });
+
   it('loads only the selected modules: their routes answer, the others are 404', async () => {
     const app = await startApp({
       args: ['--modules', 'echo'],
-      env: { DATABASE_URL: db.url, CORS_ORIGINS: 'https://shop.example' },
+      env: { DATABASE_URL: db.url, CORS_ORIGINS: 'https://shop.example', AUTH_JWKS_URL: UNUSED_JWKS_URL },
     });
     try {
       const echo = await request(app.url).get('/v1/echo').set('Origin', 'https://shop.example').expect(200);

@@ -5,8 +5,7 @@ import { eventually } from '../support/eventually';
 import { inboxQueue } from '../support/inbox-queue';
 import { queueBackends } from '../support/queue-backends';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-
-const TOKEN = 'operator-secret';
+import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
 
 interface DeadLetterView {
   id: string;
@@ -20,17 +19,18 @@ interface DeadLetterView {
 describe.each(queueBackends())('inbox, retries and dead letters ($name queues)', (backend) => {
   let db: TestDatabase;
   let app: AppProcess;
+  let token: string;
   const env = () => ({
     DATABASE_URL: db.url,
     ...backend.env(),
-    ADMIN_API_TOKEN: TOKEN,
+    ADMIN_EMAILS: ADMIN_EMAIL,
     EVENT_MAX_ATTEMPTS: '3',
     EVENT_RETRY_DELAY_MS: '150',
     RELAY_POLL_MS: '200',
   });
   const copy = (id: string) => request(app.url).get(`/v1/tally/notes/${id}`);
   const deadLetters = async (): Promise<{ items: DeadLetterView[] }> =>
-    (await request(app.url).get('/v1/admin/dead-letters').set('Authorization', `Bearer ${TOKEN}`).expect(200)).body;
+    (await request(app.url).get('/v1/admin/dead-letters').set('Authorization', `Bearer ${token}`).expect(200)).body;
   const deadLetterOf = async (aggregateId: string): Promise<DeadLetterView> => {
     const listed = await eventually(deadLetters, (body) => body.items.some((d) => d.aggregateId === aggregateId), {
       timeoutMs: 20_000,
@@ -42,6 +42,7 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
   beforeAll(async () => {
     db = await createTestDatabase(`inbox_${backend.name}`);
     app = await startApp({ env: env() });
+    token = (await adminSession(app.url)).accessToken;
   });
   afterAll(async () => {
     await app?.stop();
@@ -119,7 +120,7 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
 
     const replay = await request(app.url)
       .post('/v1/admin/dead-letters/replay')
-      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Authorization', `Bearer ${token}`)
       .send({ ids: [letter.id] })
       .expect(200);
     expect(replay.body).toEqual({ replayed: [letter.id], notFound: [] });
@@ -145,7 +146,13 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
 
   it('lists and replays dead letters from the CLI, and guards the admin API', async () => {
     await request(app.url).get('/v1/admin/dead-letters').expect(401);
-    await request(app.url).get('/v1/admin/dead-letters?limit=0').set('Authorization', `Bearer ${TOKEN}`).expect(400);
+    const customer = await sessionFor(app.url, freshEmail('customer'));
+    const forbidden = await request(app.url)
+      .get('/v1/admin/dead-letters')
+      .set('Authorization', `Bearer ${customer.accessToken}`)
+      .expect(403);
+    expect(forbidden.body.type).toBe('https://tessera.dev/problems/forbidden');
+    await request(app.url).get('/v1/admin/dead-letters?limit=0').set('Authorization', `Bearer ${token}`).expect(400);
     const created = await request(app.url).post('/v1/notes').send({ text: 'fail:3 via cli' }).expect(201);
     const letter = await deadLetterOf(created.body.id);
 

@@ -2,13 +2,17 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { queueBackends } from '../support/queue-backends';
+import { UNUSED_JWKS_URL } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe.each(queueBackends())('outbox and relay ($name queues)', (backend) => {
   let db: TestDatabase;
   const apps: AppProcess[] = [];
   const start = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const app = await startApp({ args, env: { DATABASE_URL: db.url, ...backend.env(), RELAY_POLL_MS: '200', ...env } });
+    const app = await startApp({
+      args,
+      env: { DATABASE_URL: db.url, ...backend.env(), RELAY_POLL_MS: '200', AUTH_JWKS_URL: UNUSED_JWKS_URL, ...env },
+    });
     apps.push(app);
     return app;
   };

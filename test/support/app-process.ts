@@ -47,14 +47,25 @@ export async function startApp(options: {
   readyTimeoutMs?: number;
   /** Flags for node itself, e.g. `--cpu-prof` when profiling under load. */
   nodeArgs?: string[];
+  /** A port chosen beforehand (when other processes must know it before this one starts). */
+  port?: number;
 }): Promise<AppProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), ENTRYPOINTS[options.entry ?? 'fixture'], ...(options.args ?? [])],
     {
       cwd: ROOT,
-      env: { ...baseEnv(), LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '300', ...options.env, PORT: String(port) },
+      env: {
+        ...baseEnv(),
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DELAY_MS: '300',
+        // Tests hammer the API from one address; the tests of rate limits set their own.
+        RATE_LIMIT_DEFAULT: '1000000/60s',
+        RATE_LIMIT_AUTH: '1000000/60s',
+        ...options.env,
+        PORT: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

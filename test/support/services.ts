@@ -1,5 +1,8 @@
 /** Where the integration tests find the services CI starts (overridable for other machines). */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** For processes that serve HTTP without identity but never verify a token in the test. */
+export const UNUSED_JWKS_URL = 'http://127.0.0.1:9/.well-known/jwks.json';
+
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A short unique token for database names, queue prefixes and the like. */

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
               ...process.env,
               E2E_BASE_URL: running.baseUrl,
               E2E_TOPOLOGY: topology,
-              E2E_ADMIN_TOKEN: running.adminToken,
+              E2E_SIGNING_KEY: running.signingKeyPem,
             },
           },
         );

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { freePort } from '../support/free-port';
+import { ADMIN_EMAIL } from '../support/sessions';
 import { ENTRYPOINTS, startApp, type AppProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { queueBackends } from '../support/queue-backends';
@@ -10,7 +13,8 @@ export type Topology = (typeof TOPOLOGIES)[number];
 export interface RunningTopology {
   readonly topology: Topology;
   readonly baseUrl: string;
-  readonly adminToken: string;
+  /** The key the deployment signs access tokens with, so tests can forge wrong-but-signed tokens. */
+  readonly signingKeyPem: string;
   readonly processes: readonly AppProcess[];
   stop(): Promise<void>;
 }
@@ -20,7 +24,8 @@ interface ModuleDescription {
   routes: string[];
 }
 
-const ADMIN_TOKEN = 'e2e-operator-token';
+/** The auth-route limit the e2e suite tests against (each test uses its own client address). */
+export const E2E_AUTH_RATE_LIMIT = 8;
 
 /**
  * Starts the built app the three ways it is deployed, against a fresh database and queue
@@ -34,10 +39,15 @@ export async function launchTopology(
   const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
   const queues = queueBackends().find((b) => b.name === 'redis');
   if (!queues) throw new Error('the e2e topologies run on Redis queues');
+  const signingKeyPem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: db.url,
     ...queues.env(),
-    ADMIN_API_TOKEN: ADMIN_TOKEN,
+    ADMIN_EMAILS: ADMIN_EMAIL,
+    AUTH_PRIVATE_KEY: signingKeyPem,
+    TRUST_PROXY: 'loopback',
+    RATE_LIMIT_DEFAULT: '1000000/60s',
+    RATE_LIMIT_AUTH: `${E2E_AUTH_RATE_LIMIT}/60s`,
     EVENT_MAX_ATTEMPTS: '3',
     EVENT_RETRY_DELAY_MS: '200',
     RELAY_POLL_MS: '250',
@@ -54,31 +64,39 @@ export async function launchTopology(
   try {
     if (topology === 'single') {
       processes.push(await startApp({ entry, env }));
-      return { topology, baseUrl: processes[0]!.url, adminToken: ADMIN_TOKEN, processes, stop };
+      return { topology, baseUrl: processes[0]!.url, signingKeyPem, processes, stop };
     }
     if (topology === 'replicated') {
       processes.push(...(await Promise.all([1, 2, 3].map(() => startApp({ entry, env })))));
       nginx = await Nginx.start([{ prefix: '/', ports: processes.map((p) => p.port) }]);
-      return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, adminToken: ADMIN_TOKEN, processes, stop };
+      return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, signingKeyPem, processes, stop };
     }
     const modules = JSON.parse(
       execFileSync(process.execPath, [ENTRYPOINTS[entry], 'modules'], { encoding: 'utf8' }),
     ) as ModuleDescription[];
+    // Modules without identity verify tokens against its JWKS, so its port is chosen first.
+    const identityPort = await freePort();
+    const splitEnv = { ...env, AUTH_JWKS_URL: `http://127.0.0.1:${identityPort}/.well-known/jwks.json` };
     const byModule = await Promise.all(
       modules.map(async (module) => ({
         module,
-        app: await startApp({ entry, env, args: ['--modules', module.name, '--roles', 'api,worker'] }),
+        app: await startApp({
+          entry,
+          env: splitEnv,
+          args: ['--modules', module.name, '--roles', 'api,worker'],
+          ...(module.name === 'identity' ? { port: identityPort } : {}),
+        }),
       })),
     );
     processes.push(...byModule.map((m) => m.app));
-    processes.push(await startApp({ entry, env, args: ['--roles', 'relay'] }));
+    processes.push(await startApp({ entry, env: splitEnv, args: ['--roles', 'relay'] }));
     const routes: Route[] = byModule.flatMap(({ module, app }) =>
       module.routes.map((prefix) => ({ prefix, ports: [app.port] })),
     );
     // Platform routes (/health, /metrics, /docs, /v1/admin) are served by every api process.
     routes.push({ prefix: '/', ports: byModule.map((m) => m.app.port) });
     nginx = await Nginx.start(routes);
-    return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, adminToken: ADMIN_TOKEN, processes, stop };
+    return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, signingKeyPem, processes, stop };
   } catch (error) {
     await stop();
     throw error;

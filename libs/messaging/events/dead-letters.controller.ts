@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { AdminTokenGuard, ProblemException } from '#libs/http';
+import { ADMIN_ROLE, Roles } from '#libs/auth';
+import { ProblemException } from '#libs/http';
 import { DeadLetters, type DeadLetter } from './dead-letters';
 
 class DeadLetterPageQuery {
@@ -41,7 +42,7 @@ class ReplayResult {
 /** Operators' view of integration events that failed for good, and their replay. */
 @ApiTags('events')
 @ApiBearerAuth()
-@UseGuards(AdminTokenGuard)
+@Roles(ADMIN_ROLE)
 @Controller('v1/admin/dead-letters')
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLetters) {}

@@ -1,0 +1,2 @@
+export * from './user-registered';
+export * from './user-role-changed';

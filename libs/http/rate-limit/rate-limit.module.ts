@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+
+type RedisConnection = ConstructorParameters<typeof RedisThrottlerStorage>[0];
+
+/** Rate limits for every route: counters in Redis when configured, so replicas share them. */
+@Module({})
+export class RateLimitModule {
+  static forRoot(redis: RedisConnection | undefined, prefix: string): DynamicModule {
+    return {
+      module: RateLimitModule,
+      imports: [
+        ThrottlerModule.forRoot({
+          // Limits come from settings per group in RateLimitGuard; this entry only names the throttler.
+          throttlers: [{ name: 'default', ttl: 60_000, limit: 1 }],
+          storage: redis ? new RedisThrottlerStorage(redis, prefix) : new ThrottlerStorageService(),
+        }),
+      ],
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { SETTINGS, type Settings } from '#libs/config';
+import { UserRegistered } from '#libs/contracts';
+import { Outbox } from '#libs/messaging';
+import { EmailAddress } from '../../domain/email-address';
+import { IdentityError } from '../../domain/identity-errors';
+import { assertAcceptablePassword } from '../../domain/password-policy';
+import { initialRoles } from '../../domain/user-roles';
+import { PasswordHasher } from '../../infrastructure/password-hasher';
+import { UserRecord } from '../../infrastructure/user.record';
+
+export interface RegisteredUser {
+  readonly id: string;
+  readonly email: string;
+}
+
+export class RegisterUser extends Command<RegisteredUser> {
+  constructor(
+    readonly email: string,
+    readonly password: string,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RegisterUser)
+export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly hasher: PasswordHasher,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async execute(command: RegisterUser): Promise<RegisteredUser> {
+    const email = EmailAddress.parse(command.email).value;
+    assertAcceptablePassword(command.password, email);
+    const passwordHash = await this.hasher.hash(command.password);
+    const user = { id: randomUUID(), email, passwordHash, roles: initialRoles(email, this.settings.adminEmails) };
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(UserRecord).insert({ ...user, version: 1 });
+        await this.outbox.publish(
+          manager,
+          UserRegistered,
+          { userId: user.id, email, roles: user.roles },
+          { aggregateId: user.id, aggregateVersion: 1 },
+        );
+      });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        throw new IdentityError('email-taken', 'an account with this email already exists');
+      }
+      throw error;
+    }
+    return { id: user.id, email };
+  }
+}

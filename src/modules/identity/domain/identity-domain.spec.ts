@@ -1,0 +1,70 @@
+import { EmailAddress } from './email-address';
+import { gateLogin, recordFailure } from './login-throttle';
+import { assertAcceptablePassword } from './password-policy';
+import { decideRefresh } from './refresh-token-rotation';
+import { initialRoles, withoutRole, withRole } from './user-roles';
+
+const now = new Date('2026-11-28T12:00:00Z');
+const policy = { slowdownAfter: 3, lockAfter: 5, lockMinutes: 15 };
+
+describe('EmailAddress', () => {
+  it('is case-insensitive and trimmed', () => {
+    expect(EmailAddress.parse('  Ada@Example.COM ').value).toBe('ada@example.com');
+  });
+  it('refuses what is not an address', () => {
+    expect(() => EmailAddress.parse('ada@')).toThrow('email must be a valid address');
+    expect(() => EmailAddress.parse(`${'a'.repeat(250)}@x.io`)).toThrow('email must be a valid address');
+  });
+});
+
+describe('password policy', () => {
+  it('wants 10 to 128 characters that are not the email', () => {
+    expect(() => assertAcceptablePassword('short', 'a@b.io')).toThrow('password must be 10 to 128 characters');
+    expect(() => assertAcceptablePassword('x'.repeat(129), 'a@b.io')).toThrow('password must be 10 to 128 characters');
+    expect(() => assertAcceptablePassword('ada@example.com', 'ada@example.com')).toThrow('must not be the email');
+    expect(() => assertAcceptablePassword('correct horse battery', 'a@b.io')).not.toThrow();
+  });
+});
+
+describe('refresh token rotation', () => {
+  const later = new Date(now.getTime() + 60_000);
+  it('rotates an active token and refuses an expired, revoked or unknown one', () => {
+    expect(decideRefresh({ status: 'active', expiresAt: later }, now)).toBe('rotate');
+    expect(decideRefresh({ status: 'active', expiresAt: now }, now)).toBe('refuse');
+    expect(decideRefresh({ status: 'revoked', expiresAt: later }, now)).toBe('refuse');
+    expect(decideRefresh(undefined, now)).toBe('refuse');
+  });
+  it('revokes the whole family when a rotated token comes back', () => {
+    expect(decideRefresh({ status: 'rotated', expiresAt: later }, now)).toBe('revoke-family');
+  });
+});
+
+describe('login throttle', () => {
+  it('lets the first attempts through at once, then slows down, then locks', () => {
+    expect(gateLogin(undefined, policy, now)).toEqual({ allowed: true, delayMs: 0 });
+    let failures = recordFailure(undefined, policy, now);
+    failures = recordFailure(failures, policy, now);
+    failures = recordFailure(failures, policy, now);
+    expect(gateLogin(failures, policy, now)).toEqual({ allowed: true, delayMs: 250 });
+    failures = recordFailure(failures, policy, now);
+    expect(gateLogin(failures, policy, now)).toEqual({ allowed: true, delayMs: 500 });
+    failures = recordFailure(failures, policy, now);
+    expect(failures.lockedUntil).toEqual(new Date(now.getTime() + 15 * 60_000));
+    expect(gateLogin(failures, policy, now)).toEqual({ allowed: false });
+    expect(gateLogin(failures, policy, new Date(now.getTime() + 16 * 60_000)).allowed).toBe(true);
+  });
+  it('starts counting again once a lock has expired', () => {
+    const locked = { count: 5, lockedUntil: new Date(now.getTime() - 1) };
+    expect(recordFailure(locked, policy, now)).toEqual({ count: 1, lockedUntil: null });
+  });
+});
+
+describe('roles', () => {
+  it('makes listed emails admins and everyone a customer', () => {
+    expect(initialRoles('boss@x.io', ['boss@x.io'])).toEqual(['customer', 'admin']);
+    expect(initialRoles('ada@x.io', ['boss@x.io'])).toEqual(['customer']);
+    expect(withRole(['customer'], 'admin')).toEqual(['customer', 'admin']);
+    expect(withRole(['customer', 'admin'], 'admin')).toEqual(['customer', 'admin']);
+    expect(withoutRole(['customer', 'admin'], 'admin')).toEqual(['customer']);
+  });
+});

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { EntityManager } from 'typeorm';
+import { SIGNING_ALGORITHM } from '#libs/auth';
+import { SETTINGS, type Settings } from '#libs/config';
+import { RefreshTokenRecord } from './refresh-token.record';
+import { SigningKeyStore } from './signing-key-store';
+
+export interface Session {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Issues an access token and a refresh token of a (new or continuing) family. */
+@Injectable()
+export class SessionIssuer {
+  constructor(
+    private readonly keys: SigningKeyStore,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async issue(
+    manager: EntityManager,
+    user: { id: string; roles: readonly string[] },
+    familyId: string = randomUUID(),
+  ): Promise<Session> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await manager.getRepository(RefreshTokenRecord).insert({
+      tokenHash: hashRefreshToken(refreshToken),
+      familyId,
+      userId: user.id,
+      status: 'active',
+      expiresAt: new Date(Date.now() + this.settings.refreshTokenTtlDays * 86_400_000),
+    });
+    return { accessToken: await this.accessToken(user), refreshToken, expiresIn: this.settings.accessTokenTtlSeconds };
+  }
+
+  private async accessToken(user: { id: string; roles: readonly string[] }): Promise<string> {
+    const key = await this.keys.signingKey();
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ roles: [...user.roles] })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(this.settings.authIssuer)
+      .setAudience(this.settings.authAudience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + this.settings.accessTokenTtlSeconds)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+  }
+}

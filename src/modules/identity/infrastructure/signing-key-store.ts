@@ -1,0 +1,136 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { DataSource, IsNull, type Repository } from 'typeorm';
+import { LocalJwks, SIGNING_ALGORITHM, type JwksProvider } from '#libs/auth';
+import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { SigningKeyRecord } from './signing-key.record';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+}
+
+const RELOAD_MS = 60_000;
+
+/**
+ * Identity's signing keys. Configured (AUTH_PRIVATE_KEY) or, by default, generated once and
+ * kept in identity's schema so every replica signs with the same key without set-up. The
+ * newest key signs; when it is older than AUTH_KEY_ROTATION_DAYS (or on an admin's request)
+ * a new one replaces it, and retired public keys stay published until the tokens they
+ * signed have expired. Also the in-process JWKS for libs/auth.
+ */
+@Injectable()
+export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SigningKeys');
+  private active: SigningKey | undefined;
+  private published: JWK[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly localJwks: LocalJwks,
+    private readonly state: ProcessState,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onModuleInit(): void {
+    this.localJwks.register(this);
+  }
+
+  onApplicationBootstrap(): void {
+    this.state.onStarted(() => {
+      void this.refresh().catch((error: unknown) => this.logger.error(`loading signing keys failed: ${String(error)}`));
+      this.timer = setInterval(() => void this.refresh().catch(() => undefined), RELOAD_MS);
+      this.timer.unref();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  publicKeys(): readonly JWK[] {
+    return this.published;
+  }
+
+  async signingKey(): Promise<SigningKey> {
+    if (!this.active) await this.refresh();
+    if (!this.active) throw new Error('no signing key is available yet');
+    return this.active;
+  }
+
+  refresh(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  /** Retires the signing key now and starts signing with a new one. */
+  async rotate(): Promise<string> {
+    if (this.settings.authPrivateKey)
+      throw new Error('signing keys come from AUTH_PRIVATE_KEY: rotate by changing the setting');
+    const kid = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
+      await manager.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
+      return this.insertNewKey(manager.getRepository(SigningKeyRecord));
+    });
+    await this.refresh();
+    this.logger.log(`rotated signing key; now signing with ${kid}`);
+    return kid;
+  }
+
+  private async load(): Promise<void> {
+    if (this.settings.authPrivateKey) {
+      const privateKey = createPrivateKey(this.settings.authPrivateKey.replace(/\\n/g, '\n'));
+      const jwk = await publicJwk(createPublicKey(privateKey));
+      this.active = { kid: jwk.kid as string, privateKey };
+      this.published = [jwk];
+      return;
+    }
+    const repository = this.dataSource.getRepository(SigningKeyRecord);
+    const current = await this.dataSource.transaction(async (manager) => {
+      // Replicas starting together must agree on one key, not each generate their own.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
+      const keys = manager.getRepository(SigningKeyRecord);
+      const newest = await keys.findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+      const maxAgeMs = this.settings.authKeyRotationDays * 86_400_000;
+      if (newest && Date.now() - newest.createdAt.getTime() < maxAgeMs) return newest;
+      await manager.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
+      const kid = await this.insertNewKey(keys);
+      return keys.findOneByOrFail({ kid });
+    });
+    const graceSeconds = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds;
+    const visible = (await repository.query(
+      `SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1) ORDER BY created_at DESC`,
+      [graceSeconds],
+    )) as { public_jwk: JWK }[];
+    this.active = { kid: current.kid, privateKey: createPrivateKey(current.privateKeyPem) };
+    this.published = visible.map((row) => row.public_jwk);
+  }
+
+  private async insertNewKey(keys: Repository<SigningKeyRecord>): Promise<string> {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const jwk = await publicJwk(publicKey);
+    await keys.insert({
+      kid: jwk.kid,
+      privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      publicJwk: jwk,
+      createdAt: new Date(),
+      retiredAt: null,
+    });
+    return jwk.kid as string;
+  }
+}
+
+async function publicJwk(publicKey: KeyObject): Promise<JWK> {
+  const jwk = publicKey.export({ format: 'jwk' }) as JWK;
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: SIGNING_ALGORITHM, use: 'sig' };
+}

@@ -1,0 +1,74 @@
+import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseInterceptors } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ADMIN_ROLE, Roles } from '#libs/auth';
+import { ValidationProblem } from '#libs/http';
+import { ChangeAdminRole } from '../../application/commands/change-admin-role.handler';
+import type { UserView } from '../../application/queries/get-user.handler';
+import { ListUsers, type UserPage } from '../../application/queries/list-users.handler';
+import { IdentityProblemsInterceptor } from './identity-problems.interceptor';
+
+class UserPageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit = 50;
+
+  @ApiPropertyOptional({ description: 'the `next` value of the previous page' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is malformed' })
+  cursor?: string;
+}
+
+@ApiTags('identity')
+@ApiBearerAuth()
+@Roles(ADMIN_ROLE)
+@UseInterceptors(IdentityProblemsInterceptor)
+@Controller('v1/admin/users')
+export class AdminUsersController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Get()
+  list(@Query() query: UserPageQuery): Promise<UserPage> {
+    return this.queries.execute(new ListUsers(query.limit, decodeCursor(query.cursor)));
+  }
+
+  @Put(':id/roles/admin')
+  grant(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
+    return this.commands.execute(new ChangeAdminRole(id, true));
+  }
+
+  @Delete(':id/roles/admin')
+  revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
+    return this.commands.execute(new ChangeAdminRole(id, false));
+  }
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      createdAt?: unknown;
+      id?: unknown;
+    };
+    if (
+      typeof value.createdAt === 'string' &&
+      !Number.isNaN(Date.parse(value.createdAt)) &&
+      typeof value.id === 'string' &&
+      /^[0-9a-f-]{36}$/.test(value.id)
+    ) {
+      return { createdAt: value.createdAt, id: value.id };
+    }
+  } catch {
+    // reported below
+  }
+  throw new ValidationProblem([{ field: 'cursor', message: 'cursor is malformed' }]);
+}

@@ -1,0 +1,38 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { catchError, Observable, throwError } from 'rxjs';
+import { ProblemException, ValidationProblem } from '#libs/http';
+import { IdentityError } from '../../domain/identity-errors';
+
+/** Maps identity's domain errors to problem+json with stable types. */
+@Injectable()
+export class IdentityProblemsInterceptor implements NestInterceptor {
+  intercept(_: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next
+      .handle()
+      .pipe(
+        catchError((error: unknown) => throwError(() => (error instanceof IdentityError ? toProblem(error) : error))),
+      );
+  }
+}
+
+function toProblem(error: IdentityError): ProblemException {
+  switch (error.code) {
+    case 'invalid-email':
+      return new ValidationProblem([{ field: 'email', message: error.message }]);
+    case 'weak-password':
+      return new ValidationProblem([{ field: 'password', message: error.message }]);
+    case 'email-taken':
+      return new ProblemException('email-taken', HttpStatus.CONFLICT, 'Email already registered', error.message);
+    case 'invalid-credentials':
+      return new ProblemException('invalid-credentials', HttpStatus.UNAUTHORIZED, 'Invalid credentials', error.message);
+    case 'invalid-refresh-token':
+      return new ProblemException(
+        'invalid-refresh-token',
+        HttpStatus.UNAUTHORIZED,
+        'Invalid refresh token',
+        error.message,
+      );
+    case 'user-not-found':
+      return new ProblemException('user-not-found', HttpStatus.NOT_FOUND, 'User not found', error.message);
+  }
+}
