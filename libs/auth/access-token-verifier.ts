@@ -7,10 +7,13 @@ import {
   type JWTVerifyGetKey,
   type JWTPayload,
   type JWTVerifyOptions,
+  type JWK,
 } from 'jose';
 import { SETTINGS, type Settings } from '#libs/config';
 import type { AuthUser } from './auth-user';
 import { LocalJwks } from './local-jwks';
+
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export class InvalidAccessToken extends Error {
   override readonly name = 'InvalidAccessToken';
@@ -27,6 +30,10 @@ export const SIGNING_ALGORITHM = 'EdDSA';
 @Injectable()
 export class AccessTokenVerifier {
   private remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** The in-process key set, rebuilt only when identity's key list changes (importing keys is costly). */
+  private localSet: { keys: readonly JWK[]; resolve: JWTVerifyGetKey } | undefined;
+  /** Tokens verified recently, until their `exp`: a client reuses one token for many requests. */
+  private readonly verified = new Map<string, { user: AuthUser; expiresAt: number }>();
   private readonly options: JWTVerifyOptions;
   private lastRefresh = 0;
 
@@ -45,9 +52,13 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string, retried = false): Promise<AuthUser> {
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAt > Date.now()) return cached.user;
     try {
       const { payload } = await jwtVerify(token, this.keyResolver(), this.options);
-      return toUser(payload);
+      const user = toUser(payload);
+      this.remember(token, user, payload.exp as number);
+      return user;
     } catch (error) {
       // An unknown kid may be a key rotated in since the keys were read: re-read them, at
       // most once a second so tokens with made-up kids cannot turn into a reload storm.
@@ -60,9 +71,21 @@ export class AccessTokenVerifier {
     }
   }
 
+  private remember(token: string, user: AuthUser, exp: number): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, { user, expiresAt: exp * 1000 });
+  }
+
   private keyResolver(): JWTVerifyGetKey {
     const local = this.local.current;
-    if (local) return createLocalJWKSet({ keys: [...local.publicKeys()] });
+    if (local) {
+      const keys = local.publicKeys();
+      if (this.localSet?.keys !== keys) this.localSet = { keys, resolve: createLocalJWKSet({ keys: [...keys] }) };
+      return this.localSet.resolve;
+    }
     if (!this.settings.authJwksUrl) throw new InvalidAccessToken('no signing keys are known to this process');
     this.remote ??= createRemoteJWKSet(new URL(this.settings.authJwksUrl), {
       cooldownDuration: 5000,
