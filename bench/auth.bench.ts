@@ -18,14 +18,13 @@ import autocannon from 'autocannon';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import { AccessTokenVerifier, LocalJwks } from '#libs/auth';
 import { loadSettings } from '#libs/config';
+import { benchArgs } from './bench-args';
 import { ENTRYPOINTS, ROOT } from '../test/support/app-process';
 import { freePort } from '../test/support/free-port';
 import { freshEmail, sessionFor } from '../test/support/sessions';
 import { createTestDatabase } from '../test/support/test-database';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 8);
 const CONNECTIONS = Number(args.get('connections') ?? 50);
 const REPEAT = Number(args.get('repeat') ?? 3);

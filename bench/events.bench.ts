@@ -14,14 +14,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import { Client } from 'pg';
+import { benchArgs } from './bench-args';
 import { ROOT, startApp } from '../test/support/app-process';
 import { queueBackends, type QueueBackendUnderTest } from '../test/support/queue-backends';
 import { REDIS_URL, UNUSED_JWKS_URL } from '../test/support/services';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = benchArgs();
 const EVENTS = Number(args.get('events') ?? 5000);
 const RATE = Number(args.get('rate') ?? 500);
 const SECONDS = Number(args.get('seconds') ?? 10);

@@ -3,3 +3,4 @@ export * from './problem.filter';
 export * from './validation';
 export * from './http-app';
 export * from './rate-limit';
+export * from './page-query';

@@ -1,25 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsOptional, IsString } from 'class-validator';
 import { ADMIN_ROLE, Roles } from '#libs/auth';
-import { ProblemException } from '#libs/http';
+import { PageQuery, ProblemException, ValidationProblem } from '#libs/http';
 import { DeadLetters, type DeadLetter } from './dead-letters';
-
-class DeadLetterPageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
-
-  @ApiPropertyOptional({ description: 'the `next` value of the previous page' })
-  @IsOptional()
-  @Matches(/^\d{1,9}$/, { message: 'cursor is malformed' })
-  cursor?: string;
-}
 
 class ReplayDeadLettersBody {
   @ApiPropertyOptional({ type: [String], description: 'dead letter ids (`<subscriber>/<job id>`)' })
@@ -48,10 +32,10 @@ export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLetters) {}
 
   @Get()
-  async list(
-    @Query() query: DeadLetterPageQuery,
-  ): Promise<{ items: DeadLetter[]; next: string | null; total: number }> {
-    const offset = Number(query.cursor ?? 0);
+  async list(@Query() query: PageQuery): Promise<{ items: DeadLetter[]; next: string | null; total: number }> {
+    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
+    if (!Number.isSafeInteger(offset))
+      throw new ValidationProblem([{ field: 'cursor', message: 'cursor is malformed' }]);
     const page = await this.deadLetters.list(query.limit, offset);
     const next = offset + page.items.length < page.total ? String(offset + page.items.length) : null;
     return { items: page.items, next, total: page.total };

@@ -1,29 +1,12 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, Roles } from '#libs/auth';
-import { ValidationProblem } from '#libs/http';
+import { PageQuery, ValidationProblem } from '#libs/http';
 import { ChangeAdminRole } from '../../application/commands/change-admin-role.handler';
 import type { UserView } from '../../application/queries/get-user.handler';
 import { ListUsers, type UserPage } from '../../application/queries/list-users.handler';
 import { IdentityProblemsInterceptor } from './identity-problems.interceptor';
-
-class UserPageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit = 50;
-
-  @ApiPropertyOptional({ description: 'the `next` value of the previous page' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is malformed' })
-  cursor?: string;
-}
 
 @ApiTags('identity')
 @ApiBearerAuth()
@@ -37,7 +20,7 @@ export class AdminUsersController {
   ) {}
 
   @Get()
-  list(@Query() query: UserPageQuery): Promise<UserPage> {
+  list(@Query() query: PageQuery): Promise<UserPage> {
     return this.queries.execute(new ListUsers(query.limit, decodeCursor(query.cursor)));
   }
 
