@@ -1,0 +1,264 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Ajv from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { describeSettings } from '../../libs/config/settings';
+import { ROOT, runToExit, startApp } from '../support/app-process';
+import { createTestDatabase } from '../support/test-database';
+
+/**
+ * No container engine runs here, so the deployment files are checked the way an engine
+ * and a cluster would read them: every YAML parses; compose files against the compose
+ * specification; Kubernetes and KEDA objects against their schemas (kubernetes-models);
+ * kustomizations reference files that exist; every setting, flag, module and probe path
+ * they use exists in the app; nginx accepts its configs.
+ */
+const DOCKER = join(ROOT, 'docker');
+
+function files(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path, pattern) : pattern.test(name) ? [path] : [];
+  });
+}
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string };
+  [key: string]: unknown;
+}
+
+function documents(path: string): unknown[] {
+  // Compose files use YAML merge keys (<<: *anchor), as Docker Compose resolves them.
+  const docs = parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
+  for (const doc of docs)
+    if (doc.errors.length > 0) throw new Error(`${relative(ROOT, path)}: ${doc.errors[0]!.message}`);
+  return docs.map((doc) => doc.toJS() as unknown).filter((doc) => doc !== null);
+}
+
+const yamlFiles = files(DOCKER, /\.ya?ml$/);
+const k8sObjects = files(join(DOCKER, 'k8s'), /\.ya?ml$/).flatMap((path) =>
+  documents(path).map((doc) => ({ path, doc: doc as K8sObject })),
+);
+const composeFiles = ['compose.yml', 'compose.split.yml'].map((name) => join(DOCKER, name));
+
+/** The model class kubernetes-models (or its KEDA package) provides for an object. */
+function modelOf(object: K8sObject): { validate(): void } {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  const path =
+    group === 'keda.sh'
+      ? `@kubernetes-models/keda/${group}/${version}/${object.kind}`
+      : `kubernetes-models/${group ? `${group}/` : ''}${version}/${object.kind}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(path) as Record<string, new (data: unknown) => { validate(): void }>;
+  const Model = module[object.kind];
+  if (!Model) throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+  return new Model(object);
+}
+
+/** Every settings-like name in a compose environment, a ConfigMap/Secret or a container env. */
+function settingNames(): { file: string; name: string }[] {
+  const names: { file: string; name: string }[] = [];
+  for (const file of composeFiles) {
+    const compose = documents(file)[0] as {
+      services: Record<string, { image?: string; environment?: Record<string, unknown> }>;
+    };
+    for (const service of Object.values(compose.services).filter((s) => s.image?.startsWith('tessera'))) {
+      for (const name of Object.keys(service.environment ?? {})) names.push({ file, name });
+    }
+  }
+  for (const { path, doc } of k8sObjects) {
+    if (doc.kind === 'ConfigMap' || doc.kind === 'Secret') {
+      for (const name of Object.keys({ ...(doc.data as object), ...(doc.stringData as object) }))
+        names.push({ file: path, name });
+    }
+    if (doc.kind === 'Kustomization') {
+      for (const match of JSON.stringify(doc).matchAll(/\/data\/([A-Z0-9_]+)/g))
+        names.push({ file: path, name: match[1]! });
+    }
+  }
+  return names;
+}
+
+/** Every argument list given to the app: compose `command`, container `args`. */
+function appArgumentLists(): string[][] {
+  const lists: string[][] = [];
+  for (const file of composeFiles) {
+    const compose = documents(file)[0] as { services: Record<string, { image?: string; command?: string[] }> };
+    for (const service of Object.values(compose.services))
+      if (service.image?.startsWith('tessera') && service.command) lists.push(service.command);
+  }
+  for (const { doc } of k8sObjects) {
+    for (const match of JSON.stringify(doc).matchAll(/"image":"tessera[^"]*"(?:,"args":(\[[^\]]*\]))?/g))
+      if (match[1]) lists.push(JSON.parse(match[1]) as string[]);
+  }
+  return lists;
+}
+
+describe('deployment files (docker/)', () => {
+  it('every YAML file parses', () => {
+    expect(yamlFiles.length).toBeGreaterThan(15);
+    for (const file of yamlFiles) expect(() => documents(file)).not.toThrow();
+  });
+
+  it('both compose files follow the compose specification, and the replicated stack has what it promises', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const schema = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/schemas/compose-spec.json'), 'utf8')) as object;
+    const validate = ajv.compile(schema);
+    for (const file of composeFiles) {
+      const ok = validate(documents(file)[0]);
+      expect({ file: relative(ROOT, file), errors: ok ? [] : validate.errors }).toEqual({
+        file: relative(ROOT, file),
+        errors: [],
+      });
+    }
+    const replicated = documents(composeFiles[0]!)[0] as {
+      services: Record<string, { deploy?: { replicas?: number }; command?: string[] }>;
+    };
+    expect(replicated.services.app?.deploy?.replicas).toBe(3);
+    expect(Object.keys(replicated.services)).toEqual(
+      expect.arrayContaining([
+        'postgres',
+        'postgres-replica',
+        'redis',
+        'migrate',
+        'app',
+        'nginx',
+        'prometheus',
+        'grafana',
+      ]),
+    );
+    expect(replicated.services.redis?.command).toEqual(expect.arrayContaining(['noeviction', '--appendonly', 'yes']));
+    expect(replicated.services.migrate?.command).toEqual(['migrate']);
+  });
+
+  it('Kubernetes and KEDA objects validate against their schemas', () => {
+    const kinds = new Set<string>();
+    for (const { path, doc } of k8sObjects) {
+      if (doc.kind === 'Kustomization') continue;
+      kinds.add(doc.kind);
+      expect(() => modelOf(doc).validate()).not.toThrow(new RegExp(`${relative(ROOT, path)}`));
+      modelOf(doc).validate();
+    }
+    expect([...kinds].sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'Job',
+      'PodDisruptionBudget',
+      'ScaledObject',
+      'Secret',
+      'Service',
+    ]);
+  });
+
+  it('kustomizations reference files that exist, and deployments drain long enough', () => {
+    for (const { path, doc } of k8sObjects.filter((o) => o.doc.kind === 'Kustomization')) {
+      for (const resource of (doc.resources as string[] | undefined) ?? [])
+        expect(existsSync(resolve(dirname(path), resource))).toBe(true);
+    }
+    for (const { doc } of k8sObjects.filter((o) => o.doc.kind === 'Deployment')) {
+      const spec = (
+        doc.spec as {
+          template: {
+            spec: { terminationGracePeriodSeconds: number; containers: { lifecycle?: unknown; resources?: unknown }[] };
+          };
+        }
+      ).template.spec;
+      // drain delay (5 s) + preStop (5 s) + SHUTDOWN_TIMEOUT_MS (30 s) must fit in the grace period
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(40);
+      expect(spec.containers[0]?.lifecycle).toBeDefined();
+      expect(spec.containers[0]?.resources).toBeDefined();
+    }
+  });
+
+  it('uses only settings, flags and modules the app knows', async () => {
+    const known = new Set(describeSettings().map((s) => s.name));
+    const modules = (
+      JSON.parse((await runToExit({ entry: 'main', args: ['modules'] })).stdout) as { name: string }[]
+    ).map((m) => m.name);
+    const allowed = (name: string) =>
+      known.has(name) ||
+      ['APP_MODULES', 'APP_ROLES', 'NODE_ENV'].includes(name) ||
+      modules.some((m) => name === `${m.toUpperCase()}_DATABASE_URL`);
+    const unknown = settingNames().filter(({ name }) => !allowed(name));
+    expect(unknown).toEqual([]);
+    const lists = appArgumentLists();
+    expect(lists.length).toBeGreaterThan(4);
+    for (const args of lists) {
+      // The real entrypoint validates them: an unknown flag, module or role exits 2 with --help too.
+      const { code, stdout } = await runToExit({
+        entry: 'main',
+        args: [...args.filter((a) => a !== 'migrate'), '--help'],
+      });
+      expect({ args, code }).toEqual({ args, code: 0 });
+      expect(stdout).toContain('Usage:');
+      const moduleFlag = args.indexOf('--modules');
+      if (moduleFlag >= 0) for (const name of args[moduleFlag + 1]!.split(',')) expect(modules).toContain(name);
+      const roleFlag = args.indexOf('--roles');
+      if (roleFlag >= 0)
+        for (const role of args[roleFlag + 1]!.split(',')) expect(['api', 'worker', 'relay']).toContain(role);
+    }
+  });
+
+  it('every probe path answers on the running app', async () => {
+    const paths = new Set<string>();
+    for (const { doc } of k8sObjects)
+      for (const match of JSON.stringify(doc).matchAll(/"path":"(\/health\/[a-z]+)"/g)) paths.add(match[1]!);
+    const dockerfile = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+    for (const match of dockerfile.matchAll(/(\/health\/[a-z]+)/g)) paths.add(match[1]!);
+    expect([...paths].sort()).toEqual(['/health/live', '/health/ready', '/health/startup']);
+    const db = await createTestDatabase('probes');
+    const app = await startApp({ entry: 'main', env: { DATABASE_URL: db.url } });
+    try {
+      for (const path of paths) expect((await fetch(`${app.url}${path}`)).status).toBe(200);
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  });
+
+  it('nginx accepts both load balancer configs', async () => {
+    for (const name of ['replicated.conf', 'split.conf']) {
+      const dir = await mkdtemp(join(tmpdir(), 'tessera-nginx-check-'));
+      try {
+        // Compose service names resolve only inside the stack; nginx -t resolves upstream hosts.
+        const config = readFileSync(join(DOCKER, 'nginx', name), 'utf8')
+          .replace(/server ([a-z-]+):3000/g, 'server 127.0.0.1:3000')
+          .replace('/tmp/nginx.pid', join(dir, 'nginx.pid'));
+        await writeFile(join(dir, 'nginx.conf'), config);
+        const { stderr } = await promisify(execFile)('nginx', [
+          '-t',
+          '-q',
+          '-p',
+          dir,
+          '-c',
+          join(dir, 'nginx.conf'),
+          '-e',
+          join(dir, 'error.log'),
+        ]);
+        expect(stderr).toBe('');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('the Dockerfile builds in stages, runs as a non-root user under tini, with a health check and the flags passed through', () => {
+    const dockerfile = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
+    expect(dockerfile).toMatch(/^EXPOSE 3000$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["tini", "--", "node", "dist\/main.js"\]$/m);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.data', 'test']));
+  });
+});
