@@ -2,13 +2,15 @@
  * Data source for the TypeORM CLI (generating and inspecting one module's migrations):
  *
  *   npm run build
- *   MODULE=catalog DATABASE_URL=postgres://... npx typeorm migration:show -d dist-test/ormconfig.js
+ *   MODULE=identity DATABASE_URL=postgres://... npx typeorm migration:show -d dist-test/ormconfig.js
  *
+ * It reads a database the app has migrated at least once (the module's schema must exist).
  * The app never reads this file: at run time each module's data source is built from its
  * manifest by libs/database, and `node dist/main.js migrate` applies migrations.
  */
 import { loadSettings } from '#libs/config';
 import { ModuleDataSources } from '#libs/database';
+import { MessagingTables1764000000000 } from '#libs/messaging';
 import { TESSERA_MODULES } from '#app/modules/index';
 
 const moduleName = process.env.MODULE ?? TESSERA_MODULES[0]?.name;
@@ -22,4 +24,7 @@ const settings = loadSettings(process.env, [manifest.name]);
 const url = settings.moduleDatabaseUrls[manifest.name] ?? settings.databaseUrl;
 if (!url) throw new Error('set DATABASE_URL (or <MODULE>_DATABASE_URL) for the TypeORM CLI');
 
-export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, 1).forModule(manifest.name);
+// The same data source the app builds: module schema, search_path, outbox/inbox migration first.
+export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, 1, [
+  MessagingTables1764000000000,
+]).forModule(manifest.name);
