@@ -143,6 +143,18 @@ export const SETTING_SPECS = {
     168,
     'How long handled event ids are kept for deduplication; keep it longer than any redelivery.',
   ),
+  httpCacheMaxAgeSeconds: spec(
+    'HTTP_CACHE_MAX_AGE_SECONDS',
+    integer(0, 86_400),
+    60,
+    '`Cache-Control: max-age` of cacheable public reads (products, categories).',
+  ),
+  httpCacheStaleWhileRevalidateSeconds: spec(
+    'HTTP_CACHE_STALE_WHILE_REVALIDATE_SECONDS',
+    integer(0, 86_400),
+    300,
+    '`stale-while-revalidate` of cacheable public reads, for CDNs.',
+  ),
   adminEmails: spec(
     'ADMIN_EMAILS',
     list(email),

@@ -1,2 +1,3 @@
 export * from './integration-event';
 export * from './identity';
+export * from './catalog';

@@ -4,3 +4,4 @@ export * from './validation';
 export * from './http-app';
 export * from './rate-limit';
 export * from './page-query';
+export * from './conditional-get';

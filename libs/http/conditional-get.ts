@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** A strong ETag over a response body, for responses without a version of their own (lists). */
+export function bodyEtag(body: unknown): string {
+  return `"${createHash('sha1').update(JSON.stringify(body)).digest('base64url')}"`;
+}
+
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  // If-None-Match compares weakly: W/"x" matches "x".
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * Marks a public read cacheable (ETag + Cache-Control, so a CDN may serve it) and answers
+ * 304 with no body when the client already holds this version. Returns the body to send,
+ * or undefined for a 304.
+ */
+export function cacheableRead<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: T,
+  etag: string,
+  policy: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number },
+): T | undefined {
+  void reply.header('ETag', etag);
+  void reply.header(
+    'Cache-Control',
+    `public, max-age=${policy.maxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}`,
+  );
+  if (matches(request.headers['if-none-match'], etag)) {
+    void reply.status(304);
+    return undefined;
+  }
+  return body;
+}

@@ -1,0 +1,82 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import { ProductCreated } from '#libs/contracts';
+import { Outbox } from '#libs/messaging';
+import { CatalogError } from '../../domain/catalog-errors';
+import { money } from '../../domain/money';
+import type { ProductStatus } from '../../domain/product';
+import { CategoryRecord } from '../../infrastructure/category.record';
+import { ProductRecord } from '../../infrastructure/product.record';
+import { productView, type ProductView } from '../product-view';
+
+export interface NewProduct {
+  readonly sku: string;
+  readonly name: string;
+  readonly description: string;
+  readonly categoryId: string;
+  readonly price: { amount: number; currency: string };
+  readonly attributes: Record<string, unknown>;
+  readonly status: Exclude<ProductStatus, 'archived'>;
+}
+
+export class CreateProduct extends Command<ProductView> {
+  constructor(readonly product: NewProduct) {
+    super();
+  }
+}
+
+@CommandHandler(CreateProduct)
+export class CreateProductHandler implements ICommandHandler<CreateProduct> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute({ product }: CreateProduct): Promise<ProductView> {
+    const price = money(product.price.amount, product.price.currency);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const category = await manager.getRepository(CategoryRecord).findOneBy({ id: product.categoryId });
+        if (!category) throw new CatalogError('unknown-category', `category ${product.categoryId} does not exist`);
+        const now = new Date();
+        const record: ProductRecord = {
+          id: randomUUID(),
+          sku: product.sku,
+          name: product.name,
+          description: product.description,
+          categoryId: category.id,
+          categoryPath: category.path,
+          priceAmount: price.amount,
+          currency: price.currency,
+          attributes: product.attributes,
+          status: product.status,
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        };
+        // TypeORM's insert typing does not accept a free-form jsonb object; the record is complete.
+        await manager.getRepository(ProductRecord).insert(record as Parameters<Repository<ProductRecord>['insert']>[0]);
+        await this.outbox.publish(
+          manager,
+          ProductCreated,
+          {
+            productId: record.id,
+            sku: record.sku,
+            name: record.name,
+            categoryId: record.categoryId,
+            price,
+            status: record.status,
+          },
+          { aggregateId: record.id, aggregateVersion: 1 },
+        );
+        return productView(record);
+      });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        throw new CatalogError('sku-taken', `a product with SKU "${product.sku}" already exists`);
+      }
+      throw error;
+    }
+  }
+}

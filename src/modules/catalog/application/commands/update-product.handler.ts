@@ -1,0 +1,96 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { ProductUpdated } from '#libs/contracts';
+import { Outbox } from '#libs/messaging';
+import { CatalogError } from '../../domain/catalog-errors';
+import { money } from '../../domain/money';
+import { changeProduct, type ProductChanges, type ProductState } from '../../domain/product';
+import { CategoryRecord } from '../../infrastructure/category.record';
+import { ProductRecord } from '../../infrastructure/product.record';
+import { productView, type ProductView } from '../product-view';
+
+export class UpdateProduct extends Command<ProductView> {
+  constructor(
+    readonly productId: string,
+    /** The version the caller's `If-Match` names: the update applies only to that version. */
+    readonly expectedVersion: number,
+    readonly changes: Omit<ProductChanges, 'price'> & { price?: { amount: number; currency: string } },
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(UpdateProduct)
+export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute(command: UpdateProduct): Promise<ProductView> {
+    const changes: ProductChanges = {
+      ...command.changes,
+      ...(command.changes.price ? { price: money(command.changes.price.amount, command.changes.price.currency) } : {}),
+    };
+    return this.dataSource.transaction(async (manager) => {
+      const products = manager.getRepository(ProductRecord);
+      const record = await products.findOne({ where: { id: command.productId }, lock: { mode: 'pessimistic_write' } });
+      if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
+      if (record.version !== command.expectedVersion) {
+        throw new CatalogError(
+          'stale-product',
+          `product ${record.id} is at version ${record.version}, not ${command.expectedVersion}: fetch it again`,
+        );
+      }
+      const next = changeProduct(toState(record), changes);
+      let categoryPath = record.categoryPath;
+      if (next.categoryId !== record.categoryId) {
+        const category = await manager.getRepository(CategoryRecord).findOneBy({ id: next.categoryId });
+        if (!category) throw new CatalogError('unknown-category', `category ${next.categoryId} does not exist`);
+        categoryPath = category.path;
+      }
+      const updated: ProductRecord = {
+        ...record,
+        name: next.name,
+        description: next.description,
+        categoryId: next.categoryId,
+        categoryPath,
+        priceAmount: next.price.amount,
+        currency: next.price.currency,
+        attributes: { ...next.attributes },
+        status: next.status,
+        version: next.version,
+        updatedAt: new Date(),
+      };
+      await products.save(updated);
+      await this.outbox.publish(
+        manager,
+        ProductUpdated,
+        {
+          productId: updated.id,
+          sku: updated.sku,
+          name: updated.name,
+          categoryId: updated.categoryId,
+          price: next.price,
+          status: updated.status,
+        },
+        { aggregateId: updated.id, aggregateVersion: updated.version },
+      );
+      return productView(updated);
+    });
+  }
+}
+
+export function toState(record: ProductRecord): ProductState {
+  return {
+    id: record.id,
+    sku: record.sku,
+    name: record.name,
+    description: record.description,
+    categoryId: record.categoryId,
+    price: { amount: record.priceAmount, currency: record.currency },
+    attributes: record.attributes,
+    status: record.status,
+    version: record.version,
+  };
+}

@@ -1,0 +1,34 @@
+import { ProductArchived, ProductCreated, ProductUpdated } from '#libs/contracts';
+import { defineModule } from '#libs/modularity';
+import { ArchiveProductHandler } from './application/commands/archive-product.handler';
+import { CreateCategoryHandler } from './application/commands/create-category.handler';
+import { CreateProductHandler } from './application/commands/create-product.handler';
+import { UpdateProductHandler } from './application/commands/update-product.handler';
+import { GetProductHandler } from './application/queries/get-product.handler';
+import { ListCategoriesHandler } from './application/queries/list-categories.handler';
+import { ListProductsHandler } from './application/queries/list-products.handler';
+import { CategoryRecord } from './infrastructure/category.record';
+import { CreateCatalogTables1764400000000 } from './infrastructure/migrations/create-catalog-tables';
+import { ProductRecord } from './infrastructure/product.record';
+import { CategoriesController } from './interface/http/categories.controller';
+import { ProductsController } from './interface/http/products.controller';
+
+/** Products and categories: the read-heavy heart of the API. See README.md. */
+export const catalogModule = defineModule({
+  name: 'catalog',
+  schema: 'catalog',
+  entities: [CategoryRecord, ProductRecord],
+  migrations: [CreateCatalogTables1764400000000],
+  providers: [
+    CreateCategoryHandler,
+    CreateProductHandler,
+    UpdateProductHandler,
+    ArchiveProductHandler,
+    GetProductHandler,
+    ListProductsHandler,
+    ListCategoriesHandler,
+  ],
+  controllers: [CategoriesController, ProductsController],
+  routes: ['/v1/categories', '/v1/products'],
+  publishes: [ProductCreated, ProductUpdated, ProductArchived],
+});

@@ -1,0 +1,52 @@
+import { decodeCursor, encodeCursor } from './product-cursor';
+import { money } from './money';
+import { archiveProduct, changeProduct, productEtag, versionFromEtag, type ProductState } from './product';
+
+const product: ProductState = {
+  id: '6f1c1c0e-1d1b-4c43-9b61-0c9b0a1f2a3b',
+  sku: 'SKU-1',
+  name: 'Lamp',
+  description: '',
+  categoryId: '0b4c4bd2-7a55-4f2e-9a3e-1e1f1c1d1a1b',
+  price: { amount: 1999, currency: 'EUR' },
+  attributes: {},
+  status: 'active',
+  version: 3,
+};
+
+describe('money', () => {
+  it('holds whole minor units of a currency', () => {
+    expect(money(1999, 'EUR')).toEqual({ amount: 1999, currency: 'EUR' });
+    expect(() => money(-1, 'EUR')).toThrow('price.amount must be a whole number');
+    expect(() => money(19.99, 'EUR')).toThrow('price.amount must be a whole number');
+    expect(() => money(100, 'euro')).toThrow('price.currency must be an ISO 4217 code');
+  });
+});
+
+describe('product life', () => {
+  it('bumps the version on every change and keeps archived final', () => {
+    const renamed = changeProduct(product, { name: 'Desk lamp' });
+    expect(renamed).toMatchObject({ name: 'Desk lamp', version: 4 });
+    const archived = archiveProduct(renamed);
+    expect(archived).toMatchObject({ status: 'archived', version: 5 });
+    expect(archiveProduct(archived)).toBe(archived);
+    expect(() => changeProduct(archived, { name: 'x' })).toThrow('an archived product cannot change');
+    expect(() => changeProduct(product, { status: 'archived' })).toThrow('archive a product with DELETE');
+  });
+
+  it('round-trips its version through a strong ETag', () => {
+    expect(productEtag(product)).toBe(`"${product.id}.3"`);
+    expect(versionFromEtag(productEtag(product), product.id)).toBe(3);
+    expect(versionFromEtag(`W/"${product.id}.3"`, product.id)).toBeUndefined();
+    expect(versionFromEtag(productEtag(product), '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+});
+
+describe('product cursor', () => {
+  it('round-trips and refuses a cursor of another sort or garbage', () => {
+    const cursor = { sort: 'price_asc' as const, key: 1999, id: product.id };
+    expect(decodeCursor(encodeCursor(cursor), 'price_asc')).toEqual(cursor);
+    expect(() => decodeCursor(encodeCursor(cursor), 'newest')).toThrow('cursor is malformed');
+    expect(() => decodeCursor('bm90IGpzb24', 'newest')).toThrow('cursor is malformed');
+  });
+});

@@ -1,0 +1,42 @@
+import { Body, Controller, Get, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
+import { SETTINGS, type Settings } from '#libs/config';
+import { bodyEtag, cacheableRead } from '#libs/http';
+import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
+import { ListCategories } from '../../application/queries/list-categories.handler';
+import { CatalogProblemsInterceptor } from './catalog-problems.interceptor';
+import { CreateCategoryDto } from './catalog.dto';
+
+@ApiTags('catalog')
+@UseInterceptors(CatalogProblemsInterceptor)
+@Controller('v1/categories')
+export class CategoriesController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  @Public()
+  @Get()
+  async list(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ items: CategoryView[] } | undefined> {
+    const body = await this.queries.execute(new ListCategories());
+    return cacheableRead(request, reply, body, bodyEtag(body), {
+      maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
+      staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
+    });
+  }
+
+  @ApiBearerAuth()
+  @Roles(ADMIN_ROLE)
+  @Post()
+  create(@Body() body: CreateCategoryDto): Promise<CategoryView> {
+    return this.commands.execute(new CreateCategory(body.name, body.slug, body.parentId));
+  }
+}

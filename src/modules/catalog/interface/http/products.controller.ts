@@ -1,0 +1,148 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
+import { SETTINGS, type Settings } from '#libs/config';
+import { bodyEtag, cacheableRead } from '#libs/http';
+import { ProblemException } from '#libs/problems';
+import { ArchiveProduct } from '../../application/commands/archive-product.handler';
+import { CreateProduct } from '../../application/commands/create-product.handler';
+import { UpdateProduct } from '../../application/commands/update-product.handler';
+import type { ProductView } from '../../application/product-view';
+import { GetProduct } from '../../application/queries/get-product.handler';
+import { ListProducts, type ProductPage } from '../../application/queries/list-products.handler';
+import { productEtag, versionFromEtag } from '../../domain/product';
+import { CatalogProblemsInterceptor } from './catalog-problems.interceptor';
+import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
+
+@ApiTags('catalog')
+@UseInterceptors(CatalogProblemsInterceptor)
+@Controller('v1/products')
+export class ProductsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  private get cachePolicy() {
+    return {
+      maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
+      staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
+    };
+  }
+
+  @Public()
+  @Get()
+  async list(
+    @Query() query: ProductListQuery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductPage | undefined> {
+    if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
+      throw new ProblemException(
+        'validation-error',
+        HttpStatus.BAD_REQUEST,
+        'Request validation failed',
+        'minPrice must not exceed maxPrice',
+      );
+    }
+    const page = await this.queries.execute(
+      new ListProducts(
+        { categoryId: query.category, minPrice: query.minPrice, maxPrice: query.maxPrice, text: query.q },
+        query.sort,
+        query.limit,
+        query.cursor,
+      ),
+    );
+    return cacheableRead(request, reply, page, bodyEtag(page), this.cachePolicy);
+  }
+
+  @Public()
+  @Get(':id')
+  async get(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductView | undefined> {
+    const product = await this.queries.execute(new GetProduct(id, false));
+    return cacheableRead(request, reply, product, productEtag(product), this.cachePolicy);
+  }
+
+  @ApiBearerAuth()
+  @Roles(ADMIN_ROLE)
+  @Post()
+  async create(@Body() body: CreateProductDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProductView> {
+    const product = await this.commands.execute(
+      new CreateProduct({
+        ...body,
+        price: { ...body.price },
+        attributes: body.attributes ?? {},
+        status: body.status ?? 'draft',
+      }),
+    );
+    void reply.header('ETag', productEtag(product)).header('Location', `/v1/products/${product.id}`);
+    return product;
+  }
+
+  /** Needs `If-Match` with the product's current ETag: 428 without it, 412 when it is stale. */
+  @ApiBearerAuth()
+  @Roles(ADMIN_ROLE)
+  @Patch(':id')
+  async update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: UpdateProductDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductView> {
+    if (!ifMatch) {
+      throw new ProblemException(
+        'precondition-required',
+        HttpStatus.PRECONDITION_REQUIRED,
+        'Precondition Required',
+        "send If-Match with the product's ETag",
+      );
+    }
+    const version = versionFromEtag(ifMatch, id);
+    if (version === undefined) {
+      throw new ProblemException(
+        'precondition-failed',
+        HttpStatus.PRECONDITION_FAILED,
+        'Precondition Failed',
+        'If-Match does not name a version of this product',
+      );
+    }
+    const product = await this.commands.execute(
+      new UpdateProduct(id, version, { ...body, ...(body.price ? { price: { ...body.price } } : {}) }),
+    );
+    void reply.header('ETag', productEtag(product));
+    return product;
+  }
+
+  /** Archives: the product stays readable by id but is no longer listed or sold. */
+  @ApiBearerAuth()
+  @Roles(ADMIN_ROLE)
+  @Delete(':id')
+  @HttpCode(204)
+  async archive(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.commands.execute(new ArchiveProduct(id));
+  }
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { adminToken, api, target } from './target';
+
+const PROBLEM = 'application/problem+json; charset=utf-8';
+
+describe(`catalog (${target.topology})`, () => {
+  let bearer: string;
+  const unique = randomUUID().slice(0, 8);
+
+  const createCategory = async (name: string, parentId?: string) =>
+    (
+      await api()
+        .post('/v1/categories')
+        .set('Authorization', bearer)
+        .send({ name, slug: `${name.toLowerCase()}-${unique}`, ...(parentId ? { parentId } : {}) })
+        .expect(201)
+    ).body as { id: string };
+  const createProduct = async (categoryId: string, name: string, amount: number, extra: Record<string, unknown> = {}) =>
+    api()
+      .post('/v1/products')
+      .set('Authorization', bearer)
+      .send({
+        sku: `${name.replace(/\W/g, '')}-${randomUUID().slice(0, 8)}`,
+        name,
+        description: `${name} for the catalog tests`,
+        categoryId,
+        price: { amount, currency: 'EUR' },
+        status: 'active',
+        ...extra,
+      })
+      .expect(201);
+
+  beforeAll(async () => {
+    bearer = `Bearer ${await adminToken()}`;
+  });
+
+  it('filters by category (with descendants), price and text, and sorts by price', async () => {
+    const lighting = await createCategory('Lighting');
+    const lamps = await createCategory('Lamps', lighting.id);
+    const other = await createCategory('Garden');
+    await createProduct(lamps.id, `Brass desk lamp ${unique}`, 4900);
+    await createProduct(lighting.id, `Ceiling light ${unique}`, 12900);
+    await createProduct(other.id, `Garden hose ${unique}`, 2500);
+    await createProduct(lamps.id, `Draft lamp ${unique}`, 100, { status: 'draft' });
+
+    const inLighting = await api().get(`/v1/products?category=${lighting.id}&sort=price_asc`).expect(200);
+    expect(inLighting.body.items.map((p: { name: string }) => p.name)).toEqual([
+      `Brass desk lamp ${unique}`,
+      `Ceiling light ${unique}`,
+    ]);
+    const cheap = await api().get(`/v1/products?category=${lighting.id}&maxPrice=5000`).expect(200);
+    expect(cheap.body.items).toHaveLength(1);
+    const searched = await api()
+      .get(`/v1/products?q=${encodeURIComponent(`brass ${unique}`)}`)
+      .expect(200);
+    expect(searched.body.items.map((p: { name: string }) => p.name)).toEqual([`Brass desk lamp ${unique}`]);
+    const categories = await api().get('/v1/categories').expect(200);
+    expect(categories.body.items).toEqual(
+      expect.arrayContaining([{ id: lamps.id, name: 'Lamps', slug: `lamps-${unique}`, parentId: lighting.id }]),
+    );
+  });
+
+  it('serves a product with a strong ETag and Cache-Control, 304 on If-None-Match, and guards updates with If-Match', async () => {
+    const category = await createCategory('Etags');
+    const created = await createProduct(category.id, `Etag chair ${unique}`, 9900);
+    const read = await api().get(`/v1/products/${created.body.id}`).expect(200);
+    expect(read.headers.etag).toBe(created.headers.etag);
+    expect(read.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=\d+$/);
+    const notModified = await api()
+      .get(`/v1/products/${created.body.id}`)
+      .set('If-None-Match', read.headers.etag!)
+      .expect(304);
+    expect(notModified.text).toBe('');
+
+    await api()
+      .patch(`/v1/products/${created.body.id}`)
+      .set('Authorization', bearer)
+      .send({ name: 'No precondition' })
+      .expect(428);
+    const updated = await api()
+      .patch(`/v1/products/${created.body.id}`)
+      .set('Authorization', bearer)
+      .set('If-Match', read.headers.etag!)
+      .send({ price: { amount: 8900, currency: 'EUR' } })
+      .expect(200);
+    expect(updated.body).toMatchObject({ version: 2, price: { amount: 8900, currency: 'EUR' } });
+    expect(updated.headers.etag).not.toBe(read.headers.etag);
+    const stale = await api()
+      .patch(`/v1/products/${created.body.id}`)
+      .set('Authorization', bearer)
+      .set('If-Match', read.headers.etag!)
+      .send({ name: 'Lost update' })
+      .expect(412);
+    expect(stale.headers['content-type']).toBe(PROBLEM);
+    await api().get(`/v1/products/${created.body.id}`).set('If-None-Match', read.headers.etag!).expect(200);
+
+    await api().delete(`/v1/products/${created.body.id}`).set('Authorization', bearer).expect(204);
+    const archived = await api().get(`/v1/products/${created.body.id}`).expect(200);
+    expect(archived.body.status).toBe('archived');
+    const listed = await api().get(`/v1/products?category=${category.id}`).expect(200);
+    expect(listed.body.items).toEqual([]);
+  });
+
+  it('walks every product exactly once with cursor pagination while products are inserted mid-walk', async () => {
+    const category = await createCategory('Walk');
+    const originals: string[] = [];
+    for (let i = 0; i < 11; i++)
+      originals.push((await createProduct(category.id, `Walker ${i} ${unique}`, 1000 + i)).body.id);
+    for (const sort of ['newest', 'price_asc']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let page = 0;
+      do {
+        const response: { body: { items: { id: string }[]; next: string | null } } = await api()
+          .get(`/v1/products?category=${category.id}&limit=4&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`)
+          .expect(200);
+        seen.push(...response.body.items.map((p) => p.id));
+        cursor = response.body.next;
+        if (page++ === 1) await createProduct(category.id, `Late ${sort} ${unique}`, 1005);
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual(expect.arrayContaining(originals));
+    }
+  });
+
+  it('rejects bad input with problem+json', async () => {
+    const category = await createCategory('Bad');
+    const negative = await api()
+      .post('/v1/products')
+      .set('Authorization', bearer)
+      .send({
+        sku: `neg-${unique}`,
+        name: 'Negative',
+        description: '',
+        categoryId: category.id,
+        price: { amount: -5, currency: 'EUR' },
+      })
+      .expect(400);
+    expect(negative.headers['content-type']).toBe(PROBLEM);
+    expect(negative.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'price.amount' })]));
+    const unknownCategory = await api()
+      .post('/v1/products')
+      .set('Authorization', bearer)
+      .send({
+        sku: `unk-${unique}`,
+        name: 'Orphan',
+        description: '',
+        categoryId: randomUUID(),
+        price: { amount: 5, currency: 'EUR' },
+      })
+      .expect(422);
+    expect(unknownCategory.body.type).toBe('https://tessera.dev/problems/unknown-category');
+    await api().get('/v1/products?limit=1000').expect(400);
+    const cursor = await api().get('/v1/products?cursor=bm90LWEtY3Vyc29y').expect(400);
+    expect(cursor.body.errors[0].field).toBe('cursor');
+    await api().get(`/v1/products?category=${randomUUID()}`).expect(422);
+    const duplicate = await createProduct(category.id, `Dup ${unique}`, 100);
+    const again = await api()
+      .post('/v1/products')
+      .set('Authorization', bearer)
+      .send({
+        sku: duplicate.body.sku,
+        name: 'Dup',
+        description: '',
+        categoryId: category.id,
+        price: { amount: 1, currency: 'EUR' },
+      })
+      .expect(409);
+    expect(again.body.type).toBe('https://tessera.dev/problems/sku-taken');
+  });
+
+  it('keeps writes to admins', async () => {
+    await api().post('/v1/products').send({}).expect(401);
+    await api().post('/v1/categories').send({ name: 'x', slug: 'x' }).expect(401);
+  });
+});
