@@ -3,7 +3,7 @@
  *
  *   npm run bench:events [-- --events 5000 --rate 500 --seconds 10 --backend redis|postgres|all]
  *
- * For each queue backend, in one run: raw BullMQ (addBulk + a Worker doing nothing, concurrency
+ * For each queue backend, in one run (each side warmed up by one uncounted run): raw BullMQ (addBulk + a Worker doing nothing, concurrency
  * 50) as the baseline; Tessera end to end (events written to the notes fixture's outbox in
  * transactions, relayed, handled by the tally fixture in its inbox transaction); and
  * commit-to-handled latency at a fixed arrival rate, with the outbox backlog sampled.
@@ -136,12 +136,12 @@ async function pipeline(
   try {
     // Throughput: the whole backlog written at once, timed until the last handler commits.
     const runs: number[] = [];
-    for (let run = 0; run < REPEAT; run++) {
+    for (let run = 0; run <= REPEAT; run++) {
       await client.query('TRUNCATE fixture_tally.inbox, fixture_tally.note_copies');
       const started = Date.now();
       for (let i = 0; i < EVENTS; i += 500) await insertEvents(client, Math.min(500, EVENTS - i));
       await waitForHandled(client, EVENTS, 180_000);
-      runs.push(EVENTS / ((Date.now() - started) / 1000));
+      if (run > 0) runs.push(EVENTS / ((Date.now() - started) / 1000));
     }
     const pipelineEventsPerSecond = spread(runs);
 
@@ -239,7 +239,11 @@ async function main(): Promise<void> {
     try {
       process.stdout.write(`\n[${backend.name}] raw BullMQ, ${EVENTS} jobs...\n`);
       const raw: number[] = [];
-      for (let run = 0; run < REPEAT; run++) raw.push(await rawBullmq(backend, db));
+      // The first run of each side warms the JIT and the connections; it is not counted.
+      for (let run = 0; run <= REPEAT; run++) {
+        const rate = await rawBullmq(backend, db);
+        if (run > 0) raw.push(rate);
+      }
       const rawJobsPerSecond = spread(raw);
       process.stdout.write(
         `[${backend.name}] Tessera pipeline, ${EVENTS} events, then ${RATE}/s for ${SECONDS} s...\n`,

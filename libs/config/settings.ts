@@ -114,7 +114,7 @@ export const SETTING_SPECS = {
   eventConsumerConcurrency: spec(
     'EVENT_CONSUMER_CONCURRENCY',
     integer(1, 1000),
-    100,
+    200,
     'Integration events one process takes at once per module inbox; they are handled in batches of up to 64 per transaction, at most 2 transactions at once.',
   ),
   eventMaxAttempts: spec(
