@@ -5,3 +5,4 @@ export * from './http-app';
 export * from './rate-limit';
 export * from './page-query';
 export * from './conditional-get';
+export * from './domain-problems.interceptor';

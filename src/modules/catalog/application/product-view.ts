@@ -1,18 +1,8 @@
-import type { Money } from '../domain/money';
-import type { ProductStatus } from '../domain/product';
+import type { ProductState } from '../domain/product';
 import type { ProductRecord } from '../infrastructure/product.record';
 
-/** A product as the API shows it. */
-export interface ProductView {
-  readonly id: string;
-  readonly sku: string;
-  readonly name: string;
-  readonly description: string;
-  readonly categoryId: string;
-  readonly price: Money;
-  readonly attributes: Readonly<Record<string, unknown>>;
-  readonly status: ProductStatus;
-  readonly version: number;
+/** A product as the API shows it: its state plus when it was created and last changed. */
+export interface ProductView extends ProductState {
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -1,19 +1,10 @@
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import { catchError, Observable, throwError } from 'rxjs';
+import { HttpStatus } from '@nestjs/common';
+import { domainProblems } from '#libs/http';
 import { ProblemException, ValidationProblem } from '#libs/problems';
 import { CatalogError } from '../../domain/catalog-errors';
 
-/** Maps the catalog's domain errors to problem+json with stable types. */
-@Injectable()
-export class CatalogProblemsInterceptor implements NestInterceptor {
-  intercept(_: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next
-      .handle()
-      .pipe(
-        catchError((error: unknown) => throwError(() => (error instanceof CatalogError ? toProblem(error) : error))),
-      );
-  }
-}
+/** Maps the module's domain errors to problem+json with stable types. */
+export const CatalogProblemsInterceptor = domainProblems(CatalogError, toProblem);
 
 function toProblem(error: CatalogError): ProblemException {
   switch (error.code) {

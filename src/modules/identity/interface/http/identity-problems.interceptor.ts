@@ -1,19 +1,10 @@
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import { catchError, Observable, throwError } from 'rxjs';
+import { HttpStatus } from '@nestjs/common';
+import { domainProblems } from '#libs/http';
 import { ProblemException, ValidationProblem } from '#libs/http';
 import { IdentityError } from '../../domain/identity-errors';
 
-/** Maps identity's domain errors to problem+json with stable types. */
-@Injectable()
-export class IdentityProblemsInterceptor implements NestInterceptor {
-  intercept(_: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next
-      .handle()
-      .pipe(
-        catchError((error: unknown) => throwError(() => (error instanceof IdentityError ? toProblem(error) : error))),
-      );
-  }
-}
+/** Maps the module's domain errors to problem+json with stable types. */
+export const IdentityProblemsInterceptor = domainProblems(IdentityError, toProblem);
 
 function toProblem(error: IdentityError): ProblemException {
   switch (error.code) {
