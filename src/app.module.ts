@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '#libs/auth';
+import { CacheModule } from '#libs/cache';
 import { ConfigModule, ProcessState, type Runtime, type Settings } from '#libs/config';
 import { DatabaseModule, ModuleDataSources, PrimaryDatabase } from '#libs/database';
 import { HealthModule } from '#libs/health';
@@ -47,6 +48,12 @@ export class AppModule {
         QueueModule.forRoot(queueBackend, settings.queuePrefix),
         MessagingModule.forRoot(subscriptions, settings.queuePrefix, runtime.hasRole('api')),
         HealthModule,
+        CacheModule.forRoot({
+          ttlSeconds: settings.cacheTtlSeconds,
+          redisUrl: settings.redisUrl,
+          redis: queueBackend.kind === 'redis' ? queueBackend.connection : undefined,
+          prefix: settings.queuePrefix,
+        }),
         // Guards run in this order: rate limit first, so refused requests cost no token check.
         RateLimitModule.forRoot(
           queueBackend.kind === 'redis' ? queueBackend.connection : undefined,

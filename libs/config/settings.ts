@@ -143,6 +143,12 @@ export const SETTING_SPECS = {
     168,
     'How long handled event ids are kept for deduplication; keep it longer than any redelivery.',
   ),
+  cacheTtlSeconds: spec(
+    'CACHE_TTL_SECONDS',
+    integer(1, 86_400),
+    30,
+    'Lifetime of read-cache entries (memory and Redis tiers), jittered by ±20 %; changes invalidate them at once.',
+  ),
   httpCacheMaxAgeSeconds: spec(
     'HTTP_CACHE_MAX_AGE_SECONDS',
     integer(0, 86_400),

@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ConsistencyTokenInterceptor } from './consistency-token.interceptor';
 import { DatabaseHealthIndicator } from './database.health';
 import { DatabaseStartup } from './database-startup';
 import { ModuleDataSources } from './module-data-sources';
@@ -17,6 +19,7 @@ export class DatabaseModule {
         { provide: ModuleDataSources, useValue: sources },
         DatabaseStartup,
         DatabaseHealthIndicator,
+        { provide: APP_INTERCEPTOR, useClass: ConsistencyTokenInterceptor },
       ],
       exports: [PrimaryDatabase, ModuleDataSources, DatabaseHealthIndicator],
     };

@@ -5,3 +5,5 @@ export * from './primary-database';
 export * from './database.health';
 export * from './database.module';
 export { describeError } from './database-startup';
+export * from './lsn';
+export * from './consistency-token.interceptor';

@@ -10,7 +10,7 @@ export class PrimaryDatabase {
   constructor(readonly url: string) {
     this.pool = new Pool({
       connectionString: url,
-      max: 2,
+      max: 4,
       connectionTimeoutMillis: 2000,
       idleTimeoutMillis: 10_000,
       application_name: 'tessera:health',
@@ -26,6 +26,12 @@ export class PrimaryDatabase {
     } finally {
       client.release();
     }
+  }
+
+  /** The primary's current WAL position: what a consistency token carries. */
+  async currentLsn(): Promise<string> {
+    const result = await this.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    return result.rows[0]!.lsn;
   }
 
   close(): Promise<void> {

@@ -6,14 +6,21 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 describe(`catalog (${target.topology})`, () => {
   let bearer: string;
   const unique = randomUUID().slice(0, 8);
+  /** The newest Consistency-Token: reads send it so no replica or cache answers from before our writes. */
+  let token = '';
+  const remember = <T extends { headers: Record<string, string | undefined> }>(response: T): T => {
+    if (response.headers['consistency-token']) token = response.headers['consistency-token'];
+    return response;
+  };
+  const read = (path: string) => api().get(path).set('Consistency-Token', token);
 
   const createCategory = async (name: string, parentId?: string) =>
-    (
+    remember(
       await api()
         .post('/v1/categories')
         .set('Authorization', bearer)
         .send({ name, slug: `${name.toLowerCase()}-${unique}`, ...(parentId ? { parentId } : {}) })
-        .expect(201)
+        .expect(201),
     ).body as { id: string };
   const createProduct = async (categoryId: string, name: string, amount: number, extra: Record<string, unknown> = {}) =>
     api()
@@ -28,7 +35,8 @@ describe(`catalog (${target.topology})`, () => {
         status: 'active',
         ...extra,
       })
-      .expect(201);
+      .expect(201)
+      .then(remember);
 
   beforeAll(async () => {
     bearer = `Bearer ${await adminToken()}`;
@@ -43,18 +51,16 @@ describe(`catalog (${target.topology})`, () => {
     await createProduct(other.id, `Garden hose ${unique}`, 2500);
     await createProduct(lamps.id, `Draft lamp ${unique}`, 100, { status: 'draft' });
 
-    const inLighting = await api().get(`/v1/products?category=${lighting.id}&sort=price_asc`).expect(200);
+    const inLighting = await read(`/v1/products?category=${lighting.id}&sort=price_asc`).expect(200);
     expect(inLighting.body.items.map((p: { name: string }) => p.name)).toEqual([
       `Brass desk lamp ${unique}`,
       `Ceiling light ${unique}`,
     ]);
-    const cheap = await api().get(`/v1/products?category=${lighting.id}&maxPrice=5000`).expect(200);
+    const cheap = await read(`/v1/products?category=${lighting.id}&maxPrice=5000`).expect(200);
     expect(cheap.body.items).toHaveLength(1);
-    const searched = await api()
-      .get(`/v1/products?q=${encodeURIComponent(`brass ${unique}`)}`)
-      .expect(200);
+    const searched = await read(`/v1/products?q=${encodeURIComponent(`brass ${unique}`)}`).expect(200);
     expect(searched.body.items.map((p: { name: string }) => p.name)).toEqual([`Brass desk lamp ${unique}`]);
-    const categories = await api().get('/v1/categories').expect(200);
+    const categories = await read('/v1/categories').expect(200);
     expect(categories.body.items).toEqual(
       expect.arrayContaining([{ id: lamps.id, name: 'Lamps', slug: `lamps-${unique}`, parentId: lighting.id }]),
     );
@@ -63,12 +69,11 @@ describe(`catalog (${target.topology})`, () => {
   it('serves a product with a strong ETag and Cache-Control, 304 on If-None-Match, and guards updates with If-Match', async () => {
     const category = await createCategory('Etags');
     const created = await createProduct(category.id, `Etag chair ${unique}`, 9900);
-    const read = await api().get(`/v1/products/${created.body.id}`).expect(200);
-    expect(read.headers.etag).toBe(created.headers.etag);
-    expect(read.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=\d+$/);
-    const notModified = await api()
-      .get(`/v1/products/${created.body.id}`)
-      .set('If-None-Match', read.headers.etag!)
+    const first = await read(`/v1/products/${created.body.id}`).expect(200);
+    expect(first.headers.etag).toBe(created.headers.etag);
+    expect(first.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=\d+$/);
+    const notModified = await read(`/v1/products/${created.body.id}`)
+      .set('If-None-Match', first.headers.etag!)
       .expect(304);
     expect(notModified.text).toBe('');
 
@@ -76,28 +81,31 @@ describe(`catalog (${target.topology})`, () => {
       .patch(`/v1/products/${created.body.id}`)
       .set('Authorization', bearer)
       .send({ name: 'No precondition' })
-      .expect(428);
+      .expect(428)
+      .then(remember);
     const updated = await api()
       .patch(`/v1/products/${created.body.id}`)
       .set('Authorization', bearer)
-      .set('If-Match', read.headers.etag!)
+      .set('If-Match', first.headers.etag!)
       .send({ price: { amount: 8900, currency: 'EUR' } })
-      .expect(200);
+      .expect(200)
+      .then(remember);
     expect(updated.body).toMatchObject({ version: 2, price: { amount: 8900, currency: 'EUR' } });
-    expect(updated.headers.etag).not.toBe(read.headers.etag);
+    expect(updated.headers.etag).not.toBe(first.headers.etag);
     const stale = await api()
       .patch(`/v1/products/${created.body.id}`)
       .set('Authorization', bearer)
-      .set('If-Match', read.headers.etag!)
+      .set('If-Match', first.headers.etag!)
       .send({ name: 'Lost update' })
-      .expect(412);
+      .expect(412)
+      .then(remember);
     expect(stale.headers['content-type']).toBe(PROBLEM);
-    await api().get(`/v1/products/${created.body.id}`).set('If-None-Match', read.headers.etag!).expect(200);
+    await read(`/v1/products/${created.body.id}`).set('If-None-Match', first.headers.etag!).expect(200);
 
-    await api().delete(`/v1/products/${created.body.id}`).set('Authorization', bearer).expect(204);
-    const archived = await api().get(`/v1/products/${created.body.id}`).expect(200);
+    await api().delete(`/v1/products/${created.body.id}`).set('Authorization', bearer).expect(204).then(remember);
+    const archived = await read(`/v1/products/${created.body.id}`).expect(200);
     expect(archived.body.status).toBe('archived');
-    const listed = await api().get(`/v1/products?category=${category.id}`).expect(200);
+    const listed = await read(`/v1/products?category=${category.id}`).expect(200);
     expect(listed.body.items).toEqual([]);
   });
 
@@ -111,9 +119,9 @@ describe(`catalog (${target.topology})`, () => {
       let cursor: string | null = null;
       let page = 0;
       do {
-        const response: { body: { items: { id: string }[]; next: string | null } } = await api()
-          .get(`/v1/products?category=${category.id}&limit=4&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`)
-          .expect(200);
+        const response: { body: { items: { id: string }[]; next: string | null } } = await read(
+          `/v1/products?category=${category.id}&limit=4&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`,
+        ).expect(200);
         seen.push(...response.body.items.map((p) => p.id));
         cursor = response.body.next;
         if (page++ === 1) await createProduct(category.id, `Late ${sort} ${unique}`, 1005);
@@ -135,7 +143,8 @@ describe(`catalog (${target.topology})`, () => {
         categoryId: category.id,
         price: { amount: -5, currency: 'EUR' },
       })
-      .expect(400);
+      .expect(400)
+      .then(remember);
     expect(negative.headers['content-type']).toBe(PROBLEM);
     expect(negative.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'price.amount' })]));
     const unknownCategory = await api()
@@ -148,12 +157,13 @@ describe(`catalog (${target.topology})`, () => {
         categoryId: randomUUID(),
         price: { amount: 5, currency: 'EUR' },
       })
-      .expect(422);
+      .expect(422)
+      .then(remember);
     expect(unknownCategory.body.type).toBe('https://tessera.dev/problems/unknown-category');
-    await api().get('/v1/products?limit=1000').expect(400);
-    const cursor = await api().get('/v1/products?cursor=bm90LWEtY3Vyc29y').expect(400);
+    await read('/v1/products?limit=1000').expect(400);
+    const cursor = await read('/v1/products?cursor=bm90LWEtY3Vyc29y').expect(400);
     expect(cursor.body.errors[0].field).toBe('cursor');
-    await api().get(`/v1/products?category=${randomUUID()}`).expect(422);
+    await read(`/v1/products?category=${randomUUID()}`).expect(422);
     const duplicate = await createProduct(category.id, `Dup ${unique}`, 100);
     const again = await api()
       .post('/v1/products')
@@ -165,12 +175,13 @@ describe(`catalog (${target.topology})`, () => {
         categoryId: category.id,
         price: { amount: 1, currency: 'EUR' },
       })
-      .expect(409);
+      .expect(409)
+      .then(remember);
     expect(again.body.type).toBe('https://tessera.dev/problems/sku-taken');
   });
 
   it('keeps writes to admins', async () => {
-    await api().post('/v1/products').send({}).expect(401);
-    await api().post('/v1/categories').send({ name: 'x', slug: 'x' }).expect(401);
+    await api().post('/v1/products').send({}).expect(401).then(remember);
+    await api().post('/v1/categories').send({ name: 'x', slug: 'x' }).expect(401).then(remember);
   });
 });

@@ -1,7 +1,9 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { ProductArchived } from '#libs/contracts';
+import { ReadCache } from '#libs/cache';
 import { Outbox } from '#libs/messaging';
+import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { archiveProduct } from '../../domain/product';
 import { ProductRecord } from '../../infrastructure/product.record';
@@ -19,6 +21,7 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly cache: ReadCache,
   ) {}
 
   async execute(command: ArchiveProduct): Promise<void> {
@@ -39,5 +42,6 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
         { aggregateId: record.id, aggregateVersion: archived.version },
       );
     });
+    await forgetProduct(this.cache, command.productId);
   }
 }

@@ -1,6 +1,8 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { ReadCache } from '#libs/cache';
+import { CATEGORY_LISTS } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { CategoryRecord } from '../../infrastructure/category.record';
 
@@ -23,7 +25,10 @@ export class CreateCategory extends Command<CategoryView> {
 
 @CommandHandler(CreateCategory)
 export class CreateCategoryHandler implements ICommandHandler<CreateCategory> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: ReadCache,
+  ) {}
 
   async execute(command: CreateCategory): Promise<CategoryView> {
     const categories = this.dataSource.getRepository(CategoryRecord);
@@ -45,6 +50,7 @@ export class CreateCategoryHandler implements ICommandHandler<CreateCategory> {
       }
       throw error;
     }
+    await this.cache.invalidate([CATEGORY_LISTS]);
     return { id, name: command.name, slug: command.slug, parentId: parent?.id ?? null };
   }
 }

@@ -2,7 +2,9 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ProductCreated } from '#libs/contracts';
+import { ReadCache } from '#libs/cache';
 import { Outbox } from '#libs/messaging';
+import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
 import type { ProductStatus } from '../../domain/product';
@@ -31,12 +33,13 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly cache: ReadCache,
   ) {}
 
   async execute({ product }: CreateProduct): Promise<ProductView> {
     const price = money(product.price.amount, product.price.currency);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const created = await this.dataSource.transaction(async (manager) => {
         const category = await manager.getRepository(CategoryRecord).findOneBy({ id: product.categoryId });
         if (!category) throw new CatalogError('unknown-category', `category ${product.categoryId} does not exist`);
         const now = new Date();
@@ -72,6 +75,9 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct> {
         );
         return productView(record);
       });
+      // New products appear in list pages: every replica drops its cached pages.
+      await forgetProduct(this.cache, created.id);
+      return created;
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
         throw new CatalogError('sku-taken', `a product with SKU "${product.sku}" already exists`);

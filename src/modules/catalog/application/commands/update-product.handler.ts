@@ -1,7 +1,9 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { ProductUpdated } from '#libs/contracts';
+import { ReadCache } from '#libs/cache';
 import { Outbox } from '#libs/messaging';
+import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
 import { changeProduct, type ProductChanges, type ProductState } from '../../domain/product';
@@ -25,6 +27,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly cache: ReadCache,
   ) {}
 
   async execute(command: UpdateProduct): Promise<ProductView> {
@@ -32,7 +35,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
       ...command.changes,
       ...(command.changes.price ? { price: money(command.changes.price.amount, command.changes.price.currency) } : {}),
     };
-    return this.dataSource.transaction(async (manager) => {
+    const updated = await this.dataSource.transaction(async (manager) => {
       const products = manager.getRepository(ProductRecord);
       const record = await products.findOne({ where: { id: command.productId }, lock: { mode: 'pessimistic_write' } });
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
@@ -78,6 +81,8 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
       );
       return productView(updated);
     });
+    await forgetProduct(this.cache, updated.id);
+    return updated;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { ReadCache } from '#libs/cache';
 import { CatalogError } from '../../domain/catalog-errors';
 import { ProductRecord } from '../../infrastructure/product.record';
 import { productView, type ProductView } from '../product-view';
@@ -9,6 +10,8 @@ export class GetProduct extends Query<ProductView> {
     readonly productId: string,
     /** Admins see drafts; the public sees what is or was sold. */
     readonly includeDrafts: boolean,
+    /** The caller's consistency token: the answer is at least that fresh. */
+    readonly atLeastLsn?: string,
   ) {
     super();
   }
@@ -16,13 +19,36 @@ export class GetProduct extends Query<ProductView> {
 
 @QueryHandler(GetProduct)
 export class GetProductHandler implements IQueryHandler<GetProduct> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: ReadCache,
+  ) {}
 
   async execute(query: GetProduct): Promise<ProductView> {
-    const record = await this.dataSource.getRepository(ProductRecord).findOneBy({ id: query.productId });
-    if (!record || (record.status === 'draft' && !query.includeDrafts)) {
-      throw new CatalogError('product-not-found', `product ${query.productId} does not exist`);
-    }
-    return productView(record);
+    const notFound = () => new CatalogError('product-not-found', `product ${query.productId} does not exist`);
+    const product = await this.cache.get(
+      productCacheKey(query.productId),
+      async () => {
+        const record = await this.dataSource.getRepository(ProductRecord).findOneBy({ id: query.productId });
+        if (!record) throw notFound();
+        return productView(record);
+      },
+      query.atLeastLsn,
+    );
+    if (product.status === 'draft' && !query.includeDrafts) throw notFound();
+    return product;
   }
+}
+
+export function productCacheKey(productId: string): string {
+  return `catalog:product:${productId}`;
+}
+
+/** Every cached list page of products: cleared whole by any product change. */
+export const PRODUCT_LISTS = 'catalog:products';
+
+export const CATEGORY_LISTS = 'catalog:categories';
+
+export async function forgetProduct(cache: ReadCache, productId: string): Promise<void> {
+  await cache.invalidate([productCacheKey(productId), PRODUCT_LISTS]);
 }

@@ -1,5 +1,7 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { ReadCache } from '#libs/cache';
+import { PRODUCT_LISTS } from './get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { decodeCursor, encodeCursor, type ProductSort } from '../../domain/product-cursor';
 import { CategoryRecord } from '../../infrastructure/category.record';
@@ -24,6 +26,7 @@ export class ListProducts extends Query<ProductPage> {
     readonly sort: ProductSort,
     readonly limit: number,
     readonly cursor: string | undefined,
+    readonly atLeastLsn?: string,
   ) {
     super();
   }
@@ -42,9 +45,17 @@ const ORDER: Record<ProductSort, { column: string; direction: 'ASC' | 'DESC'; op
  */
 @QueryHandler(ListProducts)
 export class ListProductsHandler implements IQueryHandler<ListProducts> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: ReadCache,
+  ) {}
 
-  async execute(query: ListProducts): Promise<ProductPage> {
+  execute(query: ListProducts): Promise<ProductPage> {
+    const key = JSON.stringify([query.filters, query.sort, query.limit, query.cursor ?? null]);
+    return this.cache.getInNamespace(PRODUCT_LISTS, key, () => this.load(query), query.atLeastLsn);
+  }
+
+  private async load(query: ListProducts): Promise<ProductPage> {
     const order = ORDER[query.sort];
     const builder = this.dataSource
       .getRepository(ProductRecord)

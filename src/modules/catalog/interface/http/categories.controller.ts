@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS, type Settings } from '#libs/config';
+import { consistencyTokenOf } from '#libs/database';
 import { bodyEtag, cacheableRead } from '#libs/http';
 import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
 import { ListCategories } from '../../application/queries/list-categories.handler';
@@ -26,7 +27,7 @@ export class CategoriesController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ items: CategoryView[] } | undefined> {
-    const body = await this.queries.execute(new ListCategories());
+    const body = await this.queries.execute(new ListCategories(consistencyTokenOf(request)));
     return cacheableRead(request, reply, body, bodyEtag(body), {
       maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
       staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,

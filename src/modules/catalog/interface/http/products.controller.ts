@@ -21,6 +21,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS, type Settings } from '#libs/config';
+import { consistencyTokenOf } from '#libs/database';
 import { bodyEtag, cacheableRead } from '#libs/http';
 import { ProblemException } from '#libs/problems';
 import { ArchiveProduct } from '../../application/commands/archive-product.handler';
@@ -71,6 +72,7 @@ export class ProductsController {
         query.sort,
         query.limit,
         query.cursor,
+        consistencyTokenOf(request),
       ),
     );
     return cacheableRead(request, reply, page, bodyEtag(page), this.cachePolicy);
@@ -83,7 +85,7 @@ export class ProductsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductView | undefined> {
-    const product = await this.queries.execute(new GetProduct(id, false));
+    const product = await this.queries.execute(new GetProduct(id, false, consistencyTokenOf(request)));
     return cacheableRead(request, reply, product, productEtag(product), this.cachePolicy);
   }
 

@@ -1,0 +1,51 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { PrimaryDatabase } from '#libs/database';
+import { InvalidationBus } from './invalidation-bus';
+import { ReadCache } from './read-cache';
+
+class CacheLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(ReadCache) private readonly cache: ReadCache,
+    @Inject(InvalidationBus) private readonly bus: InvalidationBus,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.cache.close();
+    this.bus.close();
+  }
+}
+
+/** The read cache every module may use for its read models. */
+@Global()
+@Module({})
+export class CacheModule {
+  static forRoot(options: {
+    ttlSeconds: number;
+    redisUrl: string | undefined;
+    redis: ConstructorParameters<typeof InvalidationBus>[0];
+    prefix: string;
+  }): DynamicModule {
+    return {
+      module: CacheModule,
+      providers: [
+        { provide: InvalidationBus, useFactory: () => new InvalidationBus(options.redis, options.prefix) },
+        {
+          provide: ReadCache,
+          useFactory: (bus: InvalidationBus, primary: PrimaryDatabase) =>
+            new ReadCache(
+              {
+                ttlSeconds: options.ttlSeconds,
+                redisUrl: options.redisUrl,
+                prefix: options.prefix,
+                currentLsn: () => primary.currentLsn(),
+              },
+              bus,
+            ),
+          inject: [InvalidationBus, PrimaryDatabase],
+        },
+        CacheLifecycle,
+      ],
+      exports: [ReadCache],
+    };
+  }
+}

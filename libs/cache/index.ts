@@ -1,0 +1,3 @@
+export * from './read-cache';
+export * from './invalidation-bus';
+export * from './cache.module';

@@ -1,0 +1,61 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Carries cache invalidations to every replica of the deployment (Redis pub/sub), so a
+ * change made through one replica is not served stale by another. Without Redis the
+ * process is alone and invalidates only itself.
+ */
+export class InvalidationBus {
+  private readonly logger = new Logger('InvalidationBus');
+  private readonly origin = randomUUID();
+  private readonly listeners: ((keys: string[]) => void)[] = [];
+  private readonly publisher: Redis | undefined;
+  private readonly subscriber: Redis | undefined;
+  private readonly channel: string;
+
+  constructor(
+    redis: { host: string; port: number; username?: string; password?: string; db: number; tls?: object } | undefined,
+    prefix: string,
+  ) {
+    this.channel = `${prefix}:cache:invalidate`;
+    if (!redis) return;
+    this.publisher = new Redis({ ...redis, maxRetriesPerRequest: 1, connectionName: 'tessera:cache-bus' });
+    this.subscriber = new Redis({ ...redis, maxRetriesPerRequest: null, connectionName: 'tessera:cache-bus-sub' });
+    for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
+    this.subscriber
+      .subscribe(this.channel)
+      .catch((error: unknown) => this.logger.warn(`subscribe failed: ${String(error)}`));
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        const { origin, keys } = JSON.parse(message) as { origin: string; keys: string[] };
+        if (origin !== this.origin) this.emit(keys);
+      } catch {
+        this.logger.warn('ignored a malformed invalidation message');
+      }
+    });
+  }
+
+  onInvalidate(listener: (keys: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async publish(keys: readonly string[]): Promise<void> {
+    this.emit([...keys]);
+    await this.publisher
+      ?.publish(this.channel, JSON.stringify({ origin: this.origin, keys }))
+      .catch((error: unknown) => {
+        this.logger.warn(`could not tell other replicas to drop ${keys.join(', ')}: ${String(error)}`);
+      });
+  }
+
+  close(): void {
+    this.publisher?.disconnect();
+    this.subscriber?.disconnect();
+  }
+
+  private emit(keys: string[]): void {
+    for (const listener of this.listeners) listener(keys);
+  }
+}

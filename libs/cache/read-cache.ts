@@ -1,0 +1,153 @@
+import { Logger } from '@nestjs/common';
+import { createCache, type Cache } from 'cache-manager';
+import { createKeyv } from '@keyv/redis';
+import { CacheableMemory } from 'cacheable';
+import { Keyv } from 'keyv';
+import { Counter, register } from 'prom-client';
+import { lsnAtLeast } from '#libs/database';
+import type { InvalidationBus } from './invalidation-bus';
+
+interface Entry<T> {
+  readonly value: T;
+  /** The primary's WAL position when the value was read: at least this fresh. */
+  readonly lsn: string;
+}
+
+function counter(name: string, help: string, labelNames: string[]): Counter {
+  return (register.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames });
+}
+
+const hits = counter('cache_hits_total', 'Cache hits by cache and tier (memory, redis)', ['cache', 'tier']);
+const misses = counter('cache_misses_total', 'Cache misses (the value was loaded from the database), by cache', [
+  'cache',
+]);
+
+export interface ReadCacheOptions {
+  readonly ttlSeconds: number;
+  readonly redisUrl: string | undefined;
+  readonly prefix: string;
+  readonly currentLsn: () => Promise<string>;
+}
+
+/**
+ * Two tiers (an in-process LRU, then Redis when configured) for read models, each a
+ * cache-manager cache. Concurrent misses of one key load once per process (cache-manager
+ * coalesces them), a value found in Redis is kept in memory too; TTLs are jittered
+ * so entries do not expire together; every entry records the WAL position it was read at,
+ * so a request carrying a consistency token never gets something older than its own write.
+ * Invalidation deletes a key from both tiers and, through the bus, from every other
+ * replica's memory tier.
+ */
+export class ReadCache {
+  private readonly logger = new Logger('ReadCache');
+  private readonly memory: Cache;
+  private readonly shared: Cache | undefined;
+  /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
+  private readonly namespaces = new Map<string, Cache>();
+
+  constructor(
+    private readonly options: ReadCacheOptions,
+    private readonly bus: InvalidationBus,
+  ) {
+    this.memory = memoryCache(options.ttlSeconds, 10_000);
+    if (options.redisUrl) {
+      const redis = createKeyv(options.redisUrl, { namespace: `${options.prefix}:cache` });
+      redis.on('error', (error: unknown) => this.logger.warn(`redis tier: ${String(error)}`));
+      this.shared = createCache({ stores: [redis] });
+    }
+    bus.onInvalidate((keys) => void this.dropLocal(keys));
+  }
+
+  /**
+   * The cached value of `key`, or `load()`'s. With `atLeastLsn` (a consistency token), a
+   * cached value read before that position is not good enough and is read again.
+   */
+  get<T>(key: string, load: () => Promise<T>, atLeastLsn?: string): Promise<T> {
+    return this.read(this.memory, this.shared, key, family(key), load, atLeastLsn);
+  }
+
+  /**
+   * Like `get`, in a memory-only namespace that `invalidate([namespace])` clears whole on
+   * every replica: for families of values no change can name one by one, like list pages.
+   */
+  getInNamespace<T>(namespace: string, key: string, load: () => Promise<T>, atLeastLsn?: string): Promise<T> {
+    let cache = this.namespaces.get(namespace);
+    if (!cache) {
+      cache = memoryCache(this.options.ttlSeconds, 2_000);
+      this.namespaces.set(namespace, cache);
+    }
+    return this.read(cache, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
+  }
+
+  private async read<T>(
+    memory: Cache,
+    shared: Cache | undefined,
+    key: string,
+    label: string,
+    load: () => Promise<T>,
+    atLeastLsn: string | undefined,
+  ): Promise<T> {
+    const ttl = this.jitteredTtlMs();
+    const loadEntry = async (): Promise<Entry<T>> => {
+      misses.inc({ cache: label });
+      // Read the position first: the value loaded after it is at least that fresh.
+      const lsn = await this.options.currentLsn();
+      const entry = { value: await load(), lsn };
+      await shared?.set(key, entry, ttl).catch(() => undefined);
+      return entry;
+    };
+    let missedMemory = false;
+    let entry = await memory.wrap<Entry<T>>(
+      key,
+      async () => {
+        missedMemory = true;
+        const fromRedis = await shared?.get<Entry<T>>(key).catch(() => undefined);
+        if (fromRedis) {
+          hits.inc({ cache: label, tier: 'redis' });
+          return fromRedis;
+        }
+        return loadEntry();
+      },
+      ttl,
+    );
+    if (!missedMemory) hits.inc({ cache: label, tier: 'memory' });
+    if (atLeastLsn && !lsnAtLeast(entry.lsn, atLeastLsn)) {
+      entry = await loadEntry();
+      await memory.set(key, entry, ttl);
+    }
+    return entry.value;
+  }
+
+  /**
+   * Forgets keys (and whole namespaces) everywhere: both tiers here, the memory tier of
+   * every other replica.
+   */
+  async invalidate(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.shared?.mdel([...keys]).catch((error: unknown) => this.logger.warn(`invalidation: ${String(error)}`));
+    await this.bus.publish(keys);
+  }
+
+  private async dropLocal(keys: readonly string[]): Promise<void> {
+    await this.memory.mdel([...keys]);
+    for (const key of keys) await this.namespaces.get(key)?.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.shared?.disconnect().catch(() => undefined);
+  }
+
+  private jitteredTtlMs(): number {
+    // ±20 %: entries loaded together do not all expire together.
+    return Math.round(this.options.ttlSeconds * 1000 * (0.8 + Math.random() * 0.4));
+  }
+}
+
+function memoryCache(ttlSeconds: number, lruSize: number): Cache {
+  return createCache({ stores: [new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize }) })] });
+}
+
+/** `catalog:product:<id>` -> `catalog:product`: a metric label with bounded cardinality. */
+function family(key: string): string {
+  return key.split(':').slice(0, 2).join(':');
+}
