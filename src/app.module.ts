@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AuthModule } from '#libs/auth';
 import { CacheModule } from '#libs/cache';
 import { ConfigModule, ProcessState, type Runtime, type Settings } from '#libs/config';
-import { DatabaseModule, ModuleDataSources, PrimaryDatabase } from '#libs/database';
+import { DatabaseModule, ModuleDataSources, PrimaryDatabase, ReadDataSource, ReplicaSet } from '#libs/database';
 import { HealthModule } from '#libs/health';
 import {
   MessagingModule,
@@ -24,6 +24,7 @@ export interface Composition {
   readonly state: ProcessState;
   readonly manifests: readonly ModuleManifest[];
   readonly primary: PrimaryDatabase;
+  readonly replicaSet: ReplicaSet;
   readonly dataSources: ModuleDataSources;
   readonly queueBackend: QueueBackend;
   /** Derived from every module's manifest, selected or not. */
@@ -38,13 +39,14 @@ export interface Composition {
 @Module({})
 export class AppModule {
   static compose(composition: Composition): DynamicModule {
-    const { settings, runtime, state, manifests, primary, dataSources, queueBackend, subscriptions } = composition;
+    const { settings, runtime, state, manifests, primary, replicaSet, dataSources, queueBackend, subscriptions } =
+      composition;
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(settings, runtime, state),
         CqrsModule.forRoot(),
-        DatabaseModule.forRoot(primary, dataSources),
+        DatabaseModule.forRoot(primary, dataSources, replicaSet),
         QueueModule.forRoot(queueBackend, settings.queuePrefix),
         MessagingModule.forRoot(subscriptions, settings.queuePrefix, runtime.hasRole('api')),
         HealthModule,
@@ -63,13 +65,18 @@ export class AppModule {
         MetricsModule.forRoot(runtime),
         ...manifests
           .filter((manifest) => runtime.selection.modules.includes(manifest.name))
-          .map((manifest) => boundedContext(manifest, runtime, dataSources)),
+          .map((manifest) => boundedContext(manifest, runtime, dataSources, replicaSet)),
       ],
     };
   }
 }
 
-function boundedContext(manifest: ModuleManifest, runtime: Runtime, dataSources: ModuleDataSources): DynamicModule {
+function boundedContext(
+  manifest: ModuleManifest,
+  runtime: Runtime,
+  dataSources: ModuleDataSources,
+  replicaSet: ReplicaSet,
+): DynamicModule {
   const queues = manifest.queues ?? [];
   return {
     module: namedModuleClass(manifest.name),
@@ -81,6 +88,8 @@ function boundedContext(manifest: ModuleManifest, runtime: Runtime, dataSources:
     providers: [
       // Each context gets its own data source under the DataSource token, and no other.
       { provide: DataSource, useValue: dataSources.forModule(manifest.name) },
+      // Its queries: replicas when configured and fit, else the primary.
+      { provide: ReadDataSource, useValue: dataSources.readerFor(manifest.name, replicaSet) },
       ...(manifest.providers ?? []),
       ...(runtime.hasRole('worker') ? (manifest.processors ?? []) : []),
       ...(runtime.hasRole('relay') ? (manifest.relayProviders ?? []) : []),

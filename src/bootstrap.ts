@@ -16,6 +16,7 @@ import {
   describeError,
   ModuleDataSources,
   PrimaryDatabase,
+  ReplicaSet,
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '#libs/database';
@@ -85,6 +86,8 @@ export async function runTessera(launch: Launch): Promise<void> {
     settings.moduleDatabaseUrls,
     settings.databasePoolSize,
     [MessagingTables1764000000000],
+    // Replicas only of a configured primary: the embedded database has none.
+    settings.databaseUrl ? settings.databaseReplicaUrls : [],
   );
   if (command.kind === 'migrate') {
     const ok = await migrateModules(dataSources, logger);
@@ -167,6 +170,12 @@ async function serve(context: {
   const state = new ProcessState();
   const runtime: Runtime = { selection, version: VERSION, hasRole: (role) => selection.roles.includes(role) };
   const primary = new PrimaryDatabase(primaryUrl);
+  const replicaSet = new ReplicaSet(
+    settings.databaseUrl ? settings.databaseReplicaUrls : [],
+    primary,
+    settings.replicaMaxLagSeconds,
+    settings.replicaCheckIntervalMs,
+  );
   const queueBackend = selectQueueBackend(settings.redisUrl, primaryUrl);
   const app = await createHttpApp(
     AppModule.compose({
@@ -175,6 +184,7 @@ async function serve(context: {
       state,
       manifests: selected,
       primary,
+      replicaSet,
       dataSources,
       queueBackend,
       subscriptions,
@@ -226,6 +236,7 @@ async function serve(context: {
     } catch (error) {
       logger.warn({ err: describeError(error) }, 'error while closing the application');
     }
+    await replicaSet.stop().catch(() => undefined);
     await dataSources.destroy().catch(() => undefined);
     await primary.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -1,5 +1,4 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { PrimaryDatabase } from '#libs/database';
 import { InvalidationBus } from './invalidation-bus';
 import { ReadCache } from './read-cache';
 
@@ -31,17 +30,9 @@ export class CacheModule {
         { provide: InvalidationBus, useFactory: () => new InvalidationBus(options.redis, options.prefix) },
         {
           provide: ReadCache,
-          useFactory: (bus: InvalidationBus, primary: PrimaryDatabase) =>
-            new ReadCache(
-              {
-                ttlSeconds: options.ttlSeconds,
-                redisUrl: options.redisUrl,
-                prefix: options.prefix,
-                currentLsn: () => primary.currentLsn(),
-              },
-              bus,
-            ),
-          inject: [InvalidationBus, PrimaryDatabase],
+          useFactory: (bus: InvalidationBus) =>
+            new ReadCache({ ttlSeconds: options.ttlSeconds, redisUrl: options.redisUrl, prefix: options.prefix }, bus),
+          inject: [InvalidationBus],
         },
         CacheLifecycle,
       ],

@@ -7,11 +7,7 @@ import { Counter, register } from 'prom-client';
 import { lsnAtLeast } from '#libs/database';
 import type { InvalidationBus } from './invalidation-bus';
 
-interface Entry<T> {
-  readonly value: T;
-  /** The primary's WAL position when the value was read: at least this fresh. */
-  readonly lsn: string;
-}
+type Entry<T> = Loaded<T>;
 
 function counter(name: string, help: string, labelNames: string[]): Counter {
   return (register.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames });
@@ -26,7 +22,12 @@ export interface ReadCacheOptions {
   readonly ttlSeconds: number;
   readonly redisUrl: string | undefined;
   readonly prefix: string;
-  readonly currentLsn: () => Promise<string>;
+}
+
+/** A loaded value and the WAL position it is at least as fresh as (see ReadDataSource). */
+export interface Loaded<T> {
+  readonly value: T;
+  readonly lsn: string;
 }
 
 /**
@@ -62,7 +63,7 @@ export class ReadCache {
    * The cached value of `key`, or `load()`'s. With `atLeastLsn` (a consistency token), a
    * cached value read before that position is not good enough and is read again.
    */
-  get<T>(key: string, load: () => Promise<T>, atLeastLsn?: string): Promise<T> {
+  get<T>(key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     return this.read(this.memory, this.shared, key, family(key), load, atLeastLsn);
   }
 
@@ -70,7 +71,7 @@ export class ReadCache {
    * Like `get`, in a memory-only namespace that `invalidate([namespace])` clears whole on
    * every replica: for families of values no change can name one by one, like list pages.
    */
-  getInNamespace<T>(namespace: string, key: string, load: () => Promise<T>, atLeastLsn?: string): Promise<T> {
+  getInNamespace<T>(namespace: string, key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     let cache = this.namespaces.get(namespace);
     if (!cache) {
       cache = memoryCache(this.options.ttlSeconds, 2_000);
@@ -84,15 +85,13 @@ export class ReadCache {
     shared: Cache | undefined,
     key: string,
     label: string,
-    load: () => Promise<T>,
+    load: () => Promise<Loaded<T>>,
     atLeastLsn: string | undefined,
   ): Promise<T> {
     const ttl = this.jitteredTtlMs();
     const loadEntry = async (): Promise<Entry<T>> => {
       misses.inc({ cache: label });
-      // Read the position first: the value loaded after it is at least that fresh.
-      const lsn = await this.options.currentLsn();
-      const entry = { value: await load(), lsn };
+      const entry = await load();
       await shared?.set(key, entry, ttl).catch(() => undefined);
       return entry;
     };

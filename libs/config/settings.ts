@@ -37,6 +37,24 @@ export const SETTING_SPECS = {
     undefined,
     'Primary PostgreSQL. Unset: `npm start` runs an embedded PostgreSQL under `./.data/`.',
   ),
+  databaseReplicaUrls: spec(
+    'DATABASE_REPLICA_URLS',
+    list(postgresUrl),
+    [] as string[],
+    'Read replicas of the primary (comma-separated). Queries go to a healthy one, writes and reads it cannot serve to the primary.',
+  ),
+  replicaMaxLagSeconds: spec(
+    'REPLICA_MAX_LAG_SECONDS',
+    integer(1, 3600),
+    10,
+    'A replica further behind than this is taken out of rotation until it catches up.',
+  ),
+  replicaCheckIntervalMs: spec(
+    'REPLICA_CHECK_INTERVAL_MS',
+    integer(100, 60_000),
+    1000,
+    'How often each replica is health-checked.',
+  ),
   databasePoolSize: spec(
     'DATABASE_POOL_SIZE',
     integer(1, 200),

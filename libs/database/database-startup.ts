@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ProcessState, SETTINGS, type Settings } from '#libs/config';
 import { retryUntilConnected } from './connection-retry';
+import { describeError } from './describe-error';
 import { ModuleDataSources } from './module-data-sources';
+import { ReplicaSet } from './replica-set';
 import { migrateSchema } from './schema-migrations';
 
 /**
@@ -15,6 +17,7 @@ export class DatabaseStartup implements OnApplicationBootstrap {
 
   constructor(
     private readonly sources: ModuleDataSources,
+    private readonly replicas: ReplicaSet,
     private readonly state: ProcessState,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
@@ -51,15 +54,7 @@ export class DatabaseStartup implements OnApplicationBootstrap {
           : `module ${module.name}: schema "${module.schema}" is up to date`,
       );
     }
+    this.replicas.start();
     this.state.markStarted();
   }
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
-  }
-  return String(error);
 }

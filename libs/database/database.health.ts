@@ -1,16 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { describeError } from './database-startup';
+import { HealthContributors } from '#libs/health';
+import { describeError } from './describe-error';
 import { ModuleDataSources } from './module-data-sources';
 import { PrimaryDatabase } from './primary-database';
 
 @Injectable()
-export class DatabaseHealthIndicator {
+export class DatabaseHealthIndicator implements OnModuleInit {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly primary: PrimaryDatabase,
     private readonly sources: ModuleDataSources,
+    private readonly contributors: HealthContributors,
   ) {}
+
+  onModuleInit(): void {
+    this.contributors.add('database', () => this.check(), 3000);
+  }
 
   async check(): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('database');

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { MigrationClass, ModuleManifest } from '#libs/modularity';
+import { ReadDataSource } from './read-data-source';
+import type { ReplicaSet } from './replica-set';
 
 export interface ModuleDataSource {
   readonly module: ModuleManifest;
@@ -14,6 +16,8 @@ export interface ModuleDataSource {
  */
 export class ModuleDataSources {
   private readonly byModule = new Map<string, ModuleDataSource>();
+  private readonly replicasByModule = new Map<string, DataSource[]>();
+  private readonly readers = new Map<string, ReadDataSource>();
 
   constructor(
     manifests: readonly ModuleManifest[],
@@ -22,9 +26,28 @@ export class ModuleDataSources {
     poolSize: number,
     /** Migrations every module's schema gets before its own (e.g. the outbox and inbox). */
     sharedMigrations: readonly MigrationClass[] = [],
+    /** Read replicas of the primary; modules moved to another database do not use them. */
+    replicaUrls: readonly string[] = [],
   ) {
     for (const module of manifests) {
       const url = overrides[module.name] ?? primaryUrl;
+      const replicas = overrides[module.name]
+        ? []
+        : replicaUrls.map(
+            (replicaUrl) =>
+              new DataSource({
+                type: 'postgres',
+                url: replicaUrl,
+                schema: module.schema,
+                entities: [...module.entities] as never[],
+                poolSize: Math.max(2, Math.ceil(poolSize / 2)),
+                connectTimeoutMS: 1000,
+                applicationName: `tessera:${module.name}:read`,
+                poolErrorHandler: () => undefined,
+                extra: { options: `-c search_path=${module.schema}` },
+              }),
+          );
+      this.replicasByModule.set(module.name, replicas);
       const dataSource = new DataSource({
         type: 'postgres',
         url,
@@ -57,11 +80,22 @@ export class ModuleDataSources {
     return entry.dataSource;
   }
 
+  /** Where the module's queries run (replicas when configured and fit, else the primary). */
+  readerFor(name: string, replicaSet: ReplicaSet | undefined): ReadDataSource {
+    let reader = this.readers.get(name);
+    if (!reader) {
+      reader = new ReadDataSource(name, this.forModule(name), this.replicasByModule.get(name) ?? [], replicaSet);
+      this.readers.set(name, reader);
+    }
+    return reader;
+  }
+
   all(): ModuleDataSource[] {
     return [...this.byModule.values()];
   }
 
   async destroy(): Promise<void> {
+    await Promise.all([...this.readers.values()].map((reader) => reader.destroy()));
     await Promise.all(
       this.all().map(({ dataSource }) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
     );

@@ -4,7 +4,6 @@ import { Public } from '#libs/auth';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { ProcessState } from '#libs/config';
-import { DatabaseHealthIndicator } from '#libs/database';
 import { HealthContributors } from './health-contributors';
 
 /**
@@ -18,7 +17,6 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly state: ProcessState,
-    private readonly database: DatabaseHealthIndicator,
     private readonly contributors: HealthContributors,
   ) {}
 
@@ -39,7 +37,7 @@ export class HealthController {
       return { status: 'error', info: {}, error: process, details: process };
     }
     try {
-      return await this.health.check([() => this.database.check(), ...this.contributors.all()]);
+      return await this.health.check(this.contributors.all());
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       reply.status(HttpStatus.SERVICE_UNAVAILABLE);

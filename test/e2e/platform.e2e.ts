@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { api, target } from './target';
 
 describe(`platform conventions through the front door (${target.topology})`, () => {
@@ -8,6 +9,18 @@ describe(`platform conventions through the front door (${target.topology})`, () 
     expect(ready.body.details.queues).toEqual({ status: 'up', backend: 'redis' });
     const metrics = await api().get('/metrics').expect(200);
     expect(metrics.text).toContain('tessera_info{');
+    // The replicated and split deployments read from a streaming replica.
+    if (target.topology !== 'single') {
+      const withReplica = await eventually(
+        () => api().get('/health/ready'),
+        (r) => r.body.details?.replicas?.status === 'up',
+      );
+      expect(
+        Object.values(withReplica.body.details.replicas).some(
+          (r) => (r as { inRotation?: boolean }).inRotation === true,
+        ),
+      ).toBe(true);
+    }
   });
 
   it("answers unknown routes with problem+json and keeps the caller's request id across the load balancer", async () => {

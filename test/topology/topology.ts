@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { freePort } from '../support/free-port';
 import { ADMIN_EMAIL } from '../support/sessions';
+import { replicaUrlOf } from '../support/services';
 import { ENTRYPOINTS, startApp, type AppProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { queueBackends } from '../support/queue-backends';
@@ -66,6 +67,8 @@ export async function launchTopology(
       processes.push(await startApp({ entry, env }));
       return { topology, baseUrl: processes[0]!.url, signingKeyPem, processes, stop };
     }
+    // The replicated and split deployments read from the CI's streaming replica.
+    env.DATABASE_REPLICA_URLS = replicaUrlOf(db.url);
     if (topology === 'replicated') {
       processes.push(...(await Promise.all([1, 2, 3].map(() => startApp({ entry, env })))));
       nginx = await Nginx.start([{ prefix: '/', ports: processes.map((p) => p.port) }]);

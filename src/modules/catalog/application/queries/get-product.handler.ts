@@ -1,6 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { CatalogError } from '../../domain/catalog-errors';
 import { ProductRecord } from '../../infrastructure/product.record';
 import { productView, type ProductView } from '../product-view';
@@ -20,7 +20,7 @@ export class GetProduct extends Query<ProductView> {
 @QueryHandler(GetProduct)
 export class GetProductHandler implements IQueryHandler<GetProduct> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadDataSource,
     private readonly cache: ReadCache,
   ) {}
 
@@ -28,11 +28,12 @@ export class GetProductHandler implements IQueryHandler<GetProduct> {
     const notFound = () => new CatalogError('product-not-found', `product ${query.productId} does not exist`);
     const product = await this.cache.get(
       productCacheKey(query.productId),
-      async () => {
-        const record = await this.dataSource.getRepository(ProductRecord).findOneBy({ id: query.productId });
-        if (!record) throw notFound();
-        return productView(record);
-      },
+      () =>
+        this.reads.query(async (dataSource) => {
+          const record = await dataSource.getRepository(ProductRecord).findOneBy({ id: query.productId });
+          if (!record) throw notFound();
+          return productView(record);
+        }, query.atLeastLsn),
       query.atLeastLsn,
     );
     if (product.status === 'draft' && !query.includeDrafts) throw notFound();

@@ -1,6 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { CATEGORY_LISTS } from './get-product.handler';
 import { CategoryRecord } from '../../infrastructure/category.record';
 import type { CategoryView } from '../commands/create-category.handler';
@@ -15,7 +15,7 @@ export class ListCategories extends Query<{ items: CategoryView[] }> {
 @QueryHandler(ListCategories)
 export class ListCategoriesHandler implements IQueryHandler<ListCategories> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadDataSource,
     private readonly cache: ReadCache,
   ) {}
 
@@ -23,10 +23,11 @@ export class ListCategoriesHandler implements IQueryHandler<ListCategories> {
     return this.cache.getInNamespace(
       CATEGORY_LISTS,
       'all',
-      async () => {
-        const rows = await this.dataSource.getRepository(CategoryRecord).find({ order: { path: 'ASC' } });
-        return { items: rows.map((c) => ({ id: c.id, name: c.name, slug: c.slug, parentId: c.parentId })) };
-      },
+      () =>
+        this.reads.query(async (dataSource) => {
+          const rows = await dataSource.getRepository(CategoryRecord).find({ order: { path: 'ASC' } });
+          return { items: rows.map((c) => ({ id: c.id, name: c.name, slug: c.slug, parentId: c.parentId })) };
+        }, query.atLeastLsn),
       query.atLeastLsn,
     );
   }

@@ -1,6 +1,7 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { PRODUCT_LISTS } from './get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { decodeCursor, encodeCursor, type ProductSort } from '../../domain/product-cursor';
@@ -46,18 +47,23 @@ const ORDER: Record<ProductSort, { column: string; direction: 'ASC' | 'DESC'; op
 @QueryHandler(ListProducts)
 export class ListProductsHandler implements IQueryHandler<ListProducts> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: ReadDataSource,
     private readonly cache: ReadCache,
   ) {}
 
   execute(query: ListProducts): Promise<ProductPage> {
     const key = JSON.stringify([query.filters, query.sort, query.limit, query.cursor ?? null]);
-    return this.cache.getInNamespace(PRODUCT_LISTS, key, () => this.load(query), query.atLeastLsn);
+    return this.cache.getInNamespace(
+      PRODUCT_LISTS,
+      key,
+      () => this.reads.query((dataSource) => this.load(dataSource, query), query.atLeastLsn),
+      query.atLeastLsn,
+    );
   }
 
-  private async load(query: ListProducts): Promise<ProductPage> {
+  private async load(dataSource: DataSource, query: ListProducts): Promise<ProductPage> {
     const order = ORDER[query.sort];
-    const builder = this.dataSource
+    const builder = dataSource
       .getRepository(ProductRecord)
       .createQueryBuilder('p')
       .where(`p.status = 'active'`)
@@ -66,7 +72,7 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
       .limit(query.limit + 1);
     const { categoryId, minPrice, maxPrice, text } = query.filters;
     if (categoryId) {
-      const category = await this.dataSource.getRepository(CategoryRecord).findOneBy({ id: categoryId });
+      const category = await dataSource.getRepository(CategoryRecord).findOneBy({ id: categoryId });
       if (!category) throw new CatalogError('unknown-category', `category ${categoryId} does not exist`);
       builder.andWhere('p.category_path LIKE :path', { path: `${category.path}%` });
     }

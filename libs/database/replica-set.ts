@@ -1,0 +1,162 @@
+import { Logger } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Counter, Gauge, register } from 'prom-client';
+import { describeError } from './describe-error';
+import { lsnAtLeast } from './lsn';
+import type { PrimaryDatabase } from './primary-database';
+
+export interface ReplicaState {
+  readonly name: string;
+  readonly url: string;
+  healthy: boolean;
+  lagSeconds: number;
+  /** WAL position the replica has replayed, as of the last check. */
+  replayLsn: string | undefined;
+  error: string | undefined;
+}
+
+function metric<T>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+const lagGauge = metric(
+  'database_replica_lag_seconds',
+  () =>
+    new Gauge({
+      name: 'database_replica_lag_seconds',
+      help: 'Replication lag per read replica (seconds behind the primary)',
+      labelNames: ['replica'],
+    }),
+);
+const upGauge = metric(
+  'database_replica_up',
+  () => new Gauge({ name: 'database_replica_up', help: '1 when the replica is in rotation', labelNames: ['replica'] }),
+);
+export const readsByTarget = metric(
+  'database_reads_total',
+  () =>
+    new Counter({
+      name: 'database_reads_total',
+      help: 'Read-model queries by module and target (replica or primary)',
+      labelNames: ['module', 'target'],
+    }),
+);
+
+/**
+ * The read replicas and what they are worth right now: each is checked every
+ * REPLICA_CHECK_INTERVAL_MS; one that does not answer, is not in recovery, or lags more than
+ * REPLICA_MAX_LAG_SECONDS leaves the rotation until a later check finds it fit again.
+ */
+export class ReplicaSet {
+  private readonly logger = new Logger('Replicas');
+  readonly replicas: ReplicaState[];
+  private readonly pools: Pool[];
+  private timer: NodeJS.Timeout | undefined;
+  private next = 0;
+
+  constructor(
+    urls: readonly string[],
+    private readonly primary: PrimaryDatabase,
+    private readonly maxLagSeconds: number,
+    private readonly intervalMs: number,
+  ) {
+    this.replicas = urls.map((url) => ({
+      name: replicaName(url),
+      url,
+      healthy: false,
+      lagSeconds: Number.POSITIVE_INFINITY,
+      replayLsn: undefined,
+      error: 'not checked yet',
+    }));
+    this.pools = urls.map((url) => {
+      const pool = new Pool({
+        connectionString: url,
+        max: 1,
+        connectionTimeoutMillis: 1000,
+        idleTimeoutMillis: 30_000,
+        application_name: 'tessera:replica-check',
+      });
+      pool.on('error', () => undefined);
+      return pool;
+    });
+  }
+
+  start(): void {
+    if (this.replicas.length === 0) return;
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * A replica to read from: healthy and, given a consistency token, already past it. None
+   * means the primary.
+   */
+  choose(atLeastLsn?: string): number | undefined {
+    const candidates = this.replicas
+      .map((replica, index) => ({ replica, index }))
+      .filter(
+        ({ replica }) =>
+          replica.healthy &&
+          (!atLeastLsn || (replica.replayLsn !== undefined && lsnAtLeast(replica.replayLsn, atLeastLsn))),
+      );
+    if (candidates.length === 0) return undefined;
+    return candidates[this.next++ % candidates.length]!.index;
+  }
+
+  /** A query failed on this replica: out of rotation until the next check says otherwise. */
+  markFailed(index: number, error: unknown): void {
+    const replica = this.replicas[index];
+    if (!replica) return;
+    this.transition(replica, false, describeError(error));
+  }
+
+  private async check(): Promise<void> {
+    const primaryLsn = await this.primary.currentLsn().catch(() => undefined);
+    await Promise.all(
+      this.replicas.map(async (replica, index) => {
+        try {
+          const { rows } = await this.pools[index]!.query<{
+            recovery: boolean;
+            replay: string | null;
+            since: number | null;
+          }>(
+            `SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replay,
+                    extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float AS since`,
+          );
+          const row = rows[0]!;
+          if (!row.recovery) throw new Error('not a replica (not in recovery)');
+          replica.replayLsn = row.replay ?? undefined;
+          // Caught up with the primary means no lag, however long ago the last write was.
+          const caughtUp = primaryLsn !== undefined && row.replay !== null && lsnAtLeast(row.replay, primaryLsn);
+          replica.lagSeconds = caughtUp ? 0 : (row.since ?? Number.POSITIVE_INFINITY);
+          const fit = replica.lagSeconds <= this.maxLagSeconds;
+          this.transition(replica, fit, fit ? undefined : `lags ${replica.lagSeconds.toFixed(1)} s`);
+        } catch (error) {
+          this.transition(replica, false, describeError(error));
+        }
+        lagGauge.set({ replica: replica.name }, Number.isFinite(replica.lagSeconds) ? replica.lagSeconds : -1);
+        upGauge.set({ replica: replica.name }, replica.healthy ? 1 : 0);
+      }),
+    );
+  }
+
+  private transition(replica: ReplicaState, healthy: boolean, error: string | undefined): void {
+    if (replica.healthy !== healthy) {
+      if (healthy) this.logger.log(`replica ${replica.name} is back in rotation`);
+      else this.logger.warn(`replica ${replica.name} out of rotation: ${error}`);
+    }
+    replica.healthy = healthy;
+    replica.error = error;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.pools.map((pool) => pool.end().catch(() => undefined)));
+  }
+}
+
+function replicaName(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}`;
+}
