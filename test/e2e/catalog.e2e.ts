@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { POSTGRES_REPLICA_URL } from '../support/services';
 import { adminToken, api, target } from './target';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -178,6 +180,26 @@ describe(`catalog (${target.topology})`, () => {
       .expect(409)
       .then(remember);
     expect(again.body.type).toBe('https://tessera.dev/problems/sku-taken');
+  });
+
+  it('reads its own writes with the consistency token, even while the streaming replica is paused', async () => {
+    const category = await createCategory('Paused');
+    // Only the replicated and split deployments read from the replica; single has none to pause.
+    const replica = target.topology === 'single' ? undefined : new Client({ connectionString: POSTGRES_REPLICA_URL });
+    await replica?.connect();
+    try {
+      await replica?.query('SELECT pg_wal_replay_pause()');
+      for (let i = 0; i < 5; i++) {
+        const created = await createProduct(category.id, `Fresh ${i} ${unique}`, 700 + i);
+        const seen = await read(`/v1/products/${created.body.id}`).expect(200);
+        expect(seen.body.name).toBe(`Fresh ${i} ${unique}`);
+        const listed = await read(`/v1/products?category=${category.id}&limit=100`).expect(200);
+        expect(listed.body.items).toHaveLength(i + 1);
+      }
+    } finally {
+      await replica?.query('SELECT pg_wal_replay_resume()');
+      await replica?.end();
+    }
   });
 
   it('keeps writes to admins', async () => {

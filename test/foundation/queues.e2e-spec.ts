@@ -27,7 +27,10 @@ describe.each(queueBackends())('queues on the $name backend', (backend) => {
     const ready = await request(api.url).get('/health/ready').expect(200);
     expect(ready.body.details.queues.backend).toBe(backend.name);
     // No worker runs the tally inbox yet: reported, without failing readiness.
-    expect(ready.body.details['event-consumers']).toEqual({ status: 'degraded', withoutConsumer: ['inbox.tally'] });
+    expect(ready.body.details['event-consumers']).toEqual({
+      status: 'degraded',
+      withoutConsumer: ['inbox.catalog', 'inbox.tally'],
+    });
     const note = await request(api.url).post('/v1/notes').send({ text: 'queued' }).expect(201);
     await request(api.url).post(`/v1/notes/${note.body.id}/jobs`).expect(202);
     await new Promise((r) => setTimeout(r, 1000));
@@ -41,6 +44,9 @@ describe.each(queueBackends())('queues on the $name backend', (backend) => {
     expect(await processedBy(note.body.id)).toMatch(new RegExp(`^${worker.child.pid}:`));
     await request(worker.url).get('/v1/notes/slow').expect(404);
     const consumed = await request(api.url).get('/health/ready').expect(200);
-    expect(consumed.body.details['event-consumers']).toEqual({ status: 'up', queues: ['inbox.tally'] });
+    expect(consumed.body.details['event-consumers']).toEqual({
+      status: 'up',
+      queues: ['inbox.catalog', 'inbox.tally'],
+    });
   });
 });

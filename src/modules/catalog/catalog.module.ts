@@ -4,6 +4,11 @@ import { ArchiveProductHandler } from './application/commands/archive-product.ha
 import { CreateCategoryHandler } from './application/commands/create-category.handler';
 import { CreateProductHandler } from './application/commands/create-product.handler';
 import { UpdateProductHandler } from './application/commands/update-product.handler';
+import {
+  ForgetArchivedProductHandler,
+  ForgetCreatedProductHandler,
+  ForgetUpdatedProductHandler,
+} from './application/events/forget-changed-product.handler';
 import { GetProductHandler } from './application/queries/get-product.handler';
 import { ListCategoriesHandler } from './application/queries/list-categories.handler';
 import { ListProductsHandler } from './application/queries/list-products.handler';
@@ -31,4 +36,5 @@ export const catalogModule = defineModule({
   controllers: [CategoriesController, ProductsController],
   routes: ['/v1/categories', '/v1/products'],
   publishes: [ProductCreated, ProductUpdated, ProductArchived],
+  eventHandlers: [ForgetCreatedProductHandler, ForgetUpdatedProductHandler, ForgetArchivedProductHandler],
 });
