@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/eventually';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
 import { REDIS_URL, uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -116,6 +117,40 @@ describe('catalog read cache across three app replicas (memory + Redis tiers)', 
     for (const r of replicas) {
       const seen = await request(r.url).get(`/v1/products/${product.id}`).set('Consistency-Token', token!).expect(200);
       expect(seen.body.price.amount).toBe(1234);
+    }
+  });
+
+  it('drops cached reads when a product event arrives, even for a change whose writer never invalidated', async () => {
+    const product = (await createProduct()).body as { id: string; sku: string; categoryId: string };
+    for (const r of replicas) await request(r.url).get(`/v1/products/${product.id}`).expect(200);
+    // A change committed with its event, as by a process that died before invalidating.
+    await db.query(`UPDATE catalog.products SET name = 'Changed behind the cache', version = 2 WHERE id = $1`, [
+      product.id,
+    ]);
+    await db.query(
+      `INSERT INTO catalog.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+       VALUES ($1, 'catalog.product-updated', 1, $2, 2, $3)`,
+      [
+        randomUUID(),
+        product.id,
+        JSON.stringify({
+          productId: product.id,
+          sku: product.sku,
+          name: 'Changed behind the cache',
+          categoryId,
+          price: { amount: 1000, currency: 'EUR' },
+          status: 'active',
+        }),
+      ],
+    );
+    await db.query(`SELECT pg_notify('tessera_outbox', 'catalog')`);
+    for (const r of replicas) {
+      const seen = await eventually(
+        () => request(r.url).get(`/v1/products/${product.id}`),
+        (res) => res.body.name === 'Changed behind the cache',
+        { timeoutMs: 10_000 },
+      );
+      expect(seen.body.version).toBe(2);
     }
   });
 });
