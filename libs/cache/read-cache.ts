@@ -143,7 +143,12 @@ export class ReadCache {
 }
 
 function memoryCache(ttlSeconds: number, lruSize: number): Cache {
-  return createCache({ stores: [new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize }) })] });
+  const memory = new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize }) });
+  // In-process values need no serialising (Keyv's default would JSON-encode every hit); they
+  // are read-only views, never mutated by callers.
+  memory.serialize = undefined;
+  memory.deserialize = undefined;
+  return createCache({ stores: [memory] });
 }
 
 /** `catalog:product:<id>` -> `catalog:product`: a metric label with bounded cardinality. */

@@ -136,7 +136,6 @@ export class ReplicaSet {
           this.transition(replica, false, describeError(error));
         }
         lagGauge.set({ replica: replica.name }, Number.isFinite(replica.lagSeconds) ? replica.lagSeconds : -1);
-        upGauge.set({ replica: replica.name }, replica.healthy ? 1 : 0);
       }),
     );
   }
@@ -148,6 +147,7 @@ export class ReplicaSet {
     }
     replica.healthy = healthy;
     replica.error = error;
+    upGauge.set({ replica: replica.name }, healthy ? 1 : 0);
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,6 +11,7 @@ import {
   type AppLogger,
 } from '#libs/observability';
 import { ProblemDetailsFilter } from './problem.filter';
+import { installSecurityHeaders } from './security-headers';
 import { createValidationPipe } from './validation';
 
 /**
@@ -44,17 +44,7 @@ export async function createHttpApp(
   });
   const fastify = app.getHttpAdapter().getInstance();
   installHttpMetrics(fastify, logger);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        // The OpenAPI explorer at /docs uses inline scripts and styles.
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  installSecurityHeaders(fastify);
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,

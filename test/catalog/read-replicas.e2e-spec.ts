@@ -122,8 +122,10 @@ describe('catalog reads on a real streaming replica', () => {
     const statuses: number[] = [];
     const load = (async () => {
       while (!stop) {
-        const response = await request(app.url).get(`/v1/products?q=${randomUUID().slice(0, 8)}`);
-        statuses.push(response.status);
+        const response = await request(app.url)
+          .get(`/v1/products?q=${randomUUID().slice(0, 8)}`)
+          .catch((error: Error) => ({ status: error.message }));
+        statuses.push(response.status as number);
       }
     })();
     await new Promise((r) => setTimeout(r, 300));
@@ -147,6 +149,7 @@ describe('catalog reads on a real streaming replica', () => {
     await eventually(replicaReads, (n) => n > backAt, { what: 'reads on the replica again' });
     stop = true;
     await load;
+    if (statuses.some((s) => s !== 200)) console.log(app.output().slice(-3000));
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
