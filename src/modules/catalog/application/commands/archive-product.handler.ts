@@ -7,7 +7,7 @@ import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { archiveProduct } from '../../domain/product';
 import { ProductRecord } from '../../infrastructure/product.record';
-import { toState } from './update-product.handler';
+import { productView } from '../product-view';
 
 export class ArchiveProduct extends Command<void> {
   constructor(readonly productId: string) {
@@ -29,7 +29,7 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
       const products = manager.getRepository(ProductRecord);
       const record = await products.findOne({ where: { id: command.productId }, lock: { mode: 'pessimistic_write' } });
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
-      const archived = archiveProduct(toState(record));
+      const archived = archiveProduct(productView(record));
       if (archived.version === record.version) return;
       await products.update(
         { id: record.id },

@@ -6,7 +6,7 @@ import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
-import { changeProduct, type ProductChanges, type ProductState } from '../../domain/product';
+import { changeProduct, type ProductChanges } from '../../domain/product';
 import { CategoryRecord } from '../../infrastructure/category.record';
 import { ProductRecord } from '../../infrastructure/product.record';
 import { productView, type ProductView } from '../product-view';
@@ -45,7 +45,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
           `product ${record.id} is at version ${record.version}, not ${command.expectedVersion}: fetch it again`,
         );
       }
-      const next = changeProduct(toState(record), changes);
+      const next = changeProduct(productView(record), changes);
       let categoryPath = record.categoryPath;
       if (next.categoryId !== record.categoryId) {
         const category = await manager.getRepository(CategoryRecord).findOneBy({ id: next.categoryId });
@@ -84,18 +84,4 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
     await forgetProduct(this.cache, updated.id);
     return updated;
   }
-}
-
-export function toState(record: ProductRecord): ProductState {
-  return {
-    id: record.id,
-    sku: record.sku,
-    name: record.name,
-    description: record.description,
-    categoryId: record.categoryId,
-    price: { amount: record.priceAmount, currency: record.currency },
-    attributes: record.attributes,
-    status: record.status,
-    version: record.version,
-  };
 }
