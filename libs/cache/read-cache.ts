@@ -7,8 +7,6 @@ import { Counter, register } from 'prom-client';
 import { lsnAtLeast } from '#libs/database';
 import type { InvalidationBus } from './invalidation-bus';
 
-type Entry<T> = Loaded<T>;
-
 function counter(name: string, help: string, labelNames: string[]): Counter {
   return (register.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames });
 }
@@ -89,18 +87,18 @@ export class ReadCache {
     atLeastLsn: string | undefined,
   ): Promise<T> {
     const ttl = this.jitteredTtlMs();
-    const loadEntry = async (): Promise<Entry<T>> => {
+    const loadEntry = async (): Promise<Loaded<T>> => {
       misses.inc({ cache: label });
       const entry = await load();
       await shared?.set(key, entry, ttl).catch(() => undefined);
       return entry;
     };
     let missedMemory = false;
-    let entry = await memory.wrap<Entry<T>>(
+    let entry = await memory.wrap<Loaded<T>>(
       key,
       async () => {
         missedMemory = true;
-        const fromRedis = await shared?.get<Entry<T>>(key).catch(() => undefined);
+        const fromRedis = await shared?.get<Loaded<T>>(key).catch(() => undefined);
         if (fromRedis) {
           hits.inc({ cache: label, tier: 'redis' });
           return fromRedis;

@@ -31,39 +31,18 @@ export class ModuleDataSources {
   ) {
     for (const module of manifests) {
       const url = overrides[module.name] ?? primaryUrl;
-      const replicas = overrides[module.name]
-        ? []
-        : replicaUrls.map(
-            (replicaUrl) =>
-              new DataSource({
-                type: 'postgres',
-                url: replicaUrl,
-                schema: module.schema,
-                entities: [...module.entities] as never[],
-                poolSize: Math.max(2, Math.ceil(poolSize / 2)),
-                connectTimeoutMS: 1000,
-                applicationName: `tessera:${module.name}:read`,
-                poolErrorHandler: () => undefined,
-                extra: { options: `-c search_path=${module.schema}` },
-              }),
-          );
-      this.replicasByModule.set(module.name, replicas);
-      const dataSource = new DataSource({
-        type: 'postgres',
-        url,
-        schema: module.schema,
-        entities: [...module.entities] as never[],
-        migrations: [...sharedMigrations, ...module.migrations] as never[],
-        migrationsTableName: 'migrations',
-        poolSize,
-        connectTimeoutMS: 5000,
-        applicationName: `tessera:${module.name}`,
-        // A dropped idle connection must not crash the process; the pool replaces it.
-        poolErrorHandler: () => undefined,
-        // Unqualified names (raw SQL in migrations included) resolve in the module's own
-        // schema, so a module cannot touch another's tables by accident.
-        extra: { options: `-c search_path=${module.schema}` },
-      });
+      this.replicasByModule.set(
+        module.name,
+        overrides[module.name]
+          ? []
+          : replicaUrls.map((replicaUrl) =>
+              moduleDataSource(module, replicaUrl, Math.max(2, Math.ceil(poolSize / 2)), 'read', []),
+            ),
+      );
+      const dataSource = moduleDataSource(module, url, poolSize, 'primary', [
+        ...sharedMigrations,
+        ...module.migrations,
+      ]);
       this.byModule.set(module.name, { module, url, dataSource });
     }
   }
@@ -100,4 +79,31 @@ export class ModuleDataSources {
       this.all().map(({ dataSource }) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
     );
   }
+}
+
+/** A data source confined to one module's schema, on the primary or on a read replica. */
+function moduleDataSource(
+  module: ModuleManifest,
+  url: string,
+  poolSize: number,
+  target: 'primary' | 'read',
+  migrations: readonly MigrationClass[],
+): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    schema: module.schema,
+    entities: [...module.entities] as never[],
+    migrations: [...migrations] as never[],
+    migrationsTableName: 'migrations',
+    poolSize,
+    // A replica that does not answer quickly is better skipped than waited for.
+    connectTimeoutMS: target === 'primary' ? 5000 : 1000,
+    applicationName: target === 'primary' ? `tessera:${module.name}` : `tessera:${module.name}:read`,
+    // A dropped idle connection must not crash the process; the pool replaces it.
+    poolErrorHandler: () => undefined,
+    // Unqualified names (raw SQL in migrations included) resolve in the module's own
+    // schema, so a module cannot touch another's tables by accident.
+    extra: { options: `-c search_path=${module.schema}` },
+  });
 }

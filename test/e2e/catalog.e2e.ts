@@ -163,6 +163,8 @@ describe(`catalog (${target.topology})`, () => {
       .then(remember);
     expect(unknownCategory.body.type).toBe('https://tessera.dev/problems/unknown-category');
     await read('/v1/products?limit=1000').expect(400);
+    await read('/v1/products?limit=101').expect(400);
+    await read('/v1/products?limit=100').expect(200);
     const cursor = await read('/v1/products?cursor=bm90LWEtY3Vyc29y').expect(400);
     expect(cursor.body.errors[0].field).toBe('cursor');
     await read(`/v1/products?category=${randomUUID()}`).expect(422);

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQuery } from '#libs/http';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -83,19 +84,11 @@ export class UpdateProductDto {
     'draft' | 'active';
 }
 
-export class ProductListQuery {
+/** A product page: PageQuery's limit and cursor (at most 100 products a page), plus filters and sort. */
+export class ProductListQuery extends PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
   @Max(100)
-  limit = 20;
-
-  @ApiPropertyOptional({ description: 'the `next` value of the previous page' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,300}$/, { message: 'cursor is malformed' })
-  cursor?: string;
+  override limit = 20;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'this category and its descendants' })
   @IsOptional()
