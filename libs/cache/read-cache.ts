@@ -43,6 +43,12 @@ export class ReadCache {
   private readonly shared: Cache | undefined;
   /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
   private readonly namespaces = new Map<string, Cache>();
+  /**
+   * Loads in flight, by key. A load that overlaps an invalidation of its key may have read
+   * the value from before the change; it must not be kept in either tier.
+   */
+  private readonly loads = new Map<string, Set<LoadTicket>>();
+  private readonly pendingRedeletes = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly options: ReadCacheOptions,
@@ -87,32 +93,57 @@ export class ReadCache {
     atLeastLsn: string | undefined,
   ): Promise<T> {
     const ttl = this.jitteredTtlMs();
-    const loadEntry = async (): Promise<Loaded<T>> => {
+    const loadEntry = async (ticket: LoadTicket): Promise<Loaded<T>> => {
       misses.inc({ cache: label });
       const entry = await load();
-      await shared?.set(key, entry, ttl).catch(() => undefined);
+      if (!ticket.stale) await shared?.set(key, entry, ttl).catch(() => undefined);
       return entry;
     };
-    let missedMemory = false;
+    let missed: LoadTicket | undefined;
     let entry = await memory.wrap<Loaded<T>>(
       key,
       async () => {
-        missedMemory = true;
-        const fromRedis = await shared?.get<Loaded<T>>(key).catch(() => undefined);
-        if (fromRedis) {
-          hits.inc({ cache: label, tier: 'redis' });
-          return fromRedis;
+        const ticket = this.beginLoad(key);
+        missed = ticket;
+        try {
+          const fromRedis = await shared?.get<Loaded<T>>(key).catch(() => undefined);
+          if (fromRedis) {
+            hits.inc({ cache: label, tier: 'redis' });
+            return fromRedis;
+          }
+          return await loadEntry(ticket);
+        } finally {
+          this.endLoad(key, ticket);
         }
-        return loadEntry();
       },
       ttl,
     );
-    if (!missedMemory) hits.inc({ cache: label, tier: 'memory' });
+    if (!missed) hits.inc({ cache: label, tier: 'memory' });
+    else if (missed.stale) await memory.del(key); // wrap kept what an invalidation has since made stale
     if (atLeastLsn && !lsnAtLeast(entry.lsn, atLeastLsn)) {
-      entry = await loadEntry();
-      await memory.set(key, entry, ttl);
+      const ticket = this.beginLoad(key);
+      try {
+        entry = await loadEntry(ticket);
+      } finally {
+        this.endLoad(key, ticket);
+      }
+      if (!ticket.stale) await memory.set(key, entry, ttl);
     }
     return entry.value;
+  }
+
+  private beginLoad(key: string): LoadTicket {
+    const ticket: LoadTicket = { stale: false };
+    let tickets = this.loads.get(key);
+    if (!tickets) this.loads.set(key, (tickets = new Set()));
+    tickets.add(ticket);
+    return ticket;
+  }
+
+  private endLoad(key: string, ticket: LoadTicket): void {
+    const tickets = this.loads.get(key);
+    tickets?.delete(ticket);
+    if (tickets?.size === 0) this.loads.delete(key);
   }
 
   /**
@@ -121,16 +152,36 @@ export class ReadCache {
    */
   async invalidate(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.shared?.mdel([...keys]).catch((error: unknown) => this.logger.warn(`invalidation: ${String(error)}`));
+    await this.deleteShared(keys);
     await this.bus.publish(keys);
+    if (this.shared) {
+      // A replica that read the old row just before the change may write it to Redis just
+      // after the delete above, before the bus reaches it: delete once more a moment later.
+      const redelete = setTimeout(() => {
+        this.pendingRedeletes.delete(redelete);
+        void this.deleteShared(keys);
+      }, REDELETE_AFTER_MS);
+      redelete.unref();
+      this.pendingRedeletes.add(redelete);
+    }
+  }
+
+  private async deleteShared(keys: readonly string[]): Promise<void> {
+    await this.shared?.mdel([...keys]).catch((error: unknown) => this.logger.warn(`invalidation: ${String(error)}`));
   }
 
   private async dropLocal(keys: readonly string[]): Promise<void> {
+    for (const [loading, tickets] of this.loads) {
+      // A namespace's keys are `<namespace>:<key>`: invalidating the namespace stales them all.
+      if (keys.some((key) => loading === key || loading.startsWith(`${key}:`)))
+        for (const ticket of tickets) ticket.stale = true;
+    }
     await this.memory.mdel([...keys]);
     for (const key of keys) await this.namespaces.get(key)?.clear();
   }
 
   async close(): Promise<void> {
+    for (const redelete of this.pendingRedeletes) clearTimeout(redelete);
     await this.shared?.disconnect().catch(() => undefined);
   }
 
@@ -139,6 +190,13 @@ export class ReadCache {
     return Math.round(this.options.ttlSeconds * 1000 * (0.8 + Math.random() * 0.4));
   }
 }
+
+interface LoadTicket {
+  /** Set when the key was invalidated while this load was in flight. */
+  stale: boolean;
+}
+
+const REDELETE_AFTER_MS = 500;
 
 function memoryCache(ttlSeconds: number, lruSize: number): Cache {
   const memory = new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize }) });
