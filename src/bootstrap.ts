@@ -22,6 +22,7 @@ import {
 } from '#libs/database';
 import { createHttpApp } from '#libs/http';
 import { MessagingTables1764000000000, QueueWorkers, selectQueueBackend, SubscriptionTable } from '#libs/messaging';
+import { INTEGRATION_EVENTS } from '#libs/contracts';
 import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
 import { createAppLogger, type AppLogger } from '#libs/observability';
 import { AppModule } from './app.module';
@@ -111,7 +112,7 @@ export async function runTessera(launch: Launch): Promise<void> {
 /** The subscription table; a module wiring mistake is a start-up error like a bad flag. */
 function deriveSubscriptions(manifests: readonly ModuleManifest[]): SubscriptionTable {
   try {
-    return new SubscriptionTable(manifests);
+    return new SubscriptionTable(manifests, INTEGRATION_EVENTS);
   } catch (error) {
     throw new ConfigError(`event subscriptions: ${error instanceof Error ? error.message : String(error)}`);
   }

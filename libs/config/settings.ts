@@ -179,6 +179,18 @@ export const SETTING_SPECS = {
     300,
     '`stale-while-revalidate` of cacheable public reads, for CDNs.',
   ),
+  reservationTtlSeconds: spec(
+    'RESERVATION_TTL_SECONDS',
+    integer(1, 7 * 86_400),
+    900,
+    'How long inventory holds stock for an order that is not confirmed; then a delayed job releases it.',
+  ),
+  idempotencyKeyTtlHours: spec(
+    'IDEMPOTENCY_KEY_TTL_HOURS',
+    integer(1, 24 * 30),
+    24,
+    'How long an `Idempotency-Key` replays its first response.',
+  ),
   adminEmails: spec(
     'ADMIN_EMAILS',
     list(email),

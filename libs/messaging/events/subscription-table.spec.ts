@@ -56,10 +56,16 @@ describe('SubscriptionTable', () => {
     ).toThrow('module inventory has two handlers for ordering.order-placed@1');
   });
 
-  it('refuses a handler for an event no module publishes', () => {
+  it('refuses a handler for an event no contract defines', () => {
     expect(() => new SubscriptionTable([ordering, manifest('inventory', { eventHandlers: [HandleOrphan] })])).toThrow(
-      'HandleOrphan in module inventory consumes ordering.order-lost@1, which no module publishes',
+      'HandleOrphan in module inventory consumes ordering.order-lost@1, which no contract defines',
     );
+  });
+
+  it('accepts a handler for a defined contract that no module of this build publishes yet', () => {
+    const table = new SubscriptionTable([manifest('inventory', { eventHandlers: [HandleOrphan] })], [Orphan]);
+    expect(table.subscribersOf('ordering.order-lost@1').map((s) => s.subscriber)).toEqual(['inventory']);
+    expect(table.contract('ordering.order-lost@1')).toBe(Orphan);
   });
 
   it('refuses a handler without @OnIntegrationEvent and a contract published by the wrong module', () => {

@@ -23,7 +23,12 @@ export class SubscriptionTable {
   private readonly byEvent = new Map<string, Subscription[]>();
   private readonly contracts = new Map<string, IntegrationEvent>();
 
-  constructor(manifests: readonly ModuleManifest[]) {
+  /**
+   * `defined`: contracts that exist though no module given here publishes them (yet); a
+   * handler may consume them. Any other consumed event must be published by a manifest.
+   */
+  constructor(manifests: readonly ModuleManifest[], defined: readonly IntegrationEvent[] = []) {
+    const known = new Map(defined.map((event) => [eventKey(event), event]));
     for (const manifest of manifests) {
       for (const event of manifest.publishes ?? []) {
         if (event.publisher !== manifest.name) {
@@ -35,6 +40,7 @@ export class SubscriptionTable {
         this.contracts.set(eventKey(event), event);
       }
     }
+    for (const [key, event] of known) if (!this.contracts.has(key)) this.contracts.set(key, event);
     for (const manifest of manifests) {
       const seen = new Set<string>();
       for (const handler of manifest.eventHandlers ?? []) {
@@ -42,7 +48,7 @@ export class SubscriptionTable {
         if (!event) throw new Error(`${handler.name} in module ${manifest.name} has no @OnIntegrationEvent(...)`);
         const key = eventKey(event);
         if (!this.contracts.has(key)) {
-          throw new Error(`${handler.name} in module ${manifest.name} consumes ${key}, which no module publishes`);
+          throw new Error(`${handler.name} in module ${manifest.name} consumes ${key}, which no contract defines`);
         }
         if (seen.has(key)) throw new Error(`module ${manifest.name} has two handlers for ${key}`);
         seen.add(key);

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineIntegrationEvent } from '../integration-event';
+import { moneySchema } from '../money';
+
+/** The order's amount was charged. */
+export const PaymentSucceeded = defineIntegrationEvent({
+  publisher: 'payments',
+  name: 'payments.payment-succeeded',
+  version: 1,
+  schema: z.object({ paymentId: z.uuid(), orderId: z.uuid(), amount: moneySchema }).strict(),
+});
+
+/** The charge was declined or failed for good; it will not be retried. */
+export const PaymentFailed = defineIntegrationEvent({
+  publisher: 'payments',
+  name: 'payments.payment-failed',
+  version: 1,
+  schema: z.object({ paymentId: z.uuid(), orderId: z.uuid(), reason: z.string().min(1) }).strict(),
+});
