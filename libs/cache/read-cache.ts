@@ -199,9 +199,10 @@ interface LoadTicket {
 const REDELETE_AFTER_MS = 500;
 
 function memoryCache(ttlSeconds: number, lruSize: number): Cache {
-  const memory = new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize }) });
-  // In-process values need no serialising (Keyv's default would JSON-encode every hit); they
-  // are read-only views, never mutated by callers.
+  const memory = new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize, useClone: false }) });
+  // In-process values need no serialising (Keyv's default would JSON-encode every hit) nor
+  // cloning (the store's default structuredClones every hit); they are read-only views,
+  // never mutated by callers.
   memory.serialize = undefined;
   memory.deserialize = undefined;
   return createCache({ stores: [memory] });
