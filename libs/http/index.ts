@@ -6,3 +6,4 @@ export * from './rate-limit';
 export * from './page-query';
 export * from './conditional-get';
 export * from './domain-problems.interceptor';
+export * from './idempotency';

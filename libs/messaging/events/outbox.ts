@@ -5,6 +5,19 @@ import { currentMessageContext } from '#libs/observability';
 
 export const OUTBOX_CHANNEL = 'tessera_outbox';
 
+/** The columns `prepare` writes, with the types of their parameters. */
+const OUTBOX_COLUMNS = [
+  'event_id',
+  'event_name',
+  'event_version',
+  'aggregate_id',
+  'aggregate_version',
+  'payload',
+  'correlation_id',
+  'causation_id',
+] as const;
+const OUTBOX_TYPES = ['uuid', 'text', 'int', 'text', 'bigint', 'jsonb', 'text', 'text'] as const;
+
 export interface AggregateRef {
   readonly aggregateId: string;
   readonly aggregateVersion: number;
@@ -32,6 +45,44 @@ export class Outbox {
     payload: T,
     aggregate: AggregateRef,
   ): Promise<string> {
+    const row = this.row(event, payload, aggregate);
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error(`publish ${eventKey(event)} inside the transaction of the state change it announces`);
+    }
+    await manager.query(
+      `INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      row,
+    );
+    // NOTIFY is transactional: relays wake when (and only if) this commits.
+    await manager.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, this.schema]);
+    return row[0] as string;
+  }
+
+  /**
+   * `publish` for a state change written as ONE statement (its own implicit transaction: one
+   * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does,
+   * appends its values to the statement's `params`, and returns what to embed: `insert`, the
+   * body of a data-modifying CTE that writes the outbox row (once per row of the CTE `gate`
+   * when given, so the event exists exactly when the gated write happened), and `notify`, a
+   * select-list expression that wakes the relays on commit.
+   */
+  prepare<T>(
+    event: IntegrationEvent<T>,
+    payload: T,
+    aggregate: AggregateRef,
+    params: unknown[],
+    gate?: string,
+  ): { readonly id: string; readonly insert: string; readonly notify: string } {
+    const row = this.row(event, payload, aggregate);
+    const values = row.map((value, i) => `$${params.push(value)}::${OUTBOX_TYPES[i]}`);
+    const insert = `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`;
+    const notify = `pg_notify($${params.push(OUTBOX_CHANNEL)}::text, $${params.push(this.schema)}::text)`;
+    return { id: row[0] as string, insert, notify };
+  }
+
+  /** The outbox row of an event, once it is known to be publishable and to fit its schema. */
+  private row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef): unknown[] {
     const key = eventKey(event);
     if (!this.publishable.has(key)) {
       throw new Error(`module ${this.module} does not publish ${key}: add it to its manifest's publishes`);
@@ -40,27 +91,16 @@ export class Outbox {
     if (!parsed.success) {
       throw new Error(`refusing to publish ${key}: payload breaks its schema: ${parsed.error.message}`);
     }
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error(`publish ${key} inside the transaction of the state change it announces`);
-    }
     const context = currentMessageContext();
-    const id = randomUUID();
-    await manager.query(
-      `INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        id,
-        event.name,
-        event.version,
-        aggregate.aggregateId,
-        aggregate.aggregateVersion,
-        JSON.stringify(parsed.data),
-        context?.correlationId ?? null,
-        context?.causationId ?? null,
-      ],
-    );
-    // NOTIFY is transactional: relays wake when (and only if) this commits.
-    await manager.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, this.schema]);
-    return id;
+    return [
+      randomUUID(),
+      event.name,
+      event.version,
+      aggregate.aggregateId,
+      aggregate.aggregateVersion,
+      JSON.stringify(parsed.data),
+      context?.correlationId ?? null,
+      context?.causationId ?? null,
+    ];
   }
 }
