@@ -1,0 +1,44 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { Outbox } from '#libs/messaging';
+import { onExpiryDue } from '../../domain/reservation';
+import { lockReservation } from '../../infrastructure/reservation-store';
+import { releaseReservation } from '../release-reservation';
+
+export type ExpiryOutcome =
+  | { readonly kind: 'released' }
+  | { readonly kind: 'ignored' }
+  /** The job fired before the deadline (clock skew, or a reservation decided again after a retry). */
+  | { readonly kind: 'not-due'; readonly remainingMs: number };
+
+/** Releases an order's reservation if it is still held past its deadline. */
+export class ExpireReservation extends Command<ExpiryOutcome> {
+  constructor(readonly orderId: string) {
+    super();
+  }
+}
+
+@CommandHandler(ExpireReservation)
+export class ExpireReservationHandler implements ICommandHandler<ExpireReservation> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
+
+  execute(command: ExpireReservation): Promise<ExpiryOutcome> {
+    return this.dataSource.transaction(async (manager): Promise<ExpiryOutcome> => {
+      // The row lock orders this against a confirmation or cancellation of the same order.
+      const reservation = await lockReservation(manager, command.orderId);
+      if (!reservation) return { kind: 'ignored' };
+      switch (onExpiryDue(reservation.status, reservation.due)) {
+        case 'release':
+          await releaseReservation(manager, this.outbox, reservation, 'expired');
+          return { kind: 'released' };
+        case 'not-due':
+          return { kind: 'not-due', remainingMs: reservation.remainingMs };
+        case 'ignore':
+          return { kind: 'ignored' };
+      }
+    });
+  }
+}

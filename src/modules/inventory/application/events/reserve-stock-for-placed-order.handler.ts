@@ -1,0 +1,66 @@
+import { Inject } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  OrderPlaced,
+  StockReservationFailed,
+  StockReserved,
+  type EventEnvelope,
+  type PayloadOf,
+} from '#libs/contracts';
+import { SETTINGS, type Settings } from '#libs/config';
+import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
+import { decideReservation, mergeLines } from '../../domain/stock-reservation';
+import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
+import { claimReservation } from '../../infrastructure/reservation-store';
+import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
+
+/**
+ * Reserves every line of a placed order, or none. No read-then-write race: the stock rows
+ * are locked (in SKU order) before their available units are read, so concurrent orders
+ * for one SKU queue on its row and each sees what the previous one left. The decision is
+ * recorded with `ON CONFLICT DO NOTHING`: an order the inventory already decided, or whose
+ * cancellation came first (a tombstone), changes nothing.
+ */
+@OnIntegrationEvent(OrderPlaced)
+export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly expiryJobs: ReservationExpiryJobs,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
+    const { orderId } = event.payload;
+    const lines = mergeLines(event.payload.lines);
+    const available = await lockStock(
+      manager,
+      lines.map((line) => line.sku),
+    );
+    const decision = decideReservation(available, lines);
+    const expiresAt = new Date(
+      decision.kind === 'reserved' ? Date.now() + this.settings.reservationTtlSeconds * 1000 : Date.now(),
+    );
+    const claimed = await claimReservation(manager, { orderId, status: decision.kind, lines, expiresAt });
+    if (!claimed) return;
+    const aggregate = { aggregateId: orderId, aggregateVersion: 1 };
+    if (decision.kind === 'refused') {
+      await this.outbox.publish(
+        manager,
+        StockReservationFailed,
+        { orderId, shortLines: [...decision.shortLines] },
+        aggregate,
+      );
+      return;
+    }
+    await changeReserved(manager, decision.lines, 1);
+    await this.outbox.publish(
+      manager,
+      StockReserved,
+      { orderId, lines: [...decision.lines], expiresAt: expiresAt.toISOString() },
+      aggregate,
+    );
+    // Scheduled inside the transaction: if this fails, the event is retried and nothing was
+    // reserved; if the commit fails after it, the job finds no held reservation and does nothing.
+    await this.expiryJobs.schedule(orderId, expiresAt);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The life of one order's reservation:
+ *
+ *   (none) --placed, enough stock--> reserved --confirmed--> committed
+ *   (none) --placed, short---------> refused                     ^
+ *   (none) --cancelled-------------> cancelled_before_placed     | confirmed (late: units taken
+ *   reserved --cancelled / expired--> released ------------------+  again from what is available)
+ *
+ * `cancelled_before_placed` is a tombstone: a cancellation overtook its order, so a late
+ * OrderPlaced must reserve nothing. Every status except `reserved` (and `released`, for a
+ * late confirmation) is final; anything else an event asks for is ignored, which is what
+ * makes a re-published event harmless.
+ */
+export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'refused' | 'cancelled_before_placed';
+
+export const RESERVATION_STATUSES: readonly ReservationStatus[] = [
+  'reserved',
+  'committed',
+  'released',
+  'refused',
+  'cancelled_before_placed',
+];
+
+/** OrderPlaced: decide only for an order the inventory has never seen. */
+export function onOrderPlaced(status: ReservationStatus | undefined): 'reserve' | 'ignore' {
+  return status === undefined ? 'reserve' : 'ignore';
+}
+
+/** OrderCancelled: give back what is held; remember a cancellation that came first. */
+export function onOrderCancelled(status: ReservationStatus | undefined): 'tombstone' | 'release' | 'ignore' {
+  if (status === undefined) return 'tombstone';
+  return status === 'reserved' ? 'release' : 'ignore';
+}
+
+/**
+ * OrderConfirmed: the reserved units leave stock. A reservation released just before (it
+ * expired while the payment went through) is committed from what is available. Anything
+ * else is not a state a confirmed order can be in: `unexpected` (logged, nothing changes).
+ */
+export function onOrderConfirmed(
+  status: ReservationStatus | undefined,
+): 'commit' | 'commit-from-available' | 'ignore' | 'unexpected' {
+  switch (status) {
+    case 'reserved':
+      return 'commit';
+    case 'released':
+      return 'commit-from-available';
+    case 'committed':
+      return 'ignore';
+    default:
+      return 'unexpected';
+  }
+}
+
+/** The expiry job: release a reservation still held past its deadline; a job that fires early waits. */
+export function onExpiryDue(status: ReservationStatus | undefined, due: boolean): 'release' | 'not-due' | 'ignore' {
+  if (status !== 'reserved') return 'ignore';
+  return due ? 'release' : 'not-due';
+}
+
+const TRANSITIONS: Readonly<Record<ReservationStatus, readonly ReservationStatus[]>> = {
+  reserved: ['committed', 'released'],
+  released: ['committed'],
+  committed: [],
+  refused: [],
+  cancelled_before_placed: [],
+};
+
+export function canTransition(from: ReservationStatus, to: ReservationStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+
+export const RESERVATION_EXPIRY_QUEUE = 'inventory.reservation-expiry';
+
+export interface ReservationExpiryJob {
+  readonly orderId: string;
+}
+
+/** One delayed job per held reservation, due when it expires. */
+@Injectable()
+export class ReservationExpiryJobs {
+  constructor(@InjectQueue(RESERVATION_EXPIRY_QUEUE) private readonly queue: Queue) {}
+
+  /**
+   * Schedules the expiry of an order's reservation. The job id is derived from the order
+   * (BullMQ ids may not contain ':'), so a redelivered event schedules nothing twice; a job
+   * left by a transaction that rolled back finds no held reservation and does nothing.
+   */
+  async schedule(orderId: string, expiresAt: Date): Promise<void> {
+    const job: ReservationExpiryJob = { orderId };
+    await this.queue.add('expire', job, {
+      jobId: `expire-${orderId}`,
+      delay: Math.max(0, expiresAt.getTime() - Date.now()),
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+}

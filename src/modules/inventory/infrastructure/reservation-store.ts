@@ -1,0 +1,74 @@
+import type { EntityManager } from 'typeorm';
+import type { ReservationStatus } from '../domain/reservation';
+import type { StockLine } from '../domain/stock-reservation';
+
+/** A reservation read under its row lock, with its deadline judged by the database clock. */
+export interface LockedReservation {
+  readonly orderId: string;
+  readonly status: ReservationStatus;
+  readonly lines: StockLine[];
+  readonly version: number;
+  /** `expires_at <= now()`. */
+  readonly due: boolean;
+  /** Milliseconds until `expires_at` (0 when due). */
+  readonly remainingMs: number;
+}
+
+/**
+ * Records the decision for an order unless one exists (a tombstone, or an earlier delivery):
+ * true when this call created the row. A concurrent insert of the same order makes this wait
+ * for that transaction, then yield to it, so exactly one decision stands.
+ */
+export async function claimReservation(
+  manager: EntityManager,
+  reservation: { orderId: string; status: ReservationStatus; lines: readonly StockLine[]; expiresAt: Date },
+): Promise<boolean> {
+  const rows = (await manager.query(
+    `INSERT INTO reservations (order_id, status, lines, version, expires_at) VALUES ($1, $2, $3, 1, $4)
+     ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+    [reservation.orderId, reservation.status, JSON.stringify(reservation.lines), reservation.expiresAt],
+  )) as unknown[];
+  return rows.length === 1;
+}
+
+export async function lockReservation(manager: EntityManager, orderId: string): Promise<LockedReservation | undefined> {
+  const rows = (await manager.query(
+    `SELECT order_id, status, lines, version, expires_at <= now() AS due,
+            GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
+       FROM reservations WHERE order_id = $1 FOR UPDATE`,
+    [orderId],
+  )) as {
+    order_id: string;
+    status: ReservationStatus;
+    lines: StockLine[];
+    version: number;
+    due: boolean;
+    remaining_ms: number;
+  }[];
+  const row = rows[0];
+  return (
+    row && {
+      orderId: row.order_id,
+      status: row.status,
+      lines: row.lines,
+      version: row.version,
+      due: row.due,
+      remainingMs: Number(row.remaining_ms),
+    }
+  );
+}
+
+/** Moves a locked reservation to its next status; returns its new version. */
+export async function moveReservation(
+  manager: EntityManager,
+  orderId: string,
+  status: ReservationStatus,
+): Promise<number> {
+  const rows = (await manager.query(
+    `UPDATE reservations SET status = $2, version = version + 1, updated_at = now() WHERE order_id = $1 RETURNING version`,
+    [orderId, status],
+  )) as [{ version: number }[], number];
+  const version = rows[0][0]?.version;
+  if (version === undefined) throw new Error(`reservation of order ${orderId} vanished under its lock`);
+  return version;
+}

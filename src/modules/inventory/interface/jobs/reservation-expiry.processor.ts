@@ -1,0 +1,28 @@
+import { WorkerHost } from '@nestjs/bullmq';
+import { CommandBus } from '@nestjs/cqrs';
+import { DelayedError, type Job } from 'bullmq';
+import { JobProcessor } from '#libs/messaging';
+import { ExpireReservation, type ExpiryOutcome } from '../../application/commands/expire-reservation.handler';
+import { RESERVATION_EXPIRY_QUEUE, type ReservationExpiryJob } from '../../infrastructure/reservation-expiry-jobs';
+
+/**
+ * Releases reservations whose deadline passed. A job that fires before the deadline (the
+ * reservation was decided again after a rolled-back attempt, or the clocks of this process
+ * and the database disagree) is put back to wait for the rest, without using an attempt.
+ */
+@JobProcessor(RESERVATION_EXPIRY_QUEUE)
+export class ReservationExpiryProcessor extends WorkerHost {
+  constructor(private readonly commands: CommandBus) {
+    super();
+  }
+
+  async process(job: Job<ReservationExpiryJob>, token?: string): Promise<ExpiryOutcome['kind']> {
+    const outcome = await this.commands.execute(new ExpireReservation(job.data.orderId));
+    if (outcome.kind === 'not-due') {
+      if (!token) throw new Error(`reservation of order ${job.data.orderId} is not due yet`);
+      await job.moveToDelayed(Date.now() + outcome.remainingMs + 50, token);
+      throw new DelayedError();
+    }
+    return outcome.kind;
+  }
+}

@@ -1,0 +1,45 @@
+import { StockCommitted, StockReleased, StockReservationFailed, StockReserved } from '#libs/contracts';
+import { defineModule } from '#libs/modularity';
+import { AdjustStockHandler } from './application/commands/adjust-stock.handler';
+import { ExpireReservationHandler } from './application/commands/expire-reservation.handler';
+import { SetStockHandler } from './application/commands/set-stock.handler';
+import { CommitStockForConfirmedOrderHandler } from './application/events/commit-stock-for-confirmed-order.handler';
+import { CreateStockForProductHandler } from './application/events/create-stock-for-product.handler';
+import { ReleaseStockForCancelledOrderHandler } from './application/events/release-stock-for-cancelled-order.handler';
+import { ReserveStockForPlacedOrderHandler } from './application/events/reserve-stock-for-placed-order.handler';
+import { GetStockHandler } from './application/queries/get-stock.handler';
+import { ListStockMovementsHandler } from './application/queries/list-stock-movements.handler';
+import { CreateInventoryTables1764500000000 } from './infrastructure/migrations/create-inventory-tables';
+import { ReservationExpiryJobs, RESERVATION_EXPIRY_QUEUE } from './infrastructure/reservation-expiry-jobs';
+import { ReservationRecord } from './infrastructure/reservation.record';
+import { StockMovementRecord } from './infrastructure/stock-movement.record';
+import { StockRecord } from './infrastructure/stock.record';
+import { InventoryController } from './interface/http/inventory.controller';
+import { ReservationExpiryProcessor } from './interface/jobs/reservation-expiry.processor';
+
+/** Stock per SKU, reservations for orders (all or none, never oversold) and their expiry. See README.md. */
+export const inventoryModule = defineModule({
+  name: 'inventory',
+  schema: 'inventory',
+  entities: [StockRecord, StockMovementRecord, ReservationRecord],
+  migrations: [CreateInventoryTables1764500000000],
+  providers: [
+    ReservationExpiryJobs,
+    SetStockHandler,
+    AdjustStockHandler,
+    ExpireReservationHandler,
+    GetStockHandler,
+    ListStockMovementsHandler,
+  ],
+  controllers: [InventoryController],
+  processors: [ReservationExpiryProcessor],
+  queues: [{ name: RESERVATION_EXPIRY_QUEUE }],
+  routes: ['/v1/inventory'],
+  publishes: [StockReserved, StockReservationFailed, StockReleased, StockCommitted],
+  eventHandlers: [
+    CreateStockForProductHandler,
+    ReserveStockForPlacedOrderHandler,
+    ReleaseStockForCancelledOrderHandler,
+    CommitStockForConfirmedOrderHandler,
+  ],
+});
