@@ -4,9 +4,7 @@ import { moneySchema } from '../money';
 
 const quantity = z.number().int().positive();
 /** A line as the order holds it: what inventory reserves (SKU) and what payments charge (price). */
-const orderLine = z
-  .object({ productId: z.uuid(), sku: z.string().min(1), quantity, unitPrice: moneySchema })
-  .strict();
+const orderLine = z.object({ productId: z.uuid(), sku: z.string().min(1), quantity, unitPrice: moneySchema }).strict();
 
 export const ORDER_CANCEL_REASONS = [
   'out_of_stock',

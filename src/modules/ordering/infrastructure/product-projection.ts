@@ -1,0 +1,91 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CatalogEntry } from '../domain/order';
+import type { Money } from '../domain/money';
+
+export interface ProductSnapshot {
+  readonly productId: string;
+  readonly sku: string;
+  readonly name: string;
+  readonly price: Money;
+  readonly status: 'draft' | 'active' | 'archived';
+}
+
+/**
+ * Applies a product's complete state at `version`, unless a newer one is already applied:
+ * events delivered late or twice never move the copy backwards.
+ */
+export async function applyProductState(
+  manager: EntityManager,
+  product: ProductSnapshot,
+  version: number,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO products AS p (product_id, sku, name, price_amount, currency, status, version, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+     ON CONFLICT (product_id) DO UPDATE
+       SET sku = EXCLUDED.sku, name = EXCLUDED.name, price_amount = EXCLUDED.price_amount,
+           currency = EXCLUDED.currency, status = EXCLUDED.status, version = EXCLUDED.version, updated_at = now()
+     WHERE p.version < EXCLUDED.version`,
+    [
+      product.productId,
+      product.sku,
+      product.name,
+      product.price.amount,
+      product.price.currency,
+      product.status,
+      version,
+    ],
+  );
+}
+
+/**
+ * Marks a product archived at `version`. A product not known yet (its archiving overtook its
+ * creation) is remembered as archived, so its late creation cannot make it sellable.
+ */
+export async function applyProductArchived(
+  manager: EntityManager,
+  productId: string,
+  sku: string,
+  version: number,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO products AS p (product_id, sku, status, version, updated_at)
+     VALUES ($1, $2, 'archived', $3, now())
+     ON CONFLICT (product_id) DO UPDATE SET status = 'archived', version = EXCLUDED.version, updated_at = now()
+     WHERE p.version < EXCLUDED.version`,
+    [productId, sku, version],
+  );
+}
+
+/** What ordering knows of these products, by id (absent: never heard of). */
+export async function catalogEntries(
+  dataSource: DataSource,
+  productIds: readonly string[],
+): Promise<Map<string, CatalogEntry>> {
+  const rows = (await dataSource.query(
+    `SELECT product_id, sku, name, price_amount, currency, status FROM products WHERE product_id = ANY($1::uuid[])`,
+    [productIds],
+  )) as {
+    product_id: string;
+    sku: string;
+    name: string | null;
+    price_amount: string | null;
+    currency: string | null;
+    status: CatalogEntry['status'];
+  }[];
+  return new Map(
+    rows.map((row) => [
+      row.product_id,
+      {
+        productId: row.product_id,
+        sku: row.sku,
+        name: row.name,
+        price:
+          row.price_amount === null || row.currency === null
+            ? null
+            : { amount: Number(row.price_amount), currency: row.currency },
+        status: row.status,
+      },
+    ]),
+  );
+}

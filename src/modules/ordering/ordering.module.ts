@@ -1,0 +1,54 @@
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '#libs/contracts';
+import { idempotencyKeysProvider } from '#libs/http';
+import { defineModule } from '#libs/modularity';
+import { CancelOrderHandler } from './application/commands/cancel-order.handler';
+import { PlaceOrderHandler } from './application/commands/place-order.handler';
+import { CancelWhenPaymentFailsHandler } from './application/events/cancel-when-payment-fails.handler';
+import { CancelWhenReservationExpiresHandler } from './application/events/cancel-when-reservation-expires.handler';
+import { CancelWhenStockShortHandler } from './application/events/cancel-when-stock-short.handler';
+import { ConfirmWhenPaidHandler } from './application/events/confirm-when-paid.handler';
+import {
+  ProjectArchivedProductHandler,
+  ProjectCreatedProductHandler,
+  ProjectUpdatedProductHandler,
+} from './application/events/project-product.handler';
+import { RecordStockReservedHandler } from './application/events/record-stock-reserved.handler';
+import { OrderTransitions } from './application/order-transitions';
+import { GetOrderHandler } from './application/queries/get-order.handler';
+import { ListOrdersHandler } from './application/queries/list-orders.handler';
+import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
+import { OrderRecord } from './infrastructure/order.record';
+import { ProductRecord } from './infrastructure/product.record';
+import { OrdersController } from './interface/http/orders.controller';
+import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning';
+
+/** Orders and their saga (stock, payment), priced from its own copy of the catalog. See README.md. */
+export const orderingModule = defineModule({
+  name: 'ordering',
+  schema: 'ordering',
+  entities: [OrderRecord, ProductRecord],
+  migrations: [CreateOrderingTables1764600000000],
+  providers: [
+    idempotencyKeysProvider(),
+    OrderTransitions,
+    PlaceOrderHandler,
+    CancelOrderHandler,
+    GetOrderHandler,
+    ListOrdersHandler,
+  ],
+  controllers: [OrdersController],
+  // Worker-role work: the timer that prunes expired idempotency keys.
+  processors: [IdempotencyKeyPruning],
+  routes: ['/v1/orders'],
+  publishes: [OrderPlaced, OrderConfirmed, OrderCancelled],
+  eventHandlers: [
+    ProjectCreatedProductHandler,
+    ProjectUpdatedProductHandler,
+    ProjectArchivedProductHandler,
+    RecordStockReservedHandler,
+    CancelWhenStockShortHandler,
+    CancelWhenReservationExpiresHandler,
+    ConfirmWhenPaidHandler,
+    CancelWhenPaymentFailsHandler,
+  ],
+});

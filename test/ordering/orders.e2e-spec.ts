@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { eventually } from '../support/eventually';
+import { startApp } from '../support/app-process';
+import { JSON_TYPE, OrderingHarness, PROBLEM, type OrderBody } from './ordering-harness';
+
+describe('ordering: placing, reading and cancelling orders', () => {
+  const h = new OrderingHarness();
+  let alice: { bearer: string; id: string };
+  let bob: { bearer: string; id: string };
+  let lamp: { id: string; sku: string; name: string };
+  let desk: { id: string; sku: string; name: string };
+
+  beforeAll(async () => {
+    await h.start('ordering');
+    [alice, bob] = await Promise.all([h.customer('alice'), h.customer('bob')]);
+    [lamp, desk] = await Promise.all([
+      h.product({ amount: 1999, currency: 'EUR' }),
+      h.product({ amount: 25_000, currency: 'EUR' }),
+    ]);
+  });
+  afterAll(() => h.stop());
+
+  const expectProblem = (response: Response, status: number, type: string) => {
+    expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+      status,
+      contentType: PROBLEM,
+    });
+    expect(response.body.type).toBe(`https://tessera.dev/problems/${type}`);
+  };
+
+  describe('placing', () => {
+    it('answers 201 with the order, priced from the catalog, and keeps it for its owner', async () => {
+      const placed = await h
+        .placeOrder(alice.bearer, [
+          { productId: lamp.id, quantity: 2 },
+          { productId: desk.id, quantity: 1 },
+        ])
+        .expect(201);
+      expect(placed.headers['content-type']).toBe(JSON_TYPE);
+      expect(placed.headers['consistency-token']).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      const order = placed.body as OrderBody;
+      expect(order).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        customerId: alice.id,
+        status: 'pending',
+        lines: [
+          {
+            productId: lamp.id,
+            sku: lamp.sku,
+            name: lamp.name,
+            quantity: 2,
+            unitPrice: { amount: 1999, currency: 'EUR' },
+          },
+          {
+            productId: desk.id,
+            sku: desk.sku,
+            name: desk.name,
+            quantity: 1,
+            unitPrice: { amount: 25_000, currency: 'EUR' },
+          },
+        ],
+        total: { amount: 2 * 1999 + 25_000, currency: 'EUR' },
+        paymentMethod: 'pm_card_visa',
+        version: 1,
+        createdAt: expect.any(String),
+        updatedAt: order.createdAt,
+      });
+      const read = await h
+        .orderOf(alice.bearer, order.id)
+        .set('Consistency-Token', placed.headers['consistency-token']!)
+        .expect(200);
+      expect(read.body).toEqual(order);
+
+      // OrderPlaced, for inventory and payments, in the same transaction as the order.
+      const [placedEvent, ...others] = await h.eventsOf(order.id);
+      expect(others).toEqual([]);
+      expect(placedEvent).toMatchObject({
+        event_name: 'ordering.order-placed',
+        aggregate_version: '1',
+        payload: {
+          orderId: order.id,
+          customerId: alice.id,
+          lines: [
+            { productId: lamp.id, sku: lamp.sku, quantity: 2, unitPrice: { amount: 1999, currency: 'EUR' } },
+            { productId: desk.id, sku: desk.sku, quantity: 1, unitPrice: { amount: 25_000, currency: 'EUR' } },
+          ],
+          total: { amount: 28_998, currency: 'EUR' },
+          paymentMethod: 'pm_card_visa',
+        },
+      });
+    });
+
+    it('prices later orders at a changed price and never reprices a placed one', async () => {
+      const product = await h.product({ amount: 1000, currency: 'EUR' });
+      const before = (await h.placeOrder(alice.bearer, [{ productId: product.id, quantity: 1 }]).expect(201))
+        .body as OrderBody;
+      const current = await h.api().get(`/v1/products/${product.id}`).expect(200);
+      await h
+        .api()
+        .patch(`/v1/products/${product.id}`)
+        .set('Authorization', h.admin)
+        .set('If-Match', current.headers.etag!)
+        .send({ price: { amount: 1250, currency: 'EUR' } })
+        .expect(200);
+      await h.projected(product.id, (row) => row.version === 2);
+      const after = (await h.placeOrder(alice.bearer, [{ productId: product.id, quantity: 2 }]).expect(201))
+        .body as OrderBody;
+      expect(after.total).toEqual({ amount: 2500, currency: 'EUR' });
+      expect((await h.orderOf(alice.bearer, before.id).expect(200)).body.total).toEqual({
+        amount: 1000,
+        currency: 'EUR',
+      });
+    });
+
+    it('refuses malformed orders with 400 problem+json and creates nothing', async () => {
+      const carol = await h.customer('carol');
+      const line = (quantity: unknown, productId: string = lamp.id) => ({ productId, quantity });
+      const one = { productId: lamp.id, quantity: 1 };
+      const refuse = async (body: unknown, field: string) => {
+        const response = await h
+          .api()
+          .post('/v1/orders')
+          .set('Authorization', carol.bearer)
+          .set('Idempotency-Key', randomUUID())
+          .send(body as object);
+        expectProblem(response, 400, 'validation-error');
+        expect((response.body.errors as { field: string }[]).map((e) => e.field)).toContain(field);
+      };
+      await refuse({ lines: [line(0)], paymentMethod: 'pm' }, 'lines.0.quantity');
+      await refuse({ lines: [line(-1)], paymentMethod: 'pm' }, 'lines.0.quantity');
+      await refuse({ lines: [line(1.5)], paymentMethod: 'pm' }, 'lines.0.quantity');
+      await refuse({ lines: [line('1')], paymentMethod: 'pm' }, 'lines.0.quantity');
+      await refuse({ lines: [line(1001)], paymentMethod: 'pm' }, 'lines.0.quantity');
+      await refuse({ lines: [line(1), line(2)], paymentMethod: 'pm' }, 'lines');
+      await refuse({ lines: [line(1), line(2, lamp.id.toUpperCase())], paymentMethod: 'pm' }, 'lines');
+      await refuse({ lines: [], paymentMethod: 'pm' }, 'lines');
+      const thousand = Array.from({ length: 1000 }, () => line(1, randomUUID()));
+      await refuse({ lines: thousand, paymentMethod: 'pm' }, 'lines');
+      await refuse({ lines: thousand.slice(0, 101), paymentMethod: 'pm' }, 'lines');
+      await refuse({ lines: [line(1, 'not-a-uuid')], paymentMethod: 'pm' }, 'lines.0.productId');
+      await refuse({ lines: [line(1)], paymentMethod: '' }, 'paymentMethod');
+      await refuse({ lines: [line(1)], paymentMethod: 'x'.repeat(101) }, 'paymentMethod');
+      await refuse({ lines: [line(1)], paymentMethod: 'pm\u0000' }, 'paymentMethod');
+      await refuse({ lines: [line(1)] }, 'paymentMethod');
+      await refuse({ lines: [line(1)], paymentMethod: 'pm', coupon: 'FREE' }, 'coupon');
+
+      expectProblem(await h.placeOrder(carol.bearer, [one], null), 400, 'validation-error');
+      expectProblem(await h.placeOrder(carol.bearer, [one], 'k'.repeat(256)), 400, 'validation-error');
+      expectProblem(await h.placeOrder(carol.bearer, [one], 'clé'), 400, 'validation-error');
+      await h.placeOrder(carol.bearer, [one], 'k'.repeat(255)).expect(201);
+
+      const mine = await h.api().get('/v1/orders').set('Authorization', carol.bearer).expect(200);
+      expect(mine.body.items).toHaveLength(1);
+    });
+
+    it('refuses unknown, draft and archived products with 422 naming them, and mixed currencies', async () => {
+      const unknown = randomUUID();
+      const draft = await h.product({ amount: 100, currency: 'EUR' }, 'draft');
+      const archived = await h.product({ amount: 100, currency: 'EUR' });
+      await h.api().delete(`/v1/products/${archived.id}`).set('Authorization', h.admin).expect(204);
+      await h.projected(archived.id, (row) => row.status === 'archived');
+
+      const refused = await h.placeOrder(alice.bearer, [
+        { productId: lamp.id, quantity: 1 },
+        { productId: unknown, quantity: 1 },
+        { productId: draft.id, quantity: 1 },
+        { productId: archived.id, quantity: 1 },
+      ]);
+      expectProblem(refused, 422, 'products-unavailable');
+      expect(refused.body.products).toEqual([
+        { productId: unknown, reason: 'unknown' },
+        { productId: draft.id, reason: 'draft' },
+        { productId: archived.id, reason: 'archived' },
+      ]);
+      for (const id of [unknown, draft.id, archived.id]) expect(refused.body.detail).toContain(id);
+      expect(refused.body.detail).not.toContain(lamp.id);
+
+      const dollars = await h.product({ amount: 500, currency: 'USD' });
+      const mixed = await h.placeOrder(alice.bearer, [
+        { productId: lamp.id, quantity: 1 },
+        { productId: dollars.id, quantity: 1 },
+      ]);
+      expectProblem(mixed, 422, 'mixed-currencies');
+      const alone = await h.placeOrder(alice.bearer, [{ productId: dollars.id, quantity: 3 }]).expect(201);
+      expect(alone.body.total).toEqual({ amount: 1500, currency: 'USD' });
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('replays the first response byte for byte, and refuses the key for another request', async () => {
+      const buyer = await h.customer('replay');
+      const key = randomUUID();
+      const first = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const again = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      expect(again.text).toBe(first.text);
+      expect(again.headers['content-type']).toBe(JSON_TYPE);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      // The same request written differently (key order) is the same request.
+      const reordered = await h
+        .api()
+        .post('/v1/orders')
+        .set('Authorization', buyer.bearer)
+        .set('Idempotency-Key', key)
+        .set('Content-Type', 'application/json')
+        .send(`{ "paymentMethod": "pm_card_visa", "lines": [ { "quantity": 1, "productId": "${lamp.id}" } ] }`)
+        .expect(201);
+      expect(reordered.text).toBe(first.text);
+
+      const other = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 2 }], key);
+      expectProblem(other, 422, 'idempotency-key-reused');
+      const otherMethod = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key, 'pm_other');
+      expectProblem(otherMethod, 422, 'idempotency-key-reused');
+
+      const mine = await h.api().get('/v1/orders').set('Authorization', buyer.bearer).expect(200);
+      expect((mine.body.items as OrderBody[]).map((o) => o.id)).toEqual([first.body.id]);
+
+      // Keys belong to their caller: another customer's identical key is a new order.
+      const stranger = await h.customer('stranger');
+      const theirs = await h.placeOrder(stranger.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      expect(theirs.body.id).not.toBe(first.body.id);
+      expect(theirs.body.customerId).toBe(stranger.id);
+    });
+
+    it('20 concurrent requests with one key make one order; the others get 409 or the same response', async () => {
+      const buyer = await h.customer('burst');
+      const key = randomUUID();
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => h.placeOrder(buyer.bearer, [{ productId: desk.id, quantity: 2 }], key)),
+      );
+      const created = responses.filter((r) => r.status === 201);
+      const busy = responses.filter((r) => r.status === 409);
+      expect(created.length + busy.length).toBe(20);
+      expect(created.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(created.map((r) => r.text)).size).toBe(1);
+      for (const response of busy) {
+        expectProblem(response, 409, 'idempotency-key-in-use');
+        expect(response.headers['retry-after']).toBe('1');
+      }
+      const replay = await h.placeOrder(buyer.bearer, [{ productId: desk.id, quantity: 2 }], key).expect(201);
+      expect(replay.text).toBe(created[0]!.text);
+      const mine = await h.api().get('/v1/orders').set('Authorization', buyer.bearer).expect(200);
+      expect((mine.body.items as OrderBody[]).map((o) => o.id)).toEqual([created[0]!.body.id]);
+      const rows = await h.db.query('SELECT id FROM ordering.orders WHERE customer_id = $1', [buyer.id]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it('records a refusal: the same key replays the 422 even once the product is for sale', async () => {
+      const buyer = await h.customer('refusal');
+      const product = await h.product({ amount: 700, currency: 'EUR' }, 'draft');
+      const key = randomUUID();
+      const refused = await h.placeOrder(buyer.bearer, [{ productId: product.id, quantity: 1 }], key);
+      expectProblem(refused, 422, 'products-unavailable');
+
+      // Drafts are not readable publicly; a new product is at version 1.
+      await h
+        .api()
+        .patch(`/v1/products/${product.id}`)
+        .set('Authorization', h.admin)
+        .set('If-Match', `"${product.id}.1"`)
+        .send({ status: 'active' })
+        .expect(200);
+      await h.projected(product.id, (row) => row.status === 'active');
+
+      const replayed = await h.placeOrder(buyer.bearer, [{ productId: product.id, quantity: 1 }], key);
+      expect(replayed.status).toBe(422);
+      expect(replayed.headers['content-type']).toBe(PROBLEM);
+      expect(replayed.text).toBe(refused.text);
+      await h.placeOrder(buyer.bearer, [{ productId: product.id, quantity: 1 }]).expect(201);
+    });
+
+    it('releases the key after an unexpected failure, so a retry runs again', async () => {
+      const buyer = await h.customer('failure');
+      const key = randomUUID();
+      await h.db.query(
+        `ALTER TABLE ordering.orders ADD CONSTRAINT test_refuses_pm_explode CHECK (payment_method <> 'pm_explode')`,
+      );
+      try {
+        const failed = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key, 'pm_explode');
+        expectProblem(failed, 500, 'internal-error');
+        const retried = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key, 'pm_explode');
+        expectProblem(retried, 500, 'internal-error');
+      } finally {
+        await h.db.query(`ALTER TABLE ordering.orders DROP CONSTRAINT test_refuses_pm_explode`);
+      }
+      const recovered = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key, 'pm_explode');
+      expect(recovered.status).toBe(201);
+      expect(recovered.body.paymentMethod).toBe('pm_explode');
+      expect(await h.eventsOf(recovered.body.id)).toHaveLength(1);
+    });
+
+    it('treats a key past its lifetime as new', async () => {
+      const buyer = await h.customer('expiry');
+      const key = randomUUID();
+      const first = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      await h.db.query(
+        `UPDATE ordering.idempotency_keys SET expires_at = now() - interval '1 second' WHERE scope = $1 AND key = $2`,
+        [buyer.id, key],
+      );
+      // A new request with the old key runs, even with a different body.
+      const second = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 5 }], key).expect(201);
+      expect(second.body.id).not.toBe(first.body.id);
+      const replay = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 5 }], key).expect(201);
+      expect(replay.text).toBe(second.text);
+    });
+    it('prunes keys past their lifetime in a worker process', async () => {
+      const buyer = await h.customer('pruning');
+      const [kept, expired] = [randomUUID(), randomUUID()];
+      for (const key of [kept, expired]) {
+        await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      }
+      await h.db.query(
+        `UPDATE ordering.idempotency_keys SET expires_at = now() - interval '1 second' WHERE scope = $1 AND key = $2`,
+        [buyer.id, expired],
+      );
+      // A worker prunes once it has started, then every 15 minutes.
+      const worker = await startApp({
+        args: ['--modules', 'ordering', '--roles', 'worker'],
+        env: { DATABASE_URL: h.db.url, ...h.backend.env() },
+      });
+      try {
+        const left = await eventually(
+          () => h.db.query<{ key: string }>('SELECT key FROM ordering.idempotency_keys WHERE scope = $1', [buyer.id]),
+          (rows) => rows.length < 2,
+          { what: 'the expired key to be pruned' },
+        );
+        expect(left.map((row) => row.key)).toEqual([kept]);
+      } finally {
+        await worker.stop();
+      }
+    });
+  });
+
+  describe('reading', () => {
+    it("lists the caller's own orders newest first, in cursor pages", async () => {
+      const buyer = await h.customer('pages');
+      const placed: string[] = [];
+      for (let i = 1; i <= 5; i++) {
+        placed.push((await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: i }]).expect(201)).body.id);
+      }
+      const seen: OrderBody[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await h
+          .api()
+          .get('/v1/orders')
+          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+          .set('Authorization', buyer.bearer)
+          .expect(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...(page.body.items as OrderBody[]));
+        cursor = page.body.next as string | null;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen.map((o) => o.id)).toEqual([...placed].reverse());
+      expect(seen.map((o) => o.lines[0]!.quantity)).toEqual([5, 4, 3, 2, 1]);
+
+      const stranger = await h.customer('nobody');
+      const theirs = await h.api().get('/v1/orders').set('Authorization', stranger.bearer).expect(200);
+      expect(theirs.body).toEqual({ items: [], next: null });
+
+      const badCursor = await h.api().get('/v1/orders?cursor=bm90IGpzb24').set('Authorization', buyer.bearer);
+      expectProblem(badCursor, 400, 'validation-error');
+      expectProblem(
+        await h.api().get('/v1/orders?limit=101').set('Authorization', buyer.bearer),
+        400,
+        'validation-error',
+      );
+      await h.api().get('/v1/orders').expect(401);
+    });
+
+    it('shows an order to its owner and to admins; to anyone else it does not exist', async () => {
+      const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 1 }]).expect(201))
+        .body as OrderBody;
+      await h.orderOf(alice.bearer, order.id).expect(200);
+      expect((await h.orderOf(h.admin, order.id).expect(200)).body.id).toBe(order.id);
+      expectProblem(await h.orderOf(bob.bearer, order.id), 404, 'order-not-found');
+      expectProblem(await h.orderOf(alice.bearer, randomUUID()), 404, 'order-not-found');
+      expectProblem(await h.orderOf(alice.bearer, 'not-a-uuid'), 400, 'bad-request');
+      await h.api().get(`/v1/orders/${order.id}`).expect(401);
+    });
+  });
+
+  describe('cancelling', () => {
+    const cancel = (bearer: string, id: string) => h.api().post(`/v1/orders/${id}/cancel`).set('Authorization', bearer);
+    const publishPayment = (orderId: string, outcome: 'succeeded' | 'failed', amount: number) =>
+      h
+        .api()
+        .post('/v1/test/payment-outcomes')
+        .set('Authorization', h.admin)
+        .send({ orderId, outcome, amount })
+        .expect(202);
+
+    it('lets the owner cancel an unpaid order once, announcing it with OrderCancelled', async () => {
+      const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 3 }]).expect(201))
+        .body as OrderBody;
+      expectProblem(await cancel(bob.bearer, order.id), 404, 'order-not-found');
+      const cancelled = await cancel(alice.bearer, order.id).expect(200);
+      expect(cancelled.body).toMatchObject({
+        id: order.id,
+        status: 'cancelled',
+        cancelReason: 'customer_cancelled',
+        version: 2,
+      });
+      expect((await h.orderOf(alice.bearer, order.id).expect(200)).body).toEqual(cancelled.body);
+      expectProblem(await cancel(alice.bearer, order.id), 409, 'order-already-cancelled');
+
+      const events = await h.eventsOf(order.id);
+      expect(events.map((e) => [e.event_name, e.aggregate_version])).toEqual([
+        ['ordering.order-placed', '1'],
+        ['ordering.order-cancelled', '2'],
+      ]);
+      expect(events[1]!.payload).toEqual({
+        orderId: order.id,
+        customerId: alice.id,
+        reason: 'customer_cancelled',
+        previousStatus: 'pending',
+        lines: [{ productId: lamp.id, sku: lamp.sku, quantity: 3, unitPrice: { amount: 1999, currency: 'EUR' } }],
+        total: { amount: 3 * 1999, currency: 'EUR' },
+      });
+    });
+
+    it("lets an admin cancel a customer's order", async () => {
+      const order = (await h.placeOrder(bob.bearer, [{ productId: desk.id, quantity: 1 }]).expect(201))
+        .body as OrderBody;
+      const cancelled = await cancel(h.admin, order.id).expect(200);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelReason: 'customer_cancelled' });
+    });
+
+    it('refuses to cancel a confirmed order (409); a payment confirms even a pending order', async () => {
+      const order = (await h.placeOrder(alice.bearer, [{ productId: desk.id, quantity: 2 }]).expect(201))
+        .body as OrderBody;
+      await publishPayment(order.id, 'succeeded', order.total.amount);
+      const confirmed = await h.settled(alice.bearer, order.id, (o) => o.status === 'confirmed');
+      expect(confirmed.version).toBe(3); // pending -> paid -> confirmed
+      expect(confirmed.cancelReason).toBeUndefined();
+      expectProblem(await cancel(alice.bearer, order.id), 409, 'order-not-cancellable');
+      expectProblem(await cancel(h.admin, order.id), 409, 'order-not-cancellable');
+      expect((await h.eventsOf(order.id)).map((e) => e.event_name)).toEqual([
+        'ordering.order-placed',
+        'ordering.order-confirmed',
+      ]);
+    });
+
+    it('cancels an order whose payment failed, after which the customer cannot cancel it', async () => {
+      const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 1 }]).expect(201))
+        .body as OrderBody;
+      await publishPayment(order.id, 'failed', order.total.amount);
+      const failed = await h.settled(alice.bearer, order.id, (o) => o.status === 'cancelled');
+      expect(failed.cancelReason).toBe('payment_failed');
+      expectProblem(await cancel(alice.bearer, order.id), 409, 'order-already-cancelled');
+    });
+  });
+});
