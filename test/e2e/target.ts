@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { claims, signEdDSA } from '../support/forge-token';
 import { adminSession, type Session } from '../support/sessions';
 
 /** The deployment under test: a base URL, whatever topology is behind it. */
@@ -6,6 +8,7 @@ export const target = {
   baseUrl: required('E2E_BASE_URL'),
   topology: process.env.E2E_TOPOLOGY ?? 'unknown',
   signingKeyPem: process.env.E2E_SIGNING_KEY ?? '',
+  reservationTtlSeconds: Number(process.env.E2E_RESERVATION_TTL_SECONDS ?? 900),
 };
 
 export function api(): ReturnType<typeof request> {
@@ -24,4 +27,18 @@ let admin: Promise<Session> | undefined;
 export function adminToken(): Promise<string> {
   admin ??= adminSession(target.baseUrl);
   return admin.then((session) => session.accessToken);
+}
+
+let signingKid: Promise<string> | undefined;
+
+/**
+ * A bearer token of a distinct customer, signed with the deployment's key (as identity would
+ * sign it): the flash sale needs a thousand buyers, not a thousand argon2 registrations.
+ */
+export async function customerBearer(customerId: string = randomUUID()): Promise<string> {
+  signingKid ??= api()
+    .get('/.well-known/jwks.json')
+    .then((response) => (response.body as { keys: { kid: string }[] }).keys[0]!.kid);
+  const kid = await signingKid;
+  return `Bearer ${signEdDSA(target.signingKeyPem, claims({ sub: customerId, exp: Math.floor(Date.now() / 1000) + 600 }), { kid })}`;
 }

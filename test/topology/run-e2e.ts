@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
-import { launchTopology, TOPOLOGIES, type Topology } from './topology';
+import { E2E_RESERVATION_TTL_SECONDS, launchTopology, TOPOLOGIES, type Topology } from './topology';
 
 /**
  * `npm run test:e2e -- --topology single|replicated|split|all`: starts the topology, runs
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
               E2E_BASE_URL: running.baseUrl,
               E2E_TOPOLOGY: topology,
               E2E_SIGNING_KEY: running.signingKeyPem,
+              E2E_RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
             },
           },
         );

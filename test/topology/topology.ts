@@ -28,6 +28,9 @@ interface ModuleDescription {
 /** The auth-route limit the e2e suite tests against (each test uses its own client address). */
 export const E2E_AUTH_RATE_LIMIT = 8;
 
+/** How long a stock reservation lives in the e2e deployments (E2E_RESERVATION_TTL_SECONDS for tests). */
+export const E2E_RESERVATION_TTL_SECONDS = 40;
+
 /**
  * Starts the built app the three ways it is deployed, against a fresh database and queue
  * prefix: (a) one process; (b) three identical replicas behind nginx; (c) one process per
@@ -49,6 +52,8 @@ export async function launchTopology(
     TRUST_PROXY: 'loopback',
     RATE_LIMIT_DEFAULT: '1000000/60s',
     RATE_LIMIT_AUTH: `${E2E_AUTH_RATE_LIMIT}/60s`,
+    // Short enough for the e2e suite to watch a reservation expire.
+    RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
     EVENT_MAX_ATTEMPTS: '3',
     EVENT_RETRY_DELAY_MS: '200',
     RELAY_POLL_MS: '250',

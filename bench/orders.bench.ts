@@ -1,0 +1,237 @@
+/**
+ * Order placement (`npm run bench:orders`): one Tessera process with every role (api, worker,
+ * relay) pinned to core 0, the load generator (autocannon, then pgbench) to core 1.
+ *
+ * 1. peak: closed loop, `--connections` clients posting `POST /v1/orders` (a distinct
+ *    `Idempotency-Key` per request, 1,000 customers, 50 products with ample stock), accepted
+ *    orders (201) per second, beside pgbench's TPC-B TPS at the same client count;
+ * 2. saga latency: for `--seconds` at half the peak rate (autocannon's overall rate), the
+ *    time from each order's insert (its 201) to the commit of its `stock_reserved`
+ *    transition, p50/p99, read from ordering's own rows.
+ *
+ * Options: --seconds 8 --connections 10 --repeat 3
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { ENTRYPOINTS, ROOT } from '../test/support/app-process';
+import { claims, signEdDSA } from '../test/support/forge-token';
+import { freePort } from '../test/support/free-port';
+import { ADMIN_EMAIL, adminSession } from '../test/support/sessions';
+import { createTestDatabase } from '../test/support/test-database';
+import { queueBackends } from '../test/support/queue-backends';
+import { benchArgs } from './bench-args';
+
+const args = benchArgs();
+const SECONDS = Number(args.get('seconds') ?? 8);
+const CONNECTIONS = Number(args.get('connections') ?? 10);
+const REPEAT = Number(args.get('repeat') ?? 3);
+const PRODUCTS = 50;
+const CUSTOMERS = 1000;
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase('bench_orders');
+  const redis = queueBackends().find((b) => b.name === 'redis')!;
+  const report: Record<string, unknown> = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    repeat: REPEAT,
+  };
+  const sql = new Client({ connectionString: db.url });
+  let app: ChildProcess | undefined;
+  try {
+    const port = await freePort();
+    const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const env = {
+      DATABASE_URL: db.url,
+      ...redis.env(),
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      AUTH_PRIVATE_KEY: signingKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      PORT: String(port),
+    };
+    const base = `http://127.0.0.1:${port}`;
+    app = spawn('taskset', ['-c', '0', process.execPath, ENTRYPOINTS.main], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 'the app');
+    await sql.connect();
+
+    // Products through the catalog API; ordering and inventory learn them from ProductCreated.
+    const admin = `Bearer ${(await adminSession(base)).accessToken}`;
+    const category = await (
+      await fetch(`${base}/v1/categories`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Bench', slug: `bench-${randomUUID().slice(0, 8)}` }),
+      })
+    ).json();
+    const products: string[] = [];
+    for (let i = 0; i < PRODUCTS; i++) {
+      const sku = `BENCH-${i}`;
+      const created = await fetch(`${base}/v1/products`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          sku,
+          name: `Bench product ${i}`,
+          description: '',
+          categoryId: (category as { id: string }).id,
+          price: { amount: 1000 + i, currency: 'EUR' },
+          status: 'active',
+        }),
+      });
+      products.push(((await created.json()) as { id: string }).id);
+      const stocked = await fetch(`${base}/v1/inventory/${sku}`, {
+        method: 'PUT',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand: 10_000_000 }),
+      });
+      if (stocked.status !== 200) throw new Error(`stock for ${sku}: ${stocked.status}`);
+    }
+    await waitFor(
+      async () => Number((await sql.query('SELECT count(*) AS n FROM ordering.products')).rows[0].n) === PRODUCTS,
+      "ordering's product projection",
+    );
+
+    const kid = ((await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys[0]!
+      .kid;
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const customers = Array.from(
+      { length: CUSTOMERS },
+      () => `Bearer ${signEdDSA(signingKey, claims({ sub: randomUUID(), exp }), { kid })}`,
+    );
+    const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
+    const orderRequest: autocannon.Request = {
+      method: 'POST',
+      path: '/v1/orders',
+      setupRequest: (request) => ({
+        ...request,
+        headers: {
+          'content-type': 'application/json',
+          authorization: pick(customers),
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({ lines: [{ productId: pick(products), quantity: 1 }], paymentMethod: 'pm_card_ok' }),
+      }),
+    };
+    const run = (options: Partial<autocannon.Options>) =>
+      autocannon({ url: base, duration: SECONDS, connections: CONNECTIONS, requests: [orderRequest], ...options });
+
+    // 1. peak, closed loop, vs pgbench TPC-B at the same client count
+    await run({ duration: 3 }); // warm-up
+    const peakRuns: number[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const result = await run({});
+      peakRuns.push(result['2xx'] / SECONDS);
+      if (result.non2xx > 0 || result.errors > 0) report.peakErrors = { non2xx: result.non2xx, errors: result.errors };
+    }
+    const pgbenchDb = await createTestDatabase('bench_pgbench');
+    const tpcbRuns: number[] = [];
+    try {
+      execFileSync('pgbench', ['-i', '-s', '10', '-q', pgbenchDb.url], { stdio: 'ignore' });
+      for (let i = 0; i < REPEAT; i++) {
+        const out = execFileSync(
+          'taskset',
+          ['-c', '1', 'pgbench', '-n', '-c', String(CONNECTIONS), '-j', '1', '-T', String(SECONDS), pgbenchDb.url],
+          { encoding: 'utf8' },
+        );
+        tpcbRuns.push(Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0));
+      }
+    } finally {
+      await pgbenchDb.drop();
+    }
+    const peak = median(peakRuns);
+    report.acceptance = {
+      acceptedOrdersPerSecond: Math.round(peak),
+      pgbenchTpcbTps: Math.round(median(tpcbRuns)),
+      ratio: Math.round((peak / median(tpcbRuns)) * 100) / 100,
+      runs: { tessera: peakRuns.map(Math.round), pgbench: tpcbRuns.map(Math.round) },
+    };
+
+    // Let the saga drain what the peak runs queued before timing it.
+    await waitFor(
+      async () =>
+        Number((await sql.query(`SELECT count(*) AS n FROM ordering.orders WHERE status = 'pending'`)).rows[0].n) === 0,
+      'the peak backlog to drain',
+      300_000,
+    );
+
+    // 2. 201 -> stock_reserved at half the peak rate
+    const rate = Math.max(1, Math.round(peak / 2));
+    const since = new Date();
+    const paced = await run({ overallRate: rate, connections: Math.max(CONNECTIONS, 20) });
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await sql.query(`SELECT count(*) AS n FROM ordering.orders WHERE status = 'pending' AND created_at >= $1`, [
+              since,
+            ])
+          ).rows[0].n,
+        ) === 0,
+      'the paced orders to be reserved',
+    );
+    const { rows } = await sql.query<{ ms: number }>(
+      `SELECT extract(epoch FROM (updated_at - created_at)) * 1000 AS ms
+         FROM ordering.orders WHERE created_at >= $1 AND status = 'stock_reserved'`,
+      [since],
+    );
+    const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    report.sagaLatency = {
+      arrivalRatePerSecond: rate,
+      accepted: paced['2xx'],
+      reserved: latencies.length,
+      httpP99Ms: paced.latency.p99,
+      reservedP50Ms: Math.round(percentile(latencies, 50)),
+      reservedP99Ms: Math.round(percentile(latencies, 99)),
+    };
+
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const dir = join(ROOT, 'bench', 'results');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `orders-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify(report, null, 2));
+  } finally {
+    if (app) await stop(app);
+    await sql.end().catch(() => undefined);
+    await redis.cleanup().catch(() => undefined);
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { eventually } from '../support/eventually';
+import { adminToken, api, customerBearer, target } from './target';
+
+const PROBLEM = 'application/problem+json; charset=utf-8';
+
+interface Order {
+  id: string;
+  status: 'pending' | 'stock_reserved' | 'paid' | 'confirmed' | 'cancelled';
+  cancelReason?: string;
+  lines: { productId: string; quantity: number }[];
+  total: { amount: number; currency: string };
+}
+
+interface Stock {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+describe(`orders: stock reservations and the order saga (${target.topology})`, () => {
+  let admin: string;
+  let categoryId: string;
+  const unique = randomUUID().slice(0, 8);
+
+  beforeAll(async () => {
+    admin = `Bearer ${await adminToken()}`;
+    categoryId = (
+      await api()
+        .post('/v1/categories')
+        .set('Authorization', admin)
+        .send({ name: 'Orders', slug: `orders-${unique}` })
+        .expect(201)
+    ).body.id;
+  });
+
+  const stockOf = async (sku: string): Promise<Stock> =>
+    (await api().get(`/v1/inventory/${sku}`).set('Authorization', admin).expect(200)).body as Stock;
+
+  const placeOrder = (bearer: string, lines: { productId: string; quantity: number }[], key = randomUUID()) =>
+    api().post('/v1/orders').set('Authorization', bearer).set('Idempotency-Key', key).send({
+      lines,
+      paymentMethod: 'pm_card_ok',
+    });
+
+  const orderOf = (bearer: string, id: string) => api().get(`/v1/orders/${id}`).set('Authorization', bearer);
+
+  const settled = (bearer: string, id: string, accept: (order: Order) => boolean, timeoutMs = 30_000) =>
+    eventually(
+      () => orderOf(bearer, id).expect(200),
+      (response) => accept(response.body as Order),
+      { timeoutMs, what: `order ${id}` },
+    ).then((response) => response.body as Order);
+
+  const publishPayment = (orderId: string, outcome: 'succeeded' | 'failed', amount: number, paymentId?: string) =>
+    api()
+      .post('/v1/test/payment-outcomes')
+      .set('Authorization', admin)
+      .send({ orderId, outcome, amount, ...(paymentId ? { paymentId } : {}) })
+      .expect(202);
+
+  /**
+   * A product ordering and inventory both know, with `onHand` units in stock. Both learn of
+   * it from ProductCreated; a probe order (placed while stock is still 0, so refused)
+   * proves ordering's projection has it before any test order counts.
+   */
+  const sellableProduct = async (onHand: number, amount = 1500): Promise<{ id: string; sku: string }> => {
+    const sku = `ORD-${randomUUID().slice(0, 8)}`;
+    const product = (
+      await api()
+        .post('/v1/products')
+        .set('Authorization', admin)
+        .send({
+          sku,
+          name: `Order test ${sku}`,
+          description: '',
+          categoryId,
+          price: { amount, currency: 'EUR' },
+          status: 'active',
+        })
+        .expect(201)
+    ).body as { id: string };
+    await eventually(
+      () => api().get(`/v1/inventory/${sku}`).set('Authorization', admin),
+      (r) => r.status === 200,
+      { what: `inventory's stock row for ${sku}` },
+    );
+    const prober = await customerBearer();
+    const probe = await eventually(
+      () => placeOrder(prober, [{ productId: product.id, quantity: 1 }]),
+      (r) => r.status === 201,
+      { what: `ordering's projection of ${sku}` },
+    );
+    await settled(prober, probe.body.id, (o) => o.status === 'cancelled');
+    await api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand }).expect(200);
+    return { id: product.id, sku };
+  };
+
+  it('flash sale: 1,000 buyers, 100 units: exactly 100 reservations, no unit sold twice', async () => {
+    const product = await sellableProduct(100);
+    const buyers = await Promise.all(Array.from({ length: 1000 }, () => customerBearer()));
+    const responses = await Promise.all(
+      buyers.map((bearer) => placeOrder(bearer, [{ productId: product.id, quantity: 1 }])),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1000);
+
+    // Read back 20 at a time: a thousand pollers at once would load the deployment more than the sale.
+    const outcomes: Order[] = [];
+    for (let start = 0; start < responses.length; start += 20) {
+      outcomes.push(
+        ...(await Promise.all(
+          responses
+            .slice(start, start + 20)
+            .map((response, i) =>
+              settled(buyers[start + i]!, (response.body as Order).id, (o) => o.status !== 'pending', 60_000),
+            ),
+        )),
+      );
+    }
+    // The e2e reservation lifetime outlasts the sale: no unit is released and sold again.
+    const reserved = outcomes.filter((o) => o.status === 'stock_reserved');
+    const refused = outcomes.filter((o) => o.status === 'cancelled' && o.cancelReason === 'out_of_stock');
+    expect(reserved).toHaveLength(100);
+    expect(refused).toHaveLength(900);
+
+    const stock = await stockOf(product.sku);
+    expect(stock.onHand).toBe(100);
+    expect(stock.available).toBeGreaterThanOrEqual(0);
+    expect(stock.reserved + stock.available).toBe(stock.onHand);
+    expect(stock).toMatchObject({ reserved: 100, available: 0 });
+  }, 120_000);
+
+  it('idempotency: one key sent 20 times at once makes one order, and a later replay returns the identical body', async () => {
+    const product = await sellableProduct(50);
+    const buyer = await customerBearer();
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => placeOrder(buyer, [{ productId: product.id, quantity: 2 }], key)),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    for (const r of responses) expect([201, 409]).toContain(r.status);
+    expect(new Set(created.map((r) => (r.body as Order).id)).size).toBe(1);
+
+    const first = created[0]!;
+    const replay = await placeOrder(buyer, [{ productId: product.id, quantity: 2 }], key).expect(201);
+    expect(replay.text).toBe(first.text);
+    const mine = await eventually(
+      () => api().get('/v1/orders').set('Authorization', buyer).expect(200),
+      (r) => (r.body.items as Order[]).length > 0,
+    );
+    expect((mine.body.items as Order[]).map((o) => o.id)).toEqual([(first.body as Order).id]);
+    await placeOrder(buyer, [{ productId: product.id, quantity: 3 }], key).expect(422);
+    await api()
+      .post('/v1/orders')
+      .set('Authorization', buyer)
+      .send({ lines: [{ productId: product.id, quantity: 1 }], paymentMethod: 'pm_card_ok' })
+      .expect(400)
+      .expect('Content-Type', PROBLEM);
+  });
+
+  it('an unconfirmed reservation expires and gives its stock back', async () => {
+    const product = await sellableProduct(5);
+    const buyer = await customerBearer();
+    const order = (await placeOrder(buyer, [{ productId: product.id, quantity: 2 }]).expect(201)).body as Order;
+    await settled(buyer, order.id, (o) => o.status !== 'pending');
+    const held = await stockOf(product.sku);
+    // Either still held, or (on a slow machine) already expired: both are consistent.
+    expect(held.reserved + held.available).toBe(5);
+    const expired = await settled(
+      buyer,
+      order.id,
+      (o) => o.status === 'cancelled',
+      (target.reservationTtlSeconds + 30) * 1000,
+    );
+    expect(expired.cancelReason).toBe('reservation_expired');
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.reserved === 0 && s.available === 5,
+      { what: 'the released stock' },
+    );
+  }, 150_000);
+
+  it('cancelling a reserved order releases its stock; a confirmed order commits it and cannot be cancelled', async () => {
+    const product = await sellableProduct(10, 2500);
+    const buyer = await customerBearer();
+    const toCancel = (await placeOrder(buyer, [{ productId: product.id, quantity: 3 }]).expect(201)).body as Order;
+    await settled(buyer, toCancel.id, (o) => o.status === 'stock_reserved');
+    const cancelled = await api().post(`/v1/orders/${toCancel.id}/cancel`).set('Authorization', buyer).expect(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelReason: 'customer_cancelled' });
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.reserved === 0 && s.available === 10,
+      { what: 'stock released by the cancellation' },
+    );
+
+    const toConfirm = (await placeOrder(buyer, [{ productId: product.id, quantity: 4 }]).expect(201)).body as Order;
+    expect(toConfirm.total).toEqual({ amount: 10_000, currency: 'EUR' });
+    await settled(buyer, toConfirm.id, (o) => o.status === 'stock_reserved');
+    await publishPayment(toConfirm.id, 'succeeded', 10_000);
+    await settled(buyer, toConfirm.id, (o) => o.status === 'confirmed');
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.onHand === 6 && s.reserved === 0 && s.available === 6,
+      { what: 'stock committed by the confirmation' },
+    );
+    const refused = await api().post(`/v1/orders/${toConfirm.id}/cancel`).set('Authorization', buyer).expect(409);
+    expect(refused.headers['content-type']).toBe(PROBLEM);
+
+    // Only its owner (or an admin) sees an order.
+    await orderOf(await customerBearer(), toConfirm.id).expect(404);
+    await orderOf(admin, toConfirm.id).expect(200);
+  });
+
+  it('a payment that fails cancels the order and releases its stock', async () => {
+    const product = await sellableProduct(4);
+    const buyer = await customerBearer();
+    const order = (await placeOrder(buyer, [{ productId: product.id, quantity: 4 }]).expect(201)).body as Order;
+    await settled(buyer, order.id, (o) => o.status === 'stock_reserved');
+    await publishPayment(order.id, 'failed', order.total.amount);
+    const failed = await settled(buyer, order.id, (o) => o.status === 'cancelled');
+    expect(failed.cancelReason).toBe('payment_failed');
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.reserved === 0 && s.available === 4,
+    );
+  });
+
+  it('redelivered and out-of-order events never move an order backwards or commit stock twice', async () => {
+    const product = await sellableProduct(10);
+    const buyer = await customerBearer();
+    const order = (await placeOrder(buyer, [{ productId: product.id, quantity: 2 }]).expect(201)).body as Order;
+    await settled(buyer, order.id, (o) => o.status === 'stock_reserved');
+    const { paymentId } = (await publishPayment(order.id, 'succeeded', order.total.amount)).body as {
+      paymentId: string;
+    };
+    await settled(buyer, order.id, (o) => o.status === 'confirmed');
+    // The same payment announced again, then a failure arriving late.
+    await publishPayment(order.id, 'succeeded', order.total.amount, paymentId);
+    await publishPayment(order.id, 'failed', order.total.amount, paymentId);
+
+    // A later order's confirmation is the marker that the events above were handled.
+    const marker = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201)).body as Order;
+    await settled(buyer, marker.id, (o) => o.status === 'stock_reserved');
+    await publishPayment(marker.id, 'succeeded', marker.total.amount);
+    await settled(buyer, marker.id, (o) => o.status === 'confirmed');
+
+    expect(((await orderOf(buyer, order.id).expect(200)).body as Order).status).toBe('confirmed');
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.onHand === 7 && s.reserved === 0,
+      { what: 'stock committed once per order' },
+    );
+
+    // A payment for an order that was cancelled first does not revive it.
+    const cancelledFirst = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201))
+      .body as Order;
+    await settled(buyer, cancelledFirst.id, (o) => o.status === 'stock_reserved');
+    await api().post(`/v1/orders/${cancelledFirst.id}/cancel`).set('Authorization', buyer).expect(200);
+    await publishPayment(cancelledFirst.id, 'succeeded', cancelledFirst.total.amount);
+    const second = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201)).body as Order;
+    await settled(buyer, second.id, (o) => o.status === 'stock_reserved');
+    await publishPayment(second.id, 'succeeded', second.total.amount);
+    await settled(buyer, second.id, (o) => o.status === 'confirmed');
+    expect(((await orderOf(buyer, cancelledFirst.id).expect(200)).body as Order).status).toBe('cancelled');
+  });
+
+  it('refuses bad orders with problem+json and touches no stock', async () => {
+    const product = await sellableProduct(20);
+    const buyer = await customerBearer();
+    const line = (quantity: number) => ({ productId: product.id, quantity });
+    const expectProblem = async (response: Response, status: number) => {
+      expect(response.status).toBe(status);
+      expect(response.headers['content-type']).toBe(PROBLEM);
+    };
+    await expectProblem(await placeOrder(buyer, [line(0)]), 400);
+    await expectProblem(await placeOrder(buyer, [line(-1)]), 400);
+    await expectProblem(await placeOrder(buyer, [line(1), line(2)]), 400);
+    await expectProblem(await placeOrder(buyer, []), 400);
+    const thousandLines = Array.from({ length: 1000 }, () => ({ productId: randomUUID(), quantity: 1 }));
+    await expectProblem(await placeOrder(buyer, thousandLines), 400);
+    const unknown = await placeOrder(buyer, [{ productId: randomUUID(), quantity: 1 }]);
+    await expectProblem(unknown, 422);
+
+    await api().delete(`/v1/products/${product.id}`).set('Authorization', admin).expect(204);
+    // Until ordering hears of the archive the probe is accepted, then refused for want of stock.
+    const prober = await customerBearer();
+    await eventually(
+      () => placeOrder(prober, [line(21)]),
+      (r) => r.status !== 201,
+      { what: "ordering's projection of the archived product" },
+    );
+    await expectProblem(await placeOrder(buyer, [line(1)]), 422);
+    const stock = await stockOf(product.sku);
+    expect(stock).toEqual({ sku: product.sku, onHand: 20, reserved: 0, available: 20 });
+    const mine = await api().get('/v1/orders').set('Authorization', buyer).expect(200);
+    expect(mine.body.items).toEqual([]);
+  });
+});
