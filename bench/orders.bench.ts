@@ -219,6 +219,10 @@ async function main(): Promise<void> {
       reservedP99Ms: Math.round(percentile(latencies, 99)),
     };
 
+    // Deadlocks PostgreSQL broke in the run (each costs deadlock_timeout and a retry).
+    report.deadlocks = Number(
+      (await sql.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0].deadlocks,
+    );
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const dir = join(ROOT, 'bench', 'results');
     await mkdir(dir, { recursive: true });

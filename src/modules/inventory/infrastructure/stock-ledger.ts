@@ -9,6 +9,18 @@ import type { MovementKind } from './stock-movement.record';
  * rows in SKU order (see `lockStock`), so two orders over the same SKUs never deadlock.
  */
 
+/**
+ * Serialises the transactions that change reservations and stock, for the rest of the
+ * caller's transaction. Row locks in SKU order keep one order deadlock-free, but the inbox
+ * handles up to 64 events in one transaction, and two such batches lock their SKUs in event
+ * order: without this they deadlock (each costing PostgreSQL's deadlock_timeout and a retry).
+ * Taken first, before any row lock; re-entrant within a transaction. Admin changes of one
+ * row do not take it: a single row lock cannot close a cycle.
+ */
+export async function serializeStockChanges(manager: EntityManager): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('tessera.inventory.stock-changes'))`);
+}
+
 const skusOf = (lines: readonly StockLine[]) => lines.map((line) => line.sku);
 const quantitiesOf = (lines: readonly StockLine[]) => lines.map((line) => line.quantity);
 

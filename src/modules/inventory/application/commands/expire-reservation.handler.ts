@@ -4,6 +4,7 @@ import { Outbox } from '#libs/messaging';
 import { onExpiryDue } from '../../domain/reservation';
 import { lockReservation } from '../../infrastructure/reservation-store';
 import { releaseReservation } from '../release-reservation';
+import { serializeStockChanges } from '../../infrastructure/stock-ledger';
 
 export type ExpiryOutcome =
   | { readonly kind: 'released' }
@@ -27,6 +28,7 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
 
   execute(command: ExpireReservation): Promise<ExpiryOutcome> {
     return this.dataSource.transaction(async (manager): Promise<ExpiryOutcome> => {
+      await serializeStockChanges(manager);
       // The row lock orders this against a confirmation or cancellation of the same order.
       const reservation = await lockReservation(manager, command.orderId);
       if (!reservation) return { kind: 'ignored' };
