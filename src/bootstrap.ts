@@ -194,7 +194,9 @@ async function serve(context: {
     logger,
     VERSION,
   );
-  await app.listen({ port: settings.port, host: settings.host });
+  // Node's default accept backlog (511) overflows when a load balancer opens a burst of
+  // connections (a flash sale through one upstream); the kernel caps this at somaxconn.
+  await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
   const address = app.getHttpServer().address();
   logger.info(
     {

@@ -104,8 +104,8 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
     const responses = await Promise.all(
       buyers.map((bearer) => placeOrder(bearer, [{ productId: product.id, quantity: 1 }])),
     );
-    const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1000);
+    // Every request is accepted (the failures, if any, are shown with their status and body).
+    expect(responses.filter((r) => r.status !== 201).map((r) => `${r.status} ${r.text}`)).toEqual([]);
 
     // Read back 20 at a time: a thousand pollers at once would load the deployment more than the sale.
     const outcomes: Order[] = [];

@@ -47,7 +47,7 @@ http {
   keepalive_timeout 65s;
 ${upstreams}
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port} backlog=4096;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_set_header Host $host;
