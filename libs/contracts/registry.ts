@@ -3,7 +3,7 @@ import { UserRegistered, UserRoleChanged } from './identity';
 import { ProductArchived, ProductCreated, ProductUpdated } from './catalog';
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from './ordering';
 import { StockCommitted, StockReleased, StockReservationFailed, StockReserved } from './inventory';
-import { PaymentFailed, PaymentSucceeded } from './payments';
+import { PaymentFailed, PaymentRefunded, PaymentSucceeded } from './payments';
 
 /**
  * Every integration event Tessera defines. A module may consume a contract listed here
@@ -25,4 +25,5 @@ export const INTEGRATION_EVENTS: readonly IntegrationEvent[] = [
   StockCommitted,
   PaymentSucceeded,
   PaymentFailed,
+  PaymentRefunded,
 ];
