@@ -191,6 +191,42 @@ export const SETTING_SPECS = {
     24,
     'How long an `Idempotency-Key` replays its first response.',
   ),
+  paymentProviderTimeoutMs: spec(
+    'PAYMENT_PROVIDER_TIMEOUT_MS',
+    integer(100, 120_000),
+    10_000,
+    'How long one call to the payment provider may take before it counts as a transient failure (the same idempotency key is sent again).',
+  ),
+  paymentChargeMaxAttempts: spec(
+    'PAYMENT_CHARGE_MAX_ATTEMPTS',
+    integer(1, 50),
+    6,
+    'Calls to the provider for one charge (timeouts and transient errors; declines are never retried) before the payment fails.',
+  ),
+  paymentRetryDelayMs: spec(
+    'PAYMENT_RETRY_DELAY_MS',
+    integer(10, 3_600_000),
+    1000,
+    'First delay before a charge or refund is tried again; doubles per attempt, with jitter.',
+  ),
+  paymentSandboxWebhookUrl: spec(
+    'PAYMENT_SANDBOX_WEBHOOK_URL',
+    url(['http:', 'https:']),
+    undefined,
+    "Where the sandbox provider sends its webhooks. Unset: this process's own `/v1/payments/webhooks/sandbox` (set it to the load balancer when payments' workers run without the api role).",
+  ),
+  paymentSandboxWebhookSecret: spec(
+    'PAYMENT_SANDBOX_WEBHOOK_SECRET',
+    text,
+    'whsec_sandbox_not_secret',
+    "Secret the sandbox provider signs its webhooks with and the webhook route verifies them with; test mode only, like a provider's test keys.",
+  ),
+  paymentSandboxLatencyMs: spec(
+    'PAYMENT_SANDBOX_LATENCY_MS',
+    integer(0, 60_000),
+    0,
+    'Latency the sandbox provider adds to every call, to rehearse a real provider (the payments benchmark uses 50).',
+  ),
   adminEmails: spec(
     'ADMIN_EMAILS',
     list(email),

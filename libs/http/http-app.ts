@@ -41,6 +41,8 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
+    // Signed webhooks are verified over the bytes received, not a re-serialisation.
+    rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
   installHttpMetrics(fastify, logger);

@@ -41,7 +41,10 @@ export interface ModuleManifest {
   readonly relayProviders?: readonly Provider[];
   /** Job queues the module owns. */
   readonly queues?: readonly QueueDeclaration[];
-  /** URL path prefixes of its routes (e.g. `/v1/products`): how a path router finds the module. */
+  /**
+   * URL path prefixes of its routes (e.g. `/v1/products`): how a path router finds the module.
+   * A route inside another module's prefix is an nginx regex location (`~ ^/v1/orders/[^/]+/payment$`).
+   */
   readonly routes?: readonly string[];
   /** Integration events the module publishes through its outbox (contracts from libs/contracts). */
   readonly publishes?: readonly IntegrationEvent[];

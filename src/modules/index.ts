@@ -3,6 +3,7 @@ import { catalogModule } from './catalog/catalog.module';
 import { identityModule } from './identity/identity.module';
 import { inventoryModule } from './inventory/inventory.module';
 import { orderingModule } from './ordering/ordering.module';
+import { paymentsModule } from './payments/payments.module';
 
 /**
  * Every bounded context of Tessera, in start-up order. `--modules` selects among these;
@@ -13,4 +14,5 @@ export const TESSERA_MODULES: readonly ModuleManifest[] = [
   catalogModule,
   inventoryModule,
   orderingModule,
+  paymentsModule,
 ];

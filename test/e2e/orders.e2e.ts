@@ -39,11 +39,16 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
   const stockOf = async (sku: string): Promise<Stock> =>
     (await api().get(`/v1/inventory/${sku}`).set('Authorization', admin).expect(200)).body as Stock;
 
-  const placeOrder = (bearer: string, lines: { productId: string; quantity: number }[], key = randomUUID()) =>
-    api().post('/v1/orders').set('Authorization', bearer).set('Idempotency-Key', key).send({
-      lines,
-      paymentMethod: 'pm_card_ok',
-    });
+  /**
+   * Orders are paid with the sandbox's `pm_card_3ds` unless told otherwise: its charge waits
+   * for the customer to authenticate, so the order stays `stock_reserved` as long as a test needs.
+   */
+  const placeOrder = (
+    bearer: string,
+    lines: { productId: string; quantity: number }[],
+    key = randomUUID(),
+    paymentMethod = 'pm_card_3ds',
+  ) => api().post('/v1/orders').set('Authorization', bearer).set('Idempotency-Key', key).send({ lines, paymentMethod });
 
   const orderOf = (bearer: string, id: string) => api().get(`/v1/orders/${id}`).set('Authorization', bearer);
 
@@ -54,12 +59,31 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
       { timeoutMs, what: `order ${id}` },
     ).then((response) => response.body as Order);
 
-  const publishPayment = (orderId: string, outcome: 'succeeded' | 'failed', amount: number, paymentId?: string) =>
-    api()
-      .post('/v1/test/payment-outcomes')
-      .set('Authorization', admin)
-      .send({ orderId, outcome, amount, ...(paymentId ? { paymentId } : {}) })
-      .expect(202);
+  interface Payment {
+    id: string;
+    status: string;
+    providerChargeId: string | null;
+    refundReason?: string;
+  }
+
+  /** The order's payment once it reached `status` (e.g. `requires_action`). */
+  const paymentIn = (bearer: string, orderId: string, status: string) =>
+    eventually(
+      () => api().get(`/v1/orders/${orderId}/payment`).set('Authorization', bearer),
+      (r) => r.status === 200 && (r.body as Payment).status === status,
+      { what: `payment of order ${orderId} in ${status}` },
+    ).then((r) => r.body as Payment);
+
+  /** The customer completes 3-D Secure on the sandbox's page. */
+  const authenticate = async (bearer: string, orderId: string) => {
+    const payment = await paymentIn(bearer, orderId, 'requires_action');
+    await api()
+      .post(`/v1/payments/sandbox/charges/${payment.providerChargeId}/authenticate`)
+      .set('Authorization', bearer)
+      .send({})
+      .expect(200);
+    return payment;
+  };
 
   /**
    * A product ordering and inventory both know, with `onHand` units in stock. Both learn of
@@ -197,10 +221,10 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
       { what: 'stock released by the cancellation' },
     );
 
-    const toConfirm = (await placeOrder(buyer, [{ productId: product.id, quantity: 4 }]).expect(201)).body as Order;
+    const toConfirm = (
+      await placeOrder(buyer, [{ productId: product.id, quantity: 4 }], randomUUID(), 'pm_card_ok').expect(201)
+    ).body as Order;
     expect(toConfirm.total).toEqual({ amount: 10_000, currency: 'EUR' });
-    await settled(buyer, toConfirm.id, (o) => o.status === 'stock_reserved');
-    await publishPayment(toConfirm.id, 'succeeded', 10_000);
     await settled(buyer, toConfirm.id, (o) => o.status === 'confirmed');
     await eventually(
       () => stockOf(product.sku),
@@ -218,9 +242,9 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
   it('a payment that fails cancels the order and releases its stock', async () => {
     const product = await sellableProduct(4);
     const buyer = await customerBearer();
-    const order = (await placeOrder(buyer, [{ productId: product.id, quantity: 4 }]).expect(201)).body as Order;
-    await settled(buyer, order.id, (o) => o.status === 'stock_reserved');
-    await publishPayment(order.id, 'failed', order.total.amount);
+    const order = (
+      await placeOrder(buyer, [{ productId: product.id, quantity: 4 }], randomUUID(), 'pm_card_declined').expect(201)
+    ).body as Order;
     const failed = await settled(buyer, order.id, (o) => o.status === 'cancelled');
     expect(failed.cancelReason).toBe('payment_failed');
     await eventually(
@@ -229,43 +253,37 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
     );
   });
 
-  it('redelivered and out-of-order events never move an order backwards or commit stock twice', async () => {
+  it('money taken after the order was cancelled is refunded, and the order stays cancelled', async () => {
     const product = await sellableProduct(10);
     const buyer = await customerBearer();
     const order = (await placeOrder(buyer, [{ productId: product.id, quantity: 2 }]).expect(201)).body as Order;
-    await settled(buyer, order.id, (o) => o.status === 'stock_reserved');
-    const { paymentId } = (await publishPayment(order.id, 'succeeded', order.total.amount)).body as {
-      paymentId: string;
-    };
-    await settled(buyer, order.id, (o) => o.status === 'confirmed');
-    // The same payment announced again, then a failure arriving late.
-    await publishPayment(order.id, 'succeeded', order.total.amount, paymentId);
-    await publishPayment(order.id, 'failed', order.total.amount, paymentId);
-
-    // A later order's confirmation is the marker that the events above were handled.
-    const marker = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201)).body as Order;
-    await settled(buyer, marker.id, (o) => o.status === 'stock_reserved');
-    await publishPayment(marker.id, 'succeeded', marker.total.amount);
-    await settled(buyer, marker.id, (o) => o.status === 'confirmed');
-
-    expect(((await orderOf(buyer, order.id).expect(200)).body as Order).status).toBe('confirmed');
+    const waiting = await paymentIn(buyer, order.id, 'requires_action');
+    await api().post(`/v1/orders/${order.id}/cancel`).set('Authorization', buyer).expect(200);
+    await paymentIn(buyer, order.id, 'cancelled');
+    // The customer completes 3-D Secure anyway: the card is charged, and the charge goes back.
+    await api()
+      .post(`/v1/payments/sandbox/charges/${waiting.providerChargeId}/authenticate`)
+      .set('Authorization', buyer)
+      .send({})
+      .expect(200);
+    const refunded = await paymentIn(buyer, order.id, 'refunded');
+    expect(refunded.refundReason).toBe('order_cancelled');
+    expect(((await orderOf(buyer, order.id).expect(200)).body as Order).status).toBe('cancelled');
     await eventually(
       () => stockOf(product.sku),
-      (s) => s.onHand === 7 && s.reserved === 0,
-      { what: 'stock committed once per order' },
+      (s) => s.onHand === 10 && s.reserved === 0 && s.available === 10,
+      { what: 'stock released once' },
     );
 
-    // A payment for an order that was cancelled first does not revive it.
-    const cancelledFirst = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201))
-      .body as Order;
-    await settled(buyer, cancelledFirst.id, (o) => o.status === 'stock_reserved');
-    await api().post(`/v1/orders/${cancelledFirst.id}/cancel`).set('Authorization', buyer).expect(200);
-    await publishPayment(cancelledFirst.id, 'succeeded', cancelledFirst.total.amount);
-    const second = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201)).body as Order;
-    await settled(buyer, second.id, (o) => o.status === 'stock_reserved');
-    await publishPayment(second.id, 'succeeded', second.total.amount);
-    await settled(buyer, second.id, (o) => o.status === 'confirmed');
-    expect(((await orderOf(buyer, cancelledFirst.id).expect(200)).body as Order).status).toBe('cancelled');
+    // Authenticated in time, the same card confirms the order.
+    const paid = (await placeOrder(buyer, [{ productId: product.id, quantity: 1 }]).expect(201)).body as Order;
+    await authenticate(buyer, paid.id);
+    await settled(buyer, paid.id, (o) => o.status === 'confirmed');
+    await eventually(
+      () => stockOf(product.sku),
+      (s) => s.onHand === 9 && s.reserved === 0,
+      { what: 'stock committed once' },
+    );
   });
 
   it('refuses bad orders with problem+json and touches no stock', async () => {

@@ -9,7 +9,19 @@ export const target = {
   topology: process.env.E2E_TOPOLOGY ?? 'unknown',
   signingKeyPem: process.env.E2E_SIGNING_KEY ?? '',
   reservationTtlSeconds: Number(process.env.E2E_RESERVATION_TTL_SECONDS ?? 900),
+  paymentWebhookSecret: process.env.E2E_PAYMENT_WEBHOOK_SECRET ?? '',
+  controlUrl: process.env.E2E_CONTROL_URL ?? '',
 };
+
+/**
+ * SIGKILLs the processes running `module`'s workers and waits until they run again (through
+ * the launcher's control endpoint: a black-box test cannot kill what it does not own).
+ */
+export async function crashWorkersOf(module: string): Promise<number> {
+  const response = await fetch(`${target.controlUrl}/crash?module=${module}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`crash of ${module} failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { count: number }).count;
+}
 
 export function api(): ReturnType<typeof request> {
   return request(target.baseUrl);

@@ -73,9 +73,19 @@ describe('ordering: the order saga and the product copy, event by event', () => 
   const released = (order: OrderBody, reason: 'expired' | 'order_cancelled') =>
     deliver(STOCK_RELEASED, order.id, { orderId: order.id, reason, lines: stockLines(order) });
   const paid = (order: OrderBody) =>
-    deliver(PAYMENT_SUCCEEDED, order.id, { paymentId: randomUUID(), orderId: order.id, amount: order.total });
+    deliver(PAYMENT_SUCCEEDED, order.id, {
+      paymentId: randomUUID(),
+      orderId: order.id,
+      customerId: order.customerId,
+      amount: order.total,
+    });
   const declined = (order: OrderBody) =>
-    deliver(PAYMENT_FAILED, order.id, { paymentId: randomUUID(), orderId: order.id, reason: 'card_declined' });
+    deliver(PAYMENT_FAILED, order.id, {
+      paymentId: randomUUID(),
+      orderId: order.id,
+      customerId: order.customerId,
+      reason: 'card_declined',
+    });
 
   const place = async (quantity = 2): Promise<OrderBody> =>
     (await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity }]).expect(201)).body as OrderBody;
@@ -198,6 +208,7 @@ describe('ordering: the order saga and the product copy, event by event', () => 
     await deliver(PAYMENT_SUCCEEDED, ghost, {
       paymentId: randomUUID(),
       orderId: ghost,
+      customerId: randomUUID(),
       amount: { amount: 1, currency: 'EUR' },
     });
     expect(await h.db.query('SELECT 1 FROM ordering.orders WHERE id = $1', [ghost])).toEqual([]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { eventually } from '../support/eventually';
 import { startApp } from '../support/app-process';
+import { inboxQueue } from '../support/inbox-queue';
 import { JSON_TYPE, OrderingHarness, PROBLEM, type OrderBody } from './ordering-harness';
 
 describe('ordering: placing, reading and cancelling orders', () => {
@@ -386,13 +387,33 @@ describe('ordering: placing, reading and cancelling orders', () => {
 
   describe('cancelling', () => {
     const cancel = (bearer: string, id: string) => h.api().post(`/v1/orders/${id}/cancel`).set('Authorization', bearer);
-    const publishPayment = (orderId: string, outcome: 'succeeded' | 'failed', amount: number) =>
-      h
-        .api()
-        .post('/v1/test/payment-outcomes')
-        .set('Authorization', h.admin)
-        .send({ orderId, outcome, amount })
-        .expect(202);
+    /** A payment outcome as the payments module would announce it, delivered to ordering's inbox. */
+    const publishPayment = async (order: OrderBody, outcome: 'succeeded' | 'failed') => {
+      const inbox = inboxQueue(h.backend, 'ordering', h.db.url);
+      const ids = { paymentId: randomUUID(), orderId: order.id, customerId: order.customerId };
+      const [name, payload] =
+        outcome === 'succeeded'
+          ? ['payments.payment-succeeded', { ...ids, amount: order.total }]
+          : ['payments.payment-failed', { ...ids, reason: 'card_declined' }];
+      const id = randomUUID();
+      await inbox.add(
+        `${name}@1`,
+        {
+          id,
+          name,
+          version: 1,
+          publisher: 'payments',
+          occurredAt: new Date().toISOString(),
+          aggregateId: ids.paymentId,
+          aggregateVersion: 2,
+          correlationId: null,
+          causationId: null,
+          payload,
+        },
+        { jobId: `test_${id}`, attempts: 1 },
+      );
+      await inbox.close();
+    };
 
     it('lets the owner cancel an unpaid order once, announcing it with OrderCancelled', async () => {
       const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 3 }]).expect(201))
@@ -430,25 +451,30 @@ describe('ordering: placing, reading and cancelling orders', () => {
       expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelReason: 'customer_cancelled' });
     });
 
-    it('refuses to cancel a confirmed order (409); a payment confirms even a pending order', async () => {
+    it('refuses the customer to cancel a confirmed order (409), an admin may; a payment confirms even a pending order', async () => {
       const order = (await h.placeOrder(alice.bearer, [{ productId: desk.id, quantity: 2 }]).expect(201))
         .body as OrderBody;
-      await publishPayment(order.id, 'succeeded', order.total.amount);
+      await publishPayment(order, 'succeeded');
       const confirmed = await h.settled(alice.bearer, order.id, (o) => o.status === 'confirmed');
       expect(confirmed.version).toBe(3); // pending -> paid -> confirmed
       expect(confirmed.cancelReason).toBeUndefined();
       expectProblem(await cancel(alice.bearer, order.id), 409, 'order-not-cancellable');
-      expectProblem(await cancel(h.admin, order.id), 409, 'order-not-cancellable');
-      expect((await h.eventsOf(order.id)).map((e) => e.event_name)).toEqual([
+      // An admin may: payments refunds it when it hears OrderCancelled.
+      const cancelled = await cancel(h.admin, order.id).expect(200);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelReason: 'customer_cancelled', version: 4 });
+      const events = await h.eventsOf(order.id);
+      expect(events.map((e) => e.event_name)).toEqual([
         'ordering.order-placed',
         'ordering.order-confirmed',
+        'ordering.order-cancelled',
       ]);
+      expect(events[2]!.payload).toMatchObject({ previousStatus: 'confirmed', reason: 'customer_cancelled' });
     });
 
     it('cancels an order whose payment failed, after which the customer cannot cancel it', async () => {
       const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 1 }]).expect(201))
         .body as OrderBody;
-      await publishPayment(order.id, 'failed', order.total.amount);
+      await publishPayment(order, 'failed');
       const failed = await h.settled(alice.bearer, order.id, (o) => o.status === 'cancelled');
       expect(failed.cancelReason).toBe('payment_failed');
       expectProblem(await cancel(alice.bearer, order.id), 409, 'order-already-cancelled');

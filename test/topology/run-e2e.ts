@@ -1,7 +1,37 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
-import { E2E_RESERVATION_TTL_SECONDS, launchTopology, TOPOLOGIES, type Topology } from './topology';
+import {
+  E2E_PAYMENT_WEBHOOK_SECRET,
+  E2E_RESERVATION_TTL_SECONDS,
+  launchTopology,
+  TOPOLOGIES,
+  type RunningTopology,
+  type Topology,
+} from './topology';
+
+/**
+ * What a black-box test may ask of the deployment beyond HTTP: `POST /crash?module=payments`
+ * SIGKILLs the processes running that module's workers and answers once they run again.
+ */
+async function controlServer(running: RunningTopology): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://control');
+    const module = url.searchParams.get('module');
+    if (request.method !== 'POST' || url.pathname !== '/crash' || !module) {
+      response.writeHead(404).end();
+      return;
+    }
+    running.crashAndRestart(module).then(
+      (count) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count })),
+      (error: unknown) => response.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return server;
+}
 
 /**
  * `npm run test:e2e -- --topology single|replicated|split|all`: starts the topology, runs
@@ -22,11 +52,13 @@ async function main(): Promise<void> {
   for (const topology of topologies) {
     process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
     const running = await launchTopology(topology);
+    const control = await controlServer(running);
     try {
       const code = await new Promise<number | null>((done) => {
         const jest = spawn(
           process.execPath,
-          [resolve(ROOT, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'e2e', ...jestArgs],
+          // In band: a test that crashes processes must not do so under another file's tests.
+          [resolve(ROOT, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'e2e', '--runInBand', ...jestArgs],
           {
             cwd: ROOT,
             stdio: 'inherit',
@@ -36,6 +68,8 @@ async function main(): Promise<void> {
               E2E_TOPOLOGY: topology,
               E2E_SIGNING_KEY: running.signingKeyPem,
               E2E_RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
+              E2E_PAYMENT_WEBHOOK_SECRET,
+              E2E_CONTROL_URL: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
             },
           },
         );
@@ -43,6 +77,7 @@ async function main(): Promise<void> {
       });
       if (code !== 0) failed = true;
     } finally {
+      control.close();
       await running.stop();
     }
   }

@@ -17,7 +17,18 @@ export interface RunningTopology {
   /** The key the deployment signs access tokens with, so tests can forge wrong-but-signed tokens. */
   readonly signingKeyPem: string;
   readonly processes: readonly AppProcess[];
+  /**
+   * SIGKILLs every process that runs `module`'s workers (no shutdown, no lock hand-back, as a
+   * crash or an OOM kill) and starts each again on its port, resolving once all are ready.
+   */
+  crashAndRestart(module: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+interface Launch {
+  readonly options: Parameters<typeof startApp>[0];
+  /** The modules whose workers it runs: every module without `--modules`. */
+  runsWorkersOf(module: string): boolean;
 }
 
 interface ModuleDescription {
@@ -30,6 +41,9 @@ export const E2E_AUTH_RATE_LIMIT = 8;
 
 /** How long a stock reservation lives in the e2e deployments (E2E_RESERVATION_TTL_SECONDS for tests). */
 export const E2E_RESERVATION_TTL_SECONDS = 40;
+
+/** What the e2e deployments' sandbox payment provider signs its webhooks with (tests forge some). */
+export const E2E_PAYMENT_WEBHOOK_SECRET = 'whsec_e2e_sandbox';
 
 /**
  * Starts the built app the three ways it is deployed, against a fresh database and queue
@@ -52,6 +66,8 @@ export async function launchTopology(
     TRUST_PROXY: 'loopback',
     RATE_LIMIT_DEFAULT: '1000000/60s',
     RATE_LIMIT_AUTH: `${E2E_AUTH_RATE_LIMIT}/60s`,
+    PAYMENT_SANDBOX_WEBHOOK_SECRET: E2E_PAYMENT_WEBHOOK_SECRET,
+    PAYMENT_RETRY_DELAY_MS: '300',
     // Short enough for the e2e suite to watch a reservation expire.
     RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
     EVENT_MAX_ATTEMPTS: '3',
@@ -60,7 +76,30 @@ export async function launchTopology(
     LOG_LEVEL: 'warn',
   };
   const processes: AppProcess[] = [];
+  const launches: Launch[] = [];
   let nginx: Nginx | undefined;
+  const launch = async (options: Parameters<typeof startApp>[0]): Promise<AppProcess> => {
+    const app = await startApp(options);
+    const args = options.args ?? [];
+    const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1]!.split(',') : undefined);
+    launches.push({
+      options: { ...options, port: app.port },
+      runsWorkersOf: (module) =>
+        (flag('--modules')?.includes(module) ?? true) && (flag('--roles')?.includes('worker') ?? true),
+    });
+    processes.push(app);
+    return app;
+  };
+  const crashAndRestart = async (module: string): Promise<number> => {
+    const chosen = launches.map((l, i) => (l.runsWorkersOf(module) ? i : -1)).filter((i) => i >= 0);
+    await Promise.all(chosen.map((i) => processes[i]!.stop('SIGKILL')));
+    await Promise.all(
+      chosen.map(async (i) => {
+        processes[i] = await startApp(launches[i]!.options);
+      }),
+    );
+    return chosen.length;
+  };
   const stop = async () => {
     await nginx?.stop();
     await Promise.all(processes.map((p) => p.stop()));
@@ -69,15 +108,22 @@ export async function launchTopology(
   };
   try {
     if (topology === 'single') {
-      processes.push(await startApp({ entry, env }));
-      return { topology, baseUrl: processes[0]!.url, signingKeyPem, processes, stop };
+      await launch({ entry, env });
+      return { topology, baseUrl: processes[0]!.url, signingKeyPem, processes, crashAndRestart, stop };
     }
     // The replicated and split deployments read from the CI's streaming replica.
     env.DATABASE_REPLICA_URLS = replicaUrlOf(db.url);
     if (topology === 'replicated') {
-      processes.push(...(await Promise.all([1, 2, 3].map(() => startApp({ entry, env })))));
+      await Promise.all([1, 2, 3].map(() => launch({ entry, env })));
       nginx = await Nginx.start([{ prefix: '/', ports: processes.map((p) => p.port) }]);
-      return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, signingKeyPem, processes, stop };
+      return {
+        topology,
+        baseUrl: `http://127.0.0.1:${nginx.port}`,
+        signingKeyPem,
+        processes,
+        crashAndRestart,
+        stop,
+      };
     }
     const modules = JSON.parse(
       execFileSync(process.execPath, [ENTRYPOINTS[entry], 'modules'], { encoding: 'utf8' }),
@@ -88,7 +134,7 @@ export async function launchTopology(
     const byModule = await Promise.all(
       modules.map(async (module) => ({
         module,
-        app: await startApp({
+        app: await launch({
           entry,
           env: splitEnv,
           args: ['--modules', module.name, '--roles', 'api,worker'],
@@ -96,15 +142,21 @@ export async function launchTopology(
         }),
       })),
     );
-    processes.push(...byModule.map((m) => m.app));
-    processes.push(await startApp({ entry, env: splitEnv, args: ['--roles', 'relay'] }));
+    await launch({ entry, env: splitEnv, args: ['--roles', 'relay'] });
     const routes: Route[] = byModule.flatMap(({ module, app }) =>
       module.routes.map((prefix) => ({ prefix, ports: [app.port] })),
     );
     // Platform routes (/health, /metrics, /docs, /v1/admin) are served by every api process.
     routes.push({ prefix: '/', ports: byModule.map((m) => m.app.port) });
     nginx = await Nginx.start(routes);
-    return { topology, baseUrl: `http://127.0.0.1:${nginx.port}`, signingKeyPem, processes, stop };
+    return {
+      topology,
+      baseUrl: `http://127.0.0.1:${nginx.port}`,
+      signingKeyPem,
+      processes,
+      crashAndRestart,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

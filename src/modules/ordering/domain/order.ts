@@ -61,13 +61,14 @@ export type OrderChange =
 
 /**
  * The order saga's state machine. Every transition goes through this table; `paid` is
- * passed through on the way to `confirmed`, and `cancelled` and `confirmed` are final.
+ * passed through on the way to `confirmed`; `cancelled` is final, and a `confirmed` order can
+ * only be cancelled by an admin (its payment is then refunded).
  */
 const NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['stock_reserved', 'paid', 'cancelled'],
   stock_reserved: ['paid', 'cancelled'],
   paid: ['confirmed'],
-  confirmed: [],
+  confirmed: ['cancelled'],
   cancelled: [],
 };
 
@@ -192,6 +193,15 @@ export class Order {
       );
     }
     return this.cancel('customer_cancelled', now);
+  }
+
+  /**
+   * An admin cancels for the customer: also a confirmed order, whose payment the payments
+   * context then refunds (it hears `OrderCancelled` with `previousStatus: confirmed`).
+   */
+  cancelByAdmin(now: Date): OrderChange {
+    if (this.current.status === 'confirmed') return this.cancel('customer_cancelled', now);
+    return this.cancelByCustomer(now);
   }
 
   /** Not yet paid, not cancelled: the saga may still go either way. */

@@ -196,10 +196,19 @@ describe('the order saga', () => {
     expect(codeOf(() => inStatus('paid').cancelByCustomer(later))).toBe('order-not-cancellable');
     expect(codeOf(() => inStatus('confirmed').cancelByCustomer(later))).toBe('order-not-cancellable');
     expect(codeOf(() => inStatus('cancelled').cancelByCustomer(later))).toBe('order-already-cancelled');
+    // An admin may cancel a confirmed order (payments refunds it); a paid one is on its way to confirmed.
+    expect(inStatus('confirmed').cancelByAdmin(later)).toMatchObject({
+      kind: 'cancelled',
+      reason: 'customer_cancelled',
+      previousStatus: 'confirmed',
+    });
+    expect(inStatus('stock_reserved').cancelByAdmin(later)).toMatchObject({ previousStatus: 'stock_reserved' });
+    expect(codeOf(() => inStatus('paid').cancelByAdmin(later))).toBe('order-not-cancellable');
   });
 
   it('has no transition out of a final status, and none backwards', () => {
-    expect(canTransition('confirmed', 'cancelled')).toBe(false);
+    expect(canTransition('confirmed', 'cancelled')).toBe(true);
+    expect(canTransition('confirmed', 'paid')).toBe(false);
     expect(canTransition('cancelled', 'pending')).toBe(false);
     expect(canTransition('stock_reserved', 'pending')).toBe(false);
     expect(canTransition('paid', 'stock_reserved')).toBe(false);

@@ -19,8 +19,9 @@ export class CancelOrder extends Command<OrderView> {
 }
 
 /**
- * The owner (or an admin) cancels an order that is not paid yet: `customer_cancelled`, and
- * `OrderCancelled` tells inventory to release its stock. Someone else's order is "not found".
+ * The owner cancels an order that is not paid yet (an admin also a confirmed one):
+ * `customer_cancelled`, and `OrderCancelled` tells inventory to release its stock and
+ * payments to refund what was charged. Someone else's order is "not found".
  */
 @CommandHandler(CancelOrder)
 export class CancelOrderHandler implements ICommandHandler<CancelOrder> {
@@ -34,7 +35,7 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrder> {
     const applied = await this.dataSource.transaction((manager) =>
       this.transitions.apply(manager, orderId, (order, now) => {
         if (order.state.customerId !== requester.id && !requester.isAdmin) throw notFound();
-        return order.cancelByCustomer(now);
+        return requester.isAdmin ? order.cancelByAdmin(now) : order.cancelByCustomer(now);
       }),
     );
     if (!applied) throw notFound();

@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import type { PaymentChange } from '../../domain/payment';
+import { PaymentTransitions } from '../payment-transitions';
+import type { ProviderEvent } from '../ports/payment-provider';
+
+export class ApplyProviderEvent extends Command<'applied' | 'no-change' | 'applied-before'> {
+  constructor(
+    readonly provider: string,
+    readonly eventId: string,
+  ) {
+    super();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Applies a recorded provider event to its payment and marks it processed, in one
+ * transaction: whatever the charge job already learned, the same outcome changes nothing
+ * twice. The event row is locked first, so two jobs for one event run one after the other.
+ */
+@CommandHandler(ApplyProviderEvent)
+export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderEvent> {
+  private readonly logger = new Logger('Payments');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transitions: PaymentTransitions,
+  ) {}
+
+  execute({ provider, eventId }: ApplyProviderEvent): Promise<'applied' | 'no-change' | 'applied-before'> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = (await manager.query(
+        `SELECT payload, processed_at FROM provider_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`,
+        [provider, eventId],
+      )) as { payload: ProviderEvent; processed_at: Date | null }[];
+      if (!row) throw new Error(`provider event ${provider}/${eventId} is not recorded (yet)`);
+      if (row.processed_at) return 'applied-before';
+      const event = row.payload;
+      let applied: { change: PaymentChange | undefined } | undefined;
+      if (UUID.test(event.reference)) {
+        applied = await this.transitions.apply(manager, { id: event.reference }, (payment, now) => {
+          switch (event.type) {
+            case 'charge.succeeded':
+              return payment.chargeSucceeded(event.chargeId, now);
+            case 'charge.failed':
+              return payment.chargeDeclined(event.declineCode ?? 'card_declined', event.chargeId, now);
+            case 'charge.refunded':
+              return payment.refundSucceeded(now);
+          }
+        });
+      }
+      if (!applied) this.logger.warn(`provider event ${provider}/${eventId} names no known payment; recorded only`);
+      await manager.query(`UPDATE provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`, [
+        provider,
+        eventId,
+      ]);
+      return applied?.change ? 'applied' : 'no-change';
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import { Inject, Logger } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { SETTINGS, type Settings } from '#libs/config';
+import type { PaymentState } from '../../domain/payment';
+import { PaymentTransitions } from '../payment-transitions';
+import {
+  PAYMENT_PROVIDERS,
+  ProviderUnavailableError,
+  type ChargeOutcome,
+  type PaymentProviders,
+} from '../ports/payment-provider';
+
+export type ChargeResult = 'charged' | 'declined' | 'requires-action' | 'settled-before' | 'abandoned';
+
+export class ChargePayment extends Command<ChargeResult> {
+  constructor(
+    readonly paymentId: string,
+    /** No attempt follows this one: a transient failure now fails the payment. */
+    readonly lastAttempt: boolean,
+  ) {
+    super();
+  }
+}
+
+/** The payment's idempotency key at the provider: the same on every retry of its one charge. */
+export function chargeKey(paymentId: string): string {
+  return `charge-${paymentId}`;
+}
+
+/**
+ * Charges a payment through its provider. The provider call runs outside any transaction
+ * (it may take seconds); before it, the attempt is counted; after it, the outcome is applied
+ * to the locked payment, where a webhook that answered first has already left it settled.
+ * Timeouts and transient errors are thrown for the queue to retry with backoff, with the
+ * same idempotency key, so a charge that went through unseen is not made twice.
+ */
+@CommandHandler(ChargePayment)
+export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
+  private readonly logger = new Logger('Payments');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transitions: PaymentTransitions,
+    @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async execute({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
+    const before = await this.dataSource.transaction((manager) =>
+      this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
+        payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
+      ),
+    );
+    // Scheduled in the transaction that creates the payment: it may not be visible yet.
+    if (!before) throw new Error(`payment ${paymentId} does not exist (yet)`);
+    const state = before.payment.state;
+    if (!before.payment.awaitsCharge) return 'settled-before';
+    const provider = this.providers.get(state.provider);
+    if (!provider) throw new Error(`payment ${paymentId}: no provider "${state.provider}" in this deployment`);
+    const timeoutMs = this.settings.paymentProviderTimeoutMs;
+    try {
+      if (state.orderCancelled) {
+        // An earlier attempt may have gone through unseen: settle what it did, charge nothing new.
+        const earlier =
+          state.chargeAttempts > 0 ? await provider.findCharge(chargeKey(paymentId), timeoutMs) : undefined;
+        return earlier ? await this.settle(state, earlier) : await this.abandon(paymentId);
+      }
+      const outcome = await provider.charge(
+        {
+          idempotencyKey: chargeKey(paymentId),
+          amount: state.amount,
+          paymentMethod: state.paymentMethod,
+          reference: paymentId,
+        },
+        timeoutMs,
+      );
+      return await this.settle(state, outcome);
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailableError) || !lastAttempt) throw error;
+      this.logger.warn(`payment ${paymentId}: provider unavailable on the last attempt (${error.message})`);
+      await this.dataSource.transaction((manager) =>
+        this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
+          payment.chargeDeclined('provider_unavailable', null, now),
+        ),
+      );
+      return 'declined';
+    }
+  }
+
+  private async settle(state: PaymentState, outcome: ChargeOutcome): Promise<ChargeResult> {
+    await this.dataSource.transaction((manager) =>
+      this.transitions.apply(manager, { id: state.id }, (payment, now) => {
+        switch (outcome.status) {
+          case 'succeeded':
+            return payment.chargeSucceeded(outcome.chargeId, now);
+          case 'declined':
+            return payment.chargeDeclined(outcome.declineCode, outcome.chargeId, now);
+          case 'requires_action':
+            return payment.chargeRequiresAction(outcome.chargeId, now);
+        }
+      }),
+    );
+    return outcome.status === 'succeeded' ? 'charged' : outcome.status === 'declined' ? 'declined' : 'requires-action';
+  }
+
+  private async abandon(paymentId: string): Promise<ChargeResult> {
+    await this.dataSource.transaction((manager) =>
+      this.transitions.apply(manager, { id: paymentId }, (payment, now) => payment.abandonCharge(now)),
+    );
+    return 'abandoned';
+  }
+}

@@ -1,0 +1,14 @@
+/** Failures a caller of payments can cause; the HTTP layer maps each to a problem type. */
+export class PaymentsError extends Error {
+  constructor(
+    readonly code:
+      | 'payment-not-found'
+      | 'payment-not-refundable'
+      | 'unknown-provider'
+      | 'webhook-signature-invalid'
+      | 'webhook-payload-invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,268 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { SETTINGS, type Settings } from '#libs/config';
+import {
+  ProviderUnavailableError,
+  type ChargeOutcome,
+  type ChargeRequest,
+  type PaymentProvider,
+  type ProviderEvent,
+  type RefundRequest,
+} from '../../application/ports/payment-provider';
+import { PaymentsError } from '../../domain/payment-errors';
+import { verifyWebhook } from '../../domain/webhook-signature';
+import { sandboxBehaviour } from './sandbox-payment-methods';
+import { SANDBOX_SIGNATURE_HEADER, sandboxEventSchema } from './sandbox-event';
+import { SandboxWebhooks } from './sandbox-webhooks';
+
+export const SANDBOX_PROVIDER = 'sandbox';
+
+export interface SandboxCharge {
+  readonly id: string;
+  readonly idempotencyKey: string;
+  readonly reference: string;
+  readonly paymentMethod: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: 'succeeded' | 'declined' | 'requires_action' | 'refunded';
+  readonly declineCode: string | null;
+  readonly createdAt: Date;
+}
+
+interface ChargeRow {
+  id: string;
+  idempotency_key: string;
+  reference: string;
+  payment_method: string;
+  amount: string;
+  currency: string;
+  status: SandboxCharge['status'];
+  decline_code: string | null;
+  created_at: Date;
+}
+
+const CHARGE_COLUMNS =
+  'id, idempotency_key, reference, payment_method, amount, currency, status, decline_code, created_at';
+
+function sandboxCharge(row: ChargeRow): SandboxCharge {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    reference: row.reference,
+    paymentMethod: row.payment_method,
+    amount: Number(row.amount),
+    currency: row.currency,
+    status: row.status,
+    declineCode: row.decline_code,
+    createdAt: row.created_at,
+  };
+}
+
+function outcomeOf(charge: SandboxCharge): ChargeOutcome {
+  switch (charge.status) {
+    case 'declined':
+      return { status: 'declined', chargeId: charge.id, declineCode: charge.declineCode ?? 'card_declined' };
+    case 'requires_action':
+      return { status: 'requires_action', chargeId: charge.id };
+    default:
+      return { status: 'succeeded', chargeId: charge.id };
+  }
+}
+
+/**
+ * A payment provider's test mode, run by Tessera itself: its own state (the `sandbox_*`
+ * tables), one charge per idempotency key however often it is asked, outcomes that also
+ * arrive later as signed webhooks, and the test payment methods of
+ * `sandbox-payment-methods.ts`. It stands where a real provider's HTTP API would: callers
+ * see latency, timeouts and 503s, never its tables.
+ */
+@Injectable()
+export class SandboxProvider implements PaymentProvider {
+  readonly name = SANDBOX_PROVIDER;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly webhooks: SandboxWebhooks,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  charge(request: ChargeRequest, timeoutMs: number): Promise<ChargeOutcome> {
+    return this.withinTimeout(this.createCharge(request), timeoutMs);
+  }
+
+  findCharge(idempotencyKey: string, timeoutMs: number): Promise<ChargeOutcome | undefined> {
+    return this.withinTimeout(
+      this.chargeByKey(idempotencyKey).then((charge) => (charge ? outcomeOf(charge) : undefined)),
+      timeoutMs,
+    );
+  }
+
+  refund(request: RefundRequest, timeoutMs: number): Promise<void> {
+    return this.withinTimeout(this.createRefund(request), timeoutMs);
+  }
+
+  parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>, now: Date): ProviderEvent {
+    const header = headers[SANDBOX_SIGNATURE_HEADER];
+    const verdict = verifyWebhook(
+      this.settings.paymentSandboxWebhookSecret,
+      rawBody,
+      typeof header === 'string' ? header : undefined,
+      Math.floor(now.getTime() / 1000),
+    );
+    if (!verdict.valid) {
+      throw new PaymentsError(
+        'webhook-signature-invalid',
+        `the ${SANDBOX_SIGNATURE_HEADER} header is ${verdict.reason}`,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw new PaymentsError('webhook-payload-invalid', 'the webhook body is not JSON');
+    }
+    const parsed = sandboxEventSchema.safeParse(body);
+    if (!parsed.success) throw new PaymentsError('webhook-payload-invalid', parsed.error.message);
+    const { id, type, data } = parsed.data;
+    return {
+      id,
+      type,
+      chargeId: data.chargeId,
+      reference: data.reference,
+      ...(data.declineCode ? { declineCode: data.declineCode } : {}),
+    };
+  }
+
+  /** The customer completed (or failed) 3-D Secure for a charge that waited for it. */
+  async authenticate(chargeId: string, succeeded: boolean): Promise<SandboxCharge | undefined> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE sandbox_charges SET status = $2, decline_code = $3, updated_at = now()
+        WHERE id = $1 AND status = 'requires_action' RETURNING ${CHARGE_COLUMNS}`,
+      [chargeId, succeeded ? 'succeeded' : 'declined', succeeded ? null : 'authentication_failed'],
+    )) as [ChargeRow[], number];
+    const row = rows[0];
+    if (!row) return this.chargeById(chargeId);
+    const charge = sandboxCharge(row);
+    await this.webhooks.send(succeeded ? 'charge.succeeded' : 'charge.failed', {
+      chargeId: charge.id,
+      reference: charge.reference,
+      ...(succeeded ? {} : { declineCode: 'authentication_failed' }),
+    });
+    return charge;
+  }
+
+  async chargesOf(reference: string): Promise<SandboxCharge[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE reference = $1 ORDER BY created_at`,
+      [reference],
+    )) as ChargeRow[];
+    return rows.map(sandboxCharge);
+  }
+
+  /** How many requests the sandbox received with one idempotency key (retries included). */
+  async callsWith(idempotencyKey: string): Promise<number> {
+    const [row] = (await this.dataSource.query(`SELECT calls FROM sandbox_calls WHERE idempotency_key = $1`, [
+      idempotencyKey,
+    ])) as { calls: number }[];
+    return row?.calls ?? 0;
+  }
+
+  private async createCharge(request: ChargeRequest): Promise<ChargeOutcome> {
+    await this.latency();
+    const [{ calls }] = (await this.dataSource.query(
+      `INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($1, 1)
+       ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls`,
+      [request.idempotencyKey],
+    )) as [{ calls: number }];
+    const behaviour = sandboxBehaviour(request.paymentMethod, calls);
+    if (behaviour.kind === 'unavailable') {
+      throw new ProviderUnavailableError(`sandbox answered 503 (call ${calls} with this key)`);
+    }
+    // A key seen before answers what it answered the first time: one charge per key.
+    const existing = await this.chargeByKey(request.idempotencyKey);
+    if (existing) return outcomeOf(existing);
+    const status = behaviour.kind === 'decline' ? 'declined' : behaviour.status;
+    const declineCode = behaviour.kind === 'decline' ? behaviour.declineCode : null;
+    const rows = (await this.dataSource.query(
+      `INSERT INTO sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${CHARGE_COLUMNS}`,
+      [
+        `ch_${randomBytes(12).toString('base64url')}`,
+        request.idempotencyKey,
+        request.reference,
+        request.paymentMethod,
+        request.amount.amount,
+        request.amount.currency,
+        status,
+        declineCode,
+      ],
+    )) as ChargeRow[];
+    const created = rows[0] ? sandboxCharge(rows[0]) : await this.chargeByKey(request.idempotencyKey);
+    if (!created) throw new ProviderUnavailableError('sandbox lost a charge it had just made');
+    // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
+    // client that gives up or dies meanwhile has still charged the card: its retry must
+    // reuse the key, and then gets this charge back.
+    if (behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
+    if (rows[0] && created.status !== 'requires_action') {
+      await this.webhooks.send(created.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', {
+        chargeId: created.id,
+        reference: created.reference,
+        ...(created.declineCode ? { declineCode: created.declineCode } : {}),
+      });
+    }
+    return outcomeOf(created);
+  }
+
+  private async createRefund(request: RefundRequest): Promise<void> {
+    await this.latency();
+    const charge = await this.chargeById(request.chargeId);
+    if (!charge) throw new Error(`sandbox: no charge ${request.chargeId}`);
+    const rows = (await this.dataSource.query(
+      `INSERT INTO sandbox_refunds (idempotency_key, charge_id, amount) VALUES ($1, $2, $3)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING charge_id`,
+      [request.idempotencyKey, request.chargeId, request.amount.amount],
+    )) as unknown[];
+    if (rows.length === 0) return;
+    await this.dataSource.query(`UPDATE sandbox_charges SET status = 'refunded', updated_at = now() WHERE id = $1`, [
+      request.chargeId,
+    ]);
+    await this.webhooks.send('charge.refunded', { chargeId: charge.id, reference: charge.reference });
+  }
+
+  private async chargeByKey(idempotencyKey: string): Promise<SandboxCharge | undefined> {
+    const [row] = (await this.dataSource.query(
+      `SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    )) as ChargeRow[];
+    return row ? sandboxCharge(row) : undefined;
+  }
+
+  private async chargeById(id: string): Promise<SandboxCharge | undefined> {
+    const [row] = (await this.dataSource.query(`SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE id = $1`, [
+      id,
+    ])) as ChargeRow[];
+    return row ? sandboxCharge(row) : undefined;
+  }
+
+  private async latency(): Promise<void> {
+    if (this.settings.paymentSandboxLatencyMs > 0) await sleep(this.settings.paymentSandboxLatencyMs);
+  }
+
+  private async withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ProviderUnavailableError(`sandbox did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Get, Param, ParseUUIDPipe, Req, UseInterceptors } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentUser, type AuthUser } from '#libs/auth';
+import { consistencyTokenOf } from '#libs/database';
+import type { PaymentView } from '../../application/payment-view';
+import { GetPayment } from '../../application/queries/get-payment.handler';
+import { PaymentsProblemsInterceptor } from './payments-problems.interceptor';
+import { requester } from './requester';
+
+/** `GET /v1/orders/:id/payment`: under ordering's path, answered by payments (see the module's routes). */
+@ApiTags('payments')
+@ApiBearerAuth()
+@UseInterceptors(PaymentsProblemsInterceptor)
+@Controller('v1/orders')
+export class OrderPaymentController {
+  constructor(private readonly queries: QueryBus) {}
+
+  /** The order's payment; 404 while it has none (its stock is not reserved yet, or it never will be). */
+  @Get(':id/payment')
+  get(
+    @Param('id', new ParseUUIDPipe()) orderId: string,
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+  ): Promise<PaymentView> {
+    return this.queries.execute(new GetPayment({ orderId }, requester(user), consistencyTokenOf(request)));
+  }
+}

@@ -1,0 +1,6 @@
+import { ADMIN_ROLE, type AuthUser } from '#libs/auth';
+import type { Requester } from '../../application/queries/get-payment.handler';
+
+export function requester(user: AuthUser): Requester {
+  return { id: user.id, isAdmin: user.roles.includes(ADMIN_ROLE) };
+}

@@ -1,0 +1,62 @@
+import { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '#libs/contracts';
+import { defineModule } from '#libs/modularity';
+import { ApplyProviderEventHandler } from './application/commands/apply-provider-event.handler';
+import { ChargePaymentHandler } from './application/commands/charge-payment.handler';
+import { ReceiveProviderWebhookHandler } from './application/commands/receive-provider-webhook.handler';
+import { RefundPaymentHandler } from './application/commands/refund-payment.handler';
+import { RequestRefundHandler } from './application/commands/request-refund.handler';
+import { RecordOrderIntentHandler } from './application/events/record-order-intent.handler';
+import { SettlePaymentOfCancelledOrderHandler } from './application/events/settle-payment-of-cancelled-order.handler';
+import { StartPaymentWhenStockReservedHandler } from './application/events/start-payment-when-stock-reserved.handler';
+import { PaymentTransitions } from './application/payment-transitions';
+import { PAYMENT_PROVIDERS, type PaymentProvider } from './application/ports/payment-provider';
+import { GetPaymentHandler } from './application/queries/get-payment.handler';
+import { CreatePaymentsTables1764700000000 } from './infrastructure/migrations/create-payments-tables';
+import { CHARGE_QUEUE, PaymentJobs, PROVIDER_EVENT_QUEUE, REFUND_QUEUE } from './infrastructure/payment-jobs';
+import { SandboxProvider } from './infrastructure/sandbox/sandbox-provider';
+import { SANDBOX_WEBHOOK_QUEUE, SandboxWebhooks } from './infrastructure/sandbox/sandbox-webhooks';
+import { OrderPaymentController } from './interface/http/order-payment.controller';
+import { PaymentWebhooksController } from './interface/http/payment-webhooks.controller';
+import { PaymentsController } from './interface/http/payments.controller';
+import { SandboxController } from './interface/http/sandbox.controller';
+import { ChargeProcessor } from './interface/jobs/charge.processor';
+import { ProviderEventProcessor } from './interface/jobs/provider-event.processor';
+import { RefundProcessor } from './interface/jobs/refund.processor';
+import { SandboxWebhookSenderProcessor } from './interface/jobs/sandbox-webhook-sender.processor';
+
+/** Charges orders whose stock is held, through a provider port, and refunds them. See README.md. */
+export const paymentsModule = defineModule({
+  name: 'payments',
+  schema: 'payments',
+  entities: [],
+  migrations: [CreatePaymentsTables1764700000000],
+  providers: [
+    PaymentJobs,
+    PaymentTransitions,
+    SandboxWebhooks,
+    SandboxProvider,
+    {
+      provide: PAYMENT_PROVIDERS,
+      useFactory: (...providers: PaymentProvider[]) => new Map(providers.map((p) => [p.name, p])),
+      inject: [SandboxProvider],
+    },
+    ChargePaymentHandler,
+    RefundPaymentHandler,
+    RequestRefundHandler,
+    ReceiveProviderWebhookHandler,
+    ApplyProviderEventHandler,
+    GetPaymentHandler,
+  ],
+  controllers: [PaymentsController, OrderPaymentController, PaymentWebhooksController, SandboxController],
+  processors: [ChargeProcessor, RefundProcessor, ProviderEventProcessor, SandboxWebhookSenderProcessor],
+  queues: [
+    { name: CHARGE_QUEUE },
+    { name: REFUND_QUEUE },
+    { name: PROVIDER_EVENT_QUEUE },
+    { name: SANDBOX_WEBHOOK_QUEUE },
+  ],
+  // The order's payment lives under ordering's path: a path router sends that one route here.
+  routes: ['/v1/payments', '~ ^/v1/orders/[^/]+/payment$'],
+  publishes: [PaymentSucceeded, PaymentFailed, PaymentRefunded],
+  eventHandlers: [RecordOrderIntentHandler, StartPaymentWhenStockReservedHandler, SettlePaymentOfCancelledOrderHandler],
+});
