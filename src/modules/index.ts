@@ -2,6 +2,7 @@ import type { ModuleManifest } from '#libs/modularity';
 import { catalogModule } from './catalog/catalog.module';
 import { identityModule } from './identity/identity.module';
 import { inventoryModule } from './inventory/inventory.module';
+import { notificationsModule } from './notifications/notifications.module';
 import { orderingModule } from './ordering/ordering.module';
 
 /**
@@ -13,4 +14,5 @@ export const TESSERA_MODULES: readonly ModuleManifest[] = [
   catalogModule,
   inventoryModule,
   orderingModule,
+  notificationsModule,
 ];
