@@ -9,6 +9,10 @@ export const target = {
   topology: process.env.E2E_TOPOLOGY ?? 'unknown',
   signingKeyPem: process.env.E2E_SIGNING_KEY ?? '',
   reservationTtlSeconds: Number(process.env.E2E_RESERVATION_TTL_SECONDS ?? 900),
+  /** The port the deployment allows as a webhook target on 127.0.0.1 (the test's receiver listens there). */
+  webhookPort: Number(required('E2E_WEBHOOK_PORT')),
+  /** The port the deployment sends its emails to (the test's SMTP server listens there). */
+  smtpPort: Number(required('E2E_SMTP_PORT')),
 };
 
 export function api(): ReturnType<typeof request> {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
+import { freePort } from '../support/free-port';
 import { E2E_RESERVATION_TTL_SECONDS, launchTopology, TOPOLOGIES, type Topology } from './topology';
 
 /**
@@ -19,9 +20,11 @@ async function main(): Promise<void> {
   }
   const jestArgs = process.argv.slice(2).filter((arg, i, all) => arg !== '--topology' && all[i - 1] !== '--topology');
   let failed = false;
+  // Picked once: the deployment is told to call them, the tests listen on them.
+  const receivers = { webhookPort: await freePort(), smtpPort: await freePort() };
   for (const topology of topologies) {
     process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
-    const running = await launchTopology(topology);
+    const running = await launchTopology(topology, 'fixture', receivers);
     try {
       const code = await new Promise<number | null>((done) => {
         const jest = spawn(
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
               E2E_TOPOLOGY: topology,
               E2E_SIGNING_KEY: running.signingKeyPem,
               E2E_RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
+              E2E_WEBHOOK_PORT: String(receivers.webhookPort),
+              E2E_SMTP_PORT: String(receivers.smtpPort),
             },
           },
         );

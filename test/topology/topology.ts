@@ -31,6 +31,19 @@ export const E2E_AUTH_RATE_LIMIT = 8;
 /** How long a stock reservation lives in the e2e deployments (E2E_RESERVATION_TTL_SECONDS for tests). */
 export const E2E_RESERVATION_TTL_SECONDS = 40;
 
+/** How fast webhook retries come in the e2e deployments: the suite watches a retry succeed. */
+export const E2E_WEBHOOK_RETRY_BASE_DELAY_MS = 500;
+
+/**
+ * Where the e2e suite's own receivers listen (a webhook receiver and an SMTP server, started
+ * by the test that needs them): the deployment allows exactly that webhook target and
+ * sends its emails there.
+ */
+export interface E2eReceivers {
+  readonly webhookPort: number;
+  readonly smtpPort: number;
+}
+
 /**
  * Starts the built app the three ways it is deployed, against a fresh database and queue
  * prefix: (a) one process; (b) three identical replicas behind nginx; (c) one process per
@@ -39,6 +52,7 @@ export const E2E_RESERVATION_TTL_SECONDS = 40;
 export async function launchTopology(
   topology: Topology,
   entry: keyof typeof ENTRYPOINTS = 'fixture',
+  receivers?: E2eReceivers,
 ): Promise<RunningTopology> {
   const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
   const queues = queueBackends().find((b) => b.name === 'redis');
@@ -58,6 +72,15 @@ export async function launchTopology(
     EVENT_RETRY_DELAY_MS: '200',
     RELAY_POLL_MS: '250',
     LOG_LEVEL: 'warn',
+    ...(receivers
+      ? {
+          // One internal receiver allowed; every other internal address is still refused.
+          WEBHOOK_ALLOWED_TARGETS: `127.0.0.1:${receivers.webhookPort}`,
+          WEBHOOK_RETRY_BASE_DELAY_MS: String(E2E_WEBHOOK_RETRY_BASE_DELAY_MS),
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(receivers.smtpPort),
+        }
+      : {}),
   };
   const processes: AppProcess[] = [];
   let nginx: Nginx | undefined;
