@@ -37,7 +37,7 @@ function orderEvent(name: 'order-placed' | 'order-confirmed', orderId: string, c
   };
 }
 
-describe.each(queueBackends())('notifications: endpoint auto-disable and .eml outbox (%s queues)', (backend) => {
+describe.each(queueBackends())('notifications: endpoint auto-disable and .eml outbox ($name queues)', (backend) => {
   let db: TestDatabase;
   let app: AppProcess;
   let receiver: Server;
