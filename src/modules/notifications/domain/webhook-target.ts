@@ -57,5 +57,6 @@ export function judgeTarget(url: WebhookUrl, addresses: readonly string[], polic
 }
 
 export function describeRefusal(url: WebhookUrl, verdict: Extract<TargetVerdict, { allowed: false }>): string {
-  return `${url.hostPort} resolves to ${verdict.address} (${verdict.reason}), which webhooks may not call`;
+  const where = verdict.address === url.hostname ? `${url.hostPort} is` : `${url.hostPort} resolves to`;
+  return `${where} ${verdict.address} (${verdict.reason}), an address webhooks may not call`;
 }
