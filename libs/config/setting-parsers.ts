@@ -99,3 +99,13 @@ export const rate: SettingParser<RateLimit> = {
     return limit > 0 && windowSeconds > 0 ? { limit, windowSeconds } : undefined;
   },
 };
+
+/** `host:port` as a URL spells it: a DNS name, an IPv4 address or a bracketed IPv6 address, then a port. */
+export const hostPort: SettingParser<string> = {
+  accepts: 'host:port (IPv6 in brackets, e.g. [::1]:8080)',
+  parse: (raw) => {
+    const value = raw.trim().toLowerCase();
+    const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):(\d{1,5})$/.exec(value);
+    return match && Number(match[2]) >= 1 && Number(match[2]) <= 65535 ? value : undefined;
+  },
+};

@@ -9,6 +9,7 @@ import {
   rate,
   readSetting,
   SettingParser,
+  hostPort,
   text,
   url,
 } from './setting-parsers';
@@ -293,6 +294,64 @@ export const SETTING_SPECS = {
   ),
   loginLockAfter: spec('LOGIN_LOCK_AFTER', integer(1, 1000), 10, 'Failed logins of one account that lock it.'),
   loginLockMinutes: spec('LOGIN_LOCK_MINUTES', integer(1, 1440), 15, 'How long a locked account refuses logins.'),
+  webhookAllowPrivateTargets: spec(
+    'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    boolean,
+    false,
+    'Lets webhook endpoints point at loopback, private, link-local and other internal addresses (refused by default: SSRF).',
+  ),
+  webhookAllowedTargets: spec(
+    'WEBHOOK_ALLOWED_TARGETS',
+    list(hostPort),
+    [] as string[],
+    'Exact `host:port` webhook targets allowed even when they resolve to internal addresses (one internal receiver), e.g. `127.0.0.1:4000`.',
+  ),
+  webhookTimeoutMs: spec(
+    'WEBHOOK_TIMEOUT_MS',
+    integer(100, 120_000),
+    10_000,
+    'How long one webhook delivery attempt may take (connect to last byte) before it counts as failed.',
+  ),
+  webhookMaxAttempts: spec(
+    'WEBHOOK_MAX_ATTEMPTS',
+    integer(1, 50),
+    15,
+    'Attempts of one webhook delivery before it is failed for good.',
+  ),
+  webhookRetryBaseDelayMs: spec(
+    'WEBHOOK_RETRY_BASE_DELAY_MS',
+    integer(10, 3_600_000),
+    30_000,
+    'Delay before the first webhook retry; doubles per attempt, with jitter, capped at 4 hours per step.',
+  ),
+  webhookDisableAfterFailures: spec(
+    'WEBHOOK_DISABLE_AFTER_FAILURES',
+    integer(1, 100_000),
+    20,
+    'Consecutive failed attempts (any delivery) after which a webhook endpoint is disabled until re-enabled.',
+  ),
+  smtpHost: spec(
+    'SMTP_HOST',
+    text,
+    undefined,
+    'SMTP server for customer emails. Unset: emails are written as `.eml` files under `MAIL_OUTBOX_DIR`.',
+  ),
+  smtpPort: spec('SMTP_PORT', integer(1, 65535), 587, 'SMTP port.'),
+  smtpUser: spec('SMTP_USER', text, undefined, 'SMTP user name (unset: no authentication).'),
+  smtpPassword: spec('SMTP_PASSWORD', text, undefined, 'SMTP password.'),
+  smtpSecure: spec(
+    'SMTP_SECURE',
+    boolean,
+    false,
+    'Implicit TLS from the first byte (port 465). Otherwise STARTTLS is used whenever the server offers it.',
+  ),
+  mailFrom: spec('MAIL_FROM', text, 'Tessera <no-reply@tessera.local>', 'Sender of customer emails.'),
+  mailOutboxDir: spec(
+    'MAIL_OUTBOX_DIR',
+    text,
+    './.data/outbox-mail/',
+    'Where emails are written as `.eml` files when `SMTP_HOST` is unset.',
+  ),
 } as const;
 
 type SpecValue<S> = S extends SettingSpec<infer T> ? T : never;

@@ -2,6 +2,7 @@ import type { ModuleManifest } from '#libs/modularity';
 import { catalogModule } from './catalog/catalog.module';
 import { identityModule } from './identity/identity.module';
 import { inventoryModule } from './inventory/inventory.module';
+import { notificationsModule } from './notifications/notifications.module';
 import { orderingModule } from './ordering/ordering.module';
 import { paymentsModule } from './payments/payments.module';
 
@@ -15,4 +16,5 @@ export const TESSERA_MODULES: readonly ModuleManifest[] = [
   inventoryModule,
   orderingModule,
   paymentsModule,
+  notificationsModule,
 ];

@@ -11,6 +11,10 @@ export const target = {
   reservationTtlSeconds: Number(process.env.E2E_RESERVATION_TTL_SECONDS ?? 900),
   paymentWebhookSecret: process.env.E2E_PAYMENT_WEBHOOK_SECRET ?? '',
   controlUrl: process.env.E2E_CONTROL_URL ?? '',
+  /** The port the deployment allows as a webhook target on 127.0.0.1 (the test's receiver listens there). */
+  webhookPort: Number(required('E2E_WEBHOOK_PORT')),
+  /** The port the deployment sends its emails to (the test's SMTP server listens there). */
+  smtpPort: Number(required('E2E_SMTP_PORT')),
 };
 
 /**

@@ -23,7 +23,7 @@ describe('entrypoint flags (built dist/main.js)', () => {
     });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      'tessera: --modules: unknown module "billing"; valid modules: identity, catalog, inventory, ordering, notes, tally, echo, payments',
+      'tessera: --modules: unknown module "billing"; valid modules: identity, catalog, inventory, ordering, payments, notifications, notes, tally, echo',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
+import { freePort } from '../support/free-port';
 import {
   E2E_PAYMENT_WEBHOOK_SECRET,
   E2E_RESERVATION_TTL_SECONDS,
@@ -49,9 +50,11 @@ async function main(): Promise<void> {
   }
   const jestArgs = process.argv.slice(2).filter((arg, i, all) => arg !== '--topology' && all[i - 1] !== '--topology');
   let failed = false;
+  // Picked once: the deployment is told to call them, the tests listen on them.
+  const receivers = { webhookPort: await freePort(), smtpPort: await freePort() };
   for (const topology of topologies) {
     process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
-    const running = await launchTopology(topology);
+    const running = await launchTopology(topology, 'fixture', receivers);
     const control = await controlServer(running);
     try {
       const code = await new Promise<number | null>((done) => {
@@ -70,6 +73,8 @@ async function main(): Promise<void> {
               E2E_RESERVATION_TTL_SECONDS: String(E2E_RESERVATION_TTL_SECONDS),
               E2E_PAYMENT_WEBHOOK_SECRET,
               E2E_CONTROL_URL: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+              E2E_WEBHOOK_PORT: String(receivers.webhookPort),
+              E2E_SMTP_PORT: String(receivers.smtpPort),
             },
           },
         );

@@ -45,6 +45,19 @@ export const E2E_RESERVATION_TTL_SECONDS = 40;
 /** What the e2e deployments' sandbox payment provider signs its webhooks with (tests forge some). */
 export const E2E_PAYMENT_WEBHOOK_SECRET = 'whsec_e2e_sandbox';
 
+/** How fast webhook retries come in the e2e deployments: the suite watches a retry succeed. */
+export const E2E_WEBHOOK_RETRY_BASE_DELAY_MS = 500;
+
+/**
+ * Where the e2e suite's own receivers listen (a webhook receiver and an SMTP server, started
+ * by the test that needs them): the deployment allows exactly that webhook target and
+ * sends its emails there.
+ */
+export interface E2eReceivers {
+  readonly webhookPort: number;
+  readonly smtpPort: number;
+}
+
 /**
  * Starts the built app the three ways it is deployed, against a fresh database and queue
  * prefix: (a) one process; (b) three identical replicas behind nginx; (c) one process per
@@ -53,6 +66,7 @@ export const E2E_PAYMENT_WEBHOOK_SECRET = 'whsec_e2e_sandbox';
 export async function launchTopology(
   topology: Topology,
   entry: keyof typeof ENTRYPOINTS = 'fixture',
+  receivers?: E2eReceivers,
 ): Promise<RunningTopology> {
   const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
   const queues = queueBackends().find((b) => b.name === 'redis');
@@ -74,6 +88,15 @@ export async function launchTopology(
     EVENT_RETRY_DELAY_MS: '200',
     RELAY_POLL_MS: '250',
     LOG_LEVEL: 'warn',
+    ...(receivers
+      ? {
+          // One internal receiver allowed; every other internal address is still refused.
+          WEBHOOK_ALLOWED_TARGETS: `127.0.0.1:${receivers.webhookPort}`,
+          WEBHOOK_RETRY_BASE_DELAY_MS: String(E2E_WEBHOOK_RETRY_BASE_DELAY_MS),
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(receivers.smtpPort),
+        }
+      : {}),
   };
   const processes: AppProcess[] = [];
   const launches: Launch[] = [];

@@ -1,0 +1,30 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import type { Requester } from '../../domain/webhook-endpoint';
+import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
+import { managedEndpoint } from '../managed-endpoint';
+
+export class DeleteWebhookEndpoint extends Command<void> {
+  constructor(
+    readonly endpointId: string,
+    readonly requester: Requester,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Deletes an endpoint (its owner or an admin) and its delivery log. Jobs already queued
+ * for its deliveries find no row and do nothing.
+ */
+@CommandHandler(DeleteWebhookEndpoint)
+export class DeleteWebhookEndpointHandler implements ICommandHandler<DeleteWebhookEndpoint> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(command: DeleteWebhookEndpoint): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const endpoint = await managedEndpoint(manager, command.endpointId, command.requester);
+      await manager.getRepository(WebhookEndpointRecord).delete({ id: endpoint.id });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import type { Requester } from '../../domain/webhook-endpoint';
+import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
+import { endpointView, type EndpointView } from '../endpoint-view';
+import { managedEndpoint } from '../managed-endpoint';
+
+export class EnableWebhookEndpoint extends Command<EndpointView> {
+  constructor(
+    readonly endpointId: string,
+    readonly requester: Requester,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Turns a disabled endpoint back on with a fresh failure run: it gets new events again.
+ * Deliveries that failed while it was down stay failed; redeliver them one by one.
+ */
+@CommandHandler(EnableWebhookEndpoint)
+export class EnableWebhookEndpointHandler implements ICommandHandler<EnableWebhookEndpoint> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  execute(command: EnableWebhookEndpoint): Promise<EndpointView> {
+    return this.dataSource.transaction(async (manager) => {
+      const endpoint = await managedEndpoint(manager, command.endpointId, command.requester);
+      endpoint.status = 'active';
+      endpoint.consecutiveFailures = 0;
+      endpoint.disabledAt = null;
+      await manager
+        .getRepository(WebhookEndpointRecord)
+        .update({ id: endpoint.id }, { status: 'active', consecutiveFailures: 0, disabledAt: null });
+      return endpointView(endpoint);
+    });
+  }
+}

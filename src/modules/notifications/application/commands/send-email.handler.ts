@@ -1,0 +1,29 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { EmailMessage } from '../../domain/order-email';
+import { Mailer } from '../../infrastructure/mailer';
+import { notificationMetrics } from '../../infrastructure/notification-metrics';
+
+export class SendEmail extends Command<void> {
+  constructor(
+    readonly eventId: string,
+    readonly message: EmailMessage,
+  ) {
+    super();
+  }
+}
+
+/** Sends one queued email; a failure is counted and thrown, so the job retries with backoff. */
+@CommandHandler(SendEmail)
+export class SendEmailHandler implements ICommandHandler<SendEmail> {
+  constructor(private readonly mailer: Mailer) {}
+
+  async execute(command: SendEmail): Promise<void> {
+    try {
+      await this.mailer.send(command.message, command.eventId);
+      notificationMetrics.emails.inc({ outcome: 'sent' });
+    } catch (error) {
+      notificationMetrics.emails.inc({ outcome: 'failed' });
+      throw error;
+    }
+  }
+}

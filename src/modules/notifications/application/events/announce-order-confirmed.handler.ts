@@ -1,0 +1,20 @@
+import type { EntityManager } from 'typeorm';
+import { OrderConfirmed, type EventEnvelope, type PayloadOf } from '#libs/contracts';
+import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
+import { OrderEmails } from '../order-emails';
+import { WebhookFanOut } from '../webhook-fan-out';
+
+/** `order.confirmed` webhooks, and the customer's confirmation email. */
+@OnIntegrationEvent(OrderConfirmed)
+export class AnnounceOrderConfirmedHandler implements IntegrationEventHandler<PayloadOf<typeof OrderConfirmed>> {
+  constructor(
+    private readonly webhooks: WebhookFanOut,
+    private readonly emails: OrderEmails,
+  ) {}
+
+  async handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
+    await this.webhooks.fanOut(manager, 'order.confirmed', event);
+    const { orderId, customerId, total } = event.payload;
+    await this.emails.schedule(manager, event.id, customerId, { kind: 'confirmed', orderId, total });
+  }
+}

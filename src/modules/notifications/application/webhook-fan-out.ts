@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope } from '#libs/contracts';
+import { webhookBody } from '../domain/webhook-body';
+import type { WebhookEventType } from '../domain/webhook-event-types';
+import { recordDeliveries } from '../infrastructure/delivery-store';
+import { WebhookDeliveryJobs } from '../infrastructure/webhook-delivery-jobs';
+
+/** What every forwarded event is about: an order of a customer. */
+export interface OrderSubject {
+  readonly orderId: string;
+  readonly customerId: string;
+}
+
+/**
+ * Turns an integration event into one delivery per interested endpoint, in the inbox's
+ * transaction (so a redelivered event adds nothing), and schedules their first attempts.
+ */
+@Injectable()
+export class WebhookFanOut {
+  constructor(private readonly jobs: WebhookDeliveryJobs) {}
+
+  async fanOut(manager: EntityManager, type: WebhookEventType, event: EventEnvelope<OrderSubject>): Promise<void> {
+    const ids = await recordDeliveries(manager, {
+      eventId: event.id,
+      type,
+      sequenceKey: event.payload.orderId,
+      occurredAt: event.occurredAt,
+      body: webhookBody(type, event),
+      customerId: event.payload.customerId,
+    });
+    await this.jobs.schedule(ids.map((deliveryId) => ({ deliveryId, dispatch: 1 })));
+  }
+}
