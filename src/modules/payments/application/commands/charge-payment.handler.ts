@@ -3,6 +3,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { SETTINGS, type Settings } from '#libs/config';
 import type { PaymentState } from '../../domain/payment';
+import { measuredProviderCall, paymentMetrics } from '../../infrastructure/payment-metrics';
 import { PaymentTransitions } from '../payment-transitions';
 import {
   PAYMENT_PROVIDERS,
@@ -46,7 +47,13 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  async execute({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
+  async execute(command: ChargePayment): Promise<ChargeResult> {
+    const result = await this.charge(command);
+    paymentMetrics.charges.inc({ result });
+    return result;
+  }
+
+  private async charge({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
     const before = await this.dataSource.transaction((manager) =>
       this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
         payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
@@ -66,14 +73,16 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
           state.chargeAttempts > 0 ? await provider.findCharge(chargeKey(paymentId), timeoutMs) : undefined;
         return earlier ? await this.settle(state, earlier) : await this.abandon(paymentId);
       }
-      const outcome = await provider.charge(
-        {
-          idempotencyKey: chargeKey(paymentId),
-          amount: state.amount,
-          paymentMethod: state.paymentMethod,
-          reference: paymentId,
-        },
-        timeoutMs,
+      const outcome = await measuredProviderCall(provider.name, 'charge', () =>
+        provider.charge(
+          {
+            idempotencyKey: chargeKey(paymentId),
+            amount: state.amount,
+            paymentMethod: state.paymentMethod,
+            reference: paymentId,
+          },
+          timeoutMs,
+        ),
       );
       return await this.settle(state, outcome);
     } catch (error) {

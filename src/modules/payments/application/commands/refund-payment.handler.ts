@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { SETTINGS, type Settings } from '#libs/config';
+import { measuredProviderCall } from '../../infrastructure/payment-metrics';
 import { lockPayment } from '../../infrastructure/payment-store';
 import { PaymentTransitions } from '../payment-transitions';
 import { PAYMENT_PROVIDERS, type PaymentProviders } from '../ports/payment-provider';
@@ -35,9 +36,12 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment> {
     }
     const provider = this.providers.get(state.provider);
     if (!provider) throw new Error(`payment ${paymentId}: no provider "${state.provider}" in this deployment`);
-    await provider.refund(
-      { idempotencyKey: `refund-${paymentId}`, chargeId: state.providerChargeId, amount: state.amount },
-      this.settings.paymentProviderTimeoutMs,
+    const chargeId = state.providerChargeId;
+    await measuredProviderCall(provider.name, 'refund', () =>
+      provider.refund(
+        { idempotencyKey: `refund-${paymentId}`, chargeId, amount: state.amount },
+        this.settings.paymentProviderTimeoutMs,
+      ),
     );
     await this.dataSource.transaction((manager) =>
       this.transitions.apply(manager, { id: paymentId }, (payment, now) => payment.refundSucceeded(now)),
