@@ -29,7 +29,14 @@ describe.each(queueBackends())('queues on the $name backend', (backend) => {
     // No worker runs the tally inbox yet: reported, without failing readiness.
     expect(ready.body.details['event-consumers']).toEqual({
       status: 'degraded',
-      withoutConsumer: ['inbox.catalog', 'inbox.inventory', 'inbox.ordering', 'inbox.notifications', 'inbox.tally'],
+      withoutConsumer: [
+        'inbox.catalog',
+        'inbox.inventory',
+        'inbox.ordering',
+        'inbox.payments',
+        'inbox.notifications',
+        'inbox.tally',
+      ],
     });
     const note = await request(api.url).post('/v1/notes').send({ text: 'queued' }).expect(201);
     await request(api.url).post(`/v1/notes/${note.body.id}/jobs`).expect(202);
