@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { parseEntrypoint } from '../../libs/config/entrypoint-flags';
 import { describeSettings } from '../../libs/config/settings';
 import { ROOT, runToExit, startApp } from '../support/app-process';
 import { createTestDatabase } from '../support/test-database';
@@ -15,7 +16,8 @@ import { createTestDatabase } from '../support/test-database';
  * and a cluster would read them: every YAML parses; compose files against the compose
  * specification; Kubernetes and KEDA objects against their schemas (kubernetes-models);
  * kustomizations reference files that exist; every setting, flag, module and probe path
- * they use exists in the app; nginx accepts its configs.
+ * they use exists in the app; nginx accepts its configs; the split topologies run every
+ * module and route each of its paths to a process that runs it.
  */
 const DOCKER = join(ROOT, 'docker');
 
@@ -46,6 +48,17 @@ const k8sObjects = files(join(DOCKER, 'k8s'), /\.ya?ml$/).flatMap((path) =>
   documents(path).map((doc) => ({ path, doc: doc as K8sObject })),
 );
 const composeFiles = ['compose.yml', 'compose.split.yml'].map((name) => join(DOCKER, name));
+
+/** What `node dist/main.js modules` prints for each module (the fields these tests read). */
+interface ModuleManifest {
+  name: string;
+  /** Path prefixes, or nginx regex locations such as `~ ^/v1/orders/[^/]+/payment$`. */
+  routes: string[];
+}
+
+async function appModules(): Promise<ModuleManifest[]> {
+  return JSON.parse((await runToExit({ entry: 'main', args: ['modules'] })).stdout) as ModuleManifest[];
+}
 
 /** The model class kubernetes-models (or its KEDA package) provides for an object. */
 function modelOf(object: K8sObject): { validate(): void } {
@@ -185,9 +198,7 @@ describe('deployment files (docker/)', () => {
 
   it('uses only settings, flags and modules the app knows', async () => {
     const known = new Set(describeSettings().map((s) => s.name));
-    const modules = (
-      JSON.parse((await runToExit({ entry: 'main', args: ['modules'] })).stdout) as { name: string }[]
-    ).map((m) => m.name);
+    const modules = (await appModules()).map((m) => m.name);
     const allowed = (name: string) =>
       known.has(name) ||
       ['APP_MODULES', 'APP_ROLES', 'NODE_ENV'].includes(name) ||
@@ -265,5 +276,206 @@ describe('deployment files (docker/)', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["tini", "--", "node", "dist\/main.js"\]$/m);
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.data', 'test']));
+  });
+});
+
+/** A process the split files start: its name and the modules and roles its flags select. */
+interface Process {
+  name: string;
+  modules: readonly string[];
+  roles: readonly string[];
+}
+
+/** The modules and roles the app itself would select for these arguments (defaults included). */
+function selection(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  knownModules: readonly string[],
+): Process | undefined {
+  const command = parseEntrypoint(args, env, knownModules);
+  return command.kind === 'serve' ? { name, ...command.selection } : undefined;
+}
+
+/** The route's prefix itself and a path below it; for a regex route, a path it matches. */
+function samplePaths(route: string): string[] {
+  if (!route.startsWith('~')) return [route, `${route.replace(/\/$/, '')}/x`];
+  const pattern = route.replace(/^~\*?\s*/, '');
+  const sample = pattern
+    .replace(/^\^/, '')
+    .replace(/\$$/, '')
+    .replace(/\[\^\/\][+*]/g, 'x');
+  if (!new RegExp(pattern).test(sample))
+    throw new Error(`no sample path for the route "${route}": teach samplePaths() its pattern`);
+  return [sample];
+}
+
+/** Every module the app lists runs in some process with the api role and some with the worker role. */
+function coverageProblems(file: string, modules: ModuleManifest[], processes: Process[]): string[] {
+  return modules.flatMap((module) =>
+    ['api', 'worker']
+      .filter((role) => !processes.some((p) => p.modules.includes(module.name) && p.roles.includes(role)))
+      .map((role) => `${file}: no ${role} deployment runs ${module.name}`),
+  );
+}
+
+/**
+ * Every path of every route of every module reaches processes that all run that module with
+ * the api role. `route(path)` names the processes a request for the path reaches, and how
+ * (`via`, for the message).
+ */
+function routingProblems(
+  file: string,
+  modules: ModuleManifest[],
+  route: (path: string) => { via: string; processes: Process[] },
+): string[] {
+  return modules.flatMap((module) =>
+    module.routes.flatMap((prefix) =>
+      samplePaths(prefix).flatMap((path) => {
+        const target = route(path);
+        const wrong = target.processes.filter((p) => !p.modules.includes(module.name) || !p.roles.includes('api'));
+        if (target.processes.length > 0 && wrong.length === 0) return [];
+        const which =
+          target.processes.length === 0
+            ? 'runs nothing'
+            : `${wrong.length < target.processes.length ? `(${wrong.map((p) => p.name).join(', ')}) ` : ''}does not run ${module.name} with the api role`;
+        return [`${file}: ${path} (${module.name} route ${prefix}) goes to ${target.via}, which ${which}`];
+      }),
+    ),
+  );
+}
+
+/** nginx's choice of location for a URI: exact, then longest prefix unless `^~`, then the first regex that matches. */
+function nginxLocation<L extends { modifier: string; match: string }>(locations: L[], path: string): L | undefined {
+  const exact = locations.find((l) => l.modifier === '=' && l.match === path);
+  if (exact) return exact;
+  const prefix = locations
+    .filter((l) => (l.modifier === '' || l.modifier === '^~') && path.startsWith(l.match))
+    .sort((a, b) => b.match.length - a.match.length)[0];
+  if (prefix?.modifier === '^~') return prefix;
+  const regex = locations.find(
+    (l) => l.modifier.startsWith('~') && new RegExp(l.match, l.modifier === '~*' ? 'i' : '').test(path),
+  );
+  return regex ?? prefix;
+}
+
+/** Every object a kustomization applies: its resources, following directories to their kustomizations. */
+function kustomized(dir: string): K8sObject[] {
+  const kustomization = documents(join(dir, 'kustomization.yaml'))[0] as { resources?: string[] };
+  return (kustomization.resources ?? []).flatMap((resource) => {
+    const path = resolve(dir, resource);
+    return statSync(path).isDirectory() ? kustomized(path) : (documents(path) as K8sObject[]);
+  });
+}
+
+describe('the split deployment files run every module and route its paths to it', () => {
+  let modules: ModuleManifest[];
+  let known: string[];
+  beforeAll(async () => {
+    modules = await appModules();
+    known = modules.map((m) => m.name);
+  });
+
+  function composeProcesses(): Process[] {
+    const compose = documents(join(DOCKER, 'compose.split.yml'))[0] as {
+      services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }>;
+    };
+    return Object.entries(compose.services).flatMap(([name, service]) => {
+      if (!service.image?.startsWith('tessera')) return [];
+      return selection(name, service.command ?? [], service.environment ?? {}, known) ?? [];
+    });
+  }
+
+  it('docker/compose.split.yml and docker/nginx/split.conf', () => {
+    const processes = composeProcesses();
+    const config = readFileSync(join(DOCKER, 'nginx', 'split.conf'), 'utf8');
+    const upstreams = new Map(
+      [...config.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map(([, name, body]) => [
+        name!,
+        [...body!.matchAll(/server\s+([\w.-]+):\d+/g)].map((server) => server[1]!),
+      ]),
+    );
+    const locations = [
+      ...config.matchAll(/location\s+(?:(=|\^~|~\*?)\s+)?(\S+)\s*\{[^}]*?proxy_pass\s+http:\/\/([\w-]+)/g),
+    ].map(([, modifier, match, upstream]) => ({ modifier: modifier ?? '', match: match!, upstream: upstream! }));
+    expect(locations.length).toBeGreaterThan(5);
+
+    const problems = [
+      ...coverageProblems('docker/compose.split.yml', modules, processes),
+      ...routingProblems('docker/nginx/split.conf', modules, (path) => {
+        const location = nginxLocation(locations, path);
+        if (!location) return { via: 'no location', processes: [] };
+        const hosts = upstreams.get(location.upstream) ?? [location.upstream];
+        return {
+          via: `location ${`${location.modifier} ${location.match}`.trim()} -> upstream ${location.upstream} (${hosts.join(', ')})`,
+          processes: hosts.flatMap((host) => processes.filter((p) => p.name === host)),
+        };
+      }),
+    ];
+    expect(problems).toEqual([]);
+  });
+
+  it('the Kubernetes split overlay: its Deployments and its Ingress', () => {
+    const objects = kustomized(join(DOCKER, 'k8s', 'overlays', 'split'));
+    type Deployment = {
+      metadata: { name: string };
+      spec: {
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: { image: string; args?: string[]; env?: { name: string; value?: string }[] }[] };
+        };
+      };
+    };
+    const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as Deployment[];
+    const processes = new Map<Deployment, Process>();
+    for (const deployment of deployments) {
+      const container = deployment.spec.template.spec.containers.find((c) => c.image.startsWith('tessera'));
+      if (!container) continue;
+      const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+      const selected = selection(deployment.metadata.name, container.args ?? [], env, known);
+      if (selected) processes.set(deployment, selected);
+    }
+    const services = new Map(
+      objects
+        .filter((o) => o.kind === 'Service')
+        .map((o) => [o.metadata!.name!, (o.spec as { selector: Record<string, string> }).selector]),
+    );
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    expect(ingresses).toHaveLength(1);
+    type Path = { path: string; pathType: string; backend: { service: { name: string } } };
+    const paths = (ingresses[0]!.spec as { rules: { http: { paths: Path[] } }[] }).rules.flatMap((r) => r.http.paths);
+
+    /** Kubernetes' rule: Exact before Prefix, the longest match wins, Prefix matches whole path segments. */
+    const ingressPath = (path: string): Path | undefined =>
+      paths
+        .filter((p) =>
+          p.pathType === 'Exact'
+            ? p.path === path
+            : p.path === '/' || path === p.path.replace(/\/$/, '') || path.startsWith(`${p.path.replace(/\/$/, '')}/`),
+        )
+        .sort(
+          (a, b) => Number(b.pathType === 'Exact') - Number(a.pathType === 'Exact') || b.path.length - a.path.length,
+        )[0];
+
+    const file = 'docker/k8s/overlays/split';
+    const problems = [
+      ...coverageProblems(file, modules, [...processes.values()]),
+      ...routingProblems(file, modules, (path) => {
+        const match = ingressPath(path);
+        if (!match) return { via: 'no ingress path', processes: [] };
+        const service = match.backend.service.name;
+        const selector = services.get(service);
+        const backends = [...processes].filter(
+          ([deployment]) =>
+            selector &&
+            Object.entries(selector).every(([key, value]) => deployment.spec.template.metadata.labels[key] === value),
+        );
+        return {
+          via: `ingress path ${match.path} -> Service ${service}${selector ? '' : ' (no such Service)'}`,
+          processes: backends.map(([, backend]) => backend),
+        };
+      }),
+    ];
+    expect(problems).toEqual([]);
   });
 });
