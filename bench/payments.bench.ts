@@ -9,7 +9,7 @@
  * provider, outcome + outbox event), the sandbox's signed webhook, the webhook route and the
  * provider-event job that finds it already applied.
  *
- * Options: --seconds 10 --levels 1,10,50
+ * Options: --seconds 10 --levels 1,10,50 --pool 5 (DATABASE_POOL_SIZE)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,7 @@ const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 10);
 const LEVELS = (args.get('levels') ?? '1,10,50').split(',').map(Number);
 const PROVIDER_LATENCY_MS = 50;
+const POOL_SIZE = Number(args.get('pool') ?? 5);
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     seconds: SECONDS,
     providerLatencyMs: PROVIDER_LATENCY_MS,
+    databasePoolSize: POOL_SIZE,
   };
   const levels: Record<string, unknown>[] = [];
   let app: ChildProcess | undefined;
@@ -83,9 +85,13 @@ async function main(): Promise<void> {
             LOG_LEVEL: 'warn',
             RATE_LIMIT_ENABLED: 'false',
             WORKER_CONCURRENCY: String(concurrency),
+            DATABASE_POOL_SIZE: String(POOL_SIZE),
             PAYMENT_SANDBOX_LATENCY_MS: String(PROVIDER_LATENCY_MS),
+            // Without identity, an api process verifies tokens against identity's keys; the
+            // bench calls no authenticated route, so the address is never fetched.
+            AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
           },
-          stdio: 'ignore',
+          stdio: ['ignore', 'ignore', 'inherit'],
         },
       );
       await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 'the app');
