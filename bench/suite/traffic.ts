@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type autocannon from 'autocannon';
+import type { BrowseCatalog } from './seed';
+
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+
+export interface RequestShape {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+/**
+ * Browsing as a shop front sees it: 60 % product pages from a hot set (2 % of the
+ * catalogue), 30 % list pages (first pages per category and sort order), 10 % product pages
+ * anywhere in the catalogue, which mostly miss the cache.
+ */
+export function browseShape(catalog: BrowseCatalog): () => RequestShape {
+  const hot = catalog.productIds.slice(0, Math.max(1, Math.floor(catalog.productIds.length / 50)));
+  const lists = [
+    '/v1/products?limit=20',
+    ...catalog.categoryIds.flatMap((c) => [
+      `/v1/products?category=${c}&limit=20`,
+      `/v1/products?category=${c}&sort=price_asc&limit=20`,
+    ]),
+  ];
+  return () => {
+    const roll = Math.random();
+    if (roll < 0.6) return { method: 'GET', path: `/v1/products/${pick(hot)}` };
+    if (roll < 0.9) return { method: 'GET', path: pick(lists) };
+    return { method: 'GET', path: `/v1/products/${pick(catalog.productIds)}` };
+  };
+}
+
+export function uncachedShape(catalog: BrowseCatalog): () => RequestShape {
+  return () => ({ method: 'GET', path: `/v1/products/${pick(catalog.productIds)}` });
+}
+
+/** One line of quantity 1, a random customer, a fresh Idempotency-Key: every POST is a new order. */
+export function orderShape(productIds: readonly string[], customers: readonly string[]): () => RequestShape {
+  return () => ({
+    method: 'POST',
+    path: '/v1/orders',
+    headers: {
+      'content-type': 'application/json',
+      authorization: pick(customers),
+      'idempotency-key': randomUUID(),
+    },
+    body: JSON.stringify({ lines: [{ productId: pick(productIds), quantity: 1 }], paymentMethod: 'pm_card_ok' }),
+  });
+}
+
+/** Responses per kind of request and status class, for mixes whose parts answer differently. */
+export type KindCounts = Record<string, Record<string, number>>;
+
+/**
+ * An autocannon request drawing a fresh shape for every request; with `counts`, each
+ * response is tallied under its kind (the context carries the kind from request to response).
+ */
+export function loadRequest(
+  kinds: readonly { readonly kind: string; readonly weight: number; readonly next: () => RequestShape }[],
+  counts?: KindCounts,
+): autocannon.Request {
+  const total = kinds.reduce((sum, k) => sum + k.weight, 0);
+  const choose = () => {
+    let roll = Math.random() * total;
+    for (const k of kinds) if ((roll -= k.weight) < 0) return k;
+    return kinds[kinds.length - 1]!;
+  };
+  return {
+    method: 'GET',
+    setupRequest: (request, context) => {
+      const chosen = choose();
+      if (counts) (context as { kind?: string }).kind = chosen.kind;
+      const shape = chosen.next();
+      return {
+        ...request,
+        method: shape.method,
+        path: shape.path,
+        headers: shape.headers ?? {},
+        ...(shape.body !== undefined ? { body: shape.body } : { body: undefined }),
+      };
+    },
+    ...(counts
+      ? {
+          onResponse: (status: number, _body: string, context: object) => {
+            const kind = (context as { kind?: string }).kind ?? 'unknown';
+            const byStatus = (counts[kind] ??= {});
+            const key = `${Math.floor(status / 100)}xx`;
+            byStatus[key] = (byStatus[key] ?? 0) + 1;
+          },
+        }
+      : {}),
+  };
+}
