@@ -24,6 +24,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   await waitFor(
     async () => {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined); // refused until the server listens: the poll retries
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG';

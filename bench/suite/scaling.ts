@@ -33,9 +33,10 @@ export async function measureScaling(options: {
         apps.push(await startTessera(options.deployment, { env: options.replicaEnv }));
       nginx = await Nginx.start([{ prefix: '/', ports: apps.map((a) => a.port) }]);
       const url = `http://127.0.0.1:${nginx.port}`;
+      // Fresh processes (cold JIT, empty memory cache): each gets as much warm-up traffic as one would alone.
       await runLoad({
         url,
-        seconds: options.warmupSeconds,
+        seconds: options.warmupSeconds * processes,
         connections: Math.max(...options.connectionLevels),
         requests: [options.request()],
       });

@@ -1,0 +1,17 @@
+/**
+ * `node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count]`: the functions with the
+ * most self time in a profile written by `node --cpu-prof`.
+ */
+import { readFileSync } from 'node:fs';
+import { topSelfTime, type CpuProfile } from './lib/cpu-profile';
+
+const [file, count] = process.argv.slice(2);
+if (!file) {
+  process.stderr.write('usage: node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count]\n');
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+for (const { frame, ms, share } of topSelfTime(profile, Number(count ?? 15)))
+  process.stdout.write(
+    `${(share * 100).toFixed(1).padStart(5)} %  ${String(Math.round(ms)).padStart(7)} ms  ${frame}\n`,
+  );

@@ -1,0 +1,52 @@
+/** The parts of V8's `.cpuprofile` JSON (what `node --cpu-prof` writes) that self time needs. */
+export interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: {
+      readonly functionName: string;
+      readonly url: string;
+      readonly lineNumber: number;
+    };
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+export interface SelfTime {
+  /** `function (file:line)`, or V8's pseudo-frames such as `(garbage collector)`. */
+  readonly frame: string;
+  readonly ms: number;
+  /** Share of the busy time: every sample but `(idle)`. */
+  readonly share: number;
+}
+
+function frameName(callFrame: CpuProfile['nodes'][number]['callFrame']): string {
+  const name = callFrame.functionName || '(anonymous)';
+  if (!callFrame.url) return name;
+  const file = callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '');
+  return `${name} (${file}:${callFrame.lineNumber + 1})`;
+}
+
+/**
+ * Time spent in each function itself (not its callees), summed over every node of the
+ * call tree that names the same function: the sample at index i lasted timeDeltas[i + 1].
+ */
+export function topSelfTime(profile: CpuProfile, count = 10): SelfTime[] {
+  const frames = new Map(profile.nodes.map((n) => [n.id, frameName(n.callFrame)]));
+  const byFrame = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const frame = frames.get(profile.samples[i]!) ?? '(unknown)';
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    byFrame.set(frame, (byFrame.get(frame) ?? 0) + micros);
+  }
+  byFrame.delete('(idle)');
+  const busy = [...byFrame.values()].reduce((a, b) => a + b, 0);
+  return [...byFrame]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([frame, micros]) => ({
+      frame,
+      ms: Math.round(micros / 100) / 10,
+      share: busy > 0 ? Math.round((micros / busy) * 1000) / 1000 : 0,
+    }));
+}
