@@ -3,7 +3,7 @@
  * most self time in a profile written by `node --cpu-prof`.
  */
 import { readFileSync } from 'node:fs';
-import { topSelfTime, type CpuProfile } from './lib/cpu-profile';
+import { selfTimeByOwner, topSelfTime, type CpuProfile } from './lib/cpu-profile';
 
 const [file, count] = process.argv.slice(2);
 if (!file) {
@@ -11,7 +11,13 @@ if (!file) {
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-for (const { frame, ms, share } of topSelfTime(profile, Number(count ?? 15)))
-  process.stdout.write(
-    `${(share * 100).toFixed(1).padStart(5)} %  ${String(Math.round(ms)).padStart(7)} ms  ${frame}\n`,
-  );
+const print = (rows: ReturnType<typeof topSelfTime>) => {
+  for (const { frame, ms, share } of rows)
+    process.stdout.write(
+      `${(share * 100).toFixed(1).padStart(5)} %  ${String(Math.round(ms)).padStart(7)} ms  ${frame}\n`,
+    );
+};
+process.stdout.write('self time by function (share of busy time):\n');
+print(topSelfTime(profile, Number(count ?? 15)));
+process.stdout.write('\nself time by package or app folder:\n');
+print(selfTimeByOwner(profile, Number(count ?? 15)));

@@ -1,4 +1,4 @@
-import { topSelfTime, type CpuProfile } from './cpu-profile';
+import { owner, selfTimeByOwner, topSelfTime, type CpuProfile } from './cpu-profile';
 
 const node = (id: number, functionName: string, url = '', lineNumber = 0) => ({
   id,
@@ -31,5 +31,15 @@ describe('CPU profile self time', () => {
 
   it('keeps only the requested number of frames', () => {
     expect(topSelfTime(profile, 1)).toHaveLength(1);
+  });
+
+  it('groups self time by package or app folder', () => {
+    expect(owner('file:///w/node_modules/@nestjs/core/router/x.js')).toBe('@nestjs/core');
+    expect(owner('file:///w/node_modules/fastify/lib/reply.js')).toBe('fastify');
+    expect(owner('file:///w/dist/libs/http/conditional-get.js')).toBe('libs/http');
+    expect(owner('file:///w/dist/src/modules/catalog/a.js')).toBe('src/modules/catalog');
+    expect(owner('node:net')).toBe('node (core)');
+    expect(owner('')).toMatch(/^\(native/);
+    expect(selfTimeByOwner(profile).map((o) => o.frame)).toEqual(['/app/dist/x.js', 'node (core)', owner('')]);
   });
 });

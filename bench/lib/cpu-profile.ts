@@ -20,6 +20,16 @@ export interface SelfTime {
   readonly share: number;
 }
 
+/** Where a frame's code lives: an npm package, the app's own folders, Node itself, or V8. */
+export function owner(url: string): string {
+  if (!url) return '(native: GC, syscalls such as writev, V8 builtins)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith('node:')) return 'node (core)';
+  const app = /\/dist\/(libs\/[^/]+|src\/modules\/[^/]+|src)\//.exec(url);
+  return app ? app[1]! : url.replace(/^file:\/\//, '');
+}
+
 function frameName(callFrame: CpuProfile['nodes'][number]['callFrame']): string {
   const name = callFrame.functionName || '(anonymous)';
   if (!callFrame.url) return name;
@@ -42,6 +52,28 @@ export function topSelfTime(profile: CpuProfile, count = 10): SelfTime[] {
   byFrame.delete('(idle)');
   const busy = [...byFrame.values()].reduce((a, b) => a + b, 0);
   return [...byFrame]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([frame, micros]) => ({
+      frame,
+      ms: Math.round(micros / 100) / 10,
+      share: busy > 0 ? Math.round((micros / busy) * 1000) / 1000 : 0,
+    }));
+}
+
+/** Self time summed by owner(): which package or folder the busy time goes to. */
+export function selfTimeByOwner(profile: CpuProfile, count = 10): SelfTime[] {
+  const owners = new Map(
+    profile.nodes.map((n) => [n.id, n.callFrame.functionName === '(idle)' ? '(idle)' : owner(n.callFrame.url)]),
+  );
+  const byOwner = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const key = owners.get(profile.samples[i]!) ?? '(unknown)';
+    byOwner.set(key, (byOwner.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  }
+  byOwner.delete('(idle)');
+  const busy = [...byOwner.values()].reduce((a, b) => a + b, 0);
+  return [...byOwner]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([frame, micros]) => ({
