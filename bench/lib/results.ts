@@ -50,6 +50,8 @@ export interface ScalingPoint {
   readonly p99Ms: number;
   readonly errors: number;
   readonly non2xx: number;
+  /** Shares of the machine's CPU (all cores) over the point's runs, by process group. */
+  readonly cpu?: Readonly<Record<string, number>>;
 }
 
 export interface UslReport extends UslFit {

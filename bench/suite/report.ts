@@ -5,6 +5,7 @@ import type { Spread } from '../lib/stats';
 import { barChart, lineChart, type Series } from '../lib/svg-charts';
 import { uslThroughput } from '../lib/usl';
 
+const CPU_GROUPS = ['app', 'nginx', 'load generator', 'postgres', 'redis', 'other', 'idle'];
 const n = (v: number, digits = 0) =>
   Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const range = (s: Spread) => `${n(s.median)} (${n(s.min)}–${n(s.max)})`;
@@ -174,7 +175,14 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
     '## Throughput vs concurrency and the scaling curve',
     '',
     table(
-      ['processes', 'connections', 'req/s', 'p99 (ms)', 'non-2xx + errors'],
+      [
+        'processes',
+        'connections',
+        'req/s',
+        'p99 (ms)',
+        'non-2xx + errors',
+        'CPU of both cores: ' + CPU_GROUPS.join(' / '),
+      ],
       [
         ...results.concurrency.map((p) => [
           `1 (pinned, no nginx)`,
@@ -182,6 +190,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
           range(p.rps),
           p.p99Ms,
           p.non2xx + p.errors,
+          '',
         ]),
         ...results.scaling.points.map((p) => [
           `${p.processes} (nginx)`,
@@ -189,6 +198,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
           range(p.rps),
           p.p99Ms,
           p.non2xx + p.errors,
+          p.cpu ? CPU_GROUPS.map((k) => `${Math.round((p.cpu![k] ?? 0) * 100)} %`).join(' / ') : '',
         ]),
       ],
     ),

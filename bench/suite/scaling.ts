@@ -1,6 +1,7 @@
 import type autocannon from 'autocannon';
 import type { AppProcess } from '../../test/support/app-process';
 import { Nginx } from '../../test/topology/nginx';
+import { pidsNamed, startCpuAccounting } from '../lib/cpu-accounting';
 import { runLoad } from '../lib/load';
 import type { ScalingPoint, UslReport } from '../lib/results';
 import { spread } from '../lib/stats';
@@ -42,8 +43,16 @@ export async function measureScaling(options: {
       });
       for (const connections of options.connectionLevels) {
         const runs = [];
+        const cpu = startCpuAccounting({
+          app: () => apps.map((a) => a.child.pid!),
+          nginx: () => pidsNamed('nginx'),
+          'load generator': () => [process.pid],
+          postgres: () => pidsNamed('postgres'),
+          redis: () => pidsNamed('redis-server'),
+        });
         for (let rep = 0; rep < options.repeat; rep++)
           runs.push(await runLoad({ url, seconds: options.seconds, connections, requests: [options.request()] }));
+        const cpuShares = cpu.stop();
         const rps = spread(runs.map((r) => r.okRps));
         const middle = runs.find((r) => Math.round(r.okRps * 10) / 10 === rps.median) ?? runs[0]!;
         points.push({
@@ -53,8 +62,11 @@ export async function measureScaling(options: {
           p99Ms: middle.latencyMs.p99,
           errors: runs.reduce((s, r) => s + r.errors, 0),
           non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+          cpu: cpuShares,
         });
-        log(`scaling: ${processes} process(es), ${connections} connections: ${Math.round(rps.median)} req/s`);
+        log(
+          `scaling: ${processes} process(es), ${connections} connections: ${Math.round(rps.median)} req/s; CPU ${JSON.stringify(cpuShares)}`,
+        );
       }
     } finally {
       await nginx?.stop();
