@@ -1,13 +1,14 @@
 /**
- * `node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count]`: the functions with the
- * most self time in a profile written by `node --cpu-prof`.
+ * `node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count] [skip]`: the functions
+ * (and packages) with the most self time in a profile written by `node --cpu-prof`, leaving
+ * out the first `skip` seconds (start-up: module loading and compilation).
  */
 import { readFileSync } from 'node:fs';
 import { selfTimeByOwner, topSelfTime, type CpuProfile } from './lib/cpu-profile';
 
-const [file, count] = process.argv.slice(2);
+const [file, count, skip] = process.argv.slice(2);
 if (!file) {
-  process.stderr.write('usage: node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count]\n');
+  process.stderr.write('usage: node dist-test/bench/cpuprofile-top.js <file.cpuprofile> [count] [seconds to skip]\n');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -18,6 +19,6 @@ const print = (rows: ReturnType<typeof topSelfTime>) => {
     );
 };
 process.stdout.write('self time by function (share of busy time):\n');
-print(topSelfTime(profile, Number(count ?? 15)));
+print(topSelfTime(profile, Number(count ?? 15), Number(skip ?? 0)));
 process.stdout.write('\nself time by package or app folder:\n');
-print(selfTimeByOwner(profile, Number(count ?? 15)));
+print(selfTimeByOwner(profile, Number(count ?? 15), Number(skip ?? 0)));

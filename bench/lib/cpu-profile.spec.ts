@@ -42,4 +42,12 @@ describe('CPU profile self time', () => {
     expect(owner('')).toMatch(/^\(native/);
     expect(selfTimeByOwner(profile).map((o) => o.frame)).toEqual(['/app/dist/x.js', 'node (core)', owner('')]);
   });
+
+  it('leaves out the samples of the first seconds (start-up)', () => {
+    // Elapsed at each sample: 0, 1, 4, 6.5, 56.5, 57.5 ms; from 5 ms on: idle, GC, handle.
+    expect(topSelfTime(profile, 10, 0.005).map((t) => t.frame)).toEqual([
+      '(garbage collector)',
+      'handle (/app/dist/x.js:10)',
+    ]);
+  });
 });

@@ -37,14 +37,25 @@ function frameName(callFrame: CpuProfile['nodes'][number]['callFrame']): string 
   return `${name} (${file}:${callFrame.lineNumber + 1})`;
 }
 
+/** Indexes of the samples taken `skipSeconds` or more after the profile began (start-up left out). */
+function samplesAfter(profile: CpuProfile, skipSeconds: number): number[] {
+  const indexes: number[] = [];
+  let elapsedMicros = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    elapsedMicros += profile.timeDeltas[i] ?? 0;
+    if (elapsedMicros >= skipSeconds * 1e6) indexes.push(i);
+  }
+  return indexes;
+}
+
 /**
  * Time spent in each function itself (not its callees), summed over every node of the
  * call tree that names the same function: the sample at index i lasted timeDeltas[i + 1].
  */
-export function topSelfTime(profile: CpuProfile, count = 10): SelfTime[] {
+export function topSelfTime(profile: CpuProfile, count = 10, skipSeconds = 0): SelfTime[] {
   const frames = new Map(profile.nodes.map((n) => [n.id, frameName(n.callFrame)]));
   const byFrame = new Map<string, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
+  for (const i of samplesAfter(profile, skipSeconds)) {
     const frame = frames.get(profile.samples[i]!) ?? '(unknown)';
     const micros = profile.timeDeltas[i + 1] ?? 0;
     byFrame.set(frame, (byFrame.get(frame) ?? 0) + micros);
@@ -62,12 +73,12 @@ export function topSelfTime(profile: CpuProfile, count = 10): SelfTime[] {
 }
 
 /** Self time summed by owner(): which package or folder the busy time goes to. */
-export function selfTimeByOwner(profile: CpuProfile, count = 10): SelfTime[] {
+export function selfTimeByOwner(profile: CpuProfile, count = 10, skipSeconds = 0): SelfTime[] {
   const owners = new Map(
     profile.nodes.map((n) => [n.id, n.callFrame.functionName === '(idle)' ? '(idle)' : owner(n.callFrame.url)]),
   );
   const byOwner = new Map<string, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
+  for (const i of samplesAfter(profile, skipSeconds)) {
     const key = owners.get(profile.samples[i]!) ?? '(unknown)';
     byOwner.set(key, (byOwner.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }

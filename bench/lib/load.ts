@@ -16,6 +16,8 @@ export interface LoadRun {
   readonly errors: number;
   readonly timeouts: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  /** Open loop: the most a request was sent after it was due (the generator falling behind). */
+  readonly generatorLagMs?: number;
 }
 
 export interface LoadOptions {

@@ -1,8 +1,9 @@
-import type autocannon from 'autocannon';
 import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
 import { runLoad, type LoadRun } from '../lib/load';
+import { runOpenLoop } from '../lib/open-loop';
 import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
 import { median, ratio, spread } from '../lib/stats';
+import { chooser, loadRequest, tally, type KindCounts, type RequestShape, type WeightedShape } from './traffic';
 
 export interface SuiteTiming {
   readonly seconds: number;
@@ -27,8 +28,10 @@ export interface ScenarioSpec {
   readonly unit: string;
   readonly orderShare: number;
   readonly baseUrl: string;
-  /** A fresh request per run (so per-run tallies start at zero). */
-  request(): autocannon.Request;
+  /** The kinds of request the scenario sends, by weight. */
+  readonly mix: readonly WeightedShape[];
+  /** When given, responses are tallied here by kind and status class (all runs). */
+  readonly counts?: KindCounts;
   readonly baselines: readonly Baseline[];
   /**
    * Run the baselines after all of Tessera's runs instead of between them: for scenarios
@@ -42,7 +45,6 @@ export interface ScenarioSpec {
   afterClosed?(): Promise<Partial<ScenarioResult>>;
   /** After the open-loop runs, before the next scenario (e.g. let queues drain). */
   settle?(): Promise<void>;
-  readonly byKind?: () => ScenarioResult['byKind'];
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -64,7 +66,7 @@ export async function measureScenario(
     url: spec.baseUrl,
     seconds: timing.warmupSeconds,
     connections: timing.connections,
-    requests: [spec.request()],
+    requests: [loadRequest(spec.mix, spec.counts)],
   });
   for (const baseline of spec.baselines) await baseline.measure(timing.warmupSeconds);
 
@@ -82,7 +84,7 @@ export async function measureScenario(
       url: spec.baseUrl,
       seconds: timing.seconds,
       connections: timing.connections,
-      requests: [spec.request()],
+      requests: [loadRequest(spec.mix, spec.counts)],
     });
     const after = await counters.read();
     costs = {
@@ -109,16 +111,29 @@ export async function measureScenario(
   const open: LoadRun[] = [];
   for (const fraction of timing.openFractions) {
     const rate = Math.max(1, Math.round(median(runs.map((r) => r.okRps)) * fraction));
-    const run = await runLoad({
-      url: spec.baseUrl,
-      seconds: timing.seconds,
-      connections: timing.openLoopConnections,
-      rate,
-      requests: [spec.request()],
-    });
+    const choose = chooser(spec.mix);
+    const kinds = new WeakMap<RequestShape, string>();
+    const openLoop = (seconds: number) =>
+      runOpenLoop({
+        url: spec.baseUrl,
+        seconds,
+        connections: timing.openLoopConnections,
+        rate,
+        next: () => {
+          const { kind, shape } = choose();
+          kinds.set(shape, kind);
+          return shape;
+        },
+        ...(spec.counts
+          ? { onResponse: (status, shape) => tally(spec.counts!, kinds.get(shape) ?? 'unknown', status) }
+          : {}),
+      });
+    // Uncounted first second: the generator opens its sockets and the first requests wait for them.
+    await openLoop(1);
+    const run = await openLoop(timing.seconds);
     open.push(run);
     log(
-      `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms`,
+      `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms, generator lag ≤ ${run.generatorLagMs} ms`,
     );
   }
   await spec.settle?.();
@@ -150,7 +165,7 @@ export async function measureScenario(
     ratios,
     perRequest,
     ...(cacheHitRatio !== undefined ? { cacheHitRatio } : {}),
-    ...(spec.byKind ? { byKind: spec.byKind() } : {}),
+    ...(spec.counts ? { byKind: spec.counts } : {}),
     ...extra,
   };
 }

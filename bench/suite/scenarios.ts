@@ -4,7 +4,7 @@ import type { PlainServer } from '../lib/plain-servers';
 import type { Baseline, ScenarioSpec } from './measure';
 import { sagaDrained, sagaThroughput } from './saga';
 import type { BrowseCatalog } from './seed';
-import { browseShape, loadRequest, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
+import { browseShape, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
 
 export interface ScenarioContext {
   readonly baseUrl: string;
@@ -50,7 +50,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       unit: 'req/s',
       orderShare: 0,
       baseUrl: ctx.baseUrl,
-      request: () => loadRequest([{ kind: 'health', weight: 1, next: get('/health/live') }]),
+      mix: [{ kind: 'health', weight: 1, next: get('/health/live') }],
       baselines: [
         httpBaseline('plain Fastify, same JSON', ctx.plain.fastifyHealth, c),
         httpBaseline('plain node:http, same JSON', ctx.plain.nodeHealth, c),
@@ -62,8 +62,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       unit: 'req/s',
       orderShare: 0,
       baseUrl: ctx.baseUrl,
-      request: () =>
-        loadRequest([{ kind: 'product', weight: 1, next: get(`/v1/products/${ctx.catalog.productIds[0]}`) }]),
+      mix: [{ kind: 'product', weight: 1, next: get(`/v1/products/${ctx.catalog.productIds[0]}`) }],
       baselines: [fastifyProduct],
       measureCache: true,
     },
@@ -74,7 +73,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       unit: 'req/s',
       orderShare: 0,
       baseUrl: ctx.baseUrl,
-      request: () => loadRequest([{ kind: 'browse', weight: 1, next: browse }]),
+      mix: [{ kind: 'browse', weight: 1, next: browse }],
       baselines: [fastifyProduct],
       measureCache: true,
     },
@@ -85,7 +84,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       unit: 'orders/s (201)',
       orderShare: 1,
       baseUrl: ctx.baseUrl,
-      request: () => loadRequest([{ kind: 'order', weight: 1, next: order }]),
+      mix: [{ kind: 'order', weight: 1, next: order }],
       // The saga rate counts every order of the scenario, warm-up included.
       beforeWarmUp: () => void (orderSince = new Date()),
       baselines: [pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c)],
@@ -99,14 +98,11 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       unit: 'req/s',
       orderShare: 0.1,
       baseUrl: ctx.baseUrl,
-      request: () =>
-        loadRequest(
-          [
-            { kind: 'browse', weight: 9, next: browse },
-            { kind: 'order', weight: 1, next: order },
-          ],
-          mixCounts,
-        ),
+      mix: [
+        { kind: 'browse', weight: 9, next: browse },
+        { kind: 'order', weight: 1, next: order },
+      ],
+      counts: mixCounts,
       baselines: [fastifyProduct],
       baselinesAfter: true,
       measureCache: true,
@@ -115,7 +111,6 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
         return {};
       },
       settle: () => sagaDrained(ctx.databaseUrl),
-      byKind: () => mixCounts,
     },
   ];
 }
@@ -130,7 +125,7 @@ export function uncachedScenario(ctx: ScenarioContext): ScenarioSpec {
     unit: 'req/s',
     orderShare: 0,
     baseUrl: ctx.baseUrl,
-    request: () => loadRequest([{ kind: 'product', weight: 1, next: walk }]),
+    mix: [{ kind: 'product', weight: 1, next: walk }],
     baselines: [pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c)],
     measureCache: true,
   };

@@ -66,42 +66,52 @@ export function orderShape(productIds: readonly string[], customers: readonly st
 /** Responses per kind of request and status class, for mixes whose parts answer differently. */
 export type KindCounts = Record<string, Record<string, number>>;
 
+export interface WeightedShape {
+  readonly kind: string;
+  readonly weight: number;
+  readonly next: () => RequestShape;
+}
+
+/** Draws a kind by weight, then a request of that kind. */
+export function chooser(kinds: readonly WeightedShape[]): () => { kind: string; shape: RequestShape } {
+  const total = kinds.reduce((sum, k) => sum + k.weight, 0);
+  return () => {
+    let roll = Math.random() * total;
+    const chosen = kinds.find((k) => (roll -= k.weight) < 0) ?? kinds[kinds.length - 1]!;
+    return { kind: chosen.kind, shape: chosen.next() };
+  };
+}
+
+export function tally(counts: KindCounts, kind: string, status: number): void {
+  const byStatus = (counts[kind] ??= {});
+  const key = `${Math.floor(status / 100)}xx`;
+  byStatus[key] = (byStatus[key] ?? 0) + 1;
+}
+
 /**
  * An autocannon request drawing a fresh shape for every request; with `counts`, each
- * response is tallied under its kind (the context carries the kind from request to response).
+ * response is tallied under its kind (the connection's context carries the kind from the
+ * request to its response).
  */
-export function loadRequest(
-  kinds: readonly { readonly kind: string; readonly weight: number; readonly next: () => RequestShape }[],
-  counts?: KindCounts,
-): autocannon.Request {
-  const total = kinds.reduce((sum, k) => sum + k.weight, 0);
-  const choose = () => {
-    let roll = Math.random() * total;
-    for (const k of kinds) if ((roll -= k.weight) < 0) return k;
-    return kinds[kinds.length - 1]!;
-  };
+export function loadRequest(kinds: readonly WeightedShape[], counts?: KindCounts): autocannon.Request {
+  const choose = chooser(kinds);
   return {
     method: 'GET',
     setupRequest: (request, context) => {
-      const chosen = choose();
-      if (counts) (context as { kind?: string }).kind = chosen.kind;
-      const shape = chosen.next();
+      const { kind, shape } = choose();
+      if (counts) (context as { kind?: string }).kind = kind;
       return {
         ...request,
         method: shape.method,
         path: shape.path,
         headers: shape.headers ?? {},
-        ...(shape.body !== undefined ? { body: shape.body } : { body: undefined }),
+        body: shape.body,
       };
     },
     ...(counts
       ? {
-          onResponse: (status: number, _body: string, context: object) => {
-            const kind = (context as { kind?: string }).kind ?? 'unknown';
-            const byStatus = (counts[kind] ??= {});
-            const key = `${Math.floor(status / 100)}xx`;
-            byStatus[key] = (byStatus[key] ?? 0) + 1;
-          },
+          onResponse: (status: number, _body: string, context: object) =>
+            tally(counts, (context as { kind?: string }).kind ?? 'unknown', status),
         }
       : {}),
   };
