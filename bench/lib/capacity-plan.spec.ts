@@ -126,7 +126,19 @@ describe('capacity planner', () => {
     expect(plan.warnings.join('\n')).toMatch(/max_connections=100/);
     const orders = planCapacity(results, { rps: 1000, p99Ms: 200, mix: 'place-order' });
     expect(orders.postgresCommitsPerSecond).toBe(4000);
-    expect(orders.warnings.join('\n')).toMatch(/primary is the limit/);
+    expect(orders.warnings.join('\n')).toMatch(/the primary, not the replicas/);
+  });
+
+  it("warns when Little's law fills one module's pool, or all of them", () => {
+    const withDbTime = (dbBusyMs: number): BenchResults => ({
+      ...results,
+      scenarios: [scenario({ name: 'mixed', perRequest: { commits: 0.1, dbBusyMs, redisOps: 3 } })],
+    });
+    const plan = (dbBusyMs: number) =>
+      planCapacity(withDbTime(dbBusyMs), { rps: 5000, p99Ms: 200, mix: 'mixed' }).warnings.join('\n');
+    expect(plan(2)).not.toMatch(/connections busy/); // 1,600/s × 2 ms = 3.2 < 0.7 × 5
+    expect(plan(10)).toMatch(/16\.0 connections busy.*one module's pool/); // < 0.7 × 30
+    expect(plan(20)).toMatch(/32\.0 connections busy.*all its pools/);
   });
 
   it('names its assumptions in the printed plan', () => {
