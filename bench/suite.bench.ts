@@ -183,7 +183,8 @@ async function main(): Promise<void> {
       },
     };
     const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
-    const stem = `${results.date}${options.quick ? '-quick' : ''}`;
+    // Partial runs (--only) never stand in for a whole one: the planner reads only whole runs.
+    const stem = `${results.date}${options.quick ? '-quick' : ''}${options.only ? '-partial' : ''}`;
     const files = await writeReport(results, join(ROOT, ...RESULTS_DIR_PARTS), stem);
     log(`done in ${Math.round((Date.now() - started) / 1000)} s: ${files.join(', ')}`);
     for (const goal of results.goals) log(`goal ${goal.met ? 'met    ' : 'NOT met'}: ${goal.goal}: ${goal.measured}`);

@@ -119,7 +119,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
     '## Latency at fixed arrival rates (open loop)',
     '',
     table(
-      ['scenario', 'rate asked', 'served', 'p50', 'p90', 'p99', 'max (ms)', 'non-2xx + errors'],
+      ['scenario', 'rate asked', 'served', 'p50', 'p90', 'p99', 'max (ms)', 'non-2xx + errors', 'generator lag (ms)'],
       results.scenarios.flatMap((sc) =>
         sc.open.map((r) => [
           `\`${sc.name}\``,
@@ -130,9 +130,12 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
           r.latencyMs.p99,
           r.latencyMs.max,
           r.non2xx + r.errors,
+          r.generatorLagMs ?? '',
         ]),
       ),
     ),
+    '',
+    'Latency runs from when each request was due (`bench/lib/open-loop.ts`), so queueing behind a server that falls behind counts; generator lag is the most a request was sent after it was due.',
     '',
     `![latency](${stem}-latency.svg)`,
     '',
