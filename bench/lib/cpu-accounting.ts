@@ -52,7 +52,8 @@ export function startCpuAccounting(groups: Record<string, () => readonly number[
         shares[name] = Math.round((ticks / total) * 1000) / 1000;
         grouped += ticks;
       }
-      shares.other = Math.round(((machine.busy - machineBefore.busy - grouped) / total) * 1000) / 1000;
+      // Per-process and machine counters are read a moment apart: clamp the rounding below zero.
+      shares.other = Math.max(0, Math.round(((machine.busy - machineBefore.busy - grouped) / total) * 1000) / 1000);
       shares.idle = Math.round(((total - (machine.busy - machineBefore.busy)) / total) * 1000) / 1000;
       return shares;
     },

@@ -39,6 +39,16 @@ describe('Universal Scalability Law fit', () => {
     expect(fit.lambda).toBeCloseTo(100, 1);
   });
 
+  it('puts the peak at one unit when adding units only loses throughput', () => {
+    const fit = fitUsl([
+      { n: 1, x: 6900 },
+      { n: 2, x: 5600 },
+      { n: 4, x: 4700 },
+    ]);
+    expect(fit.peakN).toBe(1);
+    expect(fit.peakX).toBeCloseTo(uslThroughput(1, fit.lambda, fit.sigma, fit.kappa), 6);
+  });
+
   it('refuses to fit a single point', () => {
     expect(() => fitUsl([{ n: 1, x: 10 }])).toThrow(/two points/);
   });

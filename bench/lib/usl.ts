@@ -15,7 +15,7 @@ export interface UslFit {
   readonly kappa: number;
   /** Root-mean-square error of the fit, in the unit of x. */
   readonly rmse: number;
-  /** Where the curve peaks, sqrt((1−σ)/κ); Infinity when κ is 0 (the curve only flattens). */
+  /** Where the curve peaks, sqrt((1−σ)/κ) but at least 1; Infinity when κ is 0 (the curve only flattens). */
   readonly peakN: number;
   /** The predicted throughput at peakN (λ/σ, the asymptote, when κ is 0). */
   readonly peakX: number;
@@ -79,7 +79,8 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
     }
   }
   const { lambda, sigma, kappa } = best;
-  const peakN = kappa > 0 ? Math.sqrt((1 - sigma) / kappa) : Number.POSITIVE_INFINITY;
+  // Below one unit there is nothing to deploy: a curve that falls from the start peaks at N = 1.
+  const peakN = kappa > 0 ? Math.max(1, Math.sqrt((1 - sigma) / kappa)) : Number.POSITIVE_INFINITY;
   const peakX = Number.isFinite(peakN)
     ? uslThroughput(peakN, lambda, sigma, kappa)
     : sigma > 0
