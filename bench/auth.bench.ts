@@ -19,6 +19,7 @@ import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import { AccessTokenVerifier, LocalJwks } from '#libs/auth';
 import { loadSettings } from '#libs/config';
 import { benchArgs } from './bench-args';
+import { median } from './lib/stats';
 import { ENTRYPOINTS, ROOT } from '../test/support/app-process';
 import { freePort } from '../test/support/free-port';
 import { freshEmail, sessionFor } from '../test/support/sessions';
@@ -69,10 +70,6 @@ async function load(
 ): Promise<{ rps: number; p99: number; errors: number }> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 async function main(): Promise<void> {

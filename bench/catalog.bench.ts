@@ -10,7 +10,7 @@
  *
  * Options: --seconds 8 --connections 10 --repeat 3
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -21,45 +21,15 @@ import { ENTRYPOINTS, ROOT } from '../test/support/app-process';
 import { freePort } from '../test/support/free-port';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
 import { benchArgs } from './bench-args';
+import { initPgbench, runPgbench } from './lib/pgbench';
+import { pinnedNode, stopChild as stop, waitForStatus } from './lib/processes';
+import { median } from './lib/stats';
 
 const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 8);
 const CONNECTIONS = Number(args.get('connections') ?? 10);
 const REPEAT = Number(args.get('repeat') ?? 3);
 const PRODUCTS = 20_000;
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-async function waitForStatus(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (
-      (await fetch(url).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered 200`);
-}
-
-function pinned(argv: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn('taskset', ['-c', '0', process.execPath, ...argv], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function load(options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ duration: SECONDS, connections: CONNECTIONS, ...options });
@@ -117,13 +87,14 @@ async function main(): Promise<void> {
     const hot = ids[0]!;
 
     // 1. cached by-id vs plain Fastify with the same body
-    const app = pinned([ENTRYPOINTS.main, '--modules', 'catalog', '--roles', 'api'], env);
+    const app = pinnedNode('0', [ENTRYPOINTS.main, '--modules', 'catalog', '--roles', 'api'], env);
     children.push(app);
     const base = `http://127.0.0.1:${port}`;
     await waitForStatus(`${base}/health/ready`);
     const body = await (await fetch(`${base}/v1/products/${hot}`)).text();
     const fastifyPort = await freePort();
-    const plain = pinned(
+    const plain = pinnedNode(
+      '0',
       [
         '-e',
         `const f=require('fastify')();const b=${JSON.stringify(body)};f.get('/p',(q,r)=>{r.header('content-type','application/json; charset=utf-8');return b});f.listen({port:${fastifyPort},host:'127.0.0.1'})`,
@@ -173,7 +144,7 @@ async function main(): Promise<void> {
     await stop(app);
 
     // 2. uncached by-id vs pgbench -S at the same client count
-    const coldApp = pinned([ENTRYPOINTS.main, '--modules', 'catalog', '--roles', 'api'], {
+    const coldApp = pinnedNode('0', [ENTRYPOINTS.main, '--modules', 'catalog', '--roles', 'api'], {
       ...env,
       CACHE_TTL_SECONDS: '1',
     });
@@ -193,28 +164,10 @@ async function main(): Promise<void> {
     await stop(coldApp);
     const pgbenchDb = await createTestDatabase('bench_pgbench');
     try {
-      execFileSync('pgbench', ['-i', '-s', '10', '-q', pgbenchDb.url], { stdio: 'ignore' });
+      initPgbench(pgbenchDb.url);
       const runs: number[] = [];
       for (let i = 0; i < REPEAT; i++) {
-        const out = execFileSync(
-          'taskset',
-          [
-            '-c',
-            '1',
-            'pgbench',
-            '-S',
-            '-n',
-            '-c',
-            String(CONNECTIONS),
-            '-j',
-            '1',
-            '-T',
-            String(SECONDS),
-            pgbenchDb.url,
-          ],
-          { encoding: 'utf8' },
-        );
-        runs.push(Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0));
+        runs.push(runPgbench({ url: pgbenchDb.url, mode: 'select-only', clients: CONNECTIONS, seconds: SECONDS }));
       }
       report.uncachedById = {
         tesseraRps: Math.round(median(uncachedRuns)),

@@ -11,7 +11,7 @@
  *
  * Options: --seconds 8 --connections 10 --repeat 3
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -25,6 +25,9 @@ import { ADMIN_EMAIL, adminSession } from '../test/support/sessions';
 import { createTestDatabase } from '../test/support/test-database';
 import { queueBackends } from '../test/support/queue-backends';
 import { benchArgs } from './bench-args';
+import { initPgbench, runPgbench } from './lib/pgbench';
+import { stopChild as stop, waitFor } from './lib/processes';
+import { median, percentile } from './lib/stats';
 
 const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 8);
@@ -32,30 +35,6 @@ const CONNECTIONS = Number(args.get('connections') ?? 10);
 const REPEAT = Number(args.get('repeat') ?? 3);
 const PRODUCTS = 50;
 const CUSTOMERS = 1000;
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_orders');
@@ -161,14 +140,9 @@ async function main(): Promise<void> {
     const pgbenchDb = await createTestDatabase('bench_pgbench');
     const tpcbRuns: number[] = [];
     try {
-      execFileSync('pgbench', ['-i', '-s', '10', '-q', pgbenchDb.url], { stdio: 'ignore' });
+      initPgbench(pgbenchDb.url);
       for (let i = 0; i < REPEAT; i++) {
-        const out = execFileSync(
-          'taskset',
-          ['-c', '1', 'pgbench', '-n', '-c', String(CONNECTIONS), '-j', '1', '-T', String(SECONDS), pgbenchDb.url],
-          { encoding: 'utf8' },
-        );
-        tpcbRuns.push(Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0));
+        tpcbRuns.push(runPgbench({ url: pgbenchDb.url, mode: 'tpcb', clients: CONNECTIONS, seconds: SECONDS }));
       }
     } finally {
       await pgbenchDb.drop();

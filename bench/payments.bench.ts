@@ -26,6 +26,7 @@ import { REDIS_URL } from '../test/support/services';
 import { createTestDatabase } from '../test/support/test-database';
 import { queueBackends } from '../test/support/queue-backends';
 import { benchArgs } from './bench-args';
+import { stopChild as stop, waitFor } from './lib/processes';
 
 const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 10);
@@ -48,22 +49,6 @@ interface LevelResult {
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** User + system CPU seconds a process has used so far (Linux /proc). */

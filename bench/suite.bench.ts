@@ -1,0 +1,203 @@
+/**
+ * The benchmark suite of issue #9 (`npm run bench`, `npm run bench -- --quick`): every
+ * scenario beside its baseline from the same run, the scaling curve with its USL fit, and a
+ * report in bench/results/<date>.{json,md} (quick runs: <date>-quick.*). See bench/README.md.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ROOT, type AppProcess } from '../test/support/app-process';
+import { POSTGRES_ADMIN_URL, replicaUrlOf } from '../test/support/services';
+import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
+import { CounterReader } from './lib/counters';
+import { describeMachine } from './lib/machine';
+import { initPgbench } from './lib/pgbench';
+import { startPlainServer, type PlainServer } from './lib/plain-servers';
+import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
+import { pinSelf, stopChild } from './lib/processes';
+import { RESULTS_DIR_PARTS, type BenchResults, type ScalingPoint, type ScenarioResult } from './lib/results';
+import { runLoad } from './lib/load';
+import { spread } from './lib/stats';
+import { deploymentFor, migrate, startTessera } from './suite/deployment';
+import { judgeGoals } from './suite/goals';
+import { measureScenario } from './suite/measure';
+import { suiteOptions } from './suite/options';
+import { writeReport } from './suite/report';
+import { fitOverConnections, fitOverProcesses, measureScaling } from './suite/scaling';
+import { cachedAppScenarios, uncachedScenario, type ScenarioContext } from './suite/scenarios';
+import { forgeCustomerTokens, seedBrowseCatalog, seedOrderableProducts } from './suite/seed';
+import { browseShape, loadRequest } from './suite/traffic';
+
+/** identity, catalog, inventory, ordering, payments, notifications: one data source each. */
+const MODULE_DATA_SOURCES = 6;
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function replicaReachable(databaseUrl: string): Promise<boolean> {
+  const client = new Client({ connectionString: replicaUrlOf(databaseUrl), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = suiteOptions();
+  const wanted = (name: string) => !options.only || options.only.includes(name);
+  const started = Date.now();
+  pinSelf('1');
+  const redis: PrivateRedis = await startPrivateRedis();
+  const databases: TestDatabase[] = [];
+  const plain: PlainServer[] = [];
+  let app: AppProcess | undefined;
+  let counters: CounterReader | undefined;
+  try {
+    const machine = await describeMachine(POSTGRES_ADMIN_URL, redis.url);
+    log(`machine: ${machine.cpus} × ${machine.model}, load ${machine.loadAverageAtStart}`);
+    const db = await createTestDatabase('bench_suite');
+    databases.push(db);
+    const pgbenchDb = await createTestDatabase('bench_pgbench');
+    databases.push(pgbenchDb);
+    initPgbench(pgbenchDb.url);
+    const deployment = deploymentFor(db.url, { REDIS_URL: redis.url, QUEUE_PREFIX: 'bench' });
+    migrate(deployment);
+    const catalog = await seedBrowseCatalog(db.url, options.products);
+    log(`seeded ${catalog.productIds.length} browse products`);
+    app = await startTessera(deployment, { cores: '0' });
+    counters = await CounterReader.open(db.url, redis.url);
+    const needsOrders = wanted('place-order') || wanted('mixed');
+    const orderable = needsOrders ? await seedOrderableProducts(app.url, db.url, options.orderableProducts) : [];
+    const customers = await forgeCustomerTokens(app.url, deployment.signingKeyPem, options.users);
+    const healthBody = await (await fetch(`${app.url}/health/live`)).text();
+    const productBody = await (await fetch(`${app.url}/v1/products/${catalog.productIds[0]}`)).text();
+    const fastifyHealth = await startPlainServer('fastify', healthBody);
+    const nodeHealth = await startPlainServer('node-http', healthBody);
+    const fastifyProduct = await startPlainServer('fastify', productBody);
+    plain.push(fastifyHealth, nodeHealth, fastifyProduct);
+    const context: ScenarioContext = {
+      baseUrl: app.url,
+      databaseUrl: db.url,
+      pgbenchUrl: pgbenchDb.url,
+      connections: options.connections,
+      catalog,
+      orderable,
+      customers,
+      plain: { fastifyHealth, nodeHealth, fastifyProduct },
+    };
+
+    const scenarios: ScenarioResult[] = [];
+    for (const spec of cachedAppScenarios(context).filter((s) => wanted(s.name)))
+      scenarios.push(await measureScenario(spec, options, counters));
+
+    const browse = () => loadRequest([{ kind: 'browse', weight: 1, next: browseShape(catalog) }]);
+    const concurrency: ScalingPoint[] = [];
+    if (wanted('concurrency'))
+      for (const connections of options.concurrencyLevels) {
+        const runs = [];
+        for (let rep = 0; rep < options.repeat; rep++)
+          runs.push(await runLoad({ url: app.url, seconds: options.seconds, connections, requests: [browse()] }));
+        const rps = spread(runs.map((r) => r.okRps));
+        concurrency.push({
+          processes: 1,
+          connections,
+          rps,
+          p99Ms: (runs.find((r) => Math.round(r.okRps * 10) / 10 === rps.median) ?? runs[0]!).latencyMs.p99,
+          errors: runs.reduce((t, r) => t + r.errors, 0),
+          non2xx: runs.reduce((t, r) => t + r.non2xx, 0),
+        });
+        log(`concurrency ${connections}: ${Math.round(rps.median)} req/s`);
+      }
+    for (const server of plain.splice(0)) await stopChild(server.child);
+    await app.stop();
+    app = undefined;
+
+    if (options.cpuProfileDir) {
+      // A separate process: profiling slows it, so its figures are not the suite's.
+      const profiled = await startTessera(deployment, {
+        cores: '0',
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
+      });
+      await runLoad({
+        url: profiled.url,
+        seconds: options.seconds,
+        connections: options.connections,
+        requests: [browse()],
+      });
+      await profiled.stop();
+      log(`CPU profile of catalog-browse written to ${options.cpuProfileDir}`);
+    }
+
+    if (wanted('product-uncached')) {
+      app = await startTessera(deployment, { cores: '0', env: { CACHE_TTL_SECONDS: '1' } });
+      scenarios.push(await measureScenario(uncachedScenario({ ...context, baseUrl: app.url }), options, counters));
+      await app.stop();
+      app = undefined;
+    }
+
+    let scalingPoints: ScalingPoint[] = [];
+    if (wanted('scaling')) {
+      pinSelf('0,1');
+      const replicaEnv: NodeJS.ProcessEnv = (await replicaReachable(db.url))
+        ? { DATABASE_REPLICA_URLS: replicaUrlOf(db.url) }
+        : {};
+      scalingPoints = await measureScaling({
+        deployment,
+        processCounts: options.scalingProcesses,
+        connectionLevels: options.scalingConnections,
+        seconds: options.scalingSeconds,
+        warmupSeconds: options.warmupSeconds,
+        repeat: options.repeat,
+        request: browse,
+        replicaEnv,
+      });
+    }
+    const byProcesses = fitOverProcesses(scalingPoints);
+    const byConnections = fitOverConnections(concurrency);
+    const partial: Omit<BenchResults, 'goals'> = {
+      version: 1,
+      date: new Date().toISOString().slice(0, 10),
+      quick: options.quick,
+      settings: {
+        seconds: options.seconds,
+        warmupSeconds: options.warmupSeconds,
+        repeat: options.repeat,
+        connections: options.connections,
+        openLoopConnections: options.openLoopConnections,
+        products: options.products,
+        orderableProducts: options.orderableProducts,
+        users: options.users,
+        databasePoolSize: Number(process.env.DATABASE_POOL_SIZE ?? 5),
+        moduleDataSources: MODULE_DATA_SOURCES,
+      },
+      machine,
+      scenarios,
+      concurrency,
+      scaling: {
+        points: scalingPoints,
+        ...(byProcesses ? { byProcesses } : {}),
+        ...(byConnections ? { byConnections } : {}),
+      },
+    };
+    const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
+    // Partial runs (--only) never stand in for a whole one: the planner reads only whole runs.
+    const stem = `${results.date}${options.quick ? '-quick' : ''}${options.only ? '-partial' : ''}`;
+    const files = await writeReport(results, join(ROOT, ...RESULTS_DIR_PARTS), stem);
+    log(`done in ${Math.round((Date.now() - started) / 1000)} s: ${files.join(', ')}`);
+    for (const goal of results.goals) log(`goal ${goal.met ? 'met    ' : 'NOT met'}: ${goal.goal}: ${goal.measured}`);
+  } finally {
+    for (const server of plain) await stopChild(server.child as ChildProcess);
+    await app?.stop();
+    await counters?.close();
+    await redis.stop();
+    for (const db of databases) await db.drop().catch(() => undefined);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

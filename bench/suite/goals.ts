@@ -1,0 +1,82 @@
+import type { BenchResults, Goal, ScenarioName, ScenarioResult } from '../lib/results';
+
+const pct = (n: number) => `${Math.round(n * 100)} %`;
+
+/** The issue's goals, judged on the measured figures: reported, never asserted. */
+export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
+  const goals: Goal[] = [];
+  const find = (name: ScenarioName): ScenarioResult | undefined => results.scenarios.find((s) => s.name === name);
+  const ratioGoal = (name: ScenarioName, baseline: string, min: number, label: string) => {
+    const s = find(name);
+    const key = s && Object.keys(s.ratios).find((k) => k.startsWith(baseline));
+    if (!s || !key) return;
+    const value = s.ratios[key]!;
+    goals.push({ goal: `${label} ≥ ${pct(min)} of ${key}`, measured: `${value.toFixed(2)}`, met: value >= min });
+  };
+  ratioGoal('health', 'plain Fastify', 0.85, '`health`');
+  ratioGoal('product-cached', 'plain Fastify', 0.7, 'cached product read');
+  ratioGoal('product-uncached', 'pgbench -S', 0.5, 'uncached by-id read');
+  ratioGoal('place-order', 'pgbench TPC-B', 0.5, 'accepted orders');
+
+  const best = new Map<number, number>();
+  for (const p of results.scaling.points) best.set(p.processes, Math.max(best.get(p.processes) ?? 0, p.rps.median));
+  const one = best.get(1);
+  const two = best.get(2);
+  const four = best.get(4);
+  if (one && two)
+    goals.push({
+      goal: '2 processes ≥ 1.3 × 1 process (catalog-browse, best connection count)',
+      measured: `${(two / one).toFixed(2)} ×`,
+      met: two / one >= 1.3,
+    });
+  if (two && four)
+    goals.push({
+      goal: '4 processes not slower than 2',
+      measured: `${(four / two).toFixed(2)} ×`,
+      met: four >= two,
+    });
+  const usl = results.scaling.byProcesses;
+  if (usl)
+    goals.push({
+      goal: 'USL contention coefficient reported',
+      measured: `σ = ${usl.sigma.toFixed(3)}, κ = ${usl.kappa.toExponential(2)}`,
+      met: true,
+    });
+
+  // Error responses (non-2xx) and connection errors (resets, timeouts) are told apart: the
+  // goal speaks of responses, but a reset connection is a failed request all the same.
+  const responses = [
+    ...results.scenarios.map((s) => ({ what: s.name, runs: s.closed.runs })),
+    ...results.scaling.points.map((p) => ({
+      what: `${p.processes}×${p.connections}`,
+      runs: [{ non2xx: p.non2xx, errors: p.errors }],
+    })),
+  ];
+  const non2xx = responses.filter((r) => r.runs.some((run) => run.non2xx > 0));
+  const connectionErrors = responses.filter((r) => r.runs.some((run) => run.errors > 0));
+  const sum = (r: (typeof responses)[number], key: 'non2xx' | 'errors') => r.runs.reduce((t, run) => t + run[key], 0);
+  goals.push({
+    goal: 'no error responses at the peak of any scenario',
+    measured: [
+      non2xx.length === 0
+        ? 'no non-2xx responses'
+        : `non-2xx: ${non2xx.map((r) => `${r.what} (${sum(r, 'non2xx')})`).join(', ')}`,
+      connectionErrors.length === 0
+        ? 'no connection errors'
+        : `connection errors: ${connectionErrors.map((r) => `${r.what} (${sum(r, 'errors')})`).join(', ')}`,
+    ].join('; '),
+    met: non2xx.length === 0 && connectionErrors.length === 0,
+  });
+  for (const name of ['product-cached', 'catalog-browse'] as const) {
+    const half = find(name)?.open.find(
+      (r) => r.targetRate !== undefined && Math.abs(r.targetRate / (find(name)!.closed.value.median || 1) - 0.5) < 0.02,
+    );
+    if (half)
+      goals.push({
+        goal: `${name}: p99 at 50 % of peak < 20 ms`,
+        measured: `${half.latencyMs.p99} ms at ${Math.round(half.targetRate!)}/s`,
+        met: half.latencyMs.p99 < 20 && half.errors === 0,
+      });
+  }
+  return goals;
+}

@@ -1,0 +1,175 @@
+import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
+import { runLoad, type LoadRun } from '../lib/load';
+import { runOpenLoop } from '../lib/open-loop';
+import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
+import { median, ratio, spread } from '../lib/stats';
+import { chooser, loadRequest, tally, type KindCounts, type RequestShape, type WeightedShape } from './traffic';
+
+export interface SuiteTiming {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly repeat: number;
+  readonly connections: number;
+  readonly openLoopConnections: number;
+  /** Fixed arrival rates as fractions of the closed-loop median. */
+  readonly openFractions: readonly number[];
+}
+
+export interface Baseline {
+  readonly name: string;
+  readonly unit: 'req/s' | 'TPS';
+  /** One counted run; `seconds` is the run length. */
+  measure(seconds: number): Promise<number>;
+}
+
+export interface ScenarioSpec {
+  readonly name: ScenarioName;
+  readonly description: string;
+  readonly unit: string;
+  readonly orderShare: number;
+  readonly baseUrl: string;
+  /** The kinds of request the scenario sends, by weight. */
+  readonly mix: readonly WeightedShape[];
+  /** When given, responses are tallied here by kind and status class (all runs). */
+  readonly counts?: KindCounts;
+  readonly baselines: readonly Baseline[];
+  /**
+   * Run the baselines after all of Tessera's runs instead of between them: for scenarios
+   * that leave a saga backlog, which would otherwise drain during the baseline runs.
+   */
+  readonly baselinesAfter?: boolean;
+  /** Report the catalog cache's hit ratio over the closed-loop runs. */
+  readonly measureCache?: boolean;
+  beforeWarmUp?(): void;
+  /** After the closed-loop runs (e.g. time the saga's drain); its fields join the result. */
+  afterClosed?(): Promise<Partial<ScenarioResult>>;
+  /** After the open-loop runs, before the next scenario (e.g. let queues drain). */
+  settle?(): Promise<void>;
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * One scenario: warm-up, `repeat` closed-loop runs (baselines interleaved, so both see the
+ * same machine minute), the per-request server costs over those runs, then fixed arrival
+ * rates at fractions of the median peak for latency without coordinated omission.
+ */
+export async function measureScenario(
+  spec: ScenarioSpec,
+  timing: SuiteTiming,
+  counters: CounterReader,
+): Promise<ScenarioResult> {
+  log(`${spec.name}: warm-up`);
+  spec.beforeWarmUp?.();
+  await runLoad({
+    url: spec.baseUrl,
+    seconds: timing.warmupSeconds,
+    connections: timing.connections,
+    requests: [loadRequest(spec.mix, spec.counts)],
+  });
+  for (const baseline of spec.baselines) await baseline.measure(timing.warmupSeconds);
+
+  const baselineRuns = spec.baselines.map(() => [] as number[]);
+  const runBaselines = async () => {
+    for (const [i, baseline] of spec.baselines.entries()) baselineRuns[i]!.push(await baseline.measure(timing.seconds));
+  };
+  const cacheBefore = spec.measureCache ? await catalogCacheCounts(spec.baseUrl) : undefined;
+  const runs: LoadRun[] = [];
+  let costs = { commits: 0, busyMs: 0, redisCommands: 0 };
+  for (let rep = 0; rep < timing.repeat; rep++) {
+    if (!spec.baselinesAfter) await runBaselines();
+    const before: ServerCounters = await counters.read();
+    const run = await runLoad({
+      url: spec.baseUrl,
+      seconds: timing.seconds,
+      connections: timing.connections,
+      requests: [loadRequest(spec.mix, spec.counts)],
+    });
+    const after = await counters.read();
+    costs = {
+      commits: costs.commits + after.commits - before.commits,
+      busyMs: costs.busyMs + after.busyMs - before.busyMs,
+      redisCommands: costs.redisCommands + after.redisCommands - before.redisCommands,
+    };
+    runs.push(run);
+    log(`${spec.name}: run ${rep + 1}: ${fmt(run.okRps)} ${spec.unit}, p99 ${run.latencyMs.p99} ms`);
+  }
+  const cacheAfter = spec.measureCache ? await catalogCacheCounts(spec.baseUrl) : undefined;
+  const extra = spec.afterClosed ? await spec.afterClosed() : {};
+  if (spec.baselinesAfter) for (let rep = 0; rep < timing.repeat; rep++) await runBaselines();
+
+  const value = spread(runs.map((r) => r.okRps));
+  const baselines: BaselineFigure[] = spec.baselines.map((b, i) => ({
+    name: b.name,
+    unit: b.unit,
+    value: spread(baselineRuns[i]!),
+  }));
+  const ratios = Object.fromEntries(baselines.map((b) => [b.name, ratio(value.median, b.value.median)]));
+  for (const b of baselines) log(`${spec.name}: ${b.name} ${fmt(b.value.median)} ${b.unit}, ratio ${ratios[b.name]}`);
+
+  const open: LoadRun[] = [];
+  for (const fraction of timing.openFractions) {
+    const rate = Math.max(1, Math.round(median(runs.map((r) => r.okRps)) * fraction));
+    const choose = chooser(spec.mix);
+    const kinds = new WeakMap<RequestShape, string>();
+    const openLoop = (seconds: number) =>
+      runOpenLoop({
+        url: spec.baseUrl,
+        seconds,
+        connections: timing.openLoopConnections,
+        rate,
+        next: () => {
+          const { kind, shape } = choose();
+          kinds.set(shape, kind);
+          return shape;
+        },
+        ...(spec.counts
+          ? { onResponse: (status, shape) => tally(spec.counts!, kinds.get(shape) ?? 'unknown', status) }
+          : {}),
+      });
+    // Uncounted first second: the generator opens its sockets and the first requests wait for them.
+    await openLoop(1);
+    const run = await openLoop(timing.seconds);
+    open.push(run);
+    log(
+      `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms, generator lag ≤ ${run.generatorLagMs} ms`,
+    );
+  }
+  await spec.settle?.();
+
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const zero = { commits: 0, busyMs: 0, redisCommands: 0 };
+  // Each reading costs one commit and one Redis command: costPerRequest takes those off once per pair.
+  const perRequest = costPerRequest(
+    zero,
+    {
+      commits: costs.commits - (timing.repeat - 1),
+      busyMs: costs.busyMs,
+      redisCommands: costs.redisCommands - (timing.repeat - 1),
+    },
+    requests,
+  );
+  const cacheHitRatio =
+    cacheBefore && cacheAfter
+      ? ratioOfHits(cacheAfter.hits - cacheBefore.hits, cacheAfter.misses - cacheBefore.misses)
+      : undefined;
+  return {
+    name: spec.name,
+    description: spec.description,
+    unit: spec.unit,
+    orderShare: spec.orderShare,
+    closed: { connections: timing.connections, value, runs },
+    open,
+    baselines,
+    ratios,
+    perRequest,
+    ...(cacheHitRatio !== undefined ? { cacheHitRatio } : {}),
+    ...(spec.counts ? { byKind: spec.counts } : {}),
+    ...extra,
+  };
+}
+
+function ratioOfHits(hits: number, misses: number): number {
+  return hits + misses > 0 ? Math.round((hits / (hits + misses)) * 1000) / 1000 : Number.NaN;
+}

@@ -1,0 +1,49 @@
+import { benchArgs } from '../bench-args';
+import type { SuiteTiming } from './measure';
+
+export interface SuiteOptions extends SuiteTiming {
+  readonly quick: boolean;
+  readonly products: number;
+  readonly orderableProducts: number;
+  readonly users: number;
+  readonly concurrencyLevels: readonly number[];
+  readonly scalingProcesses: readonly number[];
+  readonly scalingConnections: readonly number[];
+  readonly scalingSeconds: number;
+  /** Only these scenarios (and no scaling unless listed as `scaling`): for short runs while developing. */
+  readonly only?: readonly string[];
+  /** Write a CPU profile of the app during catalog-browse into this directory. */
+  readonly cpuProfileDir?: string;
+}
+
+const numbers = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
+
+/**
+ * `npm run bench -- --quick` (CI smoke: a couple of minutes), or the full run; any figure can
+ * be overridden, e.g. `--seconds 3 --only health,place-order`.
+ */
+export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptions {
+  const quick = argv.includes('--quick');
+  const args = benchArgs(argv.filter((a) => a !== '--quick'));
+  const number = (name: string, full: number, short: number) => Number(args.get(name) ?? (quick ? short : full));
+  const seconds = number('seconds', 8, 2);
+  return {
+    quick,
+    seconds,
+    warmupSeconds: number('warmup', 3, 1),
+    repeat: number('repeat', 3, 1),
+    connections: number('connections', 10, 10),
+    openLoopConnections: number('open-connections', 100, 50),
+    openFractions: numbers(args.get('fractions'), quick ? [0.5] : [0.5, 0.8]),
+    // 10,000 even when quick: the uncached walk needs them, and one INSERT takes under a second.
+    products: number('products', 10_000, 10_000),
+    orderableProducts: number('orderable', 50, 10),
+    users: number('users', 1000, 100),
+    concurrencyLevels: numbers(args.get('levels'), quick ? [4, 32] : [1, 4, 16, 64]),
+    scalingProcesses: numbers(args.get('processes'), [1, 2, 4]),
+    scalingConnections: numbers(args.get('scaling-connections'), quick ? [32] : [8, 32, 128]),
+    scalingSeconds: number('scaling-seconds', Math.min(seconds, 5), 2),
+    ...(args.get('only') ? { only: args.get('only')!.split(',') } : {}),
+    ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
+  };
+}

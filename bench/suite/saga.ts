@@ -1,0 +1,53 @@
+import { Client } from 'pg';
+import { waitFor } from '../lib/processes';
+
+const UNFINISHED = `status IN ('pending', 'stock_reserved', 'paid')`;
+
+/**
+ * How fast one process carried orders through the whole saga (reservation, charge,
+ * confirmation) while also serving the API: orders placed since `since`, over the time from
+ * the first one's insert to the last one's final transition.
+ */
+export async function sagaThroughput(databaseUrl: string, since: Date, timeoutMs = 600_000): Promise<number> {
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await sql.query(`SELECT count(*) AS n FROM ordering.orders WHERE ${UNFINISHED} AND created_at >= $1`, [
+              since,
+            ])
+          ).rows[0].n,
+        ) === 0,
+      'the saga to finish the orders placed',
+      timeoutMs,
+    );
+    const { rows } = await sql.query<{ n: string; span: number }>(
+      `SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(created_at)) AS span
+         FROM ordering.orders WHERE created_at >= $1`,
+      [since],
+    );
+    const span = Number(rows[0]!.span);
+    return span > 0 ? Math.round((Number(rows[0]!.n) / span) * 10) / 10 : Number.NaN;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Waits until no order is mid-saga, so the next scenario does not inherit a backlog. */
+export async function sagaDrained(databaseUrl: string, timeoutMs = 600_000): Promise<void> {
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await waitFor(
+      async () =>
+        Number((await sql.query(`SELECT count(*) AS n FROM ordering.orders WHERE ${UNFINISHED}`)).rows[0].n) === 0,
+      'the saga backlog to drain',
+      timeoutMs,
+    );
+  } finally {
+    await sql.end();
+  }
+}

@@ -1,0 +1,132 @@
+import { runLoad } from '../lib/load';
+import { runPgbench } from '../lib/pgbench';
+import type { PlainServer } from '../lib/plain-servers';
+import type { Baseline, ScenarioSpec } from './measure';
+import { sagaDrained, sagaThroughput } from './saga';
+import type { BrowseCatalog } from './seed';
+import { browseShape, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
+
+export interface ScenarioContext {
+  readonly baseUrl: string;
+  readonly databaseUrl: string;
+  readonly pgbenchUrl: string;
+  readonly connections: number;
+  readonly catalog: BrowseCatalog;
+  readonly orderable: readonly string[];
+  readonly customers: readonly string[];
+  readonly plain: {
+    readonly fastifyHealth: PlainServer;
+    readonly nodeHealth: PlainServer;
+    readonly fastifyProduct: PlainServer;
+  };
+}
+
+const get = (path: string) => (): RequestShape => ({ method: 'GET', path });
+
+export function httpBaseline(name: string, server: PlainServer, connections: number): Baseline {
+  return {
+    name,
+    unit: 'req/s',
+    measure: async (seconds) => (await runLoad({ url: `${server.url}/`, seconds, connections })).okRps,
+  };
+}
+
+export function pgbenchBaseline(name: string, url: string, mode: 'select-only' | 'tpcb', clients: number): Baseline {
+  return { name, unit: 'TPS', measure: async (seconds) => runPgbench({ url, mode, clients, seconds }) };
+}
+
+/** The single-process scenarios, in the order they run against the normally cached app. */
+export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
+  const c = ctx.connections;
+  const fastifyProduct = httpBaseline('plain Fastify, same product JSON', ctx.plain.fastifyProduct, c);
+  const browse = browseShape(ctx.catalog);
+  const order = orderShape(ctx.orderable, ctx.customers);
+  const mixCounts: KindCounts = {};
+  let orderSince = new Date();
+  return [
+    {
+      name: 'health',
+      description: '`GET /health/live`: the framework floor every request pays',
+      unit: 'req/s',
+      orderShare: 0,
+      baseUrl: ctx.baseUrl,
+      mix: [{ kind: 'health', weight: 1, next: get('/health/live') }],
+      baselines: [
+        httpBaseline('plain Fastify, same JSON', ctx.plain.fastifyHealth, c),
+        httpBaseline('plain node:http, same JSON', ctx.plain.nodeHealth, c),
+      ],
+    },
+    {
+      name: 'product-cached',
+      description: '`GET /v1/products/:id` of one hot product: a cache hit every time',
+      unit: 'req/s',
+      orderShare: 0,
+      baseUrl: ctx.baseUrl,
+      mix: [{ kind: 'product', weight: 1, next: get(`/v1/products/${ctx.catalog.productIds[0]}`) }],
+      baselines: [fastifyProduct],
+      measureCache: true,
+    },
+    {
+      name: 'catalog-browse',
+      description:
+        '60 % product pages of a hot 2 % of the catalogue, 30 % first list pages (per category and sort), 10 % product pages anywhere',
+      unit: 'req/s',
+      orderShare: 0,
+      baseUrl: ctx.baseUrl,
+      mix: [{ kind: 'browse', weight: 1, next: browse }],
+      baselines: [fastifyProduct],
+      measureCache: true,
+    },
+    {
+      name: 'place-order',
+      description:
+        '`POST /v1/orders`, one line, `pm_card_ok`, a fresh Idempotency-Key and a random one of the customers each; ample stock',
+      unit: 'orders/s (201)',
+      orderShare: 1,
+      baseUrl: ctx.baseUrl,
+      mix: [{ kind: 'order', weight: 1, next: order }],
+      // The saga rate counts every order of the scenario, warm-up included.
+      beforeWarmUp: () => void (orderSince = new Date()),
+      baselines: [pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c)],
+      baselinesAfter: true,
+      afterClosed: async () => ({ sagaOrdersPerSecond: await sagaThroughput(ctx.databaseUrl, orderSince) }),
+      settle: () => sagaDrained(ctx.databaseUrl),
+    },
+    {
+      name: 'mixed',
+      description: 'catalog-browse 90 %, place-order 10 %',
+      unit: 'req/s',
+      orderShare: 0.1,
+      baseUrl: ctx.baseUrl,
+      mix: [
+        { kind: 'browse', weight: 9, next: browse },
+        { kind: 'order', weight: 1, next: order },
+      ],
+      counts: mixCounts,
+      baselines: [fastifyProduct],
+      baselinesAfter: true,
+      measureCache: true,
+      afterClosed: async () => {
+        await sagaDrained(ctx.databaseUrl);
+        return {};
+      },
+      settle: () => sagaDrained(ctx.databaseUrl),
+    },
+  ];
+}
+
+export function uncachedScenario(ctx: ScenarioContext): ScenarioSpec {
+  const c = ctx.connections;
+  const walk = uncachedShape(ctx.catalog); // one walk across runs: a new run must not revisit warm ids
+  return {
+    name: 'product-uncached',
+    description:
+      '`GET /v1/products/:id` walking the whole catalogue in a shuffled order, the app started with `CACHE_TTL_SECONDS=1`, so reads miss the cache',
+    unit: 'req/s',
+    orderShare: 0,
+    baseUrl: ctx.baseUrl,
+    mix: [{ kind: 'product', weight: 1, next: walk }],
+    baselines: [pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c)],
+    measureCache: true,
+  };
+}
