@@ -70,9 +70,17 @@ ${locations}
     const configFile = join(dir, 'nginx.conf');
     await writeFile(configFile, Nginx.config(port, dir, routes));
     const child = spawn('nginx', ['-c', configFile, '-p', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Without this, a missing binary is an unhandled 'error' event that kills the launcher and
+    // orphans the app processes it started.
+    let spawnError: Error | undefined;
+    child.once('error', (error) => (spawnError = error));
     const nginx = new Nginx(port, dir, child);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
+      if (spawnError) {
+        await rm(dir, { recursive: true, force: true });
+        throw new Error(`nginx could not start (${spawnError.message}); .ci/run installs it`);
+      }
       const up = await fetch(`http://127.0.0.1:${port}/health/live`).then(
         () => true,
         () => false,
@@ -86,7 +94,7 @@ ${locations}
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
+    if (this.child.pid !== undefined && this.child.exitCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       this.child.kill('SIGQUIT');
       await exited;
