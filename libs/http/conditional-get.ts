@@ -1,9 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/**
+ * ETags already computed, by body object. Cached reads hand out the same (never mutated)
+ * object on every hit, so a list page is serialised and hashed once per cache entry instead of
+ * once per request (5 % of a catalog-browsing process's CPU went there).
+ */
+const knownEtags = new WeakMap<object, string>();
+
 /** A strong ETag over a response body, for responses without a version of their own (lists). */
 export function bodyEtag(body: unknown): string {
-  return `"${createHash('sha1').update(JSON.stringify(body)).digest('base64url')}"`;
+  const memo = typeof body === 'object' && body !== null ? body : undefined;
+  const known = memo && knownEtags.get(memo);
+  if (known) return known;
+  const etag = `"${createHash('sha1').update(JSON.stringify(body)).digest('base64url')}"`;
+  if (memo) knownEtags.set(memo, etag);
+  return etag;
 }
 
 function matches(header: string | undefined, etag: string): boolean {
