@@ -23,7 +23,8 @@ export function installSecurityHeaders(fastify: FastifyInstance): void {
       },
     },
   })({} as never, response as never, () => undefined);
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(headers);
+    done();
   });
 }
