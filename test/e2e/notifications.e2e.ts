@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { SMTPServer } from 'smtp-server';
 import { eventually } from '../support/eventually';
 import { freshEmail, sessionFor } from '../support/sessions';
+import { sellableProduct as sellableProductIn } from './sellable-product';
 import { adminToken, api, customerBearer, target } from './target';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -130,38 +131,8 @@ describe(`notifications: webhooks and emails (${target.topology})`, () => {
       .set('Idempotency-Key', randomUUID())
       .send({ lines: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_ok' });
 
-  /** A product both ordering and inventory know, with stock (see orders.e2e.ts). */
-  const sellableProduct = async (onHand: number): Promise<string> => {
-    const sku = `NTF-${randomUUID().slice(0, 8)}`;
-    const product = (
-      await api()
-        .post('/v1/products')
-        .set('Authorization', admin)
-        .send({
-          sku,
-          name: `Notification test ${sku}`,
-          description: '',
-          categoryId,
-          price: { amount: 2500, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body as { id: string };
-    await eventually(
-      () => api().get(`/v1/inventory/${sku}`).set('Authorization', admin),
-      (r) => r.status === 200,
-      { what: `inventory's stock row for ${sku}` },
-    );
-    const prober = await customerBearer();
-    const probe = await eventually(
-      () => placeOrder(prober, product.id),
-      (r) => r.status === 201,
-      { what: `ordering's projection of ${sku}` },
-    );
-    await settled(prober, probe.body.id, 'cancelled');
-    await api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand }).expect(200);
-    return product.id;
-  };
+  const sellableProduct = async (onHand: number): Promise<string> =>
+    (await sellableProductIn({ admin, categoryId, onHand, amount: 2500, label: 'Notification' })).id;
 
   /** A registered account (identity announces it, so notifications knows its email). */
   const registeredCustomer = async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { eventually } from '../support/eventually';
+import { sellableProduct as sellableProductIn } from './sellable-product';
 import { adminToken, api, customerBearer, target } from './target';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -85,42 +86,8 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
     return payment;
   };
 
-  /**
-   * A product ordering and inventory both know, with `onHand` units in stock. Both learn of
-   * it from ProductCreated; a probe order (placed while stock is still 0, so refused)
-   * proves ordering's projection has it before any test order counts.
-   */
-  const sellableProduct = async (onHand: number, amount = 1500): Promise<{ id: string; sku: string }> => {
-    const sku = `ORD-${randomUUID().slice(0, 8)}`;
-    const product = (
-      await api()
-        .post('/v1/products')
-        .set('Authorization', admin)
-        .send({
-          sku,
-          name: `Order test ${sku}`,
-          description: '',
-          categoryId,
-          price: { amount, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body as { id: string };
-    await eventually(
-      () => api().get(`/v1/inventory/${sku}`).set('Authorization', admin),
-      (r) => r.status === 200,
-      { what: `inventory's stock row for ${sku}` },
-    );
-    const prober = await customerBearer();
-    const probe = await eventually(
-      () => placeOrder(prober, [{ productId: product.id, quantity: 1 }]),
-      (r) => r.status === 201,
-      { what: `ordering's projection of ${sku}` },
-    );
-    await settled(prober, probe.body.id, (o) => o.status === 'cancelled');
-    await api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand }).expect(200);
-    return { id: product.id, sku };
-  };
+  const sellableProduct = (onHand: number, amount = 1500) =>
+    sellableProductIn({ admin, categoryId, onHand, amount, label: 'Order' });
 
   it('flash sale: 1,000 buyers, 100 units: exactly 100 reservations, no unit sold twice', async () => {
     const product = await sellableProduct(100);
