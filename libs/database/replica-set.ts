@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { registeredMetric } from '#libs/observability';
 import { describeError } from './describe-error';
 import { lsnAtLeast } from './lsn';
 import type { PrimaryDatabase } from './primary-database';
@@ -15,11 +16,7 @@ export interface ReplicaState {
   error: string | undefined;
 }
 
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
-
-const lagGauge = metric(
+const lagGauge = registeredMetric(
   'database_replica_lag_seconds',
   () =>
     new Gauge({
@@ -28,11 +25,11 @@ const lagGauge = metric(
       labelNames: ['replica'],
     }),
 );
-const upGauge = metric(
+const upGauge = registeredMetric(
   'database_replica_up',
   () => new Gauge({ name: 'database_replica_up', help: '1 when the replica is in rotation', labelNames: ['replica'] }),
 );
-export const readsByTarget = metric(
+export const readsByTarget = registeredMetric(
   'database_reads_total',
   () =>
     new Counter({

@@ -4,3 +4,4 @@ export * from './http-metrics';
 export * from './metrics.module';
 export * from './message-context';
 export * from './message-context.interceptor';
+export * from './registered-metric';

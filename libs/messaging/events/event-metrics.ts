@@ -1,12 +1,9 @@
-import { Counter, Histogram, register, type Metric } from 'prom-client';
-
-function metric<T extends Metric>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Histogram } from 'prom-client';
+import { registeredMetric } from '#libs/observability';
 
 /** Counters and timings of the event pipeline, by event key and module. */
 export const eventMetrics = {
-  published: metric(
+  published: registeredMetric(
     'events_published_total',
     () =>
       new Counter({
@@ -15,7 +12,7 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
-  consumed: metric(
+  consumed: registeredMetric(
     'events_consumed_total',
     () =>
       new Counter({
@@ -24,7 +21,7 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
-  duplicates: metric(
+  duplicates: registeredMetric(
     'events_duplicates_total',
     () =>
       new Counter({
@@ -33,7 +30,7 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
-  failed: metric(
+  failed: registeredMetric(
     'events_failed_total',
     () =>
       new Counter({
@@ -42,7 +39,7 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
-  deadLettered: metric(
+  deadLettered: registeredMetric(
     'events_dead_lettered_total',
     () =>
       new Counter({
@@ -51,7 +48,7 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
-  handlerDuration: metric(
+  handlerDuration: registeredMetric(
     'event_handler_duration_seconds',
     () =>
       new Histogram({

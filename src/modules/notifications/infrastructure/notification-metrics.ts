@@ -1,13 +1,10 @@
-import { Counter, register, type Metric } from 'prom-client';
-
-function metric<T extends Metric>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter } from 'prom-client';
+import { registeredMetric } from '#libs/observability';
 
 /** What webhook attempts and emails came to, for dashboards and alerts. */
 export const notificationMetrics = {
   /** `delivered`, `retrying` (a failed attempt that will be retried), `failed` (for good). */
-  webhookDeliveries: metric(
+  webhookDeliveries: registeredMetric(
     'webhook_deliveries_total',
     () =>
       new Counter({
@@ -16,7 +13,7 @@ export const notificationMetrics = {
         labelNames: ['outcome'],
       }),
   ),
-  endpointsDisabled: metric(
+  endpointsDisabled: registeredMetric(
     'webhook_endpoints_disabled_total',
     () =>
       new Counter({
@@ -25,7 +22,7 @@ export const notificationMetrics = {
       }),
   ),
   /** `sent` or `failed` (an attempt; the job retries). */
-  emails: metric(
+  emails: registeredMetric(
     'emails_sent_total',
     () =>
       new Counter({

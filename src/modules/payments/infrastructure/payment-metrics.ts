@@ -1,14 +1,11 @@
-import { Counter, Histogram, register, type Metric } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { registeredMetric } from '#libs/observability';
 import { ProviderUnavailableError } from '../application/ports/payment-provider';
-
-function metric<T extends Metric>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 /** How the payment provider behaves, for dashboards and alerts (a slow or failing provider shows here first). */
 export const paymentMetrics = {
   /** `operation`: charge, find-charge, refund; `result`: ok, unavailable (timeouts, 503s), error. */
-  providerCalls: metric(
+  providerCalls: registeredMetric(
     'payment_provider_calls_total',
     () =>
       new Counter({
@@ -17,7 +14,7 @@ export const paymentMetrics = {
         labelNames: ['provider', 'operation', 'result'],
       }),
   ),
-  providerCallDuration: metric(
+  providerCallDuration: registeredMetric(
     'payment_provider_call_duration_seconds',
     () =>
       new Histogram({
@@ -28,7 +25,7 @@ export const paymentMetrics = {
       }),
   ),
   /** What charge jobs came to: charged, declined, requires-action, settled-before, abandoned. */
-  charges: metric(
+  charges: registeredMetric(
     'payment_charges_total',
     () =>
       new Counter({
