@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +25,9 @@ import { REDIS_URL } from '../test/support/services';
 import { createTestDatabase } from '../test/support/test-database';
 import { queueBackends } from '../test/support/queue-backends';
 import { benchArgs } from './bench-args';
+import { processTicks } from './lib/cpu-accounting';
 import { stopChild as stop, waitFor } from './lib/processes';
+import { median } from './lib/stats';
 
 const args = benchArgs();
 const SECONDS = Number(args.get('seconds') ?? 10);
@@ -47,15 +48,7 @@ interface LevelResult {
   readonly dbCommitsPerSecond: number;
 }
 
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-/** User + system CPU seconds a process has used so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (pid: number) => processTicks(pid) / 100;
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_payments');

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 /** Where the machine's cores went during a run, as shares of all cores × the run's wall time. */
 export type CpuShares = Record<string, number>;
 
-function processTicks(pid: number): number {
+/** CPU ticks (user + system, 1/100 s) a process has used so far; 0 once it has exited. */
+export function processTicks(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime
