@@ -6,6 +6,7 @@ import { inboxQueue } from '../support/inbox-queue';
 import { queueBackends, type QueueBackendUnderTest } from '../support/queue-backends';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
 import { createTestDatabase } from '../support/test-database';
+import { eventEnvelope } from '../support/event-envelope';
 
 /*
  * The order-driven paths, without the ordering module: ordering's events (libs/contracts)
@@ -33,18 +34,7 @@ function orderEvent(name: 'order-placed' | 'order-cancelled' | 'order-confirmed'
       : name === 'order-cancelled'
         ? { ...base, reason: 'customer_cancelled', previousStatus: 'stock_reserved' }
         : base;
-  return {
-    id: randomUUID(),
-    name: `ordering.${name}`,
-    version: 1,
-    publisher: 'ordering',
-    occurredAt: new Date().toISOString(),
-    aggregateId: orderId,
-    aggregateVersion: 1,
-    correlationId: null,
-    causationId: null,
-    payload,
-  };
+  return eventEnvelope({ name: `ordering.${name}`, publisher: 'ordering', aggregateId: orderId, payload });
 }
 
 async function startInventory(label: string, backend: QueueBackendUnderTest, env: Record<string, string> = {}) {

@@ -11,6 +11,7 @@ import { inboxQueue } from '../support/inbox-queue';
 import { queueBackends } from '../support/queue-backends';
 import { freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { eventEnvelope } from '../support/event-envelope';
 
 /*
  * What needs settings the e2e deployments do not have: an endpoint disabled after a tiny
@@ -23,18 +24,12 @@ const line = () => ({ productId: randomUUID(), sku: 'SKU-1', quantity: 1, unitPr
 
 function orderEvent(name: 'order-placed' | 'order-confirmed', orderId: string, customerId: string) {
   const base = { orderId, customerId, lines: [line()], total: money };
-  return {
-    id: randomUUID(),
+  return eventEnvelope({
     name: `ordering.${name}`,
-    version: 1,
     publisher: 'ordering',
-    occurredAt: new Date().toISOString(),
     aggregateId: orderId,
-    aggregateVersion: 1,
-    correlationId: null,
-    causationId: null,
     payload: name === 'order-placed' ? { ...base, paymentMethod: 'card' } : base,
-  };
+  });
 }
 
 describe.each(queueBackends())('notifications: endpoint auto-disable and .eml outbox ($name queues)', (backend) => {

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { eventually } from '../support/eventually';
 import { inboxQueue } from '../support/inbox-queue';
 import { OrderingHarness, PROBLEM, type OrderBody } from './ordering-harness';
+import { eventEnvelope } from '../support/event-envelope';
 
 /**
  * The saga's steps as ordering takes them: the events inventory and payments publish are
@@ -33,18 +34,13 @@ describe('ordering: the order saga and the product copy, event by event', () => 
     payload: object,
     aggregateVersion = 1,
   ): Promise<void> {
-    const envelope = {
-      id: randomUUID(),
+    const envelope = eventEnvelope({
       name: event.name,
-      version: 1,
       publisher: event.publisher,
-      occurredAt: new Date().toISOString(),
       aggregateId,
       aggregateVersion,
-      correlationId: null,
-      causationId: null,
       payload,
-    };
+    });
     const job = await inbox.add(`${event.name}@1`, envelope, { jobId: `test_${envelope.id}`, attempts: 1 });
     const state = await eventually(
       () => job.getState(),

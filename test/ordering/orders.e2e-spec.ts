@@ -4,6 +4,7 @@ import { eventually } from '../support/eventually';
 import { startApp } from '../support/app-process';
 import { inboxQueue } from '../support/inbox-queue';
 import { JSON_TYPE, OrderingHarness, PROBLEM, type OrderBody } from './ordering-harness';
+import { eventEnvelope } from '../support/event-envelope';
 
 describe('ordering: placing, reading and cancelling orders', () => {
   const h = new OrderingHarness();
@@ -395,23 +396,14 @@ describe('ordering: placing, reading and cancelling orders', () => {
         outcome === 'succeeded'
           ? ['payments.payment-succeeded', { ...ids, amount: order.total }]
           : ['payments.payment-failed', { ...ids, reason: 'card_declined' }];
-      const id = randomUUID();
-      await inbox.add(
-        `${name}@1`,
-        {
-          id,
-          name,
-          version: 1,
-          publisher: 'payments',
-          occurredAt: new Date().toISOString(),
-          aggregateId: ids.paymentId,
-          aggregateVersion: 2,
-          correlationId: null,
-          causationId: null,
-          payload,
-        },
-        { jobId: `test_${id}`, attempts: 1 },
-      );
+      const envelope = eventEnvelope({
+        name,
+        publisher: 'payments',
+        aggregateId: ids.paymentId,
+        aggregateVersion: 2,
+        payload,
+      });
+      await inbox.add(`${name}@1`, envelope, { jobId: `test_${envelope.id}`, attempts: 1 });
       await inbox.close();
     };
 
