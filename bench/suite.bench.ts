@@ -121,14 +121,18 @@ async function main(): Promise<void> {
         cores: '0',
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
       });
+      const profiledSpec = cachedAppScenarios({ ...context, baseUrl: profiled.url }).find(
+        (s) => s.name === options.cpuProfileScenario,
+      );
+      if (!profiledSpec) throw new Error(`--cpu-prof-scenario: no cached scenario ${options.cpuProfileScenario}`);
       await runLoad({
         url: profiled.url,
         seconds: options.seconds,
         connections: options.connections,
-        requests: [browse()],
+        requests: [loadRequest(profiledSpec.mix)],
       });
       await profiled.stop();
-      log(`CPU profile of catalog-browse written to ${options.cpuProfileDir}`);
+      log(`CPU profile of ${profiledSpec.name} written to ${options.cpuProfileDir}`);
     }
 
     if (wanted('product-uncached')) {

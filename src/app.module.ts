@@ -91,6 +91,7 @@ function boundedContext(
       // Its queries: replicas when configured and fit, else the primary.
       { provide: ReadDataSource, useValue: dataSources.readerFor(manifest.name, replicaSet) },
       ...(manifest.providers ?? []),
+      ...(runtime.hasRole('api') ? (manifest.httpProviders ?? []) : []),
       ...(runtime.hasRole('worker') ? (manifest.processors ?? []) : []),
       ...(runtime.hasRole('relay') ? (manifest.relayProviders ?? []) : []),
       ...moduleMessagingProviders(manifest, runtime, dataSources.urlOf(manifest.name)),

@@ -12,8 +12,10 @@ export interface SuiteOptions extends SuiteTiming {
   readonly scalingSeconds: number;
   /** Only these scenarios (and no scaling unless listed as `scaling`): for short runs while developing. */
   readonly only?: readonly string[];
-  /** Write a CPU profile of the app during catalog-browse into this directory. */
+  /** Write a CPU profile of the app during one scenario into this directory. */
   readonly cpuProfileDir?: string;
+  /** Which single-process cached scenario the profile is taken under (default catalog-browse). */
+  readonly cpuProfileScenario: string;
 }
 
 const numbers = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
@@ -45,5 +47,6 @@ export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptio
     scalingSeconds: number('scaling-seconds', Math.min(seconds, 5), 2),
     ...(args.get('only') ? { only: args.get('only')!.split(',') } : {}),
     ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
+    cpuProfileScenario: args.get('cpu-prof-scenario') ?? 'catalog-browse',
   };
 }

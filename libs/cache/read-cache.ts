@@ -40,6 +40,7 @@ export interface Loaded<T> {
 export class ReadCache {
   private readonly logger = new Logger('ReadCache');
   private readonly memory: Cache;
+  private readonly memoryStore: CacheableMemory;
   private readonly shared: Cache | undefined;
   /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
   private readonly namespaces = new Map<string, Cache>();
@@ -54,7 +55,7 @@ export class ReadCache {
     private readonly options: ReadCacheOptions,
     private readonly bus: InvalidationBus,
   ) {
-    this.memory = memoryCache(options.ttlSeconds, 10_000);
+    ({ cache: this.memory, store: this.memoryStore } = memoryCache(options.ttlSeconds, 10_000));
     if (options.redisUrl) {
       const redis = createKeyv(options.redisUrl, { namespace: `${options.prefix}:cache` });
       redis.on('error', (error: unknown) => this.logger.warn(`redis tier: ${String(error)}`));
@@ -72,13 +73,25 @@ export class ReadCache {
   }
 
   /**
+   * The value of `key` when this process's memory tier holds it, synchronously: no load, no
+   * Redis, no promise. For request paths that answer a hit before any other work (a miss
+   * goes the normal way, through `get`). Counts as a memory hit.
+   */
+  peek<T>(key: string): T | undefined {
+    const held = this.memoryStore.get<KeyvEnvelope<Loaded<T>>>(key);
+    if (!held || (typeof held.expires === 'number' && held.expires <= Date.now())) return undefined;
+    memoryHits(family(key)).inc();
+    return held.value.value;
+  }
+
+  /**
    * Like `get`, in a memory-only namespace that `invalidate([namespace])` clears whole on
    * every replica: for families of values no change can name one by one, like list pages.
    */
   getInNamespace<T>(namespace: string, key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     let cache = this.namespaces.get(namespace);
     if (!cache) {
-      cache = memoryCache(this.options.ttlSeconds, 2_000);
+      cache = memoryCache(this.options.ttlSeconds, 2_000).cache;
       this.namespaces.set(namespace, cache);
     }
     return this.read(cache, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
@@ -118,7 +131,7 @@ export class ReadCache {
       },
       ttl,
     );
-    if (!missed) hits.inc({ cache: label, tier: 'memory' });
+    if (!missed) memoryHits(label).inc();
     else if (missed.stale) await memory.del(key); // wrap kept what an invalidation has since made stale
     if (atLeastLsn && !lsnAtLeast(entry.lsn, atLeastLsn)) {
       const ticket = this.beginLoad(key);
@@ -198,17 +211,35 @@ interface LoadTicket {
 
 const REDELETE_AFTER_MS = 500;
 
-function memoryCache(ttlSeconds: number, lruSize: number): Cache {
-  const memory = new Keyv({ store: new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize, useClone: false }) });
+/** What Keyv keeps in its store for a value: the value and its expiry time in ms, if any. */
+interface KeyvEnvelope<T> {
+  readonly value: T;
+  readonly expires?: number | null;
+}
+
+/** Memory hits are counted on every cached read: the labelled child is looked up once per family. */
+const memoryHitCounters = new Map<string, ReturnType<Counter['labels']>>();
+function memoryHits(label: string): ReturnType<Counter['labels']> {
+  let child = memoryHitCounters.get(label);
+  if (!child) memoryHitCounters.set(label, (child = hits.labels({ cache: label, tier: 'memory' })));
+  return child;
+}
+
+function memoryCache(ttlSeconds: number, lruSize: number): { cache: Cache; store: CacheableMemory } {
+  // One shard: the store's default 16 hash every key to pick a Map, 7 % of a cache hit's CPU.
+  const store = new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize, useClone: false, storeHashSize: 1 });
+  // No key prefix: `peek` reads the store by the cache's own keys.
+  const memory = new Keyv({ store, useKeyPrefix: false });
   // In-process values need no serialising (Keyv's default would JSON-encode every hit) nor
   // cloning (the store's default structuredClones every hit); they are read-only views,
   // never mutated by callers.
   memory.serialize = undefined;
   memory.deserialize = undefined;
-  return createCache({ stores: [memory] });
+  return { cache: createCache({ stores: [memory] }), store };
 }
 
 /** `catalog:product:<id>` -> `catalog:product`: a metric label with bounded cardinality. */
 function family(key: string): string {
-  return key.split(':').slice(0, 2).join(':');
+  const second = key.indexOf(':', key.indexOf(':') + 1);
+  return second < 0 ? key : key.slice(0, second);
 }

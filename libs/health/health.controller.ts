@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '#libs/auth';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
@@ -12,6 +13,8 @@ import { HealthContributors } from './health-contributors';
  */
 @ApiTags('ops')
 @Public()
+// Probes come often and from few addresses (kubelets, load balancers): a 429 would take a healthy replica out.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -35,6 +35,8 @@ export interface ModuleManifest {
   readonly providers?: readonly Provider[];
   /** HTTP controllers: loaded with the `api` role only. */
   readonly controllers?: readonly Type[];
+  /** Providers that serve HTTP outside controllers (hooks on the HTTP server): `api` role only. */
+  readonly httpProviders?: readonly Provider[];
   /** BullMQ processors: loaded with the `worker` role only. */
   readonly processors?: readonly Provider[];
   /** Outbox publishers and other relay-side work: loaded with the `relay` role only. */

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res, UnauthorizedException } from '@nestjs/common';
 import { Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
@@ -10,6 +11,8 @@ import { SETTINGS, type Settings } from '#libs/config';
 /** Prometheus scrape endpoint; behind a bearer token when METRICS_TOKEN is set. */
 @ApiExcludeController()
 @Public()
+// Scrapers come often from one address; a 429 would leave gaps in every graph.
+@SkipThrottle()
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {

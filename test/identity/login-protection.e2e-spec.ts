@@ -26,11 +26,13 @@ describe('brute-force protection and rate limit switches', () => {
   it('slows repeated failures down, then locks the account even for the right password', async () => {
     const email = freshEmail('victim');
     await sessionFor(app.url, email);
-    const first = await login(email, 'wrong password 1');
+    await login(email, 'wrong password 1');
     await login(email, 'wrong password 2');
     const slowed = await login(email, 'wrong password 3');
     expect(slowed.status).toBe(401);
-    expect(slowed.ms - first.ms).toBeGreaterThan(200);
+    // The third failure waits 250 ms before answering: a lower bound, whatever else the machine is doing
+    // (a difference from an unslowed attempt is not: a cold first attempt can take longer).
+    expect(slowed.ms).toBeGreaterThanOrEqual(250);
     await login(email, 'wrong password 4');
     const locked = await login(email, PASSWORD);
     expect(locked).toMatchObject({ status: 401, type: 'https://tessera.dev/problems/invalid-credentials' });

@@ -1,12 +1,14 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimiter } from './rate-limiter';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
 type RedisConnection = ConstructorParameters<typeof RedisThrottlerStorage>[0];
 
-/** Rate limits for every route: counters in Redis when configured, so replicas share them. */
+/** Rate limits for every route (and `RateLimiter` for paths that answer before Nest's pipeline): counters in Redis when configured, so replicas share them. */
+@Global()
 @Module({})
 export class RateLimitModule {
   static forRoot(redis: RedisConnection | undefined, prefix: string): DynamicModule {
@@ -19,7 +21,8 @@ export class RateLimitModule {
           storage: redis ? new RedisThrottlerStorage(redis, prefix) : new ThrottlerStorageService(),
         }),
       ],
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [RateLimiter, { provide: APP_GUARD, useClass: RateLimitGuard }],
+      exports: [RateLimiter],
     };
   }
 }

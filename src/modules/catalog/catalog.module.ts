@@ -15,6 +15,7 @@ import { ListProductsHandler } from './application/queries/list-products.handler
 import { CategoryRecord } from './infrastructure/category.record';
 import { CreateCatalogTables1764400000000 } from './infrastructure/migrations/create-catalog-tables';
 import { ProductRecord } from './infrastructure/product.record';
+import { CachedProductReads } from './interface/http/cached-product-reads';
 import { CategoriesController } from './interface/http/categories.controller';
 import { ProductsController } from './interface/http/products.controller';
 
@@ -34,6 +35,7 @@ export const catalogModule = defineModule({
     ListCategoriesHandler,
   ],
   controllers: [CategoriesController, ProductsController],
+  httpProviders: [CachedProductReads],
   routes: ['/v1/categories', '/v1/products'],
   publishes: [ProductCreated, ProductUpdated, ProductArchived],
   eventHandlers: [ForgetCreatedProductHandler, ForgetUpdatedProductHandler, ForgetArchivedProductHandler],
