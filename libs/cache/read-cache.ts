@@ -43,7 +43,7 @@ export class ReadCache {
   private readonly memoryStore: CacheableMemory;
   private readonly shared: Cache | undefined;
   /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
-  private readonly namespaces = new Map<string, Cache>();
+  private readonly namespaces = new Map<string, { cache: Cache; store: CacheableMemory }>();
   /**
    * Loads in flight, by key. A load that overlaps an invalidation of its key may have read
    * the value from before the change; it must not be kept in either tier.
@@ -78,10 +78,13 @@ export class ReadCache {
    * goes the normal way, through `get`). Counts as a memory hit.
    */
   peek<T>(key: string): T | undefined {
-    const held = this.memoryStore.get<KeyvEnvelope<Loaded<T>>>(key);
-    if (!held || (typeof held.expires === 'number' && held.expires <= Date.now())) return undefined;
-    memoryHits(family(key)).inc();
-    return held.value.value;
+    return peekStore<T>(this.memoryStore, key, family(key));
+  }
+
+  /** `peek` in a namespace of `getInNamespace`. */
+  peekInNamespace<T>(namespace: string, key: string): T | undefined {
+    const held = this.namespaces.get(namespace);
+    return held && peekStore<T>(held.store, `${namespace}:${key}`, namespace);
   }
 
   /**
@@ -89,12 +92,12 @@ export class ReadCache {
    * every replica: for families of values no change can name one by one, like list pages.
    */
   getInNamespace<T>(namespace: string, key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
-    let cache = this.namespaces.get(namespace);
-    if (!cache) {
-      cache = memoryCache(this.options.ttlSeconds, 2_000).cache;
-      this.namespaces.set(namespace, cache);
+    let held = this.namespaces.get(namespace);
+    if (!held) {
+      held = memoryCache(this.options.ttlSeconds, 2_000);
+      this.namespaces.set(namespace, held);
     }
-    return this.read(cache, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
+    return this.read(held.cache, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
   }
 
   private async read<T>(
@@ -190,7 +193,7 @@ export class ReadCache {
         for (const ticket of tickets) ticket.stale = true;
     }
     await this.memory.mdel([...keys]);
-    for (const key of keys) await this.namespaces.get(key)?.clear();
+    for (const key of keys) await this.namespaces.get(key)?.cache.clear();
   }
 
   async close(): Promise<void> {
@@ -215,6 +218,13 @@ const REDELETE_AFTER_MS = 500;
 interface KeyvEnvelope<T> {
   readonly value: T;
   readonly expires?: number | null;
+}
+
+function peekStore<T>(store: CacheableMemory, key: string, label: string): T | undefined {
+  const held = store.get<KeyvEnvelope<Loaded<T>>>(key);
+  if (!held || (typeof held.expires === 'number' && held.expires <= Date.now())) return undefined;
+  memoryHits(label).inc();
+  return held.value.value;
 }
 
 /** Memory hits are counted on every cached read: the labelled child is looked up once per family. */

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/eventually';
 import { ADMIN_EMAIL, adminSession, randomIp } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-function answeredEarly(metrics: string): number {
-  const line = metrics
-    .split('\n')
-    .find((l) => l.startsWith('http_responses_before_pipeline_total{route="/v1/products/:id"}'));
+function answeredEarly(metrics: string, route = '/v1/products/:id'): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`http_responses_before_pipeline_total{route="${route}"}`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -58,8 +57,24 @@ describe('cached product reads answered before the Nest pipeline', () => {
     await db?.drop();
   });
 
-  const createProduct = async (status: 'active' | 'draft') =>
-    (
+  /**
+   * Catalog hears its own events about a product and drops cached reads once more when each
+   * arrives: a test that counts hits starts once they have all been handled.
+   */
+  const eventsHandled = (productId: string) =>
+    eventually(
+      () =>
+        db.query<{ unhandled: number }>(
+          `SELECT count(*)::int AS unhandled FROM catalog.outbox o
+            WHERE o.aggregate_id = $1 AND NOT EXISTS (SELECT 1 FROM catalog.inbox i WHERE i.event_id = o.event_id)`,
+          [productId],
+        ),
+      (rows) => rows[0]!.unhandled === 0,
+      { what: `catalog handled the events of product ${productId}` },
+    );
+
+  const createProduct = async (status: 'active' | 'draft') => {
+    const created = (
       await as(randomIp())
         .post('/v1/products')
         .send({
@@ -73,6 +88,9 @@ describe('cached product reads answered before the Nest pipeline', () => {
         })
         .expect(201)
     ).body as { id: string; version: number };
+    await eventsHandled(created.id);
+    return created;
+  };
 
   it('answers a cache hit with the status, headers and bytes the controller answered the miss with', async () => {
     const product = await createProduct('active');
@@ -127,6 +145,35 @@ describe('cached product reads answered before the Nest pipeline', () => {
     const fresh = await client.get(`/v1/products/${product.id}`).set('Consistency-Token', '0/1').expect(200);
     expect(fresh.headers['etag']).toBe(`"${product.id}.${product.version}"`);
     expect(answeredEarly((await client.get('/metrics')).text)).toBe(early);
+  });
+
+  it('answers a list page again from the cache once the controller has validated and answered its URL', async () => {
+    const product = await createProduct('active');
+    const client = as(randomIp()); // three reads: the rate limit
+    const url = `/v1/products?category=${categoryId}&sort=price_asc&limit=50`;
+    const early = () => client.get('/metrics').then((r) => answeredEarly(r.text, '/v1/products'));
+    const before = await early();
+    const miss = await client.get(url).expect(200);
+    expect(miss.body.items.map((p: { id: string }) => p.id)).toContain(product.id);
+    expect(await early()).toBe(before);
+    const hit = await client.get(url).expect(200);
+    expect(await early()).toBe(before + 1);
+    expect(hit.text).toBe(miss.text);
+    expect(comparable(hit.headers)).toEqual(comparable(miss.headers));
+    await client.get(url).set('If-None-Match', miss.headers['etag']!).expect(304);
+    expect(await early()).toBe(before + 2);
+
+    // A product change clears the cached pages: the next read is the controller's, with the change.
+    const added = await createProduct('active');
+    const changed = await as(randomIp()).get(url).expect(200);
+    expect(changed.body.items.map((p: { id: string }) => p.id)).toContain(added.id);
+    expect(changed.headers['etag']).not.toBe(miss.headers['etag']);
+    expect(await early()).toBe(before + 2);
+
+    // A URL the controller refused is refused every time.
+    const another = as(randomIp());
+    for (let i = 0; i < 2; i++) await another.get('/v1/products?limit=1000').expect(400);
+    expect(await early()).toBe(before + 2);
   });
 
   it('never serves a draft, cached or not', async () => {

@@ -45,6 +45,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   client_max_body_size 2m;
   keepalive_timeout 65s;
+  keepalive_requests 100000;
 ${upstreams}
   server {
     listen 127.0.0.1:${port} backlog=4096;

@@ -16,6 +16,7 @@ import { CategoryRecord } from './infrastructure/category.record';
 import { CreateCatalogTables1764400000000 } from './infrastructure/migrations/create-catalog-tables';
 import { ProductRecord } from './infrastructure/product.record';
 import { CachedProductReads } from './interface/http/cached-product-reads';
+import { ProductPageIndex } from './interface/http/product-page-index';
 import { CategoriesController } from './interface/http/categories.controller';
 import { ProductsController } from './interface/http/products.controller';
 
@@ -35,7 +36,7 @@ export const catalogModule = defineModule({
     ListCategoriesHandler,
   ],
   controllers: [CategoriesController, ProductsController],
-  httpProviders: [CachedProductReads],
+  httpProviders: [CachedProductReads, ProductPageIndex],
   routes: ['/v1/categories', '/v1/products'],
   publishes: [ProductCreated, ProductUpdated, ProductArchived],
   eventHandlers: [ForgetCreatedProductHandler, ForgetUpdatedProductHandler, ForgetArchivedProductHandler],

@@ -33,6 +33,11 @@ export class ListProducts extends Query<ProductPage> {
   }
 }
 
+/** A page's key in the `PRODUCT_LISTS` cache namespace. */
+export function productPageKey(query: ListProducts): string {
+  return JSON.stringify([query.filters, query.sort, query.limit, query.cursor ?? null]);
+}
+
 const ORDER: Record<ProductSort, { column: string; direction: 'ASC' | 'DESC'; op: '<' | '>' }> = {
   newest: { column: 'p.created_at', direction: 'DESC', op: '<' },
   price_asc: { column: 'p.price_amount', direction: 'ASC', op: '>' },
@@ -52,10 +57,9 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
   ) {}
 
   execute(query: ListProducts): Promise<ProductPage> {
-    const key = JSON.stringify([query.filters, query.sort, query.limit, query.cursor ?? null]);
     return this.cache.getInNamespace(
       PRODUCT_LISTS,
-      key,
+      productPageKey(query),
       () => this.reads.query((dataSource) => this.load(dataSource, query), query.atLeastLsn),
       query.atLeastLsn,
     );

@@ -5,15 +5,19 @@ import { Counter } from 'prom-client';
 import { ReadCache } from '#libs/cache';
 import { SETTINGS, type Settings } from '#libs/config';
 import { consistencyTokenOf } from '#libs/database';
-import { cacheableRead, RateLimiter } from '#libs/http';
+import { bodyEtag, cacheableRead, RateLimiter } from '#libs/http';
 import { registeredMetric } from '#libs/observability';
 import type { ProductView } from '../../application/product-view';
-import { productCacheKey } from '../../application/queries/get-product.handler';
+import { PRODUCT_LISTS, productCacheKey } from '../../application/queries/get-product.handler';
+import type { ProductPage } from '../../application/queries/list-products.handler';
 import { productEtag } from '../../domain/product';
+import { ProductPageIndex } from './product-page-index';
 
-const ROUTE = '/v1/products/:id';
+const PRODUCT = '/v1/products/:id';
+const PRODUCTS = '/v1/products';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Its share of the route's responses (`http_request_duration_seconds_count`) is the fast path's hit rate. */
+/** Its share of a route's responses (`http_request_duration_seconds_count`) is the fast path's hit rate. */
 const answeredEarly = registeredMetric(
   'http_responses_before_pipeline_total',
   () =>
@@ -22,26 +26,31 @@ const answeredEarly = registeredMetric(
       help: "Responses answered from this process's memory cache before Nest's pipeline, by route template",
       labelNames: ['route'],
     }),
-).labels({ route: ROUTE });
-const JSON_TYPE = 'application/json; charset=utf-8';
+);
+const answered = {
+  [PRODUCT]: answeredEarly.labels({ route: PRODUCT }),
+  [PRODUCTS]: answeredEarly.labels({ route: PRODUCTS }),
+};
 
 /**
- * Serialised bodies by cached product: a cache entry is never mutated, so it is serialised
- * once, not on every hit (what Fastify would do with the object is this same JSON.stringify).
+ * Serialised bodies by cached value: a cache entry is never mutated, so it is serialised once,
+ * not on every hit (what Fastify would do with the object is this same JSON.stringify).
  */
-const serialised = new WeakMap<ProductView, string>();
-function jsonOf(product: ProductView): string {
-  let json = serialised.get(product);
-  if (json === undefined) serialised.set(product, (json = JSON.stringify(product)));
+const serialised = new WeakMap<object, string>();
+function jsonOf(body: object): string {
+  let json = serialised.get(body);
+  if (json === undefined) serialised.set(body, (json = JSON.stringify(body)));
   return json;
 }
 
 /**
- * Answers `GET /v1/products/:id` from this process's memory cache in Fastify's `onRequest`,
- * before Nest's guards, interceptors, pipes and rxjs plumbing, which cost a cache hit several
- * times what the hit itself costs. The answer is the controller's, byte for byte: the same
- * body, ETag, Cache-Control and 304; Fastify's own hooks (security headers, request id,
- * metrics and access log) run as for any request, and the request is rate limited first.
+ * Answers `GET /v1/products/:id` and `GET /v1/products?…` from this process's memory cache in
+ * Fastify's `onRequest`, before Nest's guards, interceptors, pipes and rxjs plumbing, which
+ * cost a cache hit several times what the hit itself costs. The answer is the controller's,
+ * byte for byte: the same body, ETag, Cache-Control and 304; Fastify's own hooks (security
+ * headers, request id, metrics and access log) run as for any request, and the request is
+ * rate limited first. A list page is answered only for a URL the controller has already
+ * validated and answered (`ProductPageIndex`).
  *
  * Anything else goes the normal way: a miss, a draft (404 there), a request carrying a
  * consistency token (which may need a fresher read), or a client over its rate limit (the
@@ -51,6 +60,7 @@ function jsonOf(product: ProductView): string {
 export class CachedProductReads implements OnModuleInit {
   constructor(
     private readonly cache: ReadCache,
+    private readonly pages: ProductPageIndex,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
     @Optional() private readonly limiter?: RateLimiter,
@@ -63,20 +73,31 @@ export class CachedProductReads implements OnModuleInit {
       maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
       staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
     };
-    const limiter = this.limiter?.enabled ? this.limiter : undefined;
-    const answerFromCache = (request: FastifyRequest, reply: FastifyReply): boolean => {
-      const { id } = request.params as { id: string };
-      const product = this.cache.peek<ProductView>(productCacheKey(id));
-      if (!product || product.status === 'draft') return false;
-      const fresh = cacheableRead(request, reply, product, productEtag(product), policy);
-      answeredEarly.inc();
+    const send = (request: FastifyRequest, reply: FastifyReply, body: object, etag: string, route: string) => {
+      const fresh = cacheableRead(request, reply, body, etag, policy);
+      answered[route as keyof typeof answered].inc();
       if (fresh) void reply.type(JSON_TYPE).send(jsonOf(fresh));
       else void reply.send();
+    };
+    const answerFromCache = (request: FastifyRequest, reply: FastifyReply): boolean => {
+      if (request.routeOptions.url === PRODUCT) {
+        const product = this.cache.peek<ProductView>(productCacheKey((request.params as { id: string }).id));
+        if (!product || product.status === 'draft') return false;
+        send(request, reply, product, productEtag(product), PRODUCT);
+        return true;
+      }
+      const pageKey = this.pages.pageKeyOf(request.url);
+      const page = pageKey === undefined ? undefined : this.cache.peekInNamespace<ProductPage>(PRODUCT_LISTS, pageKey);
+      if (!page) return false;
+      send(request, reply, page, bodyEtag(page), PRODUCTS);
       return true;
     };
+    const limiter = this.limiter?.enabled ? this.limiter : undefined;
     // Callback style: an async hook would cost every request of every route a promise.
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'GET' || request.routeOptions.url !== ROUTE || consistencyTokenOf(request)) return done();
+      const route = request.routeOptions.url;
+      if (request.method !== 'GET' || (route !== PRODUCT && route !== PRODUCTS) || consistencyTokenOf(request))
+        return done();
       if (!limiter) {
         if (!answerFromCache(request, reply)) done();
         return;

@@ -29,9 +29,10 @@ import { CreateProduct } from '../../application/commands/create-product.handler
 import { UpdateProduct } from '../../application/commands/update-product.handler';
 import type { ProductView } from '../../application/product-view';
 import { GetProduct } from '../../application/queries/get-product.handler';
-import { ListProducts, type ProductPage } from '../../application/queries/list-products.handler';
+import { ListProducts, productPageKey, type ProductPage } from '../../application/queries/list-products.handler';
 import { productEtag, versionFromEtag } from '../../domain/product';
 import { CatalogProblemsInterceptor } from './catalog-problems.interceptor';
+import { ProductPageIndex } from './product-page-index';
 import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
 
 @ApiTags('catalog')
@@ -42,6 +43,7 @@ export class ProductsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly pages: ProductPageIndex,
   ) {}
 
   private get cachePolicy() {
@@ -66,15 +68,16 @@ export class ProductsController {
         'minPrice must not exceed maxPrice',
       );
     }
-    const page = await this.queries.execute(
-      new ListProducts(
-        { categoryId: query.category, minPrice: query.minPrice, maxPrice: query.maxPrice, text: query.q },
-        query.sort,
-        query.limit,
-        query.cursor,
-        consistencyTokenOf(request),
-      ),
+    const list = new ListProducts(
+      { categoryId: query.category, minPrice: query.minPrice, maxPrice: query.maxPrice, text: query.q },
+      query.sort,
+      query.limit,
+      query.cursor,
+      consistencyTokenOf(request),
     );
+    const page = await this.queries.execute(list);
+    // A read without a token may be answered from the cache next time, before this pipeline.
+    if (!list.atLeastLsn) this.pages.remember(request.url, productPageKey(list));
     return cacheableRead(request, reply, page, bodyEtag(page), this.cachePolicy);
   }
 
