@@ -27,6 +27,8 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     logger: false,
+    // No Nest middleware (MiddlewareConsumer) anywhere: @fastify/middie would only cost every request a hook.
+    skipMiddie: true,
     bodyLimit: settings.bodyLimitBytes,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     genReqId: requestIdOf,
