@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
-import { eventually } from '../support/eventually';
+import { catalogEventsHandled } from '../support/catalog-events';
 import { ADMIN_EMAIL, adminSession, randomIp } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -57,22 +57,6 @@ describe('cached product reads answered before the Nest pipeline', () => {
     await db?.drop();
   });
 
-  /**
-   * Catalog hears its own events about a product and drops cached reads once more when each
-   * arrives: a test that counts hits starts once they have all been handled.
-   */
-  const eventsHandled = (productId: string) =>
-    eventually(
-      () =>
-        db.query<{ unhandled: number }>(
-          `SELECT count(*)::int AS unhandled FROM catalog.outbox o
-            WHERE o.aggregate_id = $1 AND NOT EXISTS (SELECT 1 FROM catalog.inbox i WHERE i.event_id = o.event_id)`,
-          [productId],
-        ),
-      (rows) => rows[0]!.unhandled === 0,
-      { what: `catalog handled the events of product ${productId}` },
-    );
-
   const createProduct = async (status: 'active' | 'draft') => {
     const created = (
       await as(randomIp())
@@ -88,7 +72,7 @@ describe('cached product reads answered before the Nest pipeline', () => {
         })
         .expect(201)
     ).body as { id: string; version: number };
-    await eventsHandled(created.id);
+    await catalogEventsHandled(db, created.id);
     return created;
   };
 

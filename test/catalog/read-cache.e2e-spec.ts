@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
+import { catalogEventsHandled } from '../support/catalog-events';
 import { eventually } from '../support/eventually';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
 import { REDIS_URL, uniqueId } from '../support/services';
@@ -42,8 +43,8 @@ describe('catalog read cache across three app replicas (memory + Redis tiers)', 
     await db?.drop();
   });
 
-  const createProduct = async () =>
-    request(replicas[0]!.url)
+  const createProduct = async () => {
+    const created = await request(replicas[0]!.url)
       .post('/v1/products')
       .set('Authorization', bearer)
       .send({
@@ -55,6 +56,12 @@ describe('catalog read cache across three app replicas (memory + Redis tiers)', 
         status: 'active',
       })
       .expect(201);
+    await catalogEventsHandled(db, (created.body as { id: string }).id);
+    // Every invalidation deletes the Redis entry once more 500 ms later (REDELETE_AFTER_MS in
+    // libs/cache): a test that counts Redis hits starts after the last of those.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return created;
+  };
 
   it('100 concurrent requests for one uncached product read the database once per process', async () => {
     const product = (await createProduct()).body as { id: string };
