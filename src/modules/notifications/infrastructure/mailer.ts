@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { SETTINGS, type Settings } from '#libs/config';
@@ -32,7 +33,11 @@ export class Mailer implements OnApplicationShutdown {
     const info = (await this.files().sendMail(mail)) as { message: Buffer };
     const dir = resolve(this.settings.mailOutboxDir);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${key.replace(/[^A-Za-z0-9_-]/g, '_')}.eml`), info.message);
+    const name = `${key.replace(/[^A-Za-z0-9_-]/g, '_')}.eml`;
+    // Written aside and renamed: whoever picks files up from the outbox never sees half a message.
+    const partial = join(dir, `.${name}.${randomUUID()}.partial`);
+    await writeFile(partial, info.message);
+    await rename(partial, join(dir, name));
   }
 
   onApplicationShutdown(): void {
