@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { ServerStalls } from './server-stalls';
 
 /** One autocannon run, reduced to what the report keeps. */
 export interface LoadRun {
@@ -18,6 +19,10 @@ export interface LoadRun {
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   /** Open loop: the most a request was sent after it was due (the generator falling behind). */
   readonly generatorLagMs?: number;
+  /** Open loop: the generator's longest event-loop stall during the run. */
+  readonly generatorStallMs?: number;
+  /** Open loop: the app's own stalls during the run, from its /metrics. */
+  readonly server?: ServerStalls;
 }
 
 export interface LoadOptions {

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LoadRun } from './load';
 import { percentile } from './stats';
 
@@ -36,6 +37,10 @@ export async function runOpenLoop(options: {
   let sent = 0;
   let outstanding = 0;
   let lateDispatchMs = 0;
+  // The generator's own stalls (GC, a busy core) delay both sends and the reading of
+  // responses: both count in the latencies, so the report shows how long they were.
+  const ownLoop = monitorEventLoopDelay({ resolution: 1 });
+  ownLoop.enable();
   const start = performance.now();
   const end = start + options.seconds * 1000;
   const total = Math.floor(options.rate * options.seconds);
@@ -93,6 +98,7 @@ export async function runOpenLoop(options: {
   const drainDeadline = performance.now() + 15_000;
   while (outstanding > 0 && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 5));
   agent.destroy();
+  ownLoop.disable();
   const elapsed = (Math.max(performance.now(), end) - start) / 1000;
   latencies.sort((a, b) => a - b);
   const ms = (v: number) => Math.round(v * 10) / 10;
@@ -114,5 +120,6 @@ export async function runOpenLoop(options: {
       max: ms(latencies.at(-1) ?? Number.NaN),
     },
     generatorLagMs: ms(lateDispatchMs),
+    generatorStallMs: ms(ownLoop.max / 1e6),
   };
 }

@@ -1,6 +1,7 @@
 import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
 import { runLoad, type LoadRun } from '../lib/load';
 import { runOpenLoop } from '../lib/open-loop';
+import { readRuntime, stallsBetween } from '../lib/server-stalls';
 import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
 import { median, ratio, spread } from '../lib/stats';
 import { chooser, loadRequest, tally, type KindCounts, type RequestShape, type WeightedShape } from './traffic';
@@ -130,10 +131,14 @@ export async function measureScenario(
       });
     // Uncounted first second: the generator opens its sockets and the first requests wait for them.
     await openLoop(1);
-    const run = await openLoop(timing.seconds);
+    const runtimeBefore = await readRuntime(spec.baseUrl);
+    const counted = await openLoop(timing.seconds);
+    const run = { ...counted, server: stallsBetween(runtimeBefore, await readRuntime(spec.baseUrl)) };
     open.push(run);
     log(
-      `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms, generator lag ≤ ${run.generatorLagMs} ms`,
+      `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms, ` +
+        `generator lag ≤ ${run.generatorLagMs} ms (its loop stalled ≤ ${run.generatorStallMs} ms), ` +
+        `app loop stalled ≤ ${run.server.eventLoopMaxMs} ms, ${run.server.gcPausesOver10ms} of ${run.server.gcPauses} GC pauses > 10 ms`,
     );
   }
   await spec.settle?.();

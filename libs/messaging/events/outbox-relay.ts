@@ -129,7 +129,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       jobId: `${subscriber}_${eventId}`,
       attempts: this.settings.eventMaxAttempts,
       backoff: { type: 'exponential', delay: this.settings.eventRetryDelayMs, jitter: 0.5 },
-      // Completed jobs stay a while so a re-publish is deduplicated by job id; dead letters stay.
+      // The job id deduplicates a re-publish while the first job waits or runs; once it has
+      // completed (and is removed) the inbox does. Dead letters stay.
       removeOnComplete: true,
       removeOnFail: false,
     };
