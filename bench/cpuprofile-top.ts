@@ -4,7 +4,7 @@
  * out the first `skip` seconds (start-up: module loading and compilation).
  */
 import { readFileSync } from 'node:fs';
-import { selfTimeByOwner, topSelfTime, type CpuProfile } from './lib/cpu-profile';
+import { longestBusyStretches, selfTimeByOwner, topSelfTime, type CpuProfile } from './lib/cpu-profile';
 
 const [file, count, skip] = process.argv.slice(2);
 if (!file) {
@@ -22,3 +22,9 @@ process.stdout.write('self time by function (share of busy time):\n');
 print(topSelfTime(profile, Number(count ?? 15), Number(skip ?? 0)));
 process.stdout.write('\nself time by package or app folder:\n');
 print(selfTimeByOwner(profile, Number(count ?? 15), Number(skip ?? 0)));
+process.stdout.write('\nlongest stretches without an idle sample (stalls, when profiled below the peak):\n');
+for (const stretch of longestBusyStretches(profile, 5, Number(skip ?? 0))) {
+  process.stdout.write(`${String(stretch.ms).padStart(7)} ms  at ${stretch.startSeconds} s\n`);
+  for (const { frame, ms } of stretch.inclusive)
+    process.stdout.write(`           ${String(ms).padStart(7)} ms  ${frame}\n`);
+}

@@ -26,7 +26,8 @@ import { writeReport } from './suite/report';
 import { fitOverConnections, fitOverProcesses, measureScaling } from './suite/scaling';
 import { cachedAppScenarios, uncachedScenario, type ScenarioContext } from './suite/scenarios';
 import { forgeCustomerTokens, seedBrowseCatalog, seedOrderableProducts } from './suite/seed';
-import { browseShape, loadRequest } from './suite/traffic';
+import { browseShape, chooser, loadRequest } from './suite/traffic';
+import { runOpenLoop } from './lib/open-loop';
 
 /** identity, catalog, inventory, ordering, payments, notifications: one data source each. */
 const MODULE_DATA_SOURCES = 6;
@@ -125,12 +126,33 @@ async function main(): Promise<void> {
         (s) => s.name === options.cpuProfileScenario,
       );
       if (!profiledSpec) throw new Error(`--cpu-prof-scenario: no cached scenario ${options.cpuProfileScenario}`);
-      await runLoad({
-        url: profiled.url,
-        seconds: options.seconds,
-        connections: options.connections,
-        requests: [loadRequest(profiledSpec.mix)],
-      });
+      if (options.cpuProfileRate) {
+        // Warm first (caches, JIT): the stalls worth finding are those of a warm process.
+        const warmup = Math.max(options.warmupSeconds, 5);
+        await runLoad({
+          url: profiled.url,
+          seconds: warmup,
+          connections: options.connections,
+          requests: [loadRequest(profiledSpec.mix)],
+        });
+        log(`profiling at ${options.cpuProfileRate}/s after ${warmup} s of warm-up: skip those in cpuprofile-top`);
+        const choose = chooser(profiledSpec.mix);
+        const run = await runOpenLoop({
+          url: profiled.url,
+          seconds: options.seconds,
+          connections: options.openLoopConnections,
+          rate: options.cpuProfileRate,
+          next: () => choose().shape,
+        });
+        log(`profiled at ${options.cpuProfileRate}/s: p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms`);
+      } else {
+        await runLoad({
+          url: profiled.url,
+          seconds: options.seconds,
+          connections: options.connections,
+          requests: [loadRequest(profiledSpec.mix)],
+        });
+      }
       await profiled.stop();
       log(`CPU profile of ${profiledSpec.name} written to ${options.cpuProfileDir}`);
     }

@@ -1,4 +1,4 @@
-import { owner, selfTimeByOwner, topSelfTime, type CpuProfile } from './cpu-profile';
+import { longestBusyStretches, owner, selfTimeByOwner, topSelfTime, type CpuProfile } from './cpu-profile';
 
 const node = (id: number, functionName: string, url = '', lineNumber = 0) => ({
   id,
@@ -49,5 +49,36 @@ describe('CPU profile self time', () => {
       '(garbage collector)',
       'handle (/app/dist/x.js:10)',
     ]);
+  });
+});
+
+describe('CPU profile busy stretches', () => {
+  // (root) -> processTimers -> checkStalled -> writev; (root) -> onRequest; (idle)
+  const profile: CpuProfile = {
+    nodes: [
+      { ...node(1, '(root)'), children: [2, 5, 6] },
+      { ...node(2, 'processTimers', 'node:internal/timers', 0), children: [3] },
+      { ...node(3, 'checkStalled', 'file:///w/node_modules/bullmq/dist/worker.js', 4), children: [4] },
+      node(4, 'writev', 'node:net', 0),
+      node(5, 'onRequest', 'file:///w/dist/libs/http/a.js', 1),
+      node(6, '(idle)'),
+    ],
+    // busy 1 ms, idle, busy 30 ms (timer stall), idle, busy 2 ms
+    samples: [5, 6, 3, 4, 3, 6, 5, 5],
+    timeDeltas: [0, 1000, 5000, 10_000, 10_000, 10_000, 4000, 1000, 1000],
+  };
+
+  it('finds the longest runs without idle and what ran in them, callees included', () => {
+    const [longest, second] = longestBusyStretches(profile, 2, 0, 3);
+    expect(longest).toEqual({
+      startSeconds: 0.01,
+      ms: 30,
+      inclusive: [
+        { frame: 'processTimers (node:internal/timers:1)', ms: 30 },
+        { frame: 'checkStalled (bullmq/dist/worker.js:5)', ms: 30 },
+        { frame: 'writev (node:net:1)', ms: 10 },
+      ],
+    });
+    expect(second).toMatchObject({ ms: 2, inclusive: [{ frame: 'onRequest (/w/dist/libs/http/a.js:2)', ms: 2 }] });
   });
 });

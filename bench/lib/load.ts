@@ -23,6 +23,15 @@ export interface LoadRun {
   readonly generatorStallMs?: number;
   /** Open loop: the app's own stalls during the run, from its /metrics. */
   readonly server?: ServerStalls;
+  /** Open loop: an HTTP baseline at the same rate, just after. */
+  readonly baseline?: OpenLoopBaseline;
+}
+
+export interface OpenLoopBaseline {
+  readonly name: string;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 export interface LoadOptions {

@@ -74,7 +74,9 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
     if (half)
       goals.push({
         goal: `${name}: p99 at 50 % of peak < 20 ms`,
-        measured: `${half.latencyMs.p99} ms at ${Math.round(half.targetRate!)}/s`,
+        measured:
+          `${half.latencyMs.p99} ms at ${Math.round(half.targetRate!)}/s` +
+          (half.baseline ? ` (${half.baseline.name} at that rate: ${half.baseline.p99} ms)` : ''),
         met: half.latencyMs.p99 < 20 && half.errors === 0,
       });
   }

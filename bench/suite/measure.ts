@@ -3,6 +3,7 @@ import { runLoad, type LoadRun } from '../lib/load';
 import { runOpenLoop } from '../lib/open-loop';
 import { readRuntime, stallsBetween } from '../lib/server-stalls';
 import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
+import type { OpenLoopBaseline } from '../lib/load';
 import { median, ratio, spread } from '../lib/stats';
 import { chooser, loadRequest, tally, type KindCounts, type RequestShape, type WeightedShape } from './traffic';
 
@@ -19,6 +20,8 @@ export interface SuiteTiming {
 export interface Baseline {
   readonly name: string;
   readonly unit: 'req/s' | 'TPS';
+  /** An HTTP baseline's address: its open-loop latency at Tessera's rates is the machine's floor. */
+  readonly url?: string;
   /** One counted run; `seconds` is the run length. */
   measure(seconds: number): Promise<number>;
 }
@@ -134,11 +137,14 @@ export async function measureScenario(
     const runtimeBefore = await readRuntime(spec.baseUrl);
     const counted = await openLoop(timing.seconds);
     const run = { ...counted, server: stallsBetween(runtimeBefore, await readRuntime(spec.baseUrl)) };
-    open.push(run);
+    const floor = spec.baselines.find((b) => b.url);
+    const baselineRun = floor ? await baselineAtRate(floor, rate, timing) : undefined;
+    open.push(baselineRun ? { ...run, baseline: baselineRun } : run);
     log(
       `${spec.name}: at ${fmt(rate)}/s: served ${fmt(run.okRps)}/s, p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms, ` +
         `generator lag ≤ ${run.generatorLagMs} ms (its loop stalled ≤ ${run.generatorStallMs} ms), ` +
-        `app loop stalled ≤ ${run.server.eventLoopMaxMs} ms, ${run.server.gcPausesOver10ms} of ${run.server.gcPauses} GC pauses > 10 ms`,
+        `app loop stalled ≤ ${run.server.eventLoopMaxMs} ms, ${run.server.gcPausesOver10ms} of ${run.server.gcPauses} GC pauses > 10 ms` +
+        (baselineRun ? `; ${floor!.name} at the same rate: p50 ${baselineRun.p50} p99 ${baselineRun.p99} ms` : ''),
     );
   }
   await spec.settle?.();
@@ -173,6 +179,24 @@ export async function measureScenario(
     ...(spec.counts ? { byKind: spec.counts } : {}),
     ...extra,
   };
+}
+
+/**
+ * The same fixed arrival rate against an HTTP baseline: what tail this machine gives a
+ * server that does nothing, the minute Tessera was measured.
+ */
+async function baselineAtRate(baseline: Baseline, rate: number, timing: SuiteTiming): Promise<OpenLoopBaseline> {
+  const openLoop = (seconds: number) =>
+    runOpenLoop({
+      url: baseline.url!,
+      seconds,
+      connections: timing.openLoopConnections,
+      rate,
+      next: () => ({ method: 'GET', path: '/' }),
+    });
+  await openLoop(1);
+  const run = await openLoop(timing.seconds);
+  return { name: baseline.name, p50: run.latencyMs.p50, p99: run.latencyMs.p99, max: run.latencyMs.max };
 }
 
 function ratioOfHits(hits: number, misses: number): number {

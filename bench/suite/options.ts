@@ -16,6 +16,8 @@ export interface SuiteOptions extends SuiteTiming {
   readonly cpuProfileDir?: string;
   /** Which single-process cached scenario the profile is taken under (default catalog-browse). */
   readonly cpuProfileScenario: string;
+  /** Profile at this fixed arrival rate instead of the closed loop: stalls show only below the peak. */
+  readonly cpuProfileRate?: number;
 }
 
 const numbers = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
@@ -48,5 +50,6 @@ export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptio
     ...(args.get('only') ? { only: args.get('only')!.split(',') } : {}),
     ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
     cpuProfileScenario: args.get('cpu-prof-scenario') ?? 'catalog-browse',
+    ...(args.get('cpu-prof-rate') ? { cpuProfileRate: Number(args.get('cpu-prof-rate')) } : {}),
   };
 }

@@ -131,6 +131,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
         'generator lag / loop stall (ms)',
         'app loop stall (ms)',
         'app GC pauses > 10 ms (of all; ms in GC)',
+        'plain server at that rate: p50 / p99 (ms)',
       ],
       results.scenarios.flatMap((sc) =>
         sc.open.map((r) => [
@@ -145,11 +146,12 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
           `${r.generatorLagMs ?? ''} / ${r.generatorStallMs ?? ''}`,
           r.server?.eventLoopMaxMs ?? '',
           r.server ? `${r.server.gcPausesOver10ms} (of ${r.server.gcPauses}; ${r.server.gcMs})` : '',
+          r.baseline ? `${r.baseline.p50} / ${r.baseline.p99}` : '',
         ]),
       ),
     ),
     '',
-    'Latency runs from when each request was due (`bench/lib/open-loop.ts`), so queueing behind a server that falls behind counts; generator lag is the most a request was sent after it was due, and its loop stall the longest its own event loop was held up (sends and the reading of responses both wait for it); the loop stall and GC pauses of the app come from its `/metrics` (`nodejs_eventloop_lag_max_seconds`, `nodejs_gc_duration_seconds`) read before and after the run.',
+    'Latency runs from when each request was due (`bench/lib/open-loop.ts`), so queueing behind a server that falls behind counts; generator lag is the most a request was sent after it was due, and its loop stall the longest its own event loop was held up (sends and the reading of responses both wait for it); the loop stall and GC pauses of the app come from its `/metrics` (`nodejs_eventloop_lag_max_seconds`, `nodejs_gc_duration_seconds`) read before and after the run. The plain server (the first HTTP baseline of the scenario) gets the same rate from the same generator just after: its p99 is the tail this machine gives a server that does nothing.',
     '',
     `![latency](${stem}-latency.svg)`,
     '',

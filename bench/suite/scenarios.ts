@@ -27,6 +27,7 @@ export function httpBaseline(name: string, server: PlainServer, connections: num
   return {
     name,
     unit: 'req/s',
+    url: server.url,
     measure: async (seconds) => (await runLoad({ url: `${server.url}/`, seconds, connections })).okRps,
   };
 }
