@@ -55,6 +55,12 @@ export interface ModuleManifest {
    * `worker` role; every process reads them to derive the subscription table.
    */
   readonly eventHandlers?: readonly Type[];
+  /**
+   * Takes the row locks a transaction of its inbox will need, in one global order, before
+   * any handler runs (an `InboxLockOrder` from libs/messaging): what keeps two batches
+   * whose events touch the same rows in different orders from deadlocking.
+   */
+  readonly inboxLockOrder?: Type;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]{1,30}$/;

@@ -9,7 +9,7 @@ import { runInMessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
 import { eventMetrics } from './event-metrics';
-import type { IntegrationEventHandler } from './on-integration-event.decorator';
+import type { InboxLockOrder, IntegrationEventHandler } from './on-integration-event.decorator';
 import { inboxQueueName, type Subscription, type SubscriptionTable } from './subscription-table';
 
 type Outcome = 'handled' | 'duplicate';
@@ -37,6 +37,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
   private readonly handlers = new Map<string, { subscription: Subscription; handler: IntegrationEventHandler }>();
   private readonly pending: Delivery[] = [];
   private inFlight = 0;
+  private lockOrder: InboxLockOrder | undefined;
 
   constructor(
     private readonly module: ModuleManifest,
@@ -56,6 +57,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
       this.handlers.set(eventKey(subscription.event), { subscription, handler });
     }
     if (this.handlers.size === 0) return;
+    if (this.module.inboxLockOrder)
+      this.lockOrder = this.moduleRef.get<InboxLockOrder>(this.module.inboxLockOrder, { strict: true });
     const worker = new Worker(inboxQueueName(this.module.name), (job: Job<EventEnvelope>) => this.process(job), {
       connection: bullConnection(this.backend),
       prefix: this.settings.queuePrefix,
@@ -160,6 +163,12 @@ export class InboxConsumer implements OnApplicationBootstrap {
           )) as { event_id: string }[]
         ).map((row) => row.event_id),
       );
+      if (this.lockOrder && claimed.size > 0) {
+        await this.lockOrder.lockFor(
+          batch.filter((d) => claimed.has(d.event.id)).map((d) => d.event),
+          manager,
+        );
+      }
       const outcomes: Outcome[] = [];
       for (const delivery of batch) {
         if (!claimed.delete(delivery.event.id)) {

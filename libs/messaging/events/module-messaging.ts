@@ -35,7 +35,7 @@ export function moduleMessagingProviders(manifest: ModuleManifest, runtime: Runt
     });
   }
   if (runtime.hasRole('worker') && (manifest.eventHandlers ?? []).length > 0) {
-    providers.push(...(manifest.eventHandlers ?? []), {
+    providers.push(...(manifest.eventHandlers ?? []), ...(manifest.inboxLockOrder ? [manifest.inboxLockOrder] : []), {
       provide: InboxConsumer,
       useFactory: (
         dataSource: DataSource,

@@ -5,6 +5,16 @@ import type { EventEnvelope, IntegrationEvent } from '#libs/contracts';
 const CONSUMES = Symbol('tessera:consumes');
 
 /**
+ * A module's lock order for its inbox transactions (`inboxLockOrder` in its manifest): given
+ * the events a transaction is about to handle, it locks every row their handlers may lock,
+ * sorted, so that concurrent transactions queue instead of deadlocking. Handlers may lock
+ * those rows again (a no-op) but must not lock rows it did not name before ones it did.
+ */
+export interface InboxLockOrder {
+  lockFor(events: readonly EventEnvelope[], manager: EntityManager): Promise<void>;
+}
+
+/**
  * Handles one integration event inside the consumer's transaction: whatever it writes
  * through `manager` commits together with the inbox record of the event id, so a
  * redelivered event has no second effect.

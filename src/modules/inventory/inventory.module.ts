@@ -7,6 +7,7 @@ import { CommitStockForConfirmedOrderHandler } from './application/events/commit
 import { CreateStockForProductHandler } from './application/events/create-stock-for-product.handler';
 import { ReleaseStockForCancelledOrderHandler } from './application/events/release-stock-for-cancelled-order.handler';
 import { ReserveStockForPlacedOrderHandler } from './application/events/reserve-stock-for-placed-order.handler';
+import { StockLockOrder } from './application/events/stock-lock-order';
 import { GetStockHandler } from './application/queries/get-stock.handler';
 import { ListStockMovementsHandler } from './application/queries/list-stock-movements.handler';
 import { CreateInventoryTables1764500000000 } from './infrastructure/migrations/create-inventory-tables';
@@ -42,4 +43,5 @@ export const inventoryModule = defineModule({
     ReleaseStockForCancelledOrderHandler,
     CommitStockForConfirmedOrderHandler,
   ],
+  inboxLockOrder: StockLockOrder,
 });

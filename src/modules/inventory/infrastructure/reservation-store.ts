@@ -31,6 +31,18 @@ export async function claimReservation(
   return rows.length === 1;
 }
 
+/**
+ * The SKUs of an order's reservation, read without a lock: a reservation's lines never change
+ * once it is written, so a caller can lock their stock rows before the reservation's row.
+ */
+export async function reservedSkus(manager: EntityManager, orderId: string): Promise<string[]> {
+  const rows = (await manager.query(
+    `SELECT DISTINCT line->>'sku' AS sku FROM reservations, jsonb_array_elements(lines) AS line WHERE order_id = $1`,
+    [orderId],
+  )) as { sku: string }[];
+  return rows.map((row) => row.sku);
+}
+
 export async function lockReservation(manager: EntityManager, orderId: string): Promise<LockedReservation | undefined> {
   const rows = (await manager.query(
     `SELECT order_id, status, lines, version, expires_at <= now() AS due,

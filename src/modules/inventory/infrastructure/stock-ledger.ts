@@ -6,20 +6,9 @@ import type { MovementKind } from './stock-movement.record';
  * The statements that change stock, in as few round trips as possible: a flash sale sends
  * hundreds of orders for one SKU at once, and each holds that row's lock while it runs.
  * Every function runs inside the caller's transaction; multi-SKU changes first lock their
- * rows in SKU order (see `lockStock`), so two orders over the same SKUs never deadlock.
+ * rows in SKU order (see `lockStock`), so two orders over the same SKUs never deadlock. An
+ * inbox transaction of many events locks all their SKUs at once first (`StockLockOrder`).
  */
-
-/**
- * Serialises the transactions that change reservations and stock, for the rest of the
- * caller's transaction. Row locks in SKU order keep one order deadlock-free, but the inbox
- * handles up to 64 events in one transaction, and two such batches lock their SKUs in event
- * order: without this they deadlock (each costing PostgreSQL's deadlock_timeout and a retry).
- * Taken first, before any row lock; re-entrant within a transaction. Admin changes of one
- * row do not take it: a single row lock cannot close a cycle.
- */
-export async function serializeStockChanges(manager: EntityManager): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('tessera.inventory.stock-changes'))`);
-}
 
 const skusOf = (lines: readonly StockLine[]) => lines.map((line) => line.sku);
 const quantitiesOf = (lines: readonly StockLine[]) => lines.map((line) => line.quantity);

@@ -2,9 +2,9 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { Outbox } from '#libs/messaging';
 import { onExpiryDue } from '../../domain/reservation';
-import { lockReservation } from '../../infrastructure/reservation-store';
+import { lockReservation, reservedSkus } from '../../infrastructure/reservation-store';
 import { releaseReservation } from '../release-reservation';
-import { serializeStockChanges } from '../../infrastructure/stock-ledger';
+import { lockStock } from '../../infrastructure/stock-ledger';
 
 export type ExpiryOutcome =
   | { readonly kind: 'released' }
@@ -28,8 +28,10 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
 
   execute(command: ExpireReservation): Promise<ExpiryOutcome> {
     return this.dataSource.transaction(async (manager): Promise<ExpiryOutcome> => {
-      await serializeStockChanges(manager);
-      // The row lock orders this against a confirmation or cancellation of the same order.
+      // Stock rows first, in SKU order, as every inbox transaction takes them (StockLockOrder);
+      // then the reservation's row, which orders this against a confirmation or cancellation.
+      const skus = await reservedSkus(manager, command.orderId);
+      if (skus.length > 0) await lockStock(manager, skus);
       const reservation = await lockReservation(manager, command.orderId);
       if (!reservation) return { kind: 'ignored' };
       switch (onExpiryDue(reservation.status, reservation.due)) {

@@ -5,7 +5,7 @@ import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/
 import { onOrderConfirmed } from '../../domain/reservation';
 import { takeFromAvailable, type StockLine } from '../../domain/stock-reservation';
 import { lockReservation, moveReservation } from '../../infrastructure/reservation-store';
-import { commitUnits, lockForChange, lockStock, serializeStockChanges } from '../../infrastructure/stock-ledger';
+import { commitUnits, lockForChange, lockStock } from '../../infrastructure/stock-ledger';
 
 /**
  * A confirmed order's reserved units leave stock for good (on hand and reserved both drop,
@@ -22,7 +22,6 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
   constructor(private readonly outbox: Outbox) {}
 
   async handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
-    await serializeStockChanges(manager);
     const { orderId } = event.payload;
     const reservation = await lockReservation(manager, orderId);
     const action = onOrderConfirmed(reservation?.status);

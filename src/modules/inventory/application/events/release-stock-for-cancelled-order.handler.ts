@@ -4,7 +4,6 @@ import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/
 import { onOrderCancelled } from '../../domain/reservation';
 import { mergeLines } from '../../domain/stock-reservation';
 import { claimReservation, lockReservation } from '../../infrastructure/reservation-store';
-import { serializeStockChanges } from '../../infrastructure/stock-ledger';
 import { releaseReservation } from '../release-reservation';
 
 /**
@@ -18,7 +17,6 @@ export class ReleaseStockForCancelledOrderHandler implements IntegrationEventHan
   constructor(private readonly outbox: Outbox) {}
 
   async handle(event: EventEnvelope<PayloadOf<typeof OrderCancelled>>, manager: EntityManager): Promise<void> {
-    await serializeStockChanges(manager);
     const { orderId } = event.payload;
     // The tombstone, unless a reservation exists (or is being inserted: then this waits for it).
     const tombstoned = await claimReservation(manager, {

@@ -12,7 +12,7 @@ import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/
 import { decideReservation, mergeLines } from '../../domain/stock-reservation';
 import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
 import { claimReservation } from '../../infrastructure/reservation-store';
-import { changeReserved, lockStock, serializeStockChanges } from '../../infrastructure/stock-ledger';
+import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
 
 /**
  * Reserves every line of a placed order, or none. No read-then-write race: the stock rows
@@ -30,7 +30,6 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
   ) {}
 
   async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    await serializeStockChanges(manager);
     const { orderId } = event.payload;
     const lines = mergeLines(event.payload.lines);
     const available = await lockStock(
