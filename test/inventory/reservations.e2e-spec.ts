@@ -157,6 +157,58 @@ describe('inventory: reservations for orders (ordering events injected into its 
     expect(await inv.stock(hot)).toEqual({ sku: hot, onHand: 50, reserved: 50, available: 0 });
   }, 90_000);
 
+  it('orders over shared SKUs in every order, placed and cancelled at once, never deadlock', async () => {
+    // Batches of up to 64 events run two at a time; before StockLockOrder, two batches
+    // locking the same SKUs in event order deadlocked (PostgreSQL breaks each after
+    // deadlock_timeout, and the batch is retried event by event).
+    const skus = Array.from({ length: 5 }, (_, i) => sku(`M${i}`));
+    for (const s of skus) await inv.put(s, 10_000);
+    const deadlocks = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // statistics land within a second
+      const [row] = await inv.db.query<{ n: string }>(
+        `SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`,
+      );
+      return Number(row!.n);
+    };
+    const deadlocksBefore = await deadlocks();
+    const orders = Array.from({ length: 600 }, () => {
+      const picked = [...skus].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 3));
+      return {
+        orderId: randomUUID(),
+        lines: Object.fromEntries(picked.map((s) => [s, 1 + Math.floor(Math.random() * 3)])),
+      };
+    });
+    const cancelled = orders.filter((_, i) => i % 6 === 0);
+    const before = await inv.handled();
+    await inv.deliver(
+      ...orders.map((o) => orderEvent('order-placed', o.orderId, o.lines)),
+      ...cancelled.map((o) => orderEvent('order-cancelled', o.orderId, o.lines)),
+    );
+    await eventually(inv.handled, (n) => n >= before + orders.length + cancelled.length, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'every order and cancellation handled',
+    });
+    expect(await deadlocks()).toBe(deadlocksBefore);
+
+    // What is reserved is exactly what the published reservations minus releases say.
+    const events = await inv.db.query<{ event_name: string; payload: { lines: { sku: string; quantity: number }[] } }>(
+      `SELECT event_name, payload FROM inventory.outbox WHERE aggregate_id = ANY($1)`,
+      [orders.map((o) => o.orderId)],
+    );
+    const held = new Map(skus.map((s) => [s, 0]));
+    for (const event of events) {
+      const sign =
+        event.event_name === 'inventory.stock-reserved' ? 1 : event.event_name === 'inventory.stock-released' ? -1 : 0;
+      for (const line of sign === 0 ? [] : event.payload.lines)
+        held.set(line.sku, held.get(line.sku)! + sign * line.quantity);
+    }
+    for (const s of skus) {
+      const level = await inv.stock(s);
+      expect(level).toEqual({ sku: s, onHand: 10_000, reserved: held.get(s), available: 10_000 - held.get(s)! });
+    }
+  }, 90_000);
+
   it('a cancelled order gives its units back, once', async () => {
     const s = sku('C');
     await inv.put(s, 3);
