@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { counterTotal } from '../lib/counters';
 import { waitFor } from '../lib/processes';
 
 const UNFINISHED = `status IN ('pending', 'stock_reserved', 'paid')`;
@@ -50,4 +51,24 @@ export async function sagaDrained(databaseUrl: string, timeoutMs = 600_000): Pro
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Waits until no event is left in flight: nothing unsent in any outbox, nothing waiting or
+ * active on any inbox queue (from the app's /metrics). Finished orders still leave events
+ * behind (stock commits, emails); a module's inbox is one queue in arrival order, so a
+ * timing that starts before they are handled waits behind them.
+ */
+export async function eventsDrained(baseUrl: string, timeoutMs = 600_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      return (
+        counterTotal(metrics, 'outbox_pending') === 0 &&
+        counterTotal(metrics, 'queue_jobs', /queue="inbox\.[^"]*",state="(waiting|active)"/) === 0
+      );
+    },
+    'every outbox and inbox queue to drain',
+    timeoutMs,
+  );
 }
