@@ -1,9 +1,8 @@
 import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
-import { runLoad, type LoadRun } from '../lib/load';
+import { runLoad, type LoadRun, type OpenLoopBaseline } from '../lib/load';
 import { runOpenLoop } from '../lib/open-loop';
 import { readRuntime, stallsBetween } from '../lib/server-stalls';
 import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
-import type { OpenLoopBaseline } from '../lib/load';
 import { median, ratio, spread } from '../lib/stats';
 import { chooser, loadRequest, tally, type KindCounts, type RequestShape, type WeightedShape } from './traffic';
 
