@@ -60,6 +60,7 @@ export class AppModule {
         RateLimitModule.forRoot(
           queueBackend.kind === 'redis' ? queueBackend.connection : undefined,
           settings.queuePrefix,
+          settings.rateLimitEnabled,
         ),
         AuthModule,
         MetricsModule.forRoot(runtime),

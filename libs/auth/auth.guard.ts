@@ -16,10 +16,14 @@ export class AuthGuard implements CanActivate {
     private readonly verifier: AccessTokenVerifier,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  // Not async: a public route (health, catalog reads) answers without a promise.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targetsOf(context))) return true;
+    return this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -32,7 +36,7 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     attachUser(request, user);
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targetsOf(context));
     if (roles && !roles.some((role) => user.roles.includes(role))) {
       throw new ProblemException(
         'forbidden',
@@ -43,6 +47,13 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/** Where route metadata is looked up: the handler first, then its controller. */
+function targetsOf(
+  context: ExecutionContext,
+): [ReturnType<ExecutionContext['getHandler']>, ReturnType<ExecutionContext['getClass']>] {
+  return [context.getHandler(), context.getClass()];
 }
 
 function unauthorized(detail: string, code: string): ProblemException {

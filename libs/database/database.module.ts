@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { ConsistencyTokenInterceptor } from './consistency-token.interceptor';
+import { ConsistencyTokens } from './consistency-tokens';
 import { DatabaseHealthIndicator } from './database.health';
 import { DatabaseStartup } from './database-startup';
 import { ModuleDataSources } from './module-data-sources';
@@ -23,7 +22,7 @@ export class DatabaseModule {
         ReplicasHealth,
         DatabaseStartup,
         DatabaseHealthIndicator,
-        { provide: APP_INTERCEPTOR, useClass: ConsistencyTokenInterceptor },
+        ConsistencyTokens,
       ],
       exports: [PrimaryDatabase, ModuleDataSources, ReplicaSet, DatabaseHealthIndicator],
     };

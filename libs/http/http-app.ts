@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Settings } from '#libs/config';
 import {
   installHttpMetrics,
-  MessageContextInterceptor,
+  installMessageContext,
   NestPinoLogger,
   requestIdOf,
   type AppLogger,
@@ -49,6 +49,7 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   installHttpMetrics(fastify, logger);
   installSecurityHeaders(fastify);
+  installMessageContext(fastify);
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,
@@ -57,7 +58,6 @@ export async function createHttpApp(
   }
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new MessageContextInterceptor());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -5,5 +5,5 @@ export * from './http-app';
 export * from './rate-limit';
 export * from './page-query';
 export * from './conditional-get';
-export * from './domain-problems.interceptor';
+export * from './domain-problems.filter';
 export * from './idempotency';

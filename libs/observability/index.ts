@@ -3,5 +3,5 @@ export * from './request-id';
 export * from './http-metrics';
 export * from './metrics.module';
 export * from './message-context';
-export * from './message-context.interceptor';
+export * from './message-context.hook';
 export * from './registered-metric';

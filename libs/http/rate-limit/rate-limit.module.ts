@@ -11,7 +11,7 @@ type RedisConnection = ConstructorParameters<typeof RedisThrottlerStorage>[0];
 @Global()
 @Module({})
 export class RateLimitModule {
-  static forRoot(redis: RedisConnection | undefined, prefix: string): DynamicModule {
+  static forRoot(redis: RedisConnection | undefined, prefix: string, enabled: boolean): DynamicModule {
     return {
       module: RateLimitModule,
       imports: [
@@ -21,7 +21,8 @@ export class RateLimitModule {
           storage: redis ? new RedisThrottlerStorage(redis, prefix) : new ThrottlerStorageService(),
         }),
       ],
-      providers: [RateLimiter, { provide: APP_GUARD, useClass: RateLimitGuard }],
+      // Switched off (RATE_LIMIT_ENABLED=false), no guard at all: a guard that only says yes still costs every request.
+      providers: [RateLimiter, ...(enabled ? [{ provide: APP_GUARD, useClass: RateLimitGuard }] : [])],
       exports: [RateLimiter],
     };
   }

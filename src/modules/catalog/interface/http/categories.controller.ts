@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,11 +8,11 @@ import { consistencyTokenOf } from '#libs/database';
 import { bodyEtag, cacheableRead } from '#libs/http';
 import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
 import { ListCategories } from '../../application/queries/list-categories.handler';
-import { CatalogProblemsInterceptor } from './catalog-problems.interceptor';
+import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { CreateCategoryDto } from './catalog.dto';
 
 @ApiTags('catalog')
-@UseInterceptors(CatalogProblemsInterceptor)
+@UseFilters(CatalogProblemsFilter)
 @Controller('v1/categories')
 export class CategoriesController {
   constructor(

@@ -14,7 +14,7 @@ import {
   Query,
   Req,
   Res,
-  UseInterceptors,
+  UseFilters,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
@@ -31,12 +31,12 @@ import type { ProductView } from '../../application/product-view';
 import { GetProduct } from '../../application/queries/get-product.handler';
 import { ListProducts, productPageKey, type ProductPage } from '../../application/queries/list-products.handler';
 import { productEtag, versionFromEtag } from '../../domain/product';
-import { CatalogProblemsInterceptor } from './catalog-problems.interceptor';
+import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { ProductPageIndex } from './product-page-index';
 import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
 
 @ApiTags('catalog')
-@UseInterceptors(CatalogProblemsInterceptor)
+@UseFilters(CatalogProblemsFilter)
 @Controller('v1/products')
 export class ProductsController {
   constructor(

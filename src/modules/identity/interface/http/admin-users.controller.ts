@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, Roles } from '#libs/auth';
@@ -6,12 +6,12 @@ import { PageQuery, ValidationProblem } from '#libs/http';
 import { ChangeAdminRole } from '../../application/commands/change-admin-role.handler';
 import type { UserView } from '../../application/queries/get-user.handler';
 import { ListUsers, type UserPage } from '../../application/queries/list-users.handler';
-import { IdentityProblemsInterceptor } from './identity-problems.interceptor';
+import { IdentityProblemsFilter } from './identity-problems.filter';
 
 @ApiTags('identity')
 @ApiBearerAuth()
 @Roles(ADMIN_ROLE)
-@UseInterceptors(IdentityProblemsInterceptor)
+@UseFilters(IdentityProblemsFilter)
 @Controller('v1/admin/users')
 export class AdminUsersController {
   constructor(

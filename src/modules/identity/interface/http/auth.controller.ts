@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Public, type AuthUser } from '#libs/auth';
@@ -9,10 +9,10 @@ import { RefreshSession } from '../../application/commands/refresh-session.handl
 import { RegisterUser, type RegisteredUser } from '../../application/commands/register-user.handler';
 import type { Session } from '../../infrastructure/session-issuer';
 import { CredentialsDto, RefreshTokenDto, SessionDto } from './auth.dto';
-import { IdentityProblemsInterceptor } from './identity-problems.interceptor';
+import { IdentityProblemsFilter } from './identity-problems.filter';
 
 @ApiTags('identity')
-@UseInterceptors(IdentityProblemsInterceptor)
+@UseFilters(IdentityProblemsFilter)
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly commands: CommandBus) {}

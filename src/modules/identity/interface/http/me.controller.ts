@@ -1,13 +1,13 @@
-import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '#libs/auth';
 import { GetUser, type UserView } from '../../application/queries/get-user.handler';
-import { IdentityProblemsInterceptor } from './identity-problems.interceptor';
+import { IdentityProblemsFilter } from './identity-problems.filter';
 
 @ApiTags('identity')
 @ApiBearerAuth()
-@UseInterceptors(IdentityProblemsInterceptor)
+@UseFilters(IdentityProblemsFilter)
 @Controller('v1/me')
 export class MeController {
   constructor(private readonly queries: QueryBus) {}

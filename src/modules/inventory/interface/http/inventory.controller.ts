@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
@@ -8,14 +8,14 @@ import { SetStock } from '../../application/commands/set-stock.handler';
 import { GetStock } from '../../application/queries/get-stock.handler';
 import { ListStockMovements, type MovementPage } from '../../application/queries/list-stock-movements.handler';
 import type { StockView } from '../../application/stock-view';
-import { InventoryProblemsInterceptor } from './inventory-problems.interceptor';
+import { InventoryProblemsFilter } from './inventory-problems.filter';
 import { AdjustStockDto, SetStockDto, SkuParams } from './inventory.dto';
 
 /** Stock levels and their audit trail: admins only. */
 @ApiTags('inventory')
 @ApiBearerAuth()
 @Roles(ADMIN_ROLE)
-@UseInterceptors(InventoryProblemsInterceptor)
+@UseFilters(InventoryProblemsFilter)
 @Controller('v1/inventory')
 export class InventoryController {
   constructor(

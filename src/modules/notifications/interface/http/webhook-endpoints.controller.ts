@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, CurrentUser, type AuthUser } from '#libs/auth';
@@ -12,7 +12,7 @@ import type { CreatedEndpointView, EndpointPage, EndpointView } from '../../appl
 import { ListWebhookDeliveries } from '../../application/queries/list-webhook-deliveries.handler';
 import { ListWebhookEndpoints } from '../../application/queries/list-webhook-endpoints.handler';
 import type { Requester } from '../../domain/webhook-endpoint';
-import { NotificationsProblemsInterceptor } from './notifications-problems.interceptor';
+import { NotificationsProblemsFilter } from './notifications-problems.filter';
 import { CreateWebhookEndpointDto, DeliveryParams, EndpointParams } from './notifications.dto';
 
 function requester(user: AuthUser): Requester {
@@ -22,7 +22,7 @@ function requester(user: AuthUser): Requester {
 /** Customers' webhook endpoints and their delivery logs. Someone else's endpoint is a 404 (admins see all). */
 @ApiTags('notifications')
 @ApiBearerAuth()
-@UseInterceptors(NotificationsProblemsInterceptor)
+@UseFilters(NotificationsProblemsFilter)
 @Controller('v1/webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(

@@ -10,7 +10,7 @@ import {
   Query,
   Req,
   Res,
-  UseInterceptors,
+  UseFilters,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -23,7 +23,7 @@ import { PlaceOrder } from '../../application/commands/place-order.handler';
 import type { OrderPage, OrderView } from '../../application/order-view';
 import { GetOrder } from '../../application/queries/get-order.handler';
 import { ListOrders } from '../../application/queries/list-orders.handler';
-import { orderingProblemOf, OrderingProblemsInterceptor } from './ordering-problems.interceptor';
+import { orderingProblemOf, OrderingProblemsFilter } from './ordering-problems.filter';
 import { OrderListQuery, PlaceOrderDto } from './ordering.dto';
 
 function requester(user: AuthUser): Requester {
@@ -32,7 +32,7 @@ function requester(user: AuthUser): Requester {
 
 @ApiTags('ordering')
 @ApiBearerAuth()
-@UseInterceptors(OrderingProblemsInterceptor)
+@UseFilters(OrderingProblemsFilter)
 @Controller('v1/orders')
 export class OrdersController {
   constructor(

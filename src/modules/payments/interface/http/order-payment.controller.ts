@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Req, UseFilters } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -6,13 +6,13 @@ import { CurrentUser, type AuthUser } from '#libs/auth';
 import { consistencyTokenOf } from '#libs/database';
 import type { PaymentView } from '../../application/payment-view';
 import { GetPayment } from '../../application/queries/get-payment.handler';
-import { PaymentsProblemsInterceptor } from './payments-problems.interceptor';
+import { PaymentsProblemsFilter } from './payments-problems.filter';
 import { requester } from './requester';
 
 /** `GET /v1/orders/:id/payment`: under ordering's path, answered by payments (see the module's routes). */
 @ApiTags('payments')
 @ApiBearerAuth()
-@UseInterceptors(PaymentsProblemsInterceptor)
+@UseFilters(PaymentsProblemsFilter)
 @Controller('v1/orders')
 export class OrderPaymentController {
   constructor(private readonly queries: QueryBus) {}

@@ -5,7 +5,7 @@ import {
   Post,
   Req,
   UnsupportedMediaTypeException,
-  UseInterceptors,
+  UseFilters,
   type RawBodyRequest,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -16,10 +16,10 @@ import {
   ReceiveProviderWebhook,
   type WebhookReceipt,
 } from '../../application/commands/receive-provider-webhook.handler';
-import { PaymentsProblemsInterceptor } from './payments-problems.interceptor';
+import { PaymentsProblemsFilter } from './payments-problems.filter';
 
 @ApiTags('payments')
-@UseInterceptors(PaymentsProblemsInterceptor)
+@UseFilters(PaymentsProblemsFilter)
 @Controller('v1/payments/webhooks')
 export class PaymentWebhooksController {
   constructor(private readonly commands: CommandBus) {}

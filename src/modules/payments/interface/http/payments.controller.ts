@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -7,12 +7,12 @@ import { consistencyTokenOf } from '#libs/database';
 import { RequestRefund } from '../../application/commands/request-refund.handler';
 import type { PaymentView } from '../../application/payment-view';
 import { GetPayment } from '../../application/queries/get-payment.handler';
-import { PaymentsProblemsInterceptor } from './payments-problems.interceptor';
+import { PaymentsProblemsFilter } from './payments-problems.filter';
 import { requester } from './requester';
 
 @ApiTags('payments')
 @ApiBearerAuth()
-@UseInterceptors(PaymentsProblemsInterceptor)
+@UseFilters(PaymentsProblemsFilter)
 @Controller('v1/payments')
 export class PaymentsController {
   constructor(

@@ -4,7 +4,7 @@ import { ProblemException, ValidationProblem } from '#libs/problems';
 import { InventoryError } from '../../domain/inventory-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const InventoryProblemsInterceptor = domainProblems(InventoryError, toProblem);
+export const InventoryProblemsFilter = domainProblems(InventoryError, toProblem);
 
 function toProblem(error: InventoryError): ProblemException {
   switch (error.code) {

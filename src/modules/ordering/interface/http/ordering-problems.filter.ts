@@ -4,7 +4,7 @@ import { ProblemException, ValidationProblem } from '#libs/problems';
 import { OrderingError } from '../../domain/ordering-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const OrderingProblemsInterceptor = domainProblems(OrderingError, toProblem);
+export const OrderingProblemsFilter = domainProblems(OrderingError, toProblem);
 
 /** The problem for an ordering error, or undefined for any other error (for idempotent routes). */
 export function orderingProblemOf(error: unknown): ProblemException | undefined {

@@ -4,7 +4,7 @@ import { ProblemException, ValidationProblem } from '#libs/http';
 import { IdentityError } from '../../domain/identity-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const IdentityProblemsInterceptor = domainProblems(IdentityError, toProblem);
+export const IdentityProblemsFilter = domainProblems(IdentityError, toProblem);
 
 function toProblem(error: IdentityError): ProblemException {
   switch (error.code) {

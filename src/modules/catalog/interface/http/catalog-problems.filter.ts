@@ -4,7 +4,7 @@ import { ProblemException, ValidationProblem } from '#libs/problems';
 import { CatalogError } from '../../domain/catalog-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const CatalogProblemsInterceptor = domainProblems(CatalogError, toProblem);
+export const CatalogProblemsFilter = domainProblems(CatalogError, toProblem);
 
 function toProblem(error: CatalogError): ProblemException {
   switch (error.code) {

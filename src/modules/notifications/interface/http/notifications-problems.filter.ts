@@ -4,7 +4,7 @@ import { ProblemException, ValidationProblem } from '#libs/problems';
 import { NotificationsError } from '../../domain/notification-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const NotificationsProblemsInterceptor = domainProblems(NotificationsError, toProblem);
+export const NotificationsProblemsFilter = domainProblems(NotificationsError, toProblem);
 
 function toProblem(error: NotificationsError): ProblemException {
   switch (error.code) {

@@ -4,7 +4,7 @@ import { ProblemException } from '#libs/problems';
 import { PaymentsError } from '../../domain/payment-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
-export const PaymentsProblemsInterceptor = domainProblems(PaymentsError, toProblem);
+export const PaymentsProblemsFilter = domainProblems(PaymentsError, toProblem);
 
 function toProblem(error: PaymentsError): ProblemException {
   switch (error.code) {
