@@ -70,8 +70,13 @@ describe(`catalog (${target.topology})`, () => {
 
   it('serves a product with a strong ETag and Cache-Control, 304 on If-None-Match, and guards updates with If-Match', async () => {
     const category = await createCategory('Etags');
-    const created = await createProduct(category.id, `Etag chair ${unique}`, 9900);
+    const created = await createProduct(category.id, `Etag chair ${unique}`, 9900, {
+      attributes: { legs: 4, finish: { wood: 'oak' } },
+    });
     const first = await read(`/v1/products/${created.body.id}`).expect(200);
+    // The read side's own SELECT gives the product field for field as the write answered it.
+    expect(first.body).toEqual(created.body);
+    expect(first.body).toMatchObject({ price: { amount: 9900, currency: 'EUR' }, attributes: { legs: 4 } });
     expect(first.headers.etag).toBe(created.headers.etag);
     expect(first.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=\d+$/);
     const notModified = await read(`/v1/products/${created.body.id}`)

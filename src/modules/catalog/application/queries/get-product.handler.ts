@@ -2,7 +2,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ReadCache } from '#libs/cache';
 import { ReadDataSource } from '#libs/database';
 import { CatalogError } from '../../domain/catalog-errors';
-import { ProductRecord } from '../../infrastructure/product.record';
+import { PRODUCT_BY_ID_SQL, productRecordOf, type ProductRow } from '../../infrastructure/product-by-id.sql';
 import { productView, type ProductView } from '../product-view';
 
 export class GetProduct extends Query<ProductView> {
@@ -30,9 +30,9 @@ export class GetProductHandler implements IQueryHandler<GetProduct> {
       productCacheKey(query.productId),
       () =>
         this.reads.query(async (dataSource) => {
-          const record = await dataSource.getRepository(ProductRecord).findOneBy({ id: query.productId });
-          if (!record) throw notFound();
-          return productView(record);
+          const [row] = await dataSource.query<ProductRow[]>(PRODUCT_BY_ID_SQL, [query.productId]);
+          if (!row) throw notFound();
+          return productView(productRecordOf(row));
         }, query.atLeastLsn),
       query.atLeastLsn,
     );
