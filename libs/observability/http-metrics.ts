@@ -30,10 +30,20 @@ export function installHttpMetrics(fastify: FastifyInstance, logger: AppLogger):
     }
   });
 
+  // One labelled child per series, found by a string key: `observe(labels, value)` hashes the
+  // label object (sorting its keys) on every request.
+  const series = new Map<string, ReturnType<typeof histogram.labels>>();
+  function seriesOf(method: string, route: string, status: number): ReturnType<typeof histogram.labels> {
+    const key = `${method} ${status} ${route}`;
+    let child = series.get(key);
+    if (!child) series.set(key, (child = histogram.labels({ method, route, status_code: String(status) })));
+    return child;
+  }
+
   function recordResponse(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
-    histogram.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+    seriesOf(request.method, route, reply.statusCode).observe(seconds);
     if (route === '/health/live' || route === '/health/ready' || route === '/metrics') return;
     logger.info(
       {
