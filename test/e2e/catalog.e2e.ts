@@ -74,6 +74,7 @@ describe(`catalog (${target.topology})`, () => {
       attributes: { legs: 4, finish: { wood: 'oak' } },
     });
     const first = await read(`/v1/products/${created.body.id}`).expect(200);
+    expect(created.headers['consistency-token']).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     // The read side's own SELECT gives the product field for field as the write answered it.
     expect(first.body).toEqual(created.body);
     expect(first.body).toMatchObject({ price: { amount: 9900, currency: 'EUR' }, attributes: { legs: 4 } });
@@ -167,6 +168,9 @@ describe(`catalog (${target.topology})`, () => {
       .expect(422)
       .then(remember);
     expect(unknownCategory.body.type).toBe('https://tessera.dev/problems/unknown-category');
+    // A refused write changed nothing: no consistency token to wait for.
+    expect(negative.headers['consistency-token']).toBeUndefined();
+    expect(unknownCategory.headers['consistency-token']).toBeUndefined();
     await read('/v1/products?limit=1000').expect(400);
     await read('/v1/products?limit=101').expect(400);
     await read('/v1/products?limit=100').expect(200);
