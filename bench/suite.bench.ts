@@ -70,7 +70,9 @@ async function main(): Promise<void> {
     log(`seeded ${catalog.productIds.length} browse products`);
     app = await startTessera(deployment, { cores: '0' });
     counters = await CounterReader.open(db.url, redis.url);
-    const needsOrders = wanted('place-order') || wanted('mixed');
+    const profilesOrders =
+      options.cpuProfileDir !== undefined && ['place-order', 'mixed'].includes(options.cpuProfileScenario);
+    const needsOrders = wanted('place-order') || wanted('mixed') || profilesOrders;
     const orderable = needsOrders ? await seedOrderableProducts(app.url, db.url, options.orderableProducts) : [];
     const customers = await forgeCustomerTokens(app.url, deployment.signingKeyPem, options.users);
     const healthBody = await (await fetch(`${app.url}/health/live`)).text();
@@ -146,12 +148,14 @@ async function main(): Promise<void> {
         });
         log(`profiled at ${options.cpuProfileRate}/s: p50 ${run.latencyMs.p50} p99 ${run.latencyMs.p99} ms`);
       } else {
-        await runLoad({
+        const run = await runLoad({
           url: profiled.url,
           seconds: options.seconds,
           connections: options.connections,
           requests: [loadRequest(profiledSpec.mix)],
         });
+        // A profile of requests refused with 4xx shows the error path, not the scenario.
+        log(`profiled: ${Math.round(run.okRps)} 2xx/s, ${run.non2xx} non-2xx, ${run.errors} errors`);
       }
       await profiled.stop();
       log(`CPU profile of ${profiledSpec.name} written to ${options.cpuProfileDir}`);
