@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/test-data
 import { CounterReader } from './lib/counters';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
-import { startPlainServer, type PlainServer } from './lib/plain-servers';
+import { startPlainProductReader, startPlainServer, type PlainServer } from './lib/plain-servers';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
 import { pinSelf, stopChild } from './lib/processes';
 import { RESULTS_DIR_PARTS, type BenchResults, type ScalingPoint, type ScenarioResult } from './lib/results';
@@ -120,14 +120,17 @@ async function main(): Promise<void> {
 
     if (options.cpuProfileDir) {
       // A separate process: profiling slows it, so its figures are not the suite's.
+      const profilesMisses = options.cpuProfileScenario === 'product-uncached';
       const profiled = await startTessera(deployment, {
         cores: '0',
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
+        ...(profilesMisses ? { env: { CACHE_TTL_SECONDS: '1' } } : {}),
       });
-      const profiledSpec = cachedAppScenarios({ ...context, baseUrl: profiled.url }).find(
-        (s) => s.name === options.cpuProfileScenario,
-      );
-      if (!profiledSpec) throw new Error(`--cpu-prof-scenario: no cached scenario ${options.cpuProfileScenario}`);
+      const profiledContext = { ...context, baseUrl: profiled.url };
+      const profiledSpec = profilesMisses
+        ? uncachedScenario(profiledContext)
+        : cachedAppScenarios(profiledContext).find((s) => s.name === options.cpuProfileScenario);
+      if (!profiledSpec) throw new Error(`--cpu-prof-scenario: no scenario ${options.cpuProfileScenario}`);
       if (options.cpuProfileRate) {
         // Warm first (caches, JIT): the stalls worth finding are those of a warm process.
         const warmup = Math.max(options.warmupSeconds, 5);
@@ -163,7 +166,12 @@ async function main(): Promise<void> {
 
     if (wanted('product-uncached')) {
       app = await startTessera(deployment, { cores: '0', env: { CACHE_TTL_SECONDS: '1' } });
-      scenarios.push(await measureScenario(uncachedScenario({ ...context, baseUrl: app.url }), options, counters));
+      const reader = await startPlainProductReader(db.url, catalog.productIds[0]!);
+      plain.push(reader);
+      scenarios.push(
+        await measureScenario(uncachedScenario({ ...context, baseUrl: app.url }, reader), options, counters),
+      );
+      await stopChild(plain.pop()!.child);
       await app.stop();
       app = undefined;
     }

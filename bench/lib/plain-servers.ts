@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort } from '../../test/support/free-port';
 import { pinnedNode, waitForStatus } from './processes';
 
@@ -26,5 +27,20 @@ export async function startPlainServer(kind: 'fastify' | 'node-http', body: stri
   const child = pinnedNode(cores, ['-e', source]);
   const url = `http://127.0.0.1:${port}`;
   await waitForStatus(`${url}/`, 200, 20_000);
+  return { url, child };
+}
+
+/**
+ * The ceiling for an uncached product read: `bench/plain-product-reader.ts` (plain Fastify,
+ * node-postgres, the app's SELECT) against the app's own database, on the app's core.
+ */
+export async function startPlainProductReader(databaseUrl: string, probeId: string, cores = '0'): Promise<PlainServer> {
+  const port = await freePort();
+  const child = pinnedNode(cores, [join(__dirname, '..', 'plain-product-reader.js')], {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForStatus(`${url}/v1/products/${probeId}`, 200, 20_000);
   return { url, child };
 }

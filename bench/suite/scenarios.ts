@@ -4,7 +4,7 @@ import type { PlainServer } from '../lib/plain-servers';
 import type { Baseline, ScenarioSpec } from './measure';
 import { sagaDrained, sagaThroughput } from './saga';
 import type { BrowseCatalog } from './seed';
-import { browseShape, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
+import { browseShape, loadRequest, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
 
 export interface ScenarioContext {
   readonly baseUrl: string;
@@ -116,9 +116,11 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
   ];
 }
 
-export function uncachedScenario(ctx: ScenarioContext): ScenarioSpec {
+export function uncachedScenario(ctx: ScenarioContext, plainReader?: PlainServer): ScenarioSpec {
   const c = ctx.connections;
   const walk = uncachedShape(ctx.catalog); // one walk across runs: a new run must not revisit warm ids
+  // Its own walk: the reader has no cache, but the database's buffers should be as warm as for the app.
+  const readerWalk = uncachedShape(ctx.catalog);
   return {
     name: 'product-uncached',
     description:
@@ -127,7 +129,26 @@ export function uncachedScenario(ctx: ScenarioContext): ScenarioSpec {
     orderShare: 0,
     baseUrl: ctx.baseUrl,
     mix: [{ kind: 'product', weight: 1, next: walk }],
-    baselines: [pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c)],
+    baselines: [
+      pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c),
+      ...(plainReader
+        ? [
+            {
+              name: 'plain Fastify + node-postgres, same SELECT',
+              unit: 'req/s' as const,
+              measure: async (seconds: number) =>
+                (
+                  await runLoad({
+                    url: plainReader.url,
+                    seconds,
+                    connections: c,
+                    requests: [loadRequest([{ kind: 'product', weight: 1, next: readerWalk }])],
+                  })
+                ).okRps,
+            },
+          ]
+        : []),
+    ],
     measureCache: true,
   };
 }
