@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const databases: TestDatabase[] = [];
   const plain: PlainServer[] = [];
   let app: AppProcess | undefined;
+  let sagaWorker: AppProcess | undefined;
   let counters: CounterReader | undefined;
   try {
     const machine = await describeMachine(POSTGRES_ADMIN_URL, redis.url);
@@ -68,7 +69,14 @@ async function main(): Promise<void> {
     migrate(deployment);
     const catalog = await seedBrowseCatalog(db.url, options.products);
     log(`seeded ${catalog.productIds.length} browse products`);
-    app = await startTessera(deployment, { cores: '0' });
+    // --saga-process: the shape of a replicated deployment, API replicas apart from workers.
+    // The workers and relays (the saga) get a process of their own, not pinned, so the pinned
+    // process only accepts requests.
+    sagaWorker = options.sagaProcess
+      ? await startTessera(deployment, { env: { APP_ROLES: 'worker,relay' } })
+      : undefined;
+    const apiOnly = options.sagaProcess ? { env: { APP_ROLES: 'api' } } : {};
+    app = await startTessera(deployment, { cores: '0', ...apiOnly });
     counters = await CounterReader.open(db.url, redis.url);
     const profilesOrders =
       options.cpuProfileDir !== undefined && ['place-order', 'mixed'].includes(options.cpuProfileScenario);
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
       const profiled = await startTessera(deployment, {
         cores: '0',
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
-        ...(profilesMisses ? { env: { CACHE_TTL_SECONDS: '1' } } : {}),
+        ...(profilesMisses ? { env: { CACHE_TTL_SECONDS: '1' } } : apiOnly),
       });
       const profiledContext = { ...context, baseUrl: profiled.url };
       const profiledSpec = profilesMisses
@@ -163,6 +171,9 @@ async function main(): Promise<void> {
       await profiled.stop();
       log(`CPU profile of ${profiledSpec.name} written to ${options.cpuProfileDir}`);
     }
+
+    await sagaWorker?.stop();
+    sagaWorker = undefined;
 
     if (wanted('product-uncached')) {
       app = await startTessera(deployment, { cores: '0', env: { CACHE_TTL_SECONDS: '1' } });
@@ -210,6 +221,7 @@ async function main(): Promise<void> {
         users: options.users,
         databasePoolSize: Number(process.env.DATABASE_POOL_SIZE ?? 5),
         moduleDataSources: MODULE_DATA_SOURCES,
+        sagaProcess: options.sagaProcess,
       },
       machine,
       scenarios,
@@ -229,6 +241,7 @@ async function main(): Promise<void> {
   } finally {
     for (const server of plain) await stopChild(server.child as ChildProcess);
     await app?.stop();
+    await sagaWorker?.stop();
     await counters?.close();
     await redis.stop();
     for (const db of databases) await db.drop().catch(() => undefined);

@@ -80,6 +80,8 @@ export interface BenchResults {
     /** The app's DATABASE_POOL_SIZE and how many module data sources each full process opens. */
     readonly databasePoolSize: number;
     readonly moduleDataSources: number;
+    /** `--saga-process`: workers and relays ran in a second, unpinned process. Absent in older results. */
+    readonly sagaProcess?: boolean;
   };
   readonly machine: MachineDescription;
   readonly scenarios: readonly ScenarioResult[];

@@ -3,6 +3,8 @@ import type { SuiteTiming } from './measure';
 
 export interface SuiteOptions extends SuiteTiming {
   readonly quick: boolean;
+  /** The saga (workers and relays) in a process of its own; the pinned process only serves the API. */
+  readonly sagaProcess: boolean;
   readonly products: number;
   readonly orderableProducts: number;
   readonly users: number;
@@ -28,11 +30,12 @@ const numbers = (text: string | undefined, fallback: number[]) => (text ? text.s
  */
 export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptions {
   const quick = argv.includes('--quick');
-  const args = benchArgs(argv.filter((a) => a !== '--quick'));
+  const args = benchArgs(argv.filter((a) => a !== '--quick' && a !== '--saga-process'));
   const number = (name: string, full: number, short: number) => Number(args.get(name) ?? (quick ? short : full));
   const seconds = number('seconds', 8, 2);
   return {
     quick,
+    sagaProcess: argv.includes('--saga-process'),
     seconds,
     warmupSeconds: number('warmup', 3, 1),
     repeat: number('repeat', 3, 1),

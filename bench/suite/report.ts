@@ -94,7 +94,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
     '',
     `Machine: ${m.cpus} × ${m.model}, ${m.memoryGb} GB, Linux ${m.kernel}; Node ${m.node}; PostgreSQL ${m.postgres} (max_connections ${m.postgresMaxConnections}); Redis ${m.redis}; load average at start ${m.loadAverageAtStart}.`,
     '',
-    `Settings: ${s.seconds} s runs after a ${s.warmupSeconds} s warm-up, ${s.repeat} repetition(s), median (min–max); closed loop at ${s.connections} connections, fixed arrival rates with ${s.openLoopConnections} connections; ${n(s.products)} browse products (SQL), ${s.orderableProducts} orderable products (API), ${n(s.users)} customers; DATABASE_POOL_SIZE ${s.databasePoolSize} × ${s.moduleDataSources} module data sources per process. Tessera runs as one full process (every module and role, Redis queues and cache) pinned to core 0; baselines on core 0 too; the load generator and pgbench on core 1.`,
+    `Settings: ${s.seconds} s runs after a ${s.warmupSeconds} s warm-up, ${s.repeat} repetition(s), median (min–max); closed loop at ${s.connections} connections, fixed arrival rates with ${s.openLoopConnections} connections; ${n(s.products)} browse products (SQL), ${s.orderableProducts} orderable products (API), ${n(s.users)} customers; DATABASE_POOL_SIZE ${s.databasePoolSize} × ${s.moduleDataSources} module data sources per process. ${s.sagaProcess ? 'Tessera runs as an API process (every module, role api, Redis queues and cache) pinned to core 0 and a process of the worker and relay roles (the saga), not pinned' : 'Tessera runs as one full process (every module and role, Redis queues and cache) pinned to core 0'}; baselines on core 0 too; the load generator and pgbench on core 1.`,
     '',
     '## Scenarios, each beside its baseline from the same run',
     '',
@@ -174,7 +174,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
   const saga = results.scenarios.find((sc) => sc.sagaOrdersPerSecond !== undefined);
   if (saga)
     lines.push(
-      `Saga: the same process carried ${n(saga.sagaOrdersPerSecond ?? 0, 1)} orders/s to their final state (reserved, charged, confirmed) from the first order of \`place-order\` to the last transition.`,
+      `Saga: ${results.settings.sagaProcess ? 'its own process' : 'the same process'} carried ${n(saga.sagaOrdersPerSecond ?? 0, 1)} orders/s to their final state (reserved, charged, confirmed) from the first order of \`place-order\` to the last transition.`,
       '',
     );
   const mixed = results.scenarios.find((sc) => sc.byKind);
