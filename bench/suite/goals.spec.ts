@@ -1,0 +1,40 @@
+import type { BenchResults, ScenarioResult } from '../lib/results';
+import { spread } from '../lib/stats';
+import { judgeGoals } from './goals';
+
+function uncachedRun(baselines: ScenarioResult['baselines']): Omit<BenchResults, 'goals'> {
+  const tessera = spread([3000, 3100, 3200]);
+  const scenario = {
+    name: 'product-uncached',
+    closed: { connections: 10, value: tessera, runs: [] },
+    open: [],
+    baselines,
+    ratios: Object.fromEntries(baselines.map((b) => [b.name, tessera.median / b.value.median])),
+  } as unknown as ScenarioResult;
+  return { scenarios: [scenario], scaling: { points: [] } } as unknown as Omit<BenchResults, 'goals'>;
+}
+
+describe('judgeGoals', () => {
+  it('reports the uncached goal against pgbench -S with the plain reader as its ceiling', () => {
+    const goals = judgeGoals(
+      uncachedRun([
+        { name: 'pgbench -S, 10 clients', unit: 'TPS', value: spread([40_000, 45_000, 50_000]) },
+        { name: 'plain Fastify + node-postgres, same SELECT', unit: 'req/s', value: spread([7_000, 7_500, 8_000]) },
+      ]),
+    );
+    const uncached = goals.find((g) => g.goal.startsWith('uncached'));
+    expect(uncached).toEqual({
+      goal: 'uncached by-id read ≥ 50 % of pgbench -S, 10 clients',
+      measured:
+        '0.07 (the ceiling here, plain Fastify + node-postgres running the same SELECT: 0.17; Tessera reaches 0.41 of it)',
+      met: false,
+    });
+  });
+
+  it('reports the goal alone when the run had no plain reader', () => {
+    const goals = judgeGoals(
+      uncachedRun([{ name: 'pgbench -S, 10 clients', unit: 'TPS', value: spread([40_000, 45_000, 50_000]) }]),
+    );
+    expect(goals.find((g) => g.goal.startsWith('uncached'))?.measured).toBe('0.07');
+  });
+});
