@@ -119,7 +119,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
 export function uncachedScenario(ctx: ScenarioContext, plainReader?: PlainServer): ScenarioSpec {
   const c = ctx.connections;
   const walk = uncachedShape(ctx.catalog); // one walk across runs: a new run must not revisit warm ids
-  // Its own walk: the reader has no cache, but the database's buffers should be as warm as for the app.
+  // Its own walk through the same ids: every baseline run reads rows as the app's runs do, none twice in a row.
   const readerWalk = uncachedShape(ctx.catalog);
   return {
     name: 'product-uncached',
