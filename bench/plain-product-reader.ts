@@ -20,5 +20,4 @@ server.get<{ Params: { id: string } }>('/v1/products/:id', async (request, reply
   if (rows.length === 0) return reply.code(404).send({ status: 404 });
   return rows[0] as object;
 });
-server.get('/', () => ({ status: 'ok' }));
 void server.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -32,6 +32,23 @@ export function httpBaseline(name: string, server: PlainServer, connections: num
   };
 }
 
+/** The plain product reader (`bench/plain-product-reader.ts`) under the same kind of walk. */
+function productReaderBaseline(reader: PlainServer, connections: number, walk: () => RequestShape): Baseline {
+  return {
+    name: 'plain Fastify + node-postgres, same SELECT',
+    unit: 'req/s',
+    measure: async (seconds) =>
+      (
+        await runLoad({
+          url: reader.url,
+          seconds,
+          connections,
+          requests: [loadRequest([{ kind: 'product', weight: 1, next: walk }])],
+        })
+      ).okRps,
+  };
+}
+
 export function pgbenchBaseline(name: string, url: string, mode: 'select-only' | 'tpcb', clients: number): Baseline {
   return { name, unit: 'TPS', measure: async (seconds) => runPgbench({ url, mode, clients, seconds }) };
 }
@@ -131,23 +148,7 @@ export function uncachedScenario(ctx: ScenarioContext, plainReader?: PlainServer
     mix: [{ kind: 'product', weight: 1, next: walk }],
     baselines: [
       pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c),
-      ...(plainReader
-        ? [
-            {
-              name: 'plain Fastify + node-postgres, same SELECT',
-              unit: 'req/s' as const,
-              measure: async (seconds: number) =>
-                (
-                  await runLoad({
-                    url: plainReader.url,
-                    seconds,
-                    connections: c,
-                    requests: [loadRequest([{ kind: 'product', weight: 1, next: readerWalk }])],
-                  })
-                ).okRps,
-            },
-          ]
-        : []),
+      ...(plainReader ? [productReaderBaseline(plainReader, c, readerWalk)] : []),
     ],
     measureCache: true,
   };
