@@ -9,6 +9,8 @@ export interface MessageContext {
   readonly requestId: string;
   readonly correlationId: string;
   readonly causationId: string | null;
+  /** Set while a handler applies several events at once: nothing may be published then. */
+  readonly severalCauses?: true;
 }
 
 const storage = new AsyncLocalStorage<MessageContext>();

@@ -101,6 +101,79 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     expect(metrics.text).toMatch(/events_duplicates_total\{event="notes.note-created@1",module="tally"\} 2/);
   });
 
+  describe('a burst of updates to a handler that applies sets', () => {
+    const update = (noteId: string, version: number, text = `v${version}`) => ({
+      id: randomUUID(),
+      name: 'notes.note-updated',
+      version: 1,
+      publisher: 'notes',
+      occurredAt: new Date().toISOString(),
+      aggregateId: noteId,
+      aggregateVersion: version,
+      correlationId: null,
+      causationId: null,
+      payload: { noteId, text },
+    });
+    /** Three versions of each note, out of order, the first event delivered twice. */
+    const burstOf = (notes: string[], newestText: (i: number) => string) =>
+      notes.flatMap((noteId, i) => [update(noteId, 3, newestText(i)), update(noteId, 1), update(noteId, 2)]);
+    const handlerCalls = async () => {
+      const text = (await request(app.url).get('/metrics')).text;
+      const match = /event_handler_duration_seconds_count\{event="notes.note-updated@1",module="tally"\} (\d+)/.exec(
+        text,
+      );
+      return Number(match?.[1] ?? 0);
+    };
+    const deliverAll = async (events: ReturnType<typeof update>[]) => {
+      const queue = inboxQueue(backend, 'tally', db.url);
+      try {
+        const jobs = await queue.addBulk(
+          [...events, events[0]!].map((envelope, i) => ({
+            name: 'notes.note-updated@1',
+            data: envelope,
+            opts: { jobId: `burst-${envelope.id}-${i}` },
+          })),
+        );
+        await eventually(
+          () => Promise.all(jobs.map((job) => job.getState())),
+          (states) => states.every((state) => state === 'completed'),
+          { what: 'the burst handled', timeoutMs: 20_000 },
+        );
+      } finally {
+        await queue.close();
+      }
+      const inboxed = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM fixture_tally.inbox WHERE event_id = ANY($1::uuid[])',
+        [events.map((e) => e.id)],
+      );
+      expect(inboxed[0]?.n).toBe(events.length);
+    };
+
+    it('ends at the newest version of each note, in fewer handler calls than events', async () => {
+      const notes = Array.from({ length: 20 }, () => randomUUID());
+      const events = burstOf(notes, () => 'v3');
+      const callsBefore = await handlerCalls();
+      await deliverAll(events);
+      for (const noteId of notes)
+        expect((await copy(noteId).expect(200)).body).toMatchObject({ version: 3, text: 'v3' });
+      const calls = (await handlerCalls()) - callsBefore;
+      // A set-wise call is one observation. Fetching from the PostgreSQL backend can be slow
+      // enough that every delivery finds the consumer idle and gets a transaction of its own.
+      if (backend.name === 'redis') expect(calls).toBeLessThan(events.length);
+      else expect(calls).toBeLessThanOrEqual(events.length);
+    });
+
+    it('a set that fails is applied one event at a time, without retries or dead letters', async () => {
+      const notes = Array.from({ length: 20 }, () => randomUUID());
+      await deliverAll(burstOf(notes, (i) => (i === 7 ? 'refuse-set' : 'v3')));
+      for (const [i, noteId] of notes.entries()) {
+        const copied = (await copy(noteId).expect(200)).body;
+        expect(copied).toMatchObject({ version: 3, text: i === 7 ? 'refuse-set' : 'v3' });
+      }
+      expect((await deadLetters()).items.some((d) => notes.some((id) => id === d.aggregateId))).toBe(false);
+    });
+  });
+
   it('retries a failing handler with backoff until it succeeds', async () => {
     const created = await request(app.url).post('/v1/notes').send({ text: 'fail:2' }).expect(201);
     const handled = await eventually(

@@ -1,7 +1,7 @@
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { Settings } from '#libs/config';
 import type { ModuleManifest } from '#libs/modularity';
@@ -9,6 +9,7 @@ import { runInMessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
 import { eventMetrics } from './event-metrics';
+import { runsOfOneHandler } from './handler-runs';
 import type { InboxLockOrder, IntegrationEventHandler } from './on-integration-event.decorator';
 import { inboxQueueName, type Subscription, type SubscriptionTable } from './subscription-table';
 
@@ -170,24 +171,49 @@ export class InboxConsumer implements OnApplicationBootstrap {
         );
       }
       const outcomes: Outcome[] = [];
+      const claimedDeliveries: Delivery[] = [];
       for (const delivery of batch) {
-        if (!claimed.delete(delivery.event.id)) {
-          outcomes.push('duplicate');
-          continue;
-        }
-        const { event } = delivery;
-        const stopTimer = eventMetrics.handlerDuration.startTimer({ event: delivery.key, module: this.module.name });
-        await runInMessageContext(
-          {
-            requestId: event.correlationId ?? event.id,
-            correlationId: event.correlationId ?? event.id,
-            causationId: event.id,
-          },
-          () => delivery.handler.handle(event, manager),
-        ).finally(() => stopTimer());
-        outcomes.push('handled');
+        const first = claimed.delete(delivery.event.id);
+        outcomes.push(first ? 'handled' : 'duplicate');
+        if (first) claimedDeliveries.push(delivery);
       }
+      for (const run of runsOfOneHandler(claimedDeliveries)) await this.apply(run, manager);
       return outcomes;
     });
+  }
+
+  /** Runs the handler of consecutive deliveries: set-wise when it can, else one event at a time. */
+  private async apply(run: readonly [Delivery, ...Delivery[]], manager: EntityManager): Promise<void> {
+    const { handler, key, event: first } = run[0];
+    const labels = { event: key, module: this.module.name };
+    const handleMany = handler.handleMany?.bind(handler);
+    if (run.length > 1 && handleMany) {
+      const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
+      await runInMessageContext(
+        {
+          requestId: first.correlationId ?? first.id,
+          correlationId: first.correlationId ?? first.id,
+          causationId: first.id,
+          severalCauses: true,
+        },
+        () =>
+          handleMany(
+            run.map((delivery) => delivery.event),
+            manager,
+          ),
+      ).finally(() => stopTimer());
+      return;
+    }
+    for (const { event } of run) {
+      const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
+      await runInMessageContext(
+        {
+          requestId: event.correlationId ?? event.id,
+          correlationId: event.correlationId ?? event.id,
+          causationId: event.id,
+        },
+        () => handler.handle(event, manager),
+      ).finally(() => stopTimer());
+    }
   }
 }

@@ -92,6 +92,9 @@ export class Outbox {
       throw new Error(`refusing to publish ${key}: payload breaks its schema: ${parsed.error.message}`);
     }
     const context = currentMessageContext();
+    if (context?.severalCauses) {
+      throw new Error(`refusing to publish ${key} from handleMany: publish from handle(), one event at a time`);
+    }
     return [
       randomUUID(),
       event.name,
