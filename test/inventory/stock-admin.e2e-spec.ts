@@ -247,5 +247,23 @@ describe('inventory: stock levels and their audit trail (admin API)', () => {
       await eventually(productEventsHandled, (count) => count > before, { what: 'ProductCreated handled' });
       expect((await get(sku).expect(200)).body).toEqual({ sku, onHand: 7, reserved: 0, available: 7 });
     });
+
+    it('products created in a burst each get one stock row, and counted SKUs keep their counts', async () => {
+      const counted = newSku();
+      await put(counted, { onHand: 4 }).expect(200);
+      const skus = [counted, ...Array.from({ length: 24 }, () => newSku())];
+      const before = await productEventsHandled();
+      await Promise.all(skus.map((sku) => createProduct(sku)));
+      await eventually(productEventsHandled, (count) => count >= before + skus.length, {
+        what: 'the burst of ProductCreated handled',
+      });
+      const rows = await db.query<{ sku: string; on_hand: number; reserved: number }>(
+        'SELECT sku, on_hand, reserved FROM inventory.stock WHERE sku = ANY($1::text[])',
+        [skus],
+      );
+      expect(new Map(rows.map((row) => [row.sku, [row.on_hand, row.reserved]]))).toEqual(
+        new Map(skus.map((sku) => [sku, [sku === counted ? 4 : 0, 0]])),
+      );
+    });
   });
 });

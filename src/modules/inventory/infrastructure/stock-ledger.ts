@@ -85,7 +85,14 @@ export async function recordMovement(manager: EntityManager, movement: NewMoveme
 
 /** A stock row at zero for a SKU the inventory has not seen; an existing row is left alone. */
 export async function ensureStockRow(manager: EntityManager, sku: string): Promise<void> {
-  await manager.query(`INSERT INTO stock (sku, on_hand, reserved) VALUES ($1, 0, 0) ON CONFLICT (sku) DO NOTHING`, [
-    sku,
-  ]);
+  await ensureStockRows(manager, [sku]);
+}
+
+/** Several SKUs' rows in one statement (a catalogue import creates thousands of products). */
+export async function ensureStockRows(manager: EntityManager, skus: readonly string[]): Promise<void> {
+  await manager.query(
+    `INSERT INTO stock (sku, on_hand, reserved) SELECT sku, 0, 0 FROM unnest($1::text[]) AS t(sku) ORDER BY sku
+     ON CONFLICT (sku) DO NOTHING`,
+    [skus],
+  );
 }
