@@ -242,6 +242,59 @@ describe('ordering: the order saga and the product copy, event by event', () => 
       expect(refused.body.products).toEqual([{ productId, reason: 'archived' }]);
     });
 
+    it('a burst of product events, out of order and repeated, leaves each product at its newest state', async () => {
+      const products = Array.from({ length: 15 }, (_, i) => ({
+        productId: randomUUID(),
+        sku: `BURST-${i}-${randomUUID().slice(0, 6)}`,
+      }));
+      const envelopes = products.flatMap(({ productId, sku }, i) => [
+        eventEnvelope({
+          ...PRODUCT_UPDATED,
+          aggregateId: productId,
+          aggregateVersion: 3,
+          payload: state(productId, sku, 3000 + i),
+        }),
+        eventEnvelope({
+          ...PRODUCT_CREATED,
+          aggregateId: productId,
+          aggregateVersion: 1,
+          payload: state(productId, sku, 1000),
+        }),
+        eventEnvelope({
+          ...PRODUCT_UPDATED,
+          aggregateId: productId,
+          aggregateVersion: 2,
+          payload: state(productId, sku, 2000),
+        }),
+        eventEnvelope({
+          ...PRODUCT_UPDATED,
+          aggregateId: productId,
+          aggregateVersion: 3,
+          payload: state(productId, sku, 3000 + i),
+        }),
+      ]);
+      const jobs = await inbox.addBulk(
+        envelopes.map((envelope) => ({
+          name: `${envelope.name}@1`,
+          data: envelope,
+          opts: { jobId: `test_${envelope.id}`, attempts: 1 },
+        })),
+      );
+      const states = await eventually(
+        () => Promise.all(jobs.map((job) => job.getState())),
+        (all) => all.every((s) => s === 'completed' || s === 'failed'),
+        { what: 'the burst delivered' },
+      );
+      expect(states.every((s) => s === 'completed')).toBe(true);
+      const rows = await h.db.query<{ product_id: string; price_amount: string; version: number }>(
+        'SELECT product_id, price_amount, version FROM ordering.products WHERE product_id = ANY($1::uuid[])',
+        [products.map((p) => p.productId)],
+      );
+      expect(new Map(rows.map((row) => [row.product_id, [Number(row.price_amount), row.version]]))).toEqual(
+        new Map(products.map(({ productId }, i) => [productId, [3000 + i, 3]])),
+      );
+    });
+
     it('remembers an archiving that overtook the creation', async () => {
       const productId = randomUUID();
       const sku = `GONE-${productId.slice(0, 6)}`;

@@ -19,21 +19,36 @@ export async function applyProductState(
   product: ProductSnapshot,
   version: number,
 ): Promise<void> {
+  await applyProductStates(manager, [{ product, version }]);
+}
+
+/**
+ * Applies several product states in one statement: per product only the newest of them,
+ * and only if it is newer than what is applied (the same end state as applying them in turn).
+ */
+export async function applyProductStates(
+  manager: EntityManager,
+  states: readonly { readonly product: ProductSnapshot; readonly version: number }[],
+): Promise<void> {
+  const column = <T>(pick: (state: (typeof states)[number]) => T): T[] => states.map(pick);
   await manager.query(
     `INSERT INTO products AS p (product_id, sku, name, price_amount, currency, status, version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+     SELECT DISTINCT ON (product_id) product_id, sku, name, price_amount, currency, status, version, now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::int[])
+         AS t(product_id, sku, name, price_amount, currency, status, version)
+      ORDER BY product_id, version DESC
      ON CONFLICT (product_id) DO UPDATE
        SET sku = EXCLUDED.sku, name = EXCLUDED.name, price_amount = EXCLUDED.price_amount,
            currency = EXCLUDED.currency, status = EXCLUDED.status, version = EXCLUDED.version, updated_at = now()
      WHERE p.version < EXCLUDED.version`,
     [
-      product.productId,
-      product.sku,
-      product.name,
-      product.price.amount,
-      product.price.currency,
-      product.status,
-      version,
+      column((s) => s.product.productId),
+      column((s) => s.product.sku),
+      column((s) => s.product.name),
+      column((s) => s.product.price.amount),
+      column((s) => s.product.price.currency),
+      column((s) => s.product.status),
+      column((s) => s.version),
     ],
   );
 }

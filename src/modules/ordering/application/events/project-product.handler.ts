@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ProductArchived, ProductCreated, ProductUpdated, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
-import { applyProductArchived, applyProductState } from '../../infrastructure/product-projection';
+import { applyProductArchived, applyProductState, applyProductStates } from '../../infrastructure/product-projection';
 
 /*
  * Ordering's copy of the catalog: each product's SKU, name, price and status, kept from the
@@ -12,9 +12,21 @@ import { applyProductArchived, applyProductState } from '../../infrastructure/pr
 
 type ProductState = PayloadOf<typeof ProductCreated>;
 
-function applyState(event: EventEnvelope<ProductState>, manager: EntityManager): Promise<void> {
+function snapshotOf(event: EventEnvelope<ProductState>) {
   const { productId, sku, name, price, status } = event.payload;
-  return applyProductState(manager, { productId, sku, name, price, status }, event.aggregateVersion);
+  return { productId, sku, name, price, status };
+}
+
+function applyState(event: EventEnvelope<ProductState>, manager: EntityManager): Promise<void> {
+  return applyProductState(manager, snapshotOf(event), event.aggregateVersion);
+}
+
+// A catalogue import or a price change across a category arrives as a burst of these.
+function applyStates(events: readonly EventEnvelope<ProductState>[], manager: EntityManager): Promise<void> {
+  return applyProductStates(
+    manager,
+    events.map((event) => ({ product: snapshotOf(event), version: event.aggregateVersion })),
+  );
 }
 
 @OnIntegrationEvent(ProductCreated)
@@ -22,12 +34,20 @@ export class ProjectCreatedProductHandler implements IntegrationEventHandler<Pro
   handle(event: EventEnvelope<ProductState>, manager: EntityManager): Promise<void> {
     return applyState(event, manager);
   }
+
+  handleMany(events: readonly EventEnvelope<ProductState>[], manager: EntityManager): Promise<void> {
+    return applyStates(events, manager);
+  }
 }
 
 @OnIntegrationEvent(ProductUpdated)
 export class ProjectUpdatedProductHandler implements IntegrationEventHandler<ProductState> {
   handle(event: EventEnvelope<ProductState>, manager: EntityManager): Promise<void> {
     return applyState(event, manager);
+  }
+
+  handleMany(events: readonly EventEnvelope<ProductState>[], manager: EntityManager): Promise<void> {
+    return applyStates(events, manager);
   }
 }
 
