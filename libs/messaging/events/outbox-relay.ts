@@ -87,11 +87,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `SELECT position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id, occurred_at
-           FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      // Claims and marks in one statement: if enqueueing fails, the rollback unmarks them.
+      // ARRAY(...) evaluates the locking subquery once, before the update.
+      const [claimed] = (await manager.query(
+        `UPDATE outbox SET sent_at = clock_timestamp()
+            WHERE position = ANY(ARRAY(
+              SELECT position FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
+            RETURNING position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
+                      correlation_id, causation_id, occurred_at`,
         [this.settings.relayBatchSize],
-      )) as OutboxRow[];
+      )) as [OutboxRow[], number];
+      // RETURNING has no order; subscribers get each aggregate's events in outbox order.
+      const rows = claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
       if (rows.length === 0) return 0;
       const jobsByQueue = new Map<string, { name: string; data: EventEnvelope; opts: JobsOptions }[]>();
       for (const row of rows) {
@@ -117,9 +124,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         eventMetrics.published.inc({ event: key, module: this.module.name });
       }
       await Promise.all([...jobsByQueue].map(([queue, jobs]) => this.queues.get(queue).addBulk(jobs)));
-      await manager.query(`UPDATE outbox SET sent_at = clock_timestamp() WHERE position = ANY($1::bigint[])`, [
-        rows.map((r) => r.position),
-      ]);
       return rows.length;
     });
   }
