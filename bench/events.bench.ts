@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createPostgresBackend, Queue, Worker } from 'bullmq';
 import { Client } from 'pg';
 import { benchArgs } from './bench-args';
+import { readRuntime, stallsBetween, type RuntimeReading, type ServerStalls } from './lib/server-stalls';
 import { ROOT, startApp } from '../test/support/app-process';
 import { queueBackends, type QueueBackendUnderTest } from '../test/support/queue-backends';
 import { REDIS_URL, UNUSED_JWKS_URL } from '../test/support/services';
@@ -45,10 +46,12 @@ interface BackendResult {
     p50Ms: number;
     p99Ms: number;
     maxMs: number;
-    /** Where the time goes: outbox insert to the relay marking it sent, then to the inbox claim. */
+    /** Where the time goes: outbox insert to the relay's claim (`sent_at`), then to the inbox claim. */
     stages: { toSentP50Ms: number; toSentP99Ms: number; sentToHandledP50Ms: number; sentToHandledP99Ms: number };
     maxOutboxPending: number;
     achievedRate: number;
+    /** What held up the app's event loop in the measured window (its /metrics, before and after). */
+    appStalls: ServerStalls;
   };
 }
 
@@ -191,13 +194,18 @@ async function pipeline(
     })();
     const rateStart = Date.now();
     let measuredFrom = rateStart;
+    let runtimeBefore: Promise<RuntimeReading> | undefined;
     let sent = 0;
     let carry = 0;
     for (let tick = 0; sent < total; tick++) {
       carry += perTick;
       const now = Math.floor(carry);
       carry -= now;
-      if (sent === warmup) measuredFrom = Date.now();
+      if (sent === warmup) {
+        measuredFrom = Date.now();
+        // Not awaited: the ticks go on. It also resets the app's event-loop maximum.
+        runtimeBefore = readRuntime(app.url);
+      }
       if (now > 0) {
         await insertEvents(client, Math.min(now, total - sent));
         sent += Math.min(now, total - sent);
@@ -207,6 +215,7 @@ async function pipeline(
     }
     const achievedRate = (total - warmup) / ((Date.now() - measuredFrom) / 1000);
     await waitForHandled(client, total, 180_000);
+    const appStalls = stallsBetween(await (runtimeBefore ?? readRuntime(app.url)), await readRuntime(app.url));
     sampling = false;
     await samples;
     await sampler.end();
@@ -248,6 +257,7 @@ async function pipeline(
         },
         maxOutboxPending,
         achievedRate: round(achievedRate),
+        appStalls,
       },
     };
   } finally {
@@ -309,11 +319,11 @@ async function main(): Promise<void> {
     }
   }
   const lines = [
-    `| backend | raw BullMQ jobs/s median (min-max) | Tessera events/s, handler one by one | ratio | Tessera events/s, set-wise handler | ratio | rate (achieved) | p50 ms | p99 ms | max ms | to sent p50 / p99 ms | max outbox backlog |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `| backend | raw BullMQ jobs/s median (min-max) | Tessera events/s, handler one by one | ratio | Tessera events/s, set-wise handler | ratio | rate (achieved) | p50 ms | p99 ms | max ms | to sent p50 / p99 ms | app loop stall max ms / GC pauses > 10 ms | max outbox backlog |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...results.map(
       (r) =>
-        `| ${r.backend} | ${fmt(r.rawJobsPerSecond)} | ${fmt(r.pipelineEventsPerSecond)} | ${r.ratio} | ${fmt(r.setWiseEventsPerSecond)} | ${r.setWiseRatio} | ${r.latencyAtRate.rate}/s (${r.latencyAtRate.achievedRate}) | ${r.latencyAtRate.p50Ms} | ${r.latencyAtRate.p99Ms} | ${r.latencyAtRate.maxMs} | ${r.latencyAtRate.stages.toSentP50Ms} / ${r.latencyAtRate.stages.toSentP99Ms} | ${r.latencyAtRate.maxOutboxPending} |`,
+        `| ${r.backend} | ${fmt(r.rawJobsPerSecond)} | ${fmt(r.pipelineEventsPerSecond)} | ${r.ratio} | ${fmt(r.setWiseEventsPerSecond)} | ${r.setWiseRatio} | ${r.latencyAtRate.rate}/s (${r.latencyAtRate.achievedRate}) | ${r.latencyAtRate.p50Ms} | ${r.latencyAtRate.p99Ms} | ${r.latencyAtRate.maxMs} | ${r.latencyAtRate.stages.toSentP50Ms} / ${r.latencyAtRate.stages.toSentP99Ms} | ${r.latencyAtRate.appStalls.eventLoopMaxMs} / ${r.latencyAtRate.appStalls.gcPausesOver10ms} | ${r.latencyAtRate.maxOutboxPending} |`,
     ),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
