@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { runToExit, startApp, type AppProcess } from '../support/app-process';
+import { eventEnvelope } from '../support/event-envelope';
 import { eventually } from '../support/eventually';
 import { inboxQueue } from '../support/inbox-queue';
 import { queueBackends } from '../support/queue-backends';
@@ -102,18 +103,14 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
   });
 
   describe('a burst of updates to a handler that applies sets', () => {
-    const update = (noteId: string, version: number, text = `v${version}`) => ({
-      id: randomUUID(),
-      name: 'notes.note-updated',
-      version: 1,
-      publisher: 'notes',
-      occurredAt: new Date().toISOString(),
-      aggregateId: noteId,
-      aggregateVersion: version,
-      correlationId: null,
-      causationId: null,
-      payload: { noteId, text },
-    });
+    const update = (noteId: string, version: number, text = `v${version}`) =>
+      eventEnvelope({
+        name: 'notes.note-updated',
+        publisher: 'notes',
+        aggregateId: noteId,
+        aggregateVersion: version,
+        payload: { noteId, text },
+      });
     /** Three versions of each note, out of order, the first event delivered twice. */
     const burstOf = (notes: string[], newestText: (i: number) => string) =>
       notes.flatMap((noteId, i) => [update(noteId, 3, newestText(i)), update(noteId, 1), update(noteId, 2)]);

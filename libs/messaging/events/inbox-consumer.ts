@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { Settings } from '#libs/config';
 import type { ModuleManifest } from '#libs/modularity';
-import { runInMessageContext } from '#libs/observability';
+import { runInMessageContext, type MessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
 import { eventMetrics } from './event-metrics';
@@ -189,31 +189,23 @@ export class InboxConsumer implements OnApplicationBootstrap {
     const handleMany = handler.handleMany?.bind(handler);
     if (run.length > 1 && handleMany) {
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
-      await runInMessageContext(
-        {
-          requestId: first.correlationId ?? first.id,
-          correlationId: first.correlationId ?? first.id,
-          causationId: first.id,
-          severalCauses: true,
-        },
-        () =>
-          handleMany(
-            run.map((delivery) => delivery.event),
-            manager,
-          ),
+      await runInMessageContext({ ...contextOf(first), severalCauses: true }, () =>
+        handleMany(
+          run.map((delivery) => delivery.event),
+          manager,
+        ),
       ).finally(() => stopTimer());
       return;
     }
     for (const { event } of run) {
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
-      await runInMessageContext(
-        {
-          requestId: event.correlationId ?? event.id,
-          correlationId: event.correlationId ?? event.id,
-          causationId: event.id,
-        },
-        () => handler.handle(event, manager),
-      ).finally(() => stopTimer());
+      await runInMessageContext(contextOf(event), () => handler.handle(event, manager)).finally(() => stopTimer());
     }
   }
+}
+
+/** A handler's logs and the events it publishes carry the handled event's chain. */
+function contextOf(event: EventEnvelope): MessageContext {
+  const correlationId = event.correlationId ?? event.id;
+  return { requestId: correlationId, correlationId, causationId: event.id };
 }
