@@ -160,4 +160,46 @@ describe('catalog read cache across three app replicas (memory + Redis tiers)', 
       expect(seen.body.version).toBe(2);
     }
   });
+
+  it('drops the cached reads of a whole burst of product events, on every replica', async () => {
+    const products = [];
+    for (let i = 0; i < 12; i++) products.push((await createProduct()).body as { id: string; sku: string });
+    for (const r of replicas)
+      for (const product of products) await request(r.url).get(`/v1/products/${product.id}`).expect(200);
+    await db.query(`UPDATE catalog.products SET name = 'Changed in a burst', version = 2 WHERE id = ANY($1::uuid[])`, [
+      products.map((p) => p.id),
+    ]);
+    // All the events in one transaction: the relay sends them in one batch, the inbox takes them together.
+    const values = products.flatMap((product) => [
+      randomUUID(),
+      product.id,
+      JSON.stringify({
+        productId: product.id,
+        sku: product.sku,
+        name: 'Changed in a burst',
+        categoryId,
+        price: { amount: 1000, currency: 'EUR' },
+        status: 'active',
+      }),
+    ]);
+    await db.query(
+      `WITH written AS (
+         INSERT INTO catalog.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+         SELECT e.id, 'catalog.product-updated', 1, e.product_id, 2, e.payload
+           FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS e(id, product_id, payload))
+       SELECT pg_notify('tessera_outbox', 'catalog')`,
+      [
+        values.filter((_, i) => i % 3 === 0),
+        values.filter((_, i) => i % 3 === 1),
+        values.filter((_, i) => i % 3 === 2),
+      ],
+    );
+    for (const r of replicas)
+      for (const product of products)
+        await eventually(
+          () => request(r.url).get(`/v1/products/${product.id}`),
+          (res) => res.body.name === 'Changed in a burst' && res.body.version === 2,
+          { timeoutMs: 10_000, what: `product ${product.id} fresh on ${r.url}` },
+        );
+  });
 });

@@ -2,7 +2,7 @@ import type { EventEnvelope } from '#libs/contracts';
 import { ProductArchived, ProductCreated, ProductUpdated } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
-import { forgetProduct } from '../queries/get-product.handler';
+import { forgetProduct, forgetProducts } from '../queries/get-product.handler';
 
 /*
  * The catalog consumes its own product events to drop cached reads on every replica. The
@@ -16,6 +16,14 @@ abstract class ForgetProduct implements IntegrationEventHandler<{ productId: str
 
   async handle(event: EventEnvelope<{ productId: string }>): Promise<void> {
     await forgetProduct(this.cache, event.payload.productId);
+  }
+
+  // A catalogue import is a burst of these: one invalidation for a whole inbox transaction.
+  async handleMany(events: readonly EventEnvelope<{ productId: string }>[]): Promise<void> {
+    await forgetProducts(
+      this.cache,
+      events.map((event) => event.payload.productId),
+    );
   }
 }
 

@@ -51,5 +51,10 @@ export const PRODUCT_LISTS = 'catalog:products';
 export const CATEGORY_LISTS = 'catalog:categories';
 
 export async function forgetProduct(cache: ReadCache, productId: string): Promise<void> {
-  await cache.invalidate([productCacheKey(productId), PRODUCT_LISTS]);
+  await forgetProducts(cache, [productId]);
+}
+
+/** Many products at once: one delete and one message to the other replicas. */
+export async function forgetProducts(cache: ReadCache, productIds: readonly string[]): Promise<void> {
+  await cache.invalidate([...productIds.map(productCacheKey), PRODUCT_LISTS]);
 }
