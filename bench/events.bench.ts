@@ -6,8 +6,9 @@
  * For each queue backend, in one run (each side warmed up by one uncounted run): raw BullMQ (addBulk + a Worker doing nothing, concurrency
  * 50) as the baseline; Tessera end to end (events written to the notes fixture's outbox in
  * transactions, relayed, handled by the tally fixture in its inbox transaction), once with a
- * handler that writes per event and once with one that applies each transaction's deliveries
- * in one statement (`handleMany`); and
+ * handler that writes nothing (the inbox record is its whole effect: like for like with raw
+ * BullMQ's worker), once with one that writes per event and once with one that applies each
+ * transaction's deliveries in one statement (`handleMany`); and
  * commit-to-handled latency at a fixed arrival rate, with the outbox backlog sampled.
  */
 import { randomUUID } from 'node:crypto';
@@ -34,6 +35,9 @@ const BACKENDS = (args.get('backend') ?? 'all') === 'all' ? ['redis', 'postgres'
 interface BackendResult {
   backend: string;
   rawJobsPerSecond: Spread;
+  /** Events whose handler writes nothing beyond the inbox record (`NoteArchived`): the pipeline alone. */
+  noWriteEventsPerSecond: Spread;
+  noWriteRatio: number;
   /** Events whose handler writes once per event (the tally fixture's `NoteCreated`). */
   pipelineEventsPerSecond: Spread;
   ratio: number;
@@ -98,8 +102,9 @@ async function rawBullmq(backend: QueueBackendUnderTest, db: TestDatabase): Prom
   return EVENTS / seconds;
 }
 
-type HandlerShape = 'one-by-one' | 'set-wise';
+type HandlerShape = 'no-write' | 'one-by-one' | 'set-wise';
 const EVENT_OF_SHAPE: Record<HandlerShape, string> = {
+  'no-write': 'notes.note-archived',
   'one-by-one': 'notes.note-created',
   'set-wise': 'notes.note-updated',
 };
@@ -137,7 +142,7 @@ async function waitForHandled(client: Client, target: number, timeoutMs: number)
 async function pipeline(
   backend: QueueBackendUnderTest,
   db: TestDatabase,
-): Promise<Omit<BackendResult, 'backend' | 'rawJobsPerSecond' | 'ratio' | 'setWiseRatio'>> {
+): Promise<Omit<BackendResult, 'backend' | 'rawJobsPerSecond' | 'noWriteRatio' | 'ratio' | 'setWiseRatio'>> {
   const app = await startApp({
     nodeArgs: args.has('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('cpu-prof')}`] : [],
     args: ['--modules', 'notes,tally'],
@@ -153,10 +158,10 @@ async function pipeline(
   await client.connect();
   try {
     // Throughput: the whole backlog written at once, timed until the last handler commits.
-    // The two handler shapes alternate, so a change in the machine's speed hits both alike.
-    const runs: Record<HandlerShape, number[]> = { 'one-by-one': [], 'set-wise': [] };
+    // The handler shapes alternate, so a change in the machine's speed hits them alike.
+    const runs: Record<HandlerShape, number[]> = { 'no-write': [], 'one-by-one': [], 'set-wise': [] };
     for (let run = 0; run <= REPEAT; run++) {
-      for (const shape of ['one-by-one', 'set-wise'] as const) {
+      for (const shape of ['no-write', 'one-by-one', 'set-wise'] as const) {
         await client.query('TRUNCATE fixture_tally.inbox, fixture_tally.note_copies');
         const started = Date.now();
         for (let i = 0; i < EVENTS; i += 500) await insertEvents(client, Math.min(500, EVENTS - i), shape);
@@ -164,6 +169,7 @@ async function pipeline(
         if (run > 0) runs[shape].push(EVENTS / ((Date.now() - started) / 1000));
       }
     }
+    const noWriteEventsPerSecond = spread(runs['no-write']);
     const pipelineEventsPerSecond = spread(runs['one-by-one']);
     const setWiseEventsPerSecond = spread(runs['set-wise']);
 
@@ -241,6 +247,7 @@ async function pipeline(
       )
     ).rows[0]!;
     return {
+      noWriteEventsPerSecond,
       pipelineEventsPerSecond,
       setWiseEventsPerSecond,
       latencyAtRate: {
@@ -310,6 +317,7 @@ async function main(): Promise<void> {
         backend: backend.name,
         rawJobsPerSecond,
         ...measured,
+        noWriteRatio: Math.round((measured.noWriteEventsPerSecond.median / rawJobsPerSecond.median) * 100) / 100,
         ratio: Math.round((measured.pipelineEventsPerSecond.median / rawJobsPerSecond.median) * 100) / 100,
         setWiseRatio: Math.round((measured.setWiseEventsPerSecond.median / rawJobsPerSecond.median) * 100) / 100,
       });
@@ -319,11 +327,11 @@ async function main(): Promise<void> {
     }
   }
   const lines = [
-    `| backend | raw BullMQ jobs/s median (min-max) | Tessera events/s, handler one by one | ratio | Tessera events/s, set-wise handler | ratio | rate (achieved) | p50 ms | p99 ms | max ms | to sent p50 / p99 ms | app loop stall max ms / GC pauses > 10 ms | max outbox backlog |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    `| backend | raw BullMQ jobs/s median (min-max) | Tessera events/s, handler writing nothing | ratio | Tessera events/s, handler writing one by one | ratio | Tessera events/s, set-wise handler | ratio | rate (achieved) | p50 ms | p99 ms | max ms | to sent p50 / p99 ms | app loop stall max ms / GC pauses > 10 ms | max outbox backlog |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...results.map(
       (r) =>
-        `| ${r.backend} | ${fmt(r.rawJobsPerSecond)} | ${fmt(r.pipelineEventsPerSecond)} | ${r.ratio} | ${fmt(r.setWiseEventsPerSecond)} | ${r.setWiseRatio} | ${r.latencyAtRate.rate}/s (${r.latencyAtRate.achievedRate}) | ${r.latencyAtRate.p50Ms} | ${r.latencyAtRate.p99Ms} | ${r.latencyAtRate.maxMs} | ${r.latencyAtRate.stages.toSentP50Ms} / ${r.latencyAtRate.stages.toSentP99Ms} | ${r.latencyAtRate.appStalls.eventLoopMaxMs} / ${r.latencyAtRate.appStalls.gcPausesOver10ms} | ${r.latencyAtRate.maxOutboxPending} |`,
+        `| ${r.backend} | ${fmt(r.rawJobsPerSecond)} | ${fmt(r.noWriteEventsPerSecond)} | ${r.noWriteRatio} | ${fmt(r.pipelineEventsPerSecond)} | ${r.ratio} | ${fmt(r.setWiseEventsPerSecond)} | ${r.setWiseRatio} | ${r.latencyAtRate.rate}/s (${r.latencyAtRate.achievedRate}) | ${r.latencyAtRate.p50Ms} | ${r.latencyAtRate.p99Ms} | ${r.latencyAtRate.maxMs} | ${r.latencyAtRate.stages.toSentP50Ms} / ${r.latencyAtRate.stages.toSentP99Ms} | ${r.latencyAtRate.appStalls.eventLoopMaxMs} / ${r.latencyAtRate.appStalls.gcPausesOver10ms} | ${r.latencyAtRate.maxOutboxPending} |`,
     ),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
