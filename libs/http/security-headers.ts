@@ -2,11 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
 /**
- * helmet's headers, computed once: they do not depend on the request, and running helmet's
- * middleware per request (as @fastify/helmet does) re-parsed the CSP every time, about 4 % of
- * a cached read's CPU.
+ * What an API response needs (OWASP REST Security Cheat Sheet): JSON is never rendered, so
+ * nothing may load from it or frame it. Five headers instead of helmet's twelve, which are
+ * written for HTML pages: every header costs a response about a microsecond in Node's header
+ * checks, a tenth of a cache hit's whole cost.
  */
-export function installSecurityHeaders(fastify: FastifyInstance): void {
+const API_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/** helmet's headers for the OpenAPI explorer, an HTML page with inline scripts and styles. */
+function documentationHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
@@ -16,15 +26,24 @@ export function installSecurityHeaders(fastify: FastifyInstance): void {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        // The OpenAPI explorer at /docs uses inline scripts and styles.
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
       },
     },
   })({} as never, response as never, () => undefined);
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(headers);
+  return headers;
+}
+
+/**
+ * Computed once: the headers do not depend on the request, and running helmet's middleware
+ * per request (as @fastify/helmet does) re-parsed the CSP every time, about 4 % of a cached
+ * read's CPU.
+ */
+export function installSecurityHeaders(fastify: FastifyInstance, documentationPrefix = '/docs'): void {
+  const documentation = documentationHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(request.url.startsWith(documentationPrefix) ? documentation : API_HEADERS);
     done();
   });
 }

@@ -90,9 +90,24 @@ describe('HTTP conventions', () => {
 
   it('sends security headers and no CORS headers unless configured', async () => {
     const response = await request(app.url).get('/health/live').set('Origin', 'https://evil.example').expect(200);
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers).toMatchObject({
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+    });
+    // helmet's headers for HTML pages mean nothing to a JSON response.
+    expect(response.headers['x-xss-protection']).toBeUndefined();
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it("gives the OpenAPI explorer, an HTML page, helmet's headers with a policy that lets it run", async () => {
+    const explorer = await request(app.url).get('/docs').expect(200);
+    expect(explorer.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    expect(explorer.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(explorer.headers['x-content-type-options']).toBe('nosniff');
+    expect(explorer.headers['strict-transport-security']).toMatch(/^max-age=/);
   });
 
   it('records requests in the histogram by route template, behind the metrics token', async () => {
