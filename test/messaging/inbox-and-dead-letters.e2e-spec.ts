@@ -102,6 +102,39 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     expect(metrics.text).toMatch(/events_duplicates_total\{event="notes.note-created@1",module="tally"\} 2/);
   });
 
+  it('records an event whose handler writes nothing once, in the inbox: that record is its effect', async () => {
+    const archived = Array.from({ length: 5 }, () => {
+      const noteId = randomUUID();
+      return eventEnvelope({
+        name: 'notes.note-archived',
+        publisher: 'notes',
+        aggregateId: noteId,
+        aggregateVersion: 2,
+        payload: { noteId, text: 'archived' },
+      });
+    });
+    const queue = inboxQueue(backend, 'tally', db.url);
+    try {
+      const jobs = await queue.addBulk(
+        [...archived, archived[0]!].map((envelope, i) => ({
+          name: 'notes.note-archived@1',
+          data: envelope,
+          opts: { jobId: `archived-${envelope.id}-${i}` },
+        })),
+      );
+      await eventually(
+        () => Promise.all(jobs.map((job) => job.getState())),
+        (states) => states.every((state) => state === 'completed'),
+        { what: 'the archived notes handled' },
+      );
+    } finally {
+      await queue.close();
+    }
+    const metrics = (await request(app.url).get('/metrics')).text;
+    expect(metrics).toMatch(/events_consumed_total\{event="notes.note-archived@1",module="tally"\} 5\n/);
+    expect(metrics).toMatch(/events_duplicates_total\{event="notes.note-archived@1",module="tally"\} 1\n/);
+  });
+
   describe('a burst of updates to a handler that applies sets', () => {
     const update = (noteId: string, version: number, text = `v${version}`) =>
       eventEnvelope({
