@@ -15,6 +15,9 @@ const API_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Where `createHttpApp` mounts the OpenAPI explorer and its assets. */
+const DOCUMENTATION_PREFIX = '/docs';
+
 /** helmet's headers for the OpenAPI explorer, an HTML page with inline scripts and styles. */
 function documentationHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -40,10 +43,10 @@ function documentationHeaders(): Record<string, string> {
  * per request (as @fastify/helmet does) re-parsed the CSP every time, about 4 % of a cached
  * read's CPU.
  */
-export function installSecurityHeaders(fastify: FastifyInstance, documentationPrefix = '/docs'): void {
+export function installSecurityHeaders(fastify: FastifyInstance): void {
   const documentation = documentationHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(request.url.startsWith(documentationPrefix) ? documentation : API_HEADERS);
+    void reply.headers(request.url.startsWith(DOCUMENTATION_PREFIX) ? documentation : API_HEADERS);
     done();
   });
 }

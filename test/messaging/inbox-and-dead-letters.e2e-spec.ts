@@ -40,6 +40,35 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     return listed.items.find((d) => d.aggregateId === aggregateId) as DeadLetterView;
   };
 
+  /**
+   * Queues each envelope on the tally's inbox as its own job and waits until all are done. Job
+   * ids are distinct even for a repeated envelope, which defeats BullMQ's deduplication: only
+   * the inbox stands between the copies.
+   */
+  const deliverEach = async (
+    envelopes: ReturnType<typeof eventEnvelope>[],
+    what: string,
+    timeoutMs?: number,
+  ): Promise<void> => {
+    const queue = inboxQueue(backend, 'tally', db.url);
+    try {
+      const jobs = await queue.addBulk(
+        envelopes.map((envelope, i) => ({
+          name: `${envelope.name}@${envelope.version}`,
+          data: envelope,
+          opts: { jobId: `${what.replace(/\W+/g, '-')}-${envelope.id}-${i}` },
+        })),
+      );
+      await eventually(
+        () => Promise.all(jobs.map((job) => job.getState())),
+        (states) => states.every((state) => state === 'completed'),
+        { what, ...(timeoutMs ? { timeoutMs } : {}) },
+      );
+    } finally {
+      await queue.close();
+    }
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase(`inbox_${backend.name}`);
     app = await startApp({ env: env() });
@@ -66,36 +95,13 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
 
   it('the same event delivered twice, and concurrently, has one effect', async () => {
     const noteId = randomUUID();
-    const envelope = {
-      id: randomUUID(),
+    const envelope = eventEnvelope({
       name: 'notes.note-created',
-      version: 1,
       publisher: 'notes',
-      occurredAt: new Date().toISOString(),
       aggregateId: noteId,
-      aggregateVersion: 1,
-      correlationId: null,
-      causationId: null,
       payload: { noteId, text: 'delivered thrice' },
-    };
-    const queue = inboxQueue(backend, 'tally', db.url);
-    try {
-      // Distinct job ids defeat BullMQ's deduplication: only the inbox stands between them.
-      const jobs = await queue.addBulk(
-        ['a', 'b', 'c'].map((suffix) => ({
-          name: 'notes.note-created@1',
-          data: envelope,
-          opts: { jobId: `dup-${envelope.id}-${suffix}` },
-        })),
-      );
-      await eventually(
-        () => Promise.all(jobs.map((job) => job.getState())),
-        (states) => states.every((state) => state === 'completed'),
-        { what: 'three deliveries done' },
-      );
-    } finally {
-      await queue.close();
-    }
+    });
+    await deliverEach([envelope, envelope, envelope], 'three deliveries done');
     const response = await copy(noteId).expect(200);
     expect(response.body.handledCount).toBe(1);
     const metrics = await request(app.url).get('/metrics');
@@ -113,23 +119,7 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
         payload: { noteId, text: 'archived' },
       });
     });
-    const queue = inboxQueue(backend, 'tally', db.url);
-    try {
-      const jobs = await queue.addBulk(
-        [...archived, archived[0]!].map((envelope, i) => ({
-          name: 'notes.note-archived@1',
-          data: envelope,
-          opts: { jobId: `archived-${envelope.id}-${i}` },
-        })),
-      );
-      await eventually(
-        () => Promise.all(jobs.map((job) => job.getState())),
-        (states) => states.every((state) => state === 'completed'),
-        { what: 'the archived notes handled' },
-      );
-    } finally {
-      await queue.close();
-    }
+    await deliverEach([...archived, archived[0]!], 'the archived notes handled');
     const metrics = (await request(app.url).get('/metrics')).text;
     expect(metrics).toMatch(/events_consumed_total\{event="notes.note-archived@1",module="tally"\} 5\n/);
     expect(metrics).toMatch(/events_duplicates_total\{event="notes.note-archived@1",module="tally"\} 1\n/);
@@ -155,23 +145,7 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
       return Number(match?.[1] ?? 0);
     };
     const deliverAll = async (events: ReturnType<typeof update>[]) => {
-      const queue = inboxQueue(backend, 'tally', db.url);
-      try {
-        const jobs = await queue.addBulk(
-          [...events, events[0]!].map((envelope, i) => ({
-            name: 'notes.note-updated@1',
-            data: envelope,
-            opts: { jobId: `burst-${envelope.id}-${i}` },
-          })),
-        );
-        await eventually(
-          () => Promise.all(jobs.map((job) => job.getState())),
-          (states) => states.every((state) => state === 'completed'),
-          { what: 'the burst handled', timeoutMs: 20_000 },
-        );
-      } finally {
-        await queue.close();
-      }
+      await deliverEach([...events, events[0]!], 'the burst handled', 20_000);
       const inboxed = await db.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fixture_tally.inbox WHERE event_id = ANY($1::uuid[])',
         [events.map((e) => e.id)],
