@@ -1,4 +1,7 @@
 import { Pool } from 'pg';
+import { preparedStatementName } from '#libs/sql';
+
+const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()::text AS lsn';
 
 /**
  * A two-connection pool on the primary, for the checks that are not a module's business:
@@ -30,7 +33,11 @@ export class PrimaryDatabase {
 
   /** The primary's current WAL position: what a consistency token carries. */
   async currentLsn(): Promise<string> {
-    const result = await this.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    // Asked after every write a client may read back: prepared, so it is only executed.
+    const result = await this.pool.query<{ lsn: string }>({
+      name: preparedStatementName(CURRENT_LSN_SQL),
+      text: CURRENT_LSN_SQL,
+    });
     return result.rows[0]!.lsn;
   }
 

@@ -1,5 +1,6 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import { ProblemException, problemType, ValidationProblem, type ProblemDetails } from '#libs/problems';
 import { canonicalJson } from './canonical-json';
 import { checkIdempotencyKey, requestHash } from './request-identity';
@@ -210,7 +211,8 @@ export class IdempotencyKeys {
    */
   private async claim(scope: string, key: string, hash: string): Promise<IdempotencyClaim | IdempotentResponse> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const claimed = (await this.dataSource.query(
+      const claimed = await queryPrepared<{ created_at: Date }>(
+        this.dataSource,
         `INSERT INTO idempotency_keys AS k (scope, key, request_hash, state, created_at, expires_at)
          VALUES ($1, $2, $3, 'in_progress', date_trunc('milliseconds', now()), now() + make_interval(hours => $4))
          ON CONFLICT (scope, key) DO UPDATE
@@ -221,7 +223,7 @@ export class IdempotencyKeys {
                 AND k.created_at <= now() - make_interval(secs => $5))
          RETURNING created_at`,
         [scope, key, hash, this.options.ttlHours, this.abandonedAfterSeconds],
-      )) as { created_at: Date }[];
+      );
       if (claimed[0]) return new IdempotencyClaim(scope, key, claimed[0].created_at);
       const [existing] = (await this.dataSource.query(
         `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`,

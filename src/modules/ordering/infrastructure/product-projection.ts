@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { CatalogEntry } from '../domain/order';
 import type { Money } from '../domain/money';
 
@@ -77,17 +78,21 @@ export async function catalogEntries(
   dataSource: DataSource,
   productIds: readonly string[],
 ): Promise<Map<string, CatalogEntry>> {
-  const rows = (await dataSource.query(
-    `SELECT product_id, sku, name, price_amount, currency, status FROM products WHERE product_id = ANY($1::uuid[])`,
-    [productIds],
-  )) as {
+  const rows = await queryPrepared<{
     product_id: string;
     sku: string;
     name: string | null;
     price_amount: string | null;
     currency: string | null;
     status: CatalogEntry['status'];
-  }[];
+  }>(
+    dataSource,
+    // One product, the usual order, by equality: a prepared `= ANY($1)` is re-planned on every
+    // call, because its generic plan assumes ten elements and so always looks dearer.
+    `SELECT product_id, sku, name, price_amount, currency, status FROM products
+      WHERE ${productIds.length === 1 ? 'product_id = $1::uuid' : 'product_id = ANY($1::uuid[])'}`,
+    productIds.length === 1 ? [productIds[0]] : [productIds],
+  );
   return new Map(
     rows.map((row) => [
       row.product_id,

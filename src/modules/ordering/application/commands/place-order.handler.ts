@@ -2,6 +2,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { OrderPlaced } from '#libs/contracts';
+import { queryPrepared } from '#libs/sql';
 import type { IdempotencyClaim } from '#libs/http';
 import { Outbox } from '#libs/messaging';
 import { Order, type RequestedLine } from '../../domain/order';
@@ -72,13 +73,14 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
       params,
       'placed',
     );
-    const written = (await this.dataSource.query(
+    const written = await queryPrepared(
+      this.dataSource,
       `WITH ${recording ? `recorded AS (${recording.sql}), ` : ''}
             placed AS (${placed}),
             announced AS (${announced.insert})
        SELECT ${announced.notify} FROM placed`,
       params,
-    )) as unknown[];
+    );
     recording?.confirm(written.length === 1);
     return view;
   }

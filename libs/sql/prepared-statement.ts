@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { PoolClient, QueryResultRow } from 'pg';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+
+/**
+ * The name a statement is prepared under: derived from its text, so one text is one name on
+ * every connection and two texts can never share one (node-postgres refuses a known name
+ * with another text).
+ */
+export function preparedStatementName(text: string): string {
+  return `t_${createHash('sha1').update(text).digest('base64url')}`;
+}
+
+/**
+ * Runs `text` as a named prepared statement: PostgreSQL parses and plans it the first time a
+ * connection sees it and only binds and executes it after. For the statements of a hot path,
+ * where planning costs as much as executing: on the order path it was 0.3 of 0.6 ms of the
+ * server's time per order (pg_stat_statements). Use it only for texts built from a fixed shape
+ * (values always as parameters), since every distinct text stays prepared on each connection.
+ *
+ * With an EntityManager inside a transaction it runs on that transaction's connection;
+ * otherwise on a connection of the pool, as `DataSource.query` does. Failures are TypeORM's
+ * `QueryFailedError`, as from `query`.
+ */
+export async function queryPrepared<Row extends QueryResultRow>(
+  on: DataSource | EntityManager,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<Row[]> {
+  const dataSource = 'createQueryRunner' in on ? on : on.dataSource;
+  const inTransaction = 'createQueryRunner' in on ? undefined : on.queryRunner;
+  const runner = inTransaction ?? dataSource.createQueryRunner('master');
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const result = await client
+      .query<Row>({ name: preparedStatementName(text), text, values: [...values] })
+      .catch((error: Error) => {
+        throw new QueryFailedError(text, [...values], error);
+      });
+    return result.rows;
+  } finally {
+    if (!inTransaction) await runner.release();
+  }
+}
