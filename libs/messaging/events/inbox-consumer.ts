@@ -4,6 +4,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { Settings } from '#libs/config';
+import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
 import { runInMessageContext, type MessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
@@ -157,11 +158,12 @@ export class InboxConsumer implements OnApplicationBootstrap {
       const names = ids.map((id) => batch.find((d) => d.event.id === id)?.key ?? '');
       const claimed = new Set(
         (
-          (await manager.query(
+          await queryPrepared<{ event_id: string }>(
+            manager,
             `INSERT INTO inbox (event_id, event_name) SELECT * FROM unnest($1::uuid[], $2::text[])
            ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
             [ids, names],
-          )) as { event_id: string }[]
+          )
         ).map((row) => row.event_id),
       );
       if (this.lockOrder && claimed.size > 0) {

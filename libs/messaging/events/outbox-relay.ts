@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
+import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
 import { eventMetrics } from './event-metrics';
 import type { EventQueues } from './event-queues';
@@ -89,14 +90,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return this.dataSource.transaction(async (manager) => {
       // Claims and marks in one statement: if enqueueing fails, the rollback unmarks them.
       // ARRAY(...) evaluates the locking subquery once, before the update.
-      const [claimed] = (await manager.query(
+      const claimed = await queryPrepared<OutboxRow>(
+        manager,
         `UPDATE outbox SET sent_at = clock_timestamp()
             WHERE position = ANY(ARRAY(
               SELECT position FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
             RETURNING position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
                       correlation_id, causation_id, occurred_at`,
         [this.settings.relayBatchSize],
-      )) as [OutboxRow[], number];
+      );
       // RETURNING has no order; subscribers get each aggregate's events in outbox order.
       const rows = claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
       if (rows.length === 0) return 0;

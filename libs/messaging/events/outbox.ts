@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventKey, type IntegrationEvent } from '#libs/contracts';
+import { queryPrepared } from '#libs/sql';
 import { currentMessageContext } from '#libs/observability';
 
 export const OUTBOX_CHANNEL = 'tessera_outbox';
@@ -49,13 +50,15 @@ export class Outbox {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error(`publish ${eventKey(event)} inside the transaction of the state change it announces`);
     }
-    await manager.query(
-      `INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      row,
-    );
     // NOTIFY is transactional: relays wake when (and only if) this commits.
-    await manager.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, this.schema]);
+    await queryPrepared(
+      manager,
+      `WITH written AS (
+         INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
+       SELECT pg_notify($9, $10)`,
+      [...row, OUTBOX_CHANNEL, this.schema],
+    );
     return row[0] as string;
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { ReservationStatus } from '../domain/reservation';
 import type { StockLine } from '../domain/stock-reservation';
 
@@ -23,11 +24,12 @@ export async function claimReservation(
   manager: EntityManager,
   reservation: { orderId: string; status: ReservationStatus; lines: readonly StockLine[]; expiresAt: Date },
 ): Promise<boolean> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared(
+    manager,
     `INSERT INTO reservations (order_id, status, lines, version, expires_at) VALUES ($1, $2, $3, 1, $4)
      ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
     [reservation.orderId, reservation.status, JSON.stringify(reservation.lines), reservation.expiresAt],
-  )) as unknown[];
+  );
   return rows.length === 1;
 }
 
@@ -36,27 +38,29 @@ export async function claimReservation(
  * once it is written, so a caller can lock their stock rows before the reservation's row.
  */
 export async function reservedSkus(manager: EntityManager, orderId: string): Promise<string[]> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared<{ sku: string }>(
+    manager,
     `SELECT DISTINCT line->>'sku' AS sku FROM reservations, jsonb_array_elements(lines) AS line WHERE order_id = $1`,
     [orderId],
-  )) as { sku: string }[];
+  );
   return rows.map((row) => row.sku);
 }
 
 export async function lockReservation(manager: EntityManager, orderId: string): Promise<LockedReservation | undefined> {
-  const rows = (await manager.query(
-    `SELECT order_id, status, lines, version, expires_at <= now() AS due,
-            GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
-       FROM reservations WHERE order_id = $1 FOR UPDATE`,
-    [orderId],
-  )) as {
+  const rows = await queryPrepared<{
     order_id: string;
     status: ReservationStatus;
     lines: StockLine[];
     version: number;
     due: boolean;
     remaining_ms: number;
-  }[];
+  }>(
+    manager,
+    `SELECT order_id, status, lines, version, expires_at <= now() AS due,
+            GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
+       FROM reservations WHERE order_id = $1 FOR UPDATE`,
+    [orderId],
+  );
   const row = rows[0];
   return (
     row && {
@@ -76,11 +80,12 @@ export async function moveReservation(
   orderId: string,
   status: ReservationStatus,
 ): Promise<number> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared<{ version: number }>(
+    manager,
     `UPDATE reservations SET status = $2, version = version + 1, updated_at = now() WHERE order_id = $1 RETURNING version`,
     [orderId, status],
-  )) as [{ version: number }[], number];
-  const version = rows[0][0]?.version;
+  );
+  const version = rows[0]?.version;
   if (version === undefined) throw new Error(`reservation of order ${orderId} vanished under its lock`);
   return version;
 }

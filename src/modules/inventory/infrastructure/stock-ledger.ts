@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { StockLine } from '../domain/stock-reservation';
 import type { MovementKind } from './stock-movement.record';
 
@@ -18,10 +19,11 @@ const quantitiesOf = (lines: readonly StockLine[]) => lines.map((line) => line.q
  * returns what each has available. SKUs without a row are absent from the map.
  */
 export async function lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, number>> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared<{ sku: string; available: number }>(
+    manager,
     `SELECT sku, on_hand - reserved AS available FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
     [skus],
-  )) as { sku: string; available: number }[];
+  );
   return new Map(rows.map((row) => [row.sku, Number(row.available)]));
 }
 
@@ -32,7 +34,8 @@ export async function lockForChange(manager: EntityManager, lines: readonly Stoc
 
 /** Holds (`+1`) or gives back (`-1`) units for an order: one statement for every line. */
 export async function changeReserved(manager: EntityManager, lines: readonly StockLine[], sign: 1 | -1): Promise<void> {
-  await manager.query(
+  await queryPrepared(
+    manager,
     `UPDATE stock AS s SET reserved = s.reserved + $3::int * l.quantity, version = s.version + 1, updated_at = now()
        FROM unnest($1::text[], $2::int[]) AS l (sku, quantity)
       WHERE s.sku = l.sku`,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { SequencedDelivery } from '../domain/delivery-sequence';
 import type { EndpointStatus, FailureRun } from '../domain/webhook-endpoint';
 import type { WebhookEventType } from '../domain/webhook-event-types';
@@ -29,7 +30,8 @@ export interface NewDeliveries {
  * ids of the rows created (dispatch 1).
  */
 export async function recordDeliveries(manager: EntityManager, event: NewDeliveries): Promise<string[]> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared<{ id: string }>(
+    manager,
     `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
      SELECT gen_random_uuid(), e.id, $1, $2, $3, $4, $5, now()
        FROM webhook_endpoints e
@@ -38,7 +40,7 @@ export async function recordDeliveries(manager: EntityManager, event: NewDeliver
      ON CONFLICT (endpoint_id, event_id) DO NOTHING
      RETURNING id`,
     [event.eventId, event.type, event.sequenceKey, event.occurredAt, event.body, event.customerId],
-  )) as { id: string }[];
+  );
   return rows.map((row) => row.id);
 }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { OrderState } from '../domain/order';
 import type { OrderRecord } from './order.record';
 
@@ -49,12 +50,13 @@ interface OrderRow {
 
 /** The order, locked (FOR UPDATE) until the caller's transaction ends; undefined if there is none. */
 export async function lockOrder(manager: EntityManager, orderId: string): Promise<OrderState | undefined> {
-  const [row] = (await manager.query(
+  const [row] = await queryPrepared<OrderRow>(
+    manager,
     `SELECT id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method, version,
             created_at, updated_at
        FROM orders WHERE id = $1 FOR UPDATE`,
     [orderId],
-  )) as OrderRow[];
+  );
   return row
     ? {
         id: row.id,
@@ -73,7 +75,8 @@ export async function lockOrder(manager: EntityManager, orderId: string): Promis
 
 /** Writes a transition (status, reason, version) of an order locked by `lockOrder`. */
 export async function saveTransition(manager: EntityManager, order: OrderState): Promise<void> {
-  await manager.query(
+  await queryPrepared(
+    manager,
     `UPDATE orders SET status = $2, cancel_reason = $3, version = $4, updated_at = $5 WHERE id = $1`,
     [order.id, order.status, order.cancelReason, order.version, order.updatedAt],
   );

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { PaymentState } from '../domain/payment';
 
 interface PaymentRow {
@@ -52,9 +53,11 @@ function where(key: PaymentKey): [string, string] {
 /** The payment, locked (FOR UPDATE) until the caller's transaction ends. */
 export async function lockPayment(manager: EntityManager, key: PaymentKey): Promise<PaymentState | undefined> {
   const [condition, value] = where(key);
-  const [row] = (await manager.query(`SELECT ${COLUMNS} FROM payments WHERE ${condition} FOR UPDATE`, [
-    value,
-  ])) as PaymentRow[];
+  const [row] = await queryPrepared<PaymentRow>(
+    manager,
+    `SELECT ${COLUMNS} FROM payments WHERE ${condition} FOR UPDATE`,
+    [value],
+  );
   return row ? paymentState(row) : undefined;
 }
 
@@ -70,7 +73,8 @@ export async function findPayment(
 
 /** Creates the order's payment; false when the order has one already (a redelivered event). */
 export async function insertPayment(manager: EntityManager, payment: PaymentState): Promise<boolean> {
-  const rows = (await manager.query(
+  const rows = await queryPrepared(
+    manager,
     `INSERT INTO payments (${COLUMNS})
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (order_id) DO NOTHING RETURNING id`,
@@ -92,12 +96,13 @@ export async function insertPayment(manager: EntityManager, payment: PaymentStat
       payment.createdAt,
       payment.updatedAt,
     ],
-  )) as unknown[];
+  );
   return rows.length === 1;
 }
 
 export async function savePayment(manager: EntityManager, payment: PaymentState): Promise<void> {
-  await manager.query(
+  await queryPrepared(
+    manager,
     `UPDATE payments SET status = $2, provider_charge_id = $3, failure_reason = $4, refund_reason = $5,
             order_cancelled = $6, charge_attempts = $7, version = $8, updated_at = $9
       WHERE id = $1`,

@@ -1,6 +1,7 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ReadCache } from '#libs/cache';
 import { ReadDataSource } from '#libs/database';
+import { queryPrepared } from '#libs/sql';
 import { CatalogError } from '../../domain/catalog-errors';
 import { PRODUCT_BY_ID_SQL, productRecordOf, type ProductRow } from '../../infrastructure/product-by-id.sql';
 import { productView, type ProductView } from '../product-view';
@@ -30,7 +31,7 @@ export class GetProductHandler implements IQueryHandler<GetProduct> {
       productCacheKey(query.productId),
       () =>
         this.reads.query(async (dataSource) => {
-          const [row] = await dataSource.query<ProductRow[]>(PRODUCT_BY_ID_SQL, [query.productId]);
+          const [row] = await queryPrepared<ProductRow>(dataSource, PRODUCT_BY_ID_SQL, [query.productId]);
           if (!row) throw notFound();
           return productView(productRecordOf(row));
         }, query.atLeastLsn),
