@@ -72,11 +72,19 @@ async function main(): Promise<void> {
     // --saga-process: the shape of a replicated deployment, API replicas apart from workers.
     // The workers and relays (the saga) get a process of their own, not pinned, so the pinned
     // process only accepts requests.
-    sagaWorker = options.sagaProcess
-      ? await startTessera(deployment, { env: { APP_ROLES: 'worker,relay' } })
-      : undefined;
     const apiOnly = options.sagaProcess ? { env: { APP_ROLES: 'api' } } : {};
     app = await startTessera(deployment, { cores: '0', ...apiOnly });
+    // Its sandbox provider sends webhooks to the API process, as a split deployment points
+    // PAYMENT_SANDBOX_WEBHOOK_URL at its load balancer: this process serves no such route.
+    sagaWorker = options.sagaProcess
+      ? await startTessera(deployment, {
+          env: {
+            APP_ROLES: 'worker,relay',
+            PAYMENT_SANDBOX_WEBHOOK_URL: `${app.url}/v1/payments/webhooks/sandbox`,
+          },
+          nodeArgs: options.sagaCpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.sagaCpuProfileDir] : [],
+        })
+      : undefined;
     counters = await CounterReader.open(db.url, redis.url);
     const profilesOrders =
       options.cpuProfileDir !== undefined && ['place-order', 'mixed'].includes(options.cpuProfileScenario);
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
       databaseUrl: db.url,
       pgbenchUrl: pgbenchDb.url,
       connections: options.connections,
+      tesseraPids: () => [app, sagaWorker].flatMap((process) => (process?.child.pid ? [process.child.pid] : [])),
       catalog,
       orderable,
       customers,

@@ -39,6 +39,12 @@ export interface ScenarioResult {
   readonly cacheHitRatio?: number;
   /** Place-order: stock_reserved transitions per second the same process's workers kept up. */
   readonly sagaOrdersPerSecond?: number;
+  /**
+   * Place-order: CPU time (ms) the machine spent per order, from the first order until the
+   * saga had finished them all: accepting it and carrying it through reservation, charge and
+   * confirmation, by group of processes (the load generator not included).
+   */
+  readonly cpuMsPerOrder?: Readonly<Record<'tessera' | 'postgres' | 'redis' | 'total', number>>;
   /** Mixed: responses by request kind and status class. */
   readonly byKind?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }

@@ -15,6 +15,29 @@ function uncachedRun(baselines: ScenarioResult['baselines']): Omit<BenchResults,
 }
 
 describe('judgeGoals', () => {
+  it("reports the order goal with the rate the machine's CPU sustains through the saga", () => {
+    const accepted = spread([300, 320, 340]);
+    const tpcb = { name: 'pgbench TPC-B, 10 clients', unit: 'TPS', value: spread([2_000, 2_200, 2_400]) };
+    const scenario = {
+      name: 'place-order',
+      closed: { connections: 10, value: accepted, runs: [] },
+      open: [],
+      baselines: [tpcb],
+      ratios: { [tpcb.name]: accepted.median / tpcb.value.median },
+      cpuMsPerOrder: { tessera: 6, postgres: 3, redis: 1, total: 10 },
+    } as unknown as ScenarioResult;
+    const goals = judgeGoals({
+      scenarios: [scenario],
+      scaling: { points: [] },
+      machine: { cpus: 2 },
+    } as unknown as Omit<BenchResults, 'goals'>);
+    expect(goals.find((g) => g.goal.startsWith('accepted orders'))).toEqual({
+      goal: 'accepted orders ≥ 50 % of pgbench TPC-B, 10 clients',
+      measured: "0.15 (the machine's CPU carries at most 200 orders/s through the whole saga, 0.09 of TPC-B)",
+      met: false,
+    });
+  });
+
   it('reports the uncached goal against pgbench -S with the plain reader as its ceiling', () => {
     const goals = judgeGoals(
       uncachedRun([

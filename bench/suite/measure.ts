@@ -64,6 +64,8 @@ export async function measureScenario(
   counters: CounterReader,
 ): Promise<ScenarioResult> {
   log(`${spec.name}: warm-up`);
+  // Baselines warm up first: from beforeWarmUp on, the machine is the scenario's alone.
+  for (const baseline of spec.baselines) await baseline.measure(timing.warmupSeconds);
   spec.beforeWarmUp?.();
   await runLoad({
     url: spec.baseUrl,
@@ -71,7 +73,6 @@ export async function measureScenario(
     connections: timing.connections,
     requests: [loadRequest(spec.mix, spec.counts)],
   });
-  for (const baseline of spec.baselines) await baseline.measure(timing.warmupSeconds);
 
   const baselineRuns = spec.baselines.map(() => [] as number[]);
   const runBaselines = async () => {

@@ -16,6 +16,8 @@ export interface SuiteOptions extends SuiteTiming {
   readonly only?: readonly string[];
   /** Write a CPU profile of the app during one scenario into this directory. */
   readonly cpuProfileDir?: string;
+  /** With sagaProcess: a CPU profile of the saga's process over the whole run, into this directory. */
+  readonly sagaCpuProfileDir?: string;
   /** Which single-process cached scenario the profile is taken under (default catalog-browse). */
   readonly cpuProfileScenario: string;
   /** Profile at this fixed arrival rate instead of the closed loop: stalls show only below the peak. */
@@ -52,6 +54,7 @@ export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptio
     scalingSeconds: number('scaling-seconds', Math.min(seconds, 5), 2),
     ...(args.get('only') ? { only: args.get('only')!.split(',') } : {}),
     ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
+    ...(args.get('saga-cpu-prof') ? { sagaCpuProfileDir: args.get('saga-cpu-prof')! } : {}),
     cpuProfileScenario: args.get('cpu-prof-scenario') ?? 'catalog-browse',
     ...(args.get('cpu-prof-rate') ? { cpuProfileRate: Number(args.get('cpu-prof-rate')) } : {}),
   };

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchResults, UslReport } from '../lib/results';
+import type { BenchResults, ScenarioResult, UslReport } from '../lib/results';
 import type { Spread } from '../lib/stats';
 import { barChart, lineChart, type Series } from '../lib/svg-charts';
 import { uslThroughput } from '../lib/usl';
@@ -175,6 +175,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
   if (saga)
     lines.push(
       `Saga: ${results.settings.sagaProcess ? 'its own process' : 'the same process'} carried ${n(saga.sagaOrdersPerSecond ?? 0, 1)} orders/s to their final state (reserved, charged, confirmed) from the first order of \`place-order\` to the last transition.`,
+      ...(saga.cpuMsPerOrder ? [orderCpuSentence(saga.cpuMsPerOrder, results.machine.cpus)] : []),
       '',
     );
   const mixed = results.scenarios.find((sc) => sc.byKind);
@@ -256,4 +257,13 @@ export async function writeReport(results: BenchResults, dir: string, stem: stri
   ];
   for (const [file, text] of files) await writeFile(join(dir, file), text);
   return files.map(([file]) => join(dir, file));
+}
+
+/**
+ * What the machine spent per order carried through the saga, and the rate that alone allows
+ * on its cores: a sustained order rate above it cannot be kept up, whatever the acceptance peak.
+ */
+export function orderCpuSentence(cpu: NonNullable<ScenarioResult['cpuMsPerOrder']>, cores: number): string {
+  const ceiling = Math.floor((cores * 1000) / cpu.total);
+  return `CPU per order, from its acceptance to its confirmation (load generator not counted): ${cpu.total} ms (Tessera ${cpu.tessera}, PostgreSQL with its replica ${cpu.postgres}, Redis ${cpu.redis}), so ${cores} cores sustain at most ${ceiling} orders/s through the whole saga.`;
 }

@@ -9,7 +9,11 @@ const UNFINISHED = `status IN ('pending', 'stock_reserved', 'paid')`;
  * confirmation) while also serving the API: orders placed since `since`, over the time from
  * the first one's insert to the last one's final transition.
  */
-export async function sagaThroughput(databaseUrl: string, since: Date, timeoutMs = 600_000): Promise<number> {
+export async function sagaThroughput(
+  databaseUrl: string,
+  since: Date,
+  timeoutMs = 600_000,
+): Promise<{ readonly orders: number; readonly perSecond: number }> {
   const sql = new Client({ connectionString: databaseUrl });
   await sql.connect();
   try {
@@ -31,7 +35,8 @@ export async function sagaThroughput(databaseUrl: string, since: Date, timeoutMs
       [since],
     );
     const span = Number(rows[0]!.span);
-    return span > 0 ? Math.round((Number(rows[0]!.n) / span) * 10) / 10 : Number.NaN;
+    const orders = Number(rows[0]!.n);
+    return { orders, perSecond: span > 0 ? Math.round((orders / span) * 10) / 10 : Number.NaN };
   } finally {
     await sql.end();
   }

@@ -1,6 +1,10 @@
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { pidsNamed, startCpuAccounting } from '../lib/cpu-accounting';
 import { runLoad } from '../lib/load';
 import { runPgbench } from '../lib/pgbench';
 import type { PlainServer } from '../lib/plain-servers';
+import type { ScenarioResult } from '../lib/results';
 import type { Baseline, ScenarioSpec } from './measure';
 import { sagaDrained, sagaThroughput } from './saga';
 import type { BrowseCatalog } from './seed';
@@ -11,6 +15,8 @@ export interface ScenarioContext {
   readonly databaseUrl: string;
   readonly pgbenchUrl: string;
   readonly connections: number;
+  /** Every Tessera process serving the scenarios (the API process, and the saga's when apart). */
+  readonly tesseraPids: () => readonly number[];
   readonly catalog: BrowseCatalog;
   readonly orderable: readonly string[];
   readonly customers: readonly string[];
@@ -19,6 +25,23 @@ export interface ScenarioContext {
     readonly nodeHealth: PlainServer;
     readonly fastifyProduct: PlainServer;
   };
+}
+
+interface OrderCpu {
+  readonly since: number;
+  readonly accounting: ReturnType<typeof startCpuAccounting>;
+}
+
+/** Each group's CPU time over the orders it served: shares of the machine × cores × wall time. */
+function cpuPerOrder(cpu: OrderCpu | undefined, orders: number): ScenarioResult['cpuMsPerOrder'] {
+  if (!cpu || orders === 0) return undefined;
+  const shares = cpu.accounting.stop();
+  const machineMs = cpus().length * (performance.now() - cpu.since);
+  const perOrder = (share: number) => Math.round(((share * machineMs) / orders) * 100) / 100;
+  const tessera = perOrder(shares.tessera ?? 0);
+  const postgres = perOrder(shares.postgres ?? 0);
+  const redis = perOrder(shares.redis ?? 0);
+  return { tessera, postgres, redis, total: Math.round((tessera + postgres + redis) * 100) / 100 };
 }
 
 const get = (path: string) => (): RequestShape => ({ method: 'GET', path });
@@ -61,6 +84,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
   const order = orderShape(ctx.orderable, ctx.customers);
   const mixCounts: KindCounts = {};
   let orderSince = new Date();
+  let orderCpu: OrderCpu | undefined;
   return [
     {
       name: 'health',
@@ -103,11 +127,24 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       orderShare: 1,
       baseUrl: ctx.baseUrl,
       mix: [{ kind: 'order', weight: 1, next: order }],
-      // The saga rate counts every order of the scenario, warm-up included.
-      beforeWarmUp: () => void (orderSince = new Date()),
+      // The saga rate and the CPU per order count every order of the scenario, warm-up included.
+      beforeWarmUp: () => {
+        orderSince = new Date();
+        orderCpu = {
+          since: performance.now(),
+          accounting: startCpuAccounting({
+            tessera: ctx.tesseraPids,
+            postgres: () => pidsNamed('postgres'),
+            redis: () => pidsNamed('redis-server'),
+          }),
+        };
+      },
       baselines: [pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c)],
       baselinesAfter: true,
-      afterClosed: async () => ({ sagaOrdersPerSecond: await sagaThroughput(ctx.databaseUrl, orderSince) }),
+      afterClosed: async () => {
+        const saga = await sagaThroughput(ctx.databaseUrl, orderSince);
+        return { sagaOrdersPerSecond: saga.perSecond, cpuMsPerOrder: cpuPerOrder(orderCpu, saga.orders) };
+      },
       settle: () => sagaDrained(ctx.databaseUrl),
     },
     {
