@@ -12,7 +12,12 @@ import { createTestDatabase, type TestDatabase } from '../test/support/test-data
 import { CounterReader } from './lib/counters';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
-import { startPlainProductReader, startPlainServer, type PlainServer } from './lib/plain-servers';
+import {
+  startPlainOrderWriter,
+  startPlainProductReader,
+  startPlainServer,
+  type PlainServer,
+} from './lib/plain-servers';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
 import { pinSelf, stopChild } from './lib/processes';
 import { RESULTS_DIR_PARTS, type BenchResults, type ScalingPoint, type ScenarioResult } from './lib/results';
@@ -97,6 +102,8 @@ async function main(): Promise<void> {
     const nodeHealth = await startPlainServer('node-http', healthBody);
     const fastifyProduct = await startPlainServer('fastify', productBody);
     plain.push(fastifyHealth, nodeHealth, fastifyProduct);
+    const orderWriter = wanted('place-order') ? await startPlainOrderWriter(db.url) : undefined;
+    if (orderWriter) plain.push(orderWriter);
     const context: ScenarioContext = {
       baseUrl: app.url,
       databaseUrl: db.url,
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
       catalog,
       orderable,
       customers,
-      plain: { fastifyHealth, nodeHealth, fastifyProduct },
+      plain: { fastifyHealth, nodeHealth, fastifyProduct, ...(orderWriter ? { orderWriter } : {}) },
     };
 
     const scenarios: ScenarioResult[] = [];

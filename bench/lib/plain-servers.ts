@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { freePort } from '../../test/support/free-port';
 import { pinnedNode, waitForStatus } from './processes';
 
@@ -42,5 +43,33 @@ export async function startPlainProductReader(databaseUrl: string, probeId: stri
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForStatus(`${url}/v1/products/${probeId}`, 200, 20_000);
+  return { url, child };
+}
+
+/**
+ * The ceiling for accepting an order: `bench/plain-order-writer.ts` on the app's core, against
+ * copies of ordering's tables (its products included) in a schema of their own in the app's
+ * database, so the app's relay never publishes what it writes.
+ */
+export async function startPlainOrderWriter(databaseUrl: string, cores = '0'): Promise<PlainServer> {
+  const schema = 'bench_plain_order_writer';
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await sql.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+    for (const table of ['products', 'orders', 'idempotency_keys', 'outbox'])
+      await sql.query(`CREATE TABLE ${schema}.${table} (LIKE ordering.${table} INCLUDING ALL)`);
+    await sql.query(`INSERT INTO ${schema}.products SELECT * FROM ordering.products`);
+  } finally {
+    await sql.end();
+  }
+  const port = await freePort();
+  const child = pinnedNode(cores, [join(__dirname, '..', 'plain-order-writer.js')], {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    SCHEMA: schema,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForStatus(`${url}/health/live`, 200, 20_000);
   return { url, child };
 }

@@ -38,6 +38,34 @@ describe('judgeGoals', () => {
     });
   });
 
+  it('reports the order goal with the plain order writer as its ceiling', () => {
+    const accepted = spread([300, 320, 340]);
+    const tpcb = { name: 'pgbench TPC-B, 10 clients', unit: 'TPS', value: spread([2_000, 2_200, 2_400]) };
+    const writer = {
+      name: 'plain Fastify + node-postgres, same writes',
+      unit: 'req/s',
+      value: spread([750, 800, 850]),
+    };
+    const scenario = {
+      name: 'place-order',
+      closed: { connections: 10, value: accepted, runs: [] },
+      open: [],
+      baselines: [tpcb, writer],
+      ratios: {
+        [tpcb.name]: accepted.median / tpcb.value.median,
+        [writer.name]: accepted.median / writer.value.median,
+      },
+    } as unknown as ScenarioResult;
+    const goals = judgeGoals({ scenarios: [scenario], scaling: { points: [] } } as unknown as Omit<
+      BenchResults,
+      'goals'
+    >);
+    expect(goals.find((g) => g.goal.startsWith('accepted orders'))?.measured).toBe(
+      '0.15 (the ceiling here, plain Fastify + node-postgres doing the same writes in one statement: 0.36; ' +
+        'Tessera reaches 0.40 of it)',
+    );
+  });
+
   it('reports the uncached goal against pgbench -S with the plain reader as its ceiling', () => {
     const goals = judgeGoals(
       uncachedRun([

@@ -24,6 +24,8 @@ export interface ScenarioContext {
     readonly fastifyHealth: PlainServer;
     readonly nodeHealth: PlainServer;
     readonly fastifyProduct: PlainServer;
+    /** `bench/plain-order-writer.ts`, when place-order runs. */
+    readonly orderWriter?: PlainServer;
   };
 }
 
@@ -67,6 +69,23 @@ function productReaderBaseline(reader: PlainServer, connections: number, walk: (
           seconds,
           connections,
           requests: [loadRequest([{ kind: 'product', weight: 1, next: walk }])],
+        })
+      ).okRps,
+  };
+}
+
+/** The plain order writer (`bench/plain-order-writer.ts`) under the same orders as the app's. */
+function orderWriterBaseline(writer: PlainServer, connections: number, order: () => RequestShape): Baseline {
+  return {
+    name: 'plain Fastify + node-postgres, same writes',
+    unit: 'req/s',
+    measure: async (seconds) =>
+      (
+        await runLoad({
+          url: writer.url,
+          seconds,
+          connections,
+          requests: [loadRequest([{ kind: 'order', weight: 1, next: order }])],
         })
       ).okRps,
   };
@@ -139,7 +158,10 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
           }),
         };
       },
-      baselines: [pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c)],
+      baselines: [
+        pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c),
+        ...(ctx.plain.orderWriter ? [orderWriterBaseline(ctx.plain.orderWriter, c, order)] : []),
+      ],
       baselinesAfter: true,
       afterClosed: async () => {
         const saga = await sagaThroughput(ctx.databaseUrl, orderSince);

@@ -1,0 +1,127 @@
+/**
+ * `PORT=… DATABASE_URL=… SCHEMA=… node dist-test/bench/plain-order-writer.js`: the least a
+ * Node server can do to accept an order as issue #6 asks: plain Fastify and one node-postgres
+ * pool of the app's size; the price read from ordering's product copy, then ONE prepared
+ * statement that claims the idempotency key with its response, writes the order and its
+ * `OrderPlaced` outbox row, and notifies, all committed together (two round trips, one commit:
+ * fewer than Tessera's four). No JWT verification (the caller is the token's `sub`, unchecked),
+ * no validation beyond the shape, no metrics, no consistency token.
+ * The suite's ceiling for `place-order` on the same core, against copies of ordering's tables
+ * in `SCHEMA` (so the app's relay never sees its events).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { Pool } from 'pg';
+
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE ?? 5),
+  options: `-c search_path=${process.env.SCHEMA ?? 'ordering'}`,
+});
+
+const PRODUCT_SQL = `SELECT sku, name, price_amount, currency, status FROM products WHERE product_id = $1::uuid`;
+const PLACE_SQL = `
+  WITH claimed AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
+    VALUES ($1::text, $2::text, $3::text, 'completed', 201, $4::jsonb, $5::timestamptz, $5::timestamptz + interval '24 hours')
+    ON CONFLICT DO NOTHING RETURNING 1),
+  placed AS (
+    INSERT INTO orders (id, customer_id, status, lines, total_amount, currency, payment_method, version, created_at, updated_at)
+    SELECT $6::uuid, $7::uuid, 'pending', $8::jsonb, $9::bigint, $10::text, $11::text, 1, $5::timestamptz, $5::timestamptz
+      FROM claimed RETURNING id),
+  announced AS (
+    INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+    SELECT $12::uuid, 'OrderPlaced', 1, $6::text, 1, $13::jsonb FROM placed)
+  SELECT pg_notify('tessera_plain_order_writer', 'ordering') FROM placed`;
+
+interface PlaceOrderBody {
+  readonly lines?: readonly { readonly productId?: string; readonly quantity?: number }[];
+  readonly paymentMethod?: string;
+}
+
+interface ProductRow {
+  sku: string;
+  name: string | null;
+  price_amount: string | null;
+  currency: string | null;
+  status: string;
+}
+
+/** The token's subject, unverified: verifying is part of what Tessera pays and this does not. */
+function callerOf(authorization: string | undefined): string | undefined {
+  const payload = authorization?.split('.')[1];
+  if (!payload) return undefined;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: string };
+  return claims.sub;
+}
+
+const server = Fastify();
+server.get('/health/live', () => ({ status: 'ok' }));
+server.post<{ Body: PlaceOrderBody }>('/v1/orders', async (request, reply) => {
+  const key = request.headers['idempotency-key'];
+  const customerId = callerOf(request.headers.authorization);
+  const line = request.body.lines?.[0];
+  if (typeof key !== 'string' || !customerId || request.body.lines?.length !== 1 || !line?.productId)
+    return reply.code(400).send({ status: 400 });
+  const quantity = line.quantity ?? 0;
+  const { rows } = await pool.query<ProductRow>({ name: 'product', text: PRODUCT_SQL, values: [line.productId] });
+  const product = rows[0];
+  if (!product || product.status !== 'active' || product.price_amount === null || quantity < 1)
+    return reply.code(422).send({ status: 422 });
+  const unitPrice = { amount: Number(product.price_amount), currency: product.currency };
+  const lines = [
+    {
+      productId: line.productId,
+      sku: product.sku,
+      name: product.name,
+      quantity,
+      unitPrice,
+      lineTotal: { amount: unitPrice.amount * quantity, currency: product.currency },
+    },
+  ];
+  const id = randomUUID();
+  const now = new Date();
+  const total = { amount: unitPrice.amount * quantity, currency: product.currency };
+  const order = {
+    id,
+    customerId,
+    status: 'pending',
+    lines,
+    total,
+    paymentMethod: request.body.paymentMethod,
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const body = JSON.stringify(order);
+  const requestHash = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url');
+  const event = JSON.stringify({
+    orderId: id,
+    customerId,
+    lines: [{ productId: line.productId, sku: product.sku, quantity }],
+    total,
+    paymentMethod: request.body.paymentMethod,
+  });
+  const written = await pool.query({
+    name: 'place',
+    text: PLACE_SQL,
+    values: [
+      customerId,
+      key,
+      requestHash,
+      body,
+      now,
+      id,
+      customerId,
+      JSON.stringify(lines),
+      total.amount,
+      total.currency,
+      request.body.paymentMethod,
+      randomUUID(),
+      event,
+    ],
+  });
+  if (written.rowCount !== 1) return reply.code(409).send({ status: 409 });
+  return reply.code(201).header('content-type', 'application/json; charset=utf-8').send(body);
+});
+void server.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
