@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type { Response } from 'supertest';
 import { eventually } from '../support/eventually';
 import { startApp } from '../support/app-process';
@@ -246,6 +247,30 @@ describe('ordering: placing, reading and cancelling orders', () => {
       expect((mine.body.items as OrderBody[]).map((o) => o.id)).toEqual([created[0]!.body.id]);
       const rows = await h.db.query('SELECT id FROM ordering.orders WHERE customer_id = $1', [buyer.id]);
       expect(rows).toHaveLength(1);
+    });
+
+    it('answers 409 while another request is writing the same key, and writes nothing for it', async () => {
+      const buyer = await h.customer('in-flight');
+      const key = randomUUID();
+      // The lock the claiming statement takes for the key, held here as a request in the
+      // middle of its write would hold it.
+      const lock = `hashtextextended('ordering' || ' ' || $1 || ' ' || $2, 0)`;
+      const holder = new Client({ connectionString: h.db.url });
+      await holder.connect();
+      try {
+        await holder.query(`SELECT pg_advisory_lock(${lock})`, [buyer.id, key]);
+        const busy = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key);
+        expectProblem(busy, 409, 'idempotency-key-in-use');
+        expect(busy.headers['retry-after']).toBe('1');
+      } finally {
+        await holder.end(); // ends its session, and so its lock
+      }
+      expect(await h.db.query('SELECT 1 FROM ordering.orders WHERE customer_id = $1', [buyer.id])).toHaveLength(0);
+      expect(
+        await h.db.query('SELECT 1 FROM ordering.idempotency_keys WHERE scope = $1 AND key = $2', [buyer.id, key]),
+      ).toHaveLength(0);
+      const placed = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
+      expect(await h.eventsOf(placed.body.id)).toHaveLength(1);
     });
 
     it('records a refusal: the same key replays the 422 even once the product is for sale', async () => {
