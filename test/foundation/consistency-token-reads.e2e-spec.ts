@@ -1,0 +1,62 @@
+import { Pool } from 'pg';
+import { PrimaryDatabase } from '../../libs/database/primary-database';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+/** `0/16B3748` → a number that orders WAL positions. */
+function position(lsn: string): bigint {
+  const [high, low] = lsn.split('/') as [string, string];
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+describe('PrimaryDatabase.currentLsn (the position a consistency token carries)', () => {
+  let db: TestDatabase;
+  let primary: PrimaryDatabase;
+  let writers: Pool;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('lsn_reads');
+    await db.query('CREATE TABLE writes (n int)');
+    primary = new PrimaryDatabase(db.url);
+    writers = new Pool({ connectionString: db.url, max: 10 });
+  });
+
+  afterAll(async () => {
+    await writers?.end();
+    await primary?.close();
+    await db?.drop();
+  });
+
+  it('shares reads among concurrent callers, each answered with a position past its own commit', async () => {
+    const reads = jest.spyOn(primary.pool, 'query');
+    const callers = Array.from({ length: 50 }, async (_, n) => {
+      // Each caller commits a write of its own, then asks.
+      const writer = await writers.connect();
+      let committed: string;
+      try {
+        await writer.query('INSERT INTO writes VALUES ($1)', [n]);
+        committed = (await writer.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+      } finally {
+        writer.release();
+      }
+      const token = await primary.currentLsn();
+      return { committed: position(committed), token: position(token) };
+    });
+    const answers = await Promise.all(callers);
+    for (const answer of answers) expect(answer.token).toBeGreaterThanOrEqual(answer.committed);
+    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(reads.mock.calls.length).toBeLessThan(answers.length);
+    reads.mockRestore();
+  });
+
+  it('answers a caller after a failed read with the next read, and passes the failure to those who waited', async () => {
+    // One read fails as a dropped connection would make it fail.
+    const reads = (
+      jest.spyOn(primary.pool, 'query') as unknown as jest.SpyInstance<Promise<unknown>>
+    ).mockRejectedValueOnce(new Error('connection lost'));
+    const [failed, next] = await Promise.allSettled([primary.currentLsn(), primary.currentLsn()]);
+    expect(failed).toEqual({ status: 'rejected', reason: new Error('connection lost') });
+    expect(next.status).toBe('fulfilled');
+    expect(position((next as PromiseFulfilledResult<string>).value)).toBeGreaterThan(0n);
+    reads.mockRestore();
+  });
+});
