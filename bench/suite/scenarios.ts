@@ -57,35 +57,21 @@ export function httpBaseline(name: string, server: PlainServer, connections: num
   };
 }
 
-/** The plain product reader (`bench/plain-product-reader.ts`) under the same kind of walk. */
-function productReaderBaseline(reader: PlainServer, connections: number, walk: () => RequestShape): Baseline {
+/**
+ * A plain server doing the scenario's database work (`bench/plain-product-reader.ts`,
+ * `bench/plain-order-writer.ts`) under the same kind of requests as the app.
+ */
+function plainWorkBaseline(name: string, server: PlainServer, connections: number, next: () => RequestShape): Baseline {
   return {
-    name: 'plain Fastify + node-postgres, same SELECT',
+    name,
     unit: 'req/s',
     measure: async (seconds) =>
       (
         await runLoad({
-          url: reader.url,
+          url: server.url,
           seconds,
           connections,
-          requests: [loadRequest([{ kind: 'product', weight: 1, next: walk }])],
-        })
-      ).okRps,
-  };
-}
-
-/** The plain order writer (`bench/plain-order-writer.ts`) under the same orders as the app's. */
-function orderWriterBaseline(writer: PlainServer, connections: number, order: () => RequestShape): Baseline {
-  return {
-    name: 'plain Fastify + node-postgres, same writes',
-    unit: 'req/s',
-    measure: async (seconds) =>
-      (
-        await runLoad({
-          url: writer.url,
-          seconds,
-          connections,
-          requests: [loadRequest([{ kind: 'order', weight: 1, next: order }])],
+          requests: [loadRequest([{ kind: 'plain', weight: 1, next }])],
         })
       ).okRps,
   };
@@ -160,7 +146,9 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       },
       baselines: [
         pgbenchBaseline(`pgbench TPC-B, ${c} clients`, ctx.pgbenchUrl, 'tpcb', c),
-        ...(ctx.plain.orderWriter ? [orderWriterBaseline(ctx.plain.orderWriter, c, order)] : []),
+        ...(ctx.plain.orderWriter
+          ? [plainWorkBaseline('plain Fastify + node-postgres, same writes', ctx.plain.orderWriter, c, order)]
+          : []),
       ],
       baselinesAfter: true,
       afterClosed: async () => {
@@ -207,7 +195,9 @@ export function uncachedScenario(ctx: ScenarioContext, plainReader?: PlainServer
     mix: [{ kind: 'product', weight: 1, next: walk }],
     baselines: [
       pgbenchBaseline(`pgbench -S, ${c} clients`, ctx.pgbenchUrl, 'select-only', c),
-      ...(plainReader ? [productReaderBaseline(plainReader, c, readerWalk)] : []),
+      ...(plainReader
+        ? [plainWorkBaseline('plain Fastify + node-postgres, same SELECT', plainReader, c, readerWalk)]
+        : []),
     ],
     measureCache: true,
   };
