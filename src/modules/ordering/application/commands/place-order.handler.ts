@@ -30,7 +30,7 @@ export class PlaceOrder extends Command<OrderView> {
 /**
  * Places an order at the prices of ordering's own product copy, in two round trips: one read
  * of the products, then ONE statement (its own transaction) that claims the idempotency key
- * with the response (`IdempotencyKeys.executeWithEffect`), inserts the order and its
+ * with the response (`IdempotencyKeys.execute`), inserts the order and its
  * `OrderPlaced` event, and wakes the relays. The order and the event are written only if the
  * key is this request's.
  */

@@ -55,7 +55,7 @@ export class OrdersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const response = await this.idempotency.executeWithEffect(
+    const response = await this.idempotency.execute(
       idempotentRequest(request, user.id),
       (claim) =>
         this.commands.execute(
