@@ -8,8 +8,19 @@ import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
  * with another text).
  */
 export function preparedStatementName(text: string): string {
-  return `t_${createHash('sha1').update(text).digest('base64url')}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    // Texts come from a few fixed shapes; a flood of distinct ones only costs the hashing again.
+    if (names.size >= NAMES_KEPT) names.clear();
+    name = `t_${createHash('sha1').update(text).digest('base64url')}`;
+    names.set(text, name);
+  }
+  return name;
 }
+
+/** Names already derived: the hot path asks for the same few texts on every request. */
+const names = new Map<string, string>();
+const NAMES_KEPT = 1000;
 
 /**
  * Runs `text` as a named prepared statement: PostgreSQL parses and plans it the first time a
