@@ -6,8 +6,8 @@ import { canonicalJson } from './canonical-json';
 import { checkIdempotencyKey, requestHash } from './request-identity';
 
 /**
- * 4xx failures that say "not now" rather than "never": the key is released instead of
- * recorded, so a retry with it can still succeed.
+ * 4xx failures that say "not now" rather than "never": not recorded, so a retry with the key
+ * can still succeed.
  */
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 
@@ -170,8 +170,8 @@ export class IdempotencyKeys {
   }
 
   /**
-   * Runs `work` at most once for the request's key and answers with its recorded response.
-   * `toProblem` turns the work's domain errors into problems (the rest are treated as 5xx).
+   * Lets `work` take effect at most once for the request's key and answers with the recorded
+   * response. `toProblem` turns the work's domain errors into problems (the rest are 5xx).
    */
   async execute(
     request: IdempotentRequest,
