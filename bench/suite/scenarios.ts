@@ -6,7 +6,7 @@ import { runPgbench } from '../lib/pgbench';
 import type { PlainServer } from '../lib/plain-servers';
 import type { ScenarioResult } from '../lib/results';
 import type { Baseline, ScenarioSpec } from './measure';
-import { sagaDrained, sagaThroughput } from './saga';
+import { everythingDrained, sagaDrained, sagaThroughput } from './saga';
 import type { BrowseCatalog } from './seed';
 import { browseShape, loadRequest, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
 
@@ -153,7 +153,10 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       baselinesAfter: true,
       afterClosed: async () => {
         const saga = await sagaThroughput(ctx.databaseUrl, orderSince);
-        return { sagaOrdersPerSecond: saga.perSecond, cpuMsPerOrder: cpuPerOrder(orderCpu, saga.orders) };
+        // The CPU window closes as the last order is final; the baselines after it want a quiet machine.
+        const figures = { sagaOrdersPerSecond: saga.perSecond, cpuMsPerOrder: cpuPerOrder(orderCpu, saga.orders) };
+        await everythingDrained(ctx.baseUrl);
+        return figures;
       },
       settle: () => sagaDrained(ctx.databaseUrl),
     },
