@@ -19,7 +19,7 @@ import {
   type PlainServer,
 } from './lib/plain-servers';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
-import { pinSelf, stopChild } from './lib/processes';
+import { pinSelf, reniceProcess, stopChild } from './lib/processes';
 import { RESULTS_DIR_PARTS, type BenchResults, type ScalingPoint, type ScenarioResult } from './lib/results';
 import { runLoad } from './lib/load';
 import { spread } from './lib/stats';
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
           nodeArgs: options.sagaCpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.sagaCpuProfileDir] : [],
         })
       : undefined;
+    if (sagaWorker?.child.pid && options.sagaNice !== undefined) reniceProcess(sagaWorker.child.pid, options.sagaNice);
     counters = await CounterReader.open(db.url, redis.url);
     const profilesOrders =
       options.cpuProfileDir !== undefined && ['place-order', 'mixed'].includes(options.cpuProfileScenario);
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
         databasePoolSize: Number(process.env.DATABASE_POOL_SIZE ?? 5),
         moduleDataSources: MODULE_DATA_SOURCES,
         sagaProcess: options.sagaProcess,
+        ...(options.sagaNice !== undefined ? { sagaNice: options.sagaNice } : {}),
       },
       machine,
       scenarios,

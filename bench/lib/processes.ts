@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { ROOT } from '../../test/support/app-process';
 
 /** A node process pinned to `cores` (taskset list such as `0` or `0,1`). */
@@ -38,4 +40,12 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  */
 export function pinSelf(cores: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Sets the niceness of every thread of a process. Linux applies setpriority to one thread;
+ * V8's and libuv's threads already exist, so each task gets it, not only the main one.
+ */
+export function reniceProcess(pid: number, niceness: number): void {
+  for (const task of readdirSync(`/proc/${pid}/task`)) setPriority(Number(task), niceness);
 }

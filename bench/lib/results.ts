@@ -88,6 +88,8 @@ export interface BenchResults {
     readonly moduleDataSources: number;
     /** `--saga-process`: workers and relays ran in a second, unpinned process. Absent in older results. */
     readonly sagaProcess?: boolean;
+    /** `--saga-nice`: the saga's process ran at this niceness. */
+    readonly sagaNice?: number;
   };
   readonly machine: MachineDescription;
   readonly scenarios: readonly ScenarioResult[];

@@ -5,6 +5,11 @@ export interface SuiteOptions extends SuiteTiming {
   readonly quick: boolean;
   /** The saga (workers and relays) in a process of its own; the pinned process only serves the API. */
   readonly sagaProcess: boolean;
+  /**
+   * With sagaProcess: the saga's process runs at this niceness (every thread), below the API's
+   * 0, as an operator gives API replicas the CPU first on a host they share with workers.
+   */
+  readonly sagaNice?: number;
   readonly products: number;
   readonly orderableProducts: number;
   readonly users: number;
@@ -54,6 +59,7 @@ export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptio
     scalingSeconds: number('scaling-seconds', Math.min(seconds, 5), 2),
     ...(args.get('only') ? { only: args.get('only')!.split(',') } : {}),
     ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
+    ...(args.get('saga-nice') ? { sagaNice: Number(args.get('saga-nice')) } : {}),
     ...(args.get('saga-cpu-prof') ? { sagaCpuProfileDir: args.get('saga-cpu-prof')! } : {}),
     cpuProfileScenario: args.get('cpu-prof-scenario') ?? 'catalog-browse',
     ...(args.get('cpu-prof-rate') ? { cpuProfileRate: Number(args.get('cpu-prof-rate')) } : {}),
