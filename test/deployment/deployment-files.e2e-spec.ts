@@ -415,6 +415,20 @@ describe('the split deployment files run every module and route its paths to it'
     expect(problems).toEqual([]);
   });
 
+  it('docker/compose.split.yml gives api services the CPU first on a shared host', () => {
+    const compose = documents(join(DOCKER, 'compose.split.yml'))[0] as {
+      services: Record<string, { image?: string; command?: string[]; cpu_shares?: number }>;
+    };
+    const weights = composeProcesses().map((process) => ({
+      process: process.name,
+      api: process.roles.includes('api'),
+      weight: compose.services[process.name]?.cpu_shares ?? 1024,
+    }));
+    const lightestApi = Math.min(...weights.filter((w) => w.api).map((w) => w.weight));
+    expect(weights.filter((w) => !w.api && w.weight >= lightestApi)).toEqual([]);
+    expect(weights.filter((w) => !w.api).length).toBeGreaterThan(0);
+  });
+
   it('the Kubernetes split overlay: its Deployments and its Ingress', () => {
     const objects = kustomized(join(DOCKER, 'k8s', 'overlays', 'split'));
     type Deployment = {
