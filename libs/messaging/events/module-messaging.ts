@@ -44,8 +44,9 @@ export function moduleMessagingProviders(manifest: ModuleManifest, runtime: Runt
         workers: QueueWorkers,
         backend: QueueBackend,
         settings: Settings,
-      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings),
-      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
+        queues: EventQueues,
+      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings, queues),
+      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS, EventQueues],
     });
   }
   return providers;
