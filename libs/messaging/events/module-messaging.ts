@@ -44,9 +44,8 @@ export function moduleMessagingProviders(manifest: ModuleManifest, runtime: Runt
         workers: QueueWorkers,
         backend: QueueBackend,
         settings: Settings,
-        queues: EventQueues,
-      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings, queues),
-      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS, EventQueues],
+      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings),
+      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
     });
   }
   return providers;
