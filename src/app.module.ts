@@ -95,7 +95,12 @@ function boundedContext(
       ...(runtime.hasRole('api') ? (manifest.httpProviders ?? []) : []),
       ...(runtime.hasRole('worker') ? (manifest.processors ?? []) : []),
       ...(runtime.hasRole('relay') ? (manifest.relayProviders ?? []) : []),
-      ...moduleMessagingProviders(manifest, runtime, dataSources.urlOf(manifest.name)),
+      ...moduleMessagingProviders(
+        manifest,
+        runtime,
+        dataSources.urlOf(manifest.name),
+        dataSources.messagingFor(manifest.name),
+      ),
     ],
   };
 }

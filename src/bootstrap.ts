@@ -89,6 +89,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     [MessagingTables1764000000000],
     // Replicas only of a configured primary: the embedded database has none.
     settings.databaseUrl ? settings.databaseReplicaUrls : [],
+    servesApiAndDeliversEvents(command.selection) ? settings.databaseMessagingPoolSize : undefined,
   );
   if (command.kind === 'migrate') {
     const ok = await migrateModules(dataSources, logger);
@@ -248,4 +249,9 @@ async function serve(context: {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A process that serves requests and delivers events keeps the two on separate pools. */
+function servesApiAndDeliversEvents(selection: ProcessSelection): boolean {
+  return selection.roles.includes('api') && (selection.roles.includes('worker') || selection.roles.includes('relay'));
 }

@@ -62,6 +62,12 @@ export const SETTING_SPECS = {
     5,
     'Connections per module data source (each module has its own pool).',
   ),
+  databaseMessagingPoolSize: spec(
+    'DATABASE_MESSAGING_POOL_SIZE',
+    integer(1, 200),
+    3,
+    "Connections per module for event delivery (outbox relay, inbox) in a process that also serves the API: a pool apart from the requests', so a backlog of events cannot take their connections.",
+  ),
   databaseConnectRetryMs: spec(
     'DATABASE_CONNECT_RETRY_MS',
     integer(100, 60_000),

@@ -33,9 +33,12 @@ export class DatabaseStartup implements OnApplicationBootstrap {
   }
 
   private async connectAndMigrate(): Promise<void> {
-    for (const { module, dataSource } of this.sources.all()) {
+    for (const { module, dataSource, messaging } of this.sources.all()) {
       await retryUntilConnected({
-        attempt: () => dataSource.initialize(),
+        attempt: async () => {
+          if (!dataSource.isInitialized) await dataSource.initialize();
+          if (!messaging.isInitialized) await messaging.initialize();
+        },
         onFailure: (attempt, error, nextDelayMs) =>
           this.logger.warn(
             `module ${module.name}: database not reachable (attempt ${attempt}): ${describeError(error)}; retrying in ${nextDelayMs} ms`,

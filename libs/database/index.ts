@@ -9,3 +9,4 @@ export * from './lsn';
 export * from './consistency-tokens';
 export * from './replica-set';
 export * from './read-data-source';
+export * from './database-unreachable';

@@ -7,6 +7,11 @@ export interface ModuleDataSource {
   readonly module: ModuleManifest;
   readonly url: string;
   readonly dataSource: DataSource;
+  /**
+   * Where the module's event delivery (outbox relay, inbox consumer and its handlers) runs:
+   * a pool of its own when the process also serves the API, else `dataSource`.
+   */
+  readonly messaging: DataSource;
 }
 
 /**
@@ -28,6 +33,12 @@ export class ModuleDataSources {
     sharedMigrations: readonly MigrationClass[] = [],
     /** Read replicas of the primary; modules moved to another database do not use them. */
     replicaUrls: readonly string[] = [],
+    /**
+     * When set, each module's event delivery gets a pool of this size apart from the one
+     * requests use: a backlog of events then waits for its own connections instead of
+     * holding the ones an HTTP request needs.
+     */
+    messagingPoolSize?: number,
   ) {
     for (const module of manifests) {
       const url = overrides[module.name] ?? primaryUrl;
@@ -43,7 +54,11 @@ export class ModuleDataSources {
         ...sharedMigrations,
         ...module.migrations,
       ]);
-      this.byModule.set(module.name, { module, url, dataSource });
+      const messaging =
+        messagingPoolSize === undefined
+          ? dataSource
+          : moduleDataSource(module, url, messagingPoolSize, 'messaging', []);
+      this.byModule.set(module.name, { module, url, dataSource, messaging });
     }
   }
 
@@ -57,6 +72,12 @@ export class ModuleDataSources {
     const entry = this.byModule.get(name);
     if (!entry) throw new Error(`no data source for module "${name}"`);
     return entry.dataSource;
+  }
+
+  messagingFor(name: string): DataSource {
+    const entry = this.byModule.get(name);
+    if (!entry) throw new Error(`no data source for module "${name}"`);
+    return entry.messaging;
   }
 
   /** Where the module's queries run (replicas when configured and fit, else the primary). */
@@ -75,18 +96,21 @@ export class ModuleDataSources {
 
   async destroy(): Promise<void> {
     await Promise.all([...this.readers.values()].map((reader) => reader.destroy()));
-    await Promise.all(
-      this.all().map(({ dataSource }) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
+    const sources = this.all().flatMap(({ dataSource, messaging }) =>
+      messaging === dataSource ? [dataSource] : [dataSource, messaging],
     );
+    await Promise.all(sources.map((source) => (source.isInitialized ? source.destroy() : undefined)));
   }
 }
+
+const APPLICATION_NAME_SUFFIX = { primary: '', messaging: ':messaging', read: ':read' } as const;
 
 /** A data source confined to one module's schema, on the primary or on a read replica. */
 function moduleDataSource(
   module: ModuleManifest,
   url: string,
   poolSize: number,
-  target: 'primary' | 'read',
+  target: keyof typeof APPLICATION_NAME_SUFFIX,
   migrations: readonly MigrationClass[],
 ): DataSource {
   return new DataSource({
@@ -98,8 +122,8 @@ function moduleDataSource(
     migrationsTableName: 'migrations',
     poolSize,
     // A replica that does not answer quickly is better skipped than waited for.
-    connectTimeoutMS: target === 'primary' ? 5000 : 1000,
-    applicationName: target === 'primary' ? `tessera:${module.name}` : `tessera:${module.name}:read`,
+    connectTimeoutMS: target === 'read' ? 1000 : 5000,
+    applicationName: `tessera:${module.name}${APPLICATION_NAME_SUFFIX[target]}`,
     // A dropped idle connection must not crash the process; the pool replaces it.
     poolErrorHandler: () => undefined,
     // Unqualified names (raw SQL in migrations included) resolve in the module's own

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { databaseUnreachable } from './database-unreachable';
 import { readsByTarget, type ReplicaSet } from './replica-set';
 
 export interface ReadResult<T> {
@@ -7,33 +8,14 @@ export interface ReadResult<T> {
   readonly lsn: string;
 }
 
-// Errors that say "this server is not there", as opposed to "this query is wrong".
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  '40001',
-]);
-
 /** How long one reading of a server's WAL position serves reads without a token. */
 const POSITION_REUSE_MS = 100;
 
+/** A replica in recovery cancels queries that conflict with replay: the primary can answer them. */
 function unreachable(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ??
-    (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && UNREACHABLE.has(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(String(error))
-  );
+  if (databaseUnreachable(error)) return true;
+  const failure = error as { code?: unknown; driverError?: { code?: unknown } } | null | undefined;
+  return (failure?.driverError?.code ?? failure?.code) === '40001';
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
 
 export interface MigrationOutcome {
   readonly schema: string;
@@ -17,7 +17,10 @@ export async function migrateSchema(dataSource: DataSource, schema: string): Pro
     await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`tessera:migrate:${schema}`]);
     try {
       await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      // On the lock's own connection: a pool of one has no second connection to lend.
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      const applied = await executor.executePendingMigrations();
       return { schema, applied: applied.map((migration) => migration.name) };
     } finally {
       await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`tessera:migrate:${schema}`]);

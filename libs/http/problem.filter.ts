@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { databaseUnreachable } from '#libs/database';
 import { ProblemDetails, ProblemException, problemType } from '#libs/problems';
 
 /** Fastify's own errors (raised before a route handler runs), by code. */
@@ -31,8 +32,9 @@ const STATUS_SLUGS: Record<number, string> = {
 
 /**
  * Every error leaves as `application/problem+json` with a stable `type`, unknown routes
- * and framework errors included. Unexpected errors are logged with their stack and answered
- * with a generic 500 so internals never reach a client.
+ * and framework errors included. A database that cannot be reached, or a pool with no free
+ * connection within its wait limit, is a 503 with `Retry-After`. Unexpected errors are logged
+ * with their stack and answered with a generic 500 so internals never reach a client.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -112,6 +114,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           ...base,
         },
         headers: {},
+      };
+    }
+    if (databaseUnreachable(exception)) {
+      // Busy or briefly gone, not broken: the client may retry, and idempotent retries are safe.
+      return {
+        problem: {
+          type: problemType('database-unavailable'),
+          title: 'Service Unavailable',
+          status: HttpStatus.SERVICE_UNAVAILABLE,
+          detail: 'the database could not take this request now; retry shortly',
+          ...base,
+        },
+        headers: { 'retry-after': '1' },
       };
     }
     return {

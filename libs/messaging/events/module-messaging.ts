@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ProcessState, SETTINGS, type Runtime, type Settings } from '#libs/config';
 import type { ModuleManifest } from '#libs/modularity';
 import { QUEUE_BACKEND } from '../tokens';
@@ -15,37 +15,37 @@ import { SubscriptionTable } from './subscription-table';
 /**
  * The messaging parts one bounded context gets, by role: its Outbox always (commands
  * publish in every role), its relay with `relay`, its inbox consumer and event handlers
- * with `worker`. Each is bound to the context's own DataSource.
+ * with `worker`. The relay and the inbox are bound to the context's messaging data source
+ * (its own pool when the process also serves the API).
  */
-export function moduleMessagingProviders(manifest: ModuleManifest, runtime: Runtime, databaseUrl: string): Provider[] {
+export function moduleMessagingProviders(
+  manifest: ModuleManifest,
+  runtime: Runtime,
+  databaseUrl: string,
+  messaging: DataSource,
+): Provider[] {
   const providers: Provider[] = [
     { provide: Outbox, useFactory: () => new Outbox(manifest.name, manifest.schema, manifest.publishes ?? []) },
   ];
   if (runtime.hasRole('relay') && (manifest.publishes ?? []).length > 0) {
     providers.push({
       provide: OutboxRelay,
-      useFactory: (
-        dataSource: DataSource,
-        table: SubscriptionTable,
-        queues: EventQueues,
-        settings: Settings,
-        state: ProcessState,
-      ) => new OutboxRelay(manifest, dataSource, table, queues, settings, state, databaseUrl),
-      inject: [DataSource, SubscriptionTable, EventQueues, SETTINGS, ProcessState],
+      useFactory: (table: SubscriptionTable, queues: EventQueues, settings: Settings, state: ProcessState) =>
+        new OutboxRelay(manifest, messaging, table, queues, settings, state, databaseUrl),
+      inject: [SubscriptionTable, EventQueues, SETTINGS, ProcessState],
     });
   }
   if (runtime.hasRole('worker') && (manifest.eventHandlers ?? []).length > 0) {
     providers.push(...(manifest.eventHandlers ?? []), ...(manifest.inboxLockOrder ? [manifest.inboxLockOrder] : []), {
       provide: InboxConsumer,
       useFactory: (
-        dataSource: DataSource,
         table: SubscriptionTable,
         moduleRef: ModuleRef,
         workers: QueueWorkers,
         backend: QueueBackend,
         settings: Settings,
-      ) => new InboxConsumer(manifest, dataSource, table, moduleRef, workers, backend, settings),
-      inject: [DataSource, SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
+      ) => new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings),
+      inject: [SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
     });
   }
   return providers;
