@@ -178,6 +178,80 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     });
   });
 
+  describe('a relay batch, delivered as one job', () => {
+    /** Writes the notes' created events into the notes outbox in one transaction: the relay claims them together. */
+    const publishTogether = async (notes: { id: string; payload: unknown }[]) => {
+      await db.query(
+        `INSERT INTO fixture_notes.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+         SELECT gen_random_uuid(), 'notes.note-created', 1, n.id, 1, n.payload
+           FROM jsonb_to_recordset($1::jsonb) AS n(id text, payload jsonb)`,
+        [JSON.stringify(notes)],
+      );
+      await db.query(`SELECT pg_notify('tessera_outbox', 'fixture_notes')`);
+    };
+    const deliveryJobs = async () => {
+      const text = (await request(app.url).get('/metrics')).text;
+      const figure = (suffix: string) =>
+        Number(new RegExp(`event_delivery_job_events_${suffix}\\{module="tally"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { jobs: figure('count'), events: figure('sum') };
+    };
+
+    it('thirty events published together reach the subscriber in one job, each handled once', async () => {
+      const notes = Array.from({ length: 30 }, (_, i) => {
+        const id = randomUUID();
+        return { id, payload: { noteId: id, text: `together ${i}` } };
+      });
+      const before = await deliveryJobs();
+      await publishTogether(notes);
+      for (const note of notes) {
+        const handled = await eventually(
+          () => copy(note.id),
+          (r) => r.status === 200,
+          { timeoutMs: 20_000 },
+        );
+        expect(handled.body).toMatchObject({ handledCount: 1, text: note.payload.text });
+      }
+      const after = await deliveryJobs();
+      expect(after.events - before.events).toBe(30);
+      expect(after.jobs - before.jobs).toBe(1);
+    });
+
+    it('an event failing in a batch is retried alone, one breaking its contract is dead-lettered alone', async () => {
+      const good = Array.from({ length: 8 }, (_, i) => {
+        const id = randomUUID();
+        return { id, payload: { noteId: id, text: `batch ${i}` } };
+      });
+      const flaky: string = randomUUID();
+      const broken = `broken-${randomUUID()}`;
+      await publishTogether([
+        ...good.slice(0, 4),
+        { id: flaky, payload: { noteId: flaky, text: 'fail:2 in a batch' } },
+        { id: broken, payload: { noteId: 42 } },
+        ...good.slice(4),
+      ]);
+      for (const note of good) {
+        const handled = await eventually(
+          () => copy(note.id),
+          (r) => r.status === 200,
+          { timeoutMs: 20_000 },
+        );
+        expect(handled.body.handledCount).toBe(1);
+      }
+      // Failed in the batch's transaction and again in its own, then succeeded as its own job.
+      const retried = await eventually(
+        () => copy(flaky),
+        (r) => r.status === 200,
+        { timeoutMs: 20_000, what: 'the flaky note handled' },
+      );
+      expect(retried.body).toMatchObject({ handledCount: 1, failures: 2 });
+      const letter = await deadLetterOf(broken);
+      expect(letter).toMatchObject({ subscriber: 'tally', event: 'notes.note-created@1', attempts: 1 });
+      expect(letter.reason).toContain('breaks its contract');
+      const letters = (await deadLetters()).items;
+      expect(letters.filter((d) => [flaky, ...good.map((n) => n.id)].includes(d.aggregateId))).toEqual([]);
+    });
+  });
+
   it('retries a failing handler with backoff until it succeeds', async () => {
     const created = await request(app.url).post('/v1/notes').send({ text: 'fail:2' }).expect(201);
     const handled = await eventually(

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { EventEnvelope } from '#libs/contracts';
+import { EVENT_BATCH_JOB, type EventBatch } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
@@ -34,7 +35,7 @@ export class DeadLetters {
       const queue = this.queues.get(inboxQueueName(subscriber));
       const count = await queue.getFailedCount();
       for (let start = 0; start < count; start += PAGE) {
-        const jobs = (await queue.getFailed(start, start + PAGE - 1)) as Job<EventEnvelope>[];
+        const jobs = (await queue.getFailed(start, start + PAGE - 1)) as Job<EventEnvelope | EventBatch>[];
         all.push(...jobs.filter(Boolean).map((job) => this.describe(subscriber, job)));
       }
     }
@@ -61,17 +62,21 @@ export class DeadLetters {
     return { replayed, notFound };
   }
 
-  private describe(subscriber: string, job: Job<EventEnvelope>): DeadLetter {
+  private describe(subscriber: string, job: Job<EventEnvelope | EventBatch>): DeadLetter {
+    // A batch fails as a whole only when its failed events could not be queued apart; its
+    // letter names the first event and carries them all.
+    const batch = job.name === EVENT_BATCH_JOB ? (job.data as EventBatch).events : undefined;
+    const first = batch ? batch[0] : (job.data as EventEnvelope);
     return {
       id: `${subscriber}/${job.id}`,
       subscriber,
-      event: job.name,
-      eventId: job.data.id,
-      aggregateId: job.data.aggregateId,
+      event: batch ? `${batch.length} events` : job.name,
+      eventId: first?.id ?? '',
+      aggregateId: first?.aggregateId ?? '',
       attempts: job.attemptsMade,
       reason: job.failedReason,
       failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      payload: job.data.payload,
+      payload: batch ?? first?.payload,
     };
   }
 }

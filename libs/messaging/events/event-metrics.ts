@@ -48,6 +48,16 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
+  eventsPerJob: registeredMetric(
+    'event_delivery_job_events',
+    () =>
+      new Histogram({
+        name: 'event_delivery_job_events',
+        help: 'Events one inbox job delivered (a relay batch for one module carries many)',
+        labelNames: ['module'],
+        buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
+      }),
+  ),
   handlerDuration: registeredMetric(
     'event_handler_duration_seconds',
     () =>

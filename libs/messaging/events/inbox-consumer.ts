@@ -9,6 +9,8 @@ import type { ModuleManifest } from '#libs/modularity';
 import { runInMessageContext, type MessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
+import { EVENT_BATCH_JOB, eventJob, type EventBatch } from './delivery-jobs';
+import type { EventQueues } from './event-queues';
 import { eventMetrics } from './event-metrics';
 import { runsOfOneHandler } from './handler-runs';
 import type { InboxLockOrder, IntegrationEventHandler } from './on-integration-event.decorator';
@@ -16,10 +18,13 @@ import { inboxQueueName, type Subscription, type SubscriptionTable } from './sub
 
 type Outcome = 'handled' | 'duplicate';
 
-interface Delivery {
+interface Accepted {
   readonly key: string;
   readonly handler: IntegrationEventHandler;
   readonly event: EventEnvelope;
+}
+
+interface Delivery extends Accepted {
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
 }
@@ -49,6 +54,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
     private readonly workers: QueueWorkers,
     private readonly backend: QueueBackend,
     private readonly settings: Settings,
+    private readonly queues: EventQueues,
   ) {
     this.logger = new Logger(`Inbox:${module.name}`);
   }
@@ -61,45 +67,37 @@ export class InboxConsumer implements OnApplicationBootstrap {
     if (this.handlers.size === 0) return;
     if (this.module.inboxLockOrder)
       this.lockOrder = this.moduleRef.get<InboxLockOrder>(this.module.inboxLockOrder, { strict: true });
-    const worker = new Worker(inboxQueueName(this.module.name), (job: Job<EventEnvelope>) => this.process(job), {
-      connection: bullConnection(this.backend),
-      prefix: this.settings.queuePrefix,
-      autorun: false,
-      name: `tessera:${this.module.name}:${process.pid}`,
-      concurrency: this.settings.eventConsumerConcurrency,
-    });
+    const worker = new Worker(
+      inboxQueueName(this.module.name),
+      (job: Job<EventEnvelope | EventBatch>) =>
+        job.name === EVENT_BATCH_JOB
+          ? this.processBatch(job as Job<EventBatch>)
+          : this.process(job as Job<EventEnvelope>),
+      {
+        connection: bullConnection(this.backend),
+        prefix: this.settings.queuePrefix,
+        autorun: false,
+        name: `tessera:${this.module.name}:${process.pid}`,
+        concurrency: this.settings.eventConsumerConcurrency,
+      },
+    );
     this.workers.register(worker);
   }
 
   private async process(job: Job<EventEnvelope>): Promise<Outcome> {
+    eventMetrics.eventsPerJob.observe({ module: this.module.name }, 1);
     const envelope = job.data;
-    const key = eventKey(envelope);
-    const labels = { event: key, module: this.module.name };
-    const entry = this.handlers.get(key);
-    if (!entry) {
-      eventMetrics.deadLettered.inc(labels);
-      throw new UnrecoverableError(`module ${this.module.name} has no handler for ${key}`);
+    const accepted = this.accept(envelope);
+    if ('refused' in accepted) {
+      eventMetrics.deadLettered.inc(this.labelsOf(envelope));
+      throw new UnrecoverableError(accepted.refused);
     }
-    const parsed = entry.subscription.event.schema.safeParse(envelope.payload);
-    if (!parsed.success) {
-      eventMetrics.deadLettered.inc(labels);
-      throw new UnrecoverableError(`payload of ${key} ${envelope.id} breaks its contract: ${parsed.error.message}`);
-    }
+    const [delivered] = this.deliver([accepted]);
     try {
-      const outcome = await new Promise<Outcome>((resolve, reject) => {
-        this.pending.push({
-          key,
-          handler: entry.handler,
-          event: { ...envelope, payload: parsed.data },
-          resolve,
-          reject,
-        });
-        this.pump();
-      });
-      (outcome === 'handled' ? eventMetrics.consumed : eventMetrics.duplicates).inc(labels);
-      return outcome;
+      return await delivered!;
     } catch (error) {
-      eventMetrics.failed.inc(labels);
+      const labels = this.labelsOf(envelope);
+      const key = labels.event;
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) {
         eventMetrics.deadLettered.inc(labels);
@@ -111,6 +109,76 @@ export class InboxConsumer implements OnApplicationBootstrap {
       }
       throw error;
     }
+  }
+
+  /**
+   * A relay batch's events for this module, handled together. An event that cannot be handled
+   * (no handler, a broken contract, a failing handler) is queued again as its own job, with
+   * the retries and the dead letter it would have had if published alone; the others are
+   * done. Should queueing those fail, the batch fails and is retried whole; the inbox
+   * acknowledges what it already handled.
+   */
+  private async processBatch(job: Job<EventBatch>): Promise<void> {
+    const { events } = job.data;
+    eventMetrics.eventsPerJob.observe({ module: this.module.name }, events.length);
+    const apart: EventEnvelope[] = [];
+    const accepted: Accepted[] = [];
+    for (const event of events) {
+      const outcome = this.accept(event);
+      if ('refused' in outcome) apart.push(event);
+      else accepted.push(outcome);
+    }
+    const settled = await Promise.allSettled(this.deliver(accepted));
+    settled.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      const { event } = accepted[i]!;
+      apart.push(event);
+      this.logger.warn(
+        `${this.labelsOf(event).event} ${event.id} failed in a batch; retried alone: ${String(result.reason)}`,
+      );
+    });
+    if (apart.length === 0) return;
+    const retry = apart.map((event) => {
+      const { name, data, opts } = eventJob(this.module.name, event, this.settings);
+      return { name, data, opts: { ...opts, delay: this.settings.eventRetryDelayMs } };
+    });
+    await this.queues.get(inboxQueueName(this.module.name)).addBulk(retry);
+  }
+
+  private labelsOf(envelope: EventEnvelope): { event: string; module: string } {
+    return { event: eventKey(envelope), module: this.module.name };
+  }
+
+  /** The event with its handler and its payload as the contract reads it, or why it cannot be handled. */
+  private accept(envelope: EventEnvelope): Accepted | { refused: string } {
+    const key = eventKey(envelope);
+    const entry = this.handlers.get(key);
+    if (!entry) return { refused: `module ${this.module.name} has no handler for ${key}` };
+    const parsed = entry.subscription.event.schema.safeParse(envelope.payload);
+    if (!parsed.success)
+      return { refused: `payload of ${key} ${envelope.id} breaks its contract: ${parsed.error.message}` };
+    return { key, handler: entry.handler, event: { ...envelope, payload: parsed.data } };
+  }
+
+  /** Queues the deliveries together, so that they can share a transaction, and counts their outcomes. */
+  private deliver(accepted: readonly Accepted[]): Promise<Outcome>[] {
+    const outcomes = accepted.map(
+      (delivery) => new Promise<Outcome>((resolve, reject) => this.pending.push({ ...delivery, resolve, reject })),
+    );
+    this.pump();
+    return outcomes.map((outcome, i) => {
+      const labels = { event: accepted[i]!.key, module: this.module.name };
+      return outcome.then(
+        (result) => {
+          (result === 'handled' ? eventMetrics.consumed : eventMetrics.duplicates).inc(labels);
+          return result;
+        },
+        (error: unknown) => {
+          eventMetrics.failed.inc(labels);
+          throw error;
+        },
+      );
+    });
   }
 
   /**

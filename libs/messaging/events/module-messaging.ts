@@ -44,8 +44,9 @@ export function moduleMessagingProviders(
         workers: QueueWorkers,
         backend: QueueBackend,
         settings: Settings,
-      ) => new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings),
-      inject: [SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS],
+        queues: EventQueues,
+      ) => new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings, queues),
+      inject: [SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS, EventQueues],
     });
   }
   return providers;

@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { JobsOptions } from 'bullmq';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
+import { deliveryJob } from './delivery-jobs';
 import { eventMetrics } from './event-metrics';
 import type { EventQueues } from './event-queues';
 import { OUTBOX_CHANNEL } from './outbox';
@@ -27,9 +27,8 @@ interface OutboxRow {
 /**
  * Publishes one module's outbox (role `relay`). Claims unsent rows in batches with
  * `FOR UPDATE SKIP LOCKED`, so any number of relays share the work; enqueues one job per
- * subscribing module with a job id derived from event id and subscriber, so a batch that
- * is published twice (a crash between enqueue and commit) is deduplicated by BullMQ and,
- * failing that, by the consumer's inbox. Wakes on NOTIFY, polls as a fallback.
+ * subscribing module and batch, carrying that module's events of the batch in outbox order
+ * (`deliveryJob`). Wakes on NOTIFY, polls as a fallback.
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
@@ -102,7 +101,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       // RETURNING has no order; subscribers get each aggregate's events in outbox order.
       const rows = claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
       if (rows.length === 0) return 0;
-      const jobsByQueue = new Map<string, { name: string; data: EventEnvelope; opts: JobsOptions }[]>();
+      const eventsBySubscriber = new Map<string, EventEnvelope[]>();
       for (const row of rows) {
         const key = eventKey({ name: row.event_name, version: row.event_version });
         const envelope: EventEnvelope = {
@@ -118,28 +117,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           payload: row.payload,
         };
         for (const { subscriber } of this.subscriptions.subscribersOf(key)) {
-          const queue = inboxQueueName(subscriber);
-          const jobs = jobsByQueue.get(queue) ?? [];
-          jobs.push({ name: key, data: envelope, opts: this.jobOptions(subscriber, envelope.id) });
-          jobsByQueue.set(queue, jobs);
+          const events = eventsBySubscriber.get(subscriber) ?? [];
+          events.push(envelope);
+          eventsBySubscriber.set(subscriber, events);
         }
         eventMetrics.published.inc({ event: key, module: this.module.name });
       }
-      await Promise.all([...jobsByQueue].map(([queue, jobs]) => this.queues.get(queue).addBulk(jobs)));
+      await Promise.all(
+        [...eventsBySubscriber].map(([subscriber, events]) => {
+          const { name, data, opts } = deliveryJob(subscriber, events, this.settings);
+          return this.queues.get(inboxQueueName(subscriber)).add(name, data, opts);
+        }),
+      );
       return rows.length;
     });
-  }
-
-  private jobOptions(subscriber: string, eventId: string): JobsOptions {
-    return {
-      jobId: `${subscriber}_${eventId}`,
-      attempts: this.settings.eventMaxAttempts,
-      backoff: { type: 'exponential', delay: this.settings.eventRetryDelayMs, jitter: 0.5 },
-      // The job id deduplicates a re-publish while the first job waits or runs; once it has
-      // completed (and is removed) the inbox does. Dead letters stay.
-      removeOnComplete: true,
-      removeOnFail: false,
-    };
   }
 
   private async pruneSent(): Promise<void> {
