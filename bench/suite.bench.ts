@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       pgbenchUrl: pgbenchDb.url,
       connections: options.connections,
       tesseraPids: () => [app, sagaWorker].flatMap((process) => (process?.child.pid ? [process.child.pid] : [])),
+      tesseraUrls: () => [app, sagaWorker].flatMap((process) => (process ? [process.url] : [])),
       catalog,
       orderable,
       customers,

@@ -45,6 +45,8 @@ export interface ScenarioResult {
    * confirmation, by group of processes (the load generator not included).
    */
   readonly cpuMsPerOrder?: Readonly<Record<'tessera' | 'postgres' | 'redis' | 'total', number>>;
+  /** Place-order: integration events the inbox jobs delivered, and those jobs (`event_delivery_job_events`). */
+  readonly deliveryJobs?: { readonly events: number; readonly jobs: number };
   /** Mixed: responses by request kind and status class. */
   readonly byKind?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }

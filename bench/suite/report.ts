@@ -176,6 +176,11 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
     lines.push(
       `Saga: ${results.settings.sagaProcess ? 'its own process' : 'the same process'} carried ${n(saga.sagaOrdersPerSecond ?? 0, 1)} orders/s to their final state (reserved, charged, confirmed) from the first order of \`place-order\` to the last transition.`,
       ...(saga.cpuMsPerOrder ? [orderCpuSentence(saga.cpuMsPerOrder, results.machine.cpus)] : []),
+      ...(saga.deliveryJobs && saga.deliveryJobs.jobs > 0
+        ? [
+            `Inbox jobs: ${n(saga.deliveryJobs.events)} integration events in ${n(saga.deliveryJobs.jobs)} jobs, ${n(saga.deliveryJobs.events / saga.deliveryJobs.jobs, 1)} per job (a relay batch reaches each subscriber as one job).`,
+          ]
+        : []),
       '',
     );
   const mixed = results.scenarios.find((sc) => sc.byKind);

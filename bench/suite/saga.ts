@@ -79,6 +79,15 @@ export function everythingDrained(baseUrl: string, timeoutMs = 600_000): Promise
   return drained(baseUrl, /state="(waiting|active)"/, 'every outbox and queue', timeoutMs);
 }
 
+/** Events the inbox jobs of these processes delivered so far, and those jobs. */
+export async function deliveryJobTotals(urls: readonly string[]): Promise<{ events: number; jobs: number }> {
+  const metrics = await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+  return {
+    events: metrics.reduce((sum, text) => sum + counterTotal(text, 'event_delivery_job_events_sum'), 0),
+    jobs: metrics.reduce((sum, text) => sum + counterTotal(text, 'event_delivery_job_events_count'), 0),
+  };
+}
+
 async function drained(baseUrl: string, busyQueues: RegExp, what: string, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {

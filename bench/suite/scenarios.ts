@@ -6,7 +6,7 @@ import { runPgbench } from '../lib/pgbench';
 import type { PlainServer } from '../lib/plain-servers';
 import type { ScenarioResult } from '../lib/results';
 import type { Baseline, ScenarioSpec } from './measure';
-import { everythingDrained, sagaDrained, sagaThroughput } from './saga';
+import { deliveryJobTotals, everythingDrained, sagaDrained, sagaThroughput } from './saga';
 import type { BrowseCatalog } from './seed';
 import { browseShape, loadRequest, orderShape, uncachedShape, type KindCounts, type RequestShape } from './traffic';
 
@@ -17,6 +17,8 @@ export interface ScenarioContext {
   readonly connections: number;
   /** Every Tessera process serving the scenarios (the API process, and the saga's when apart). */
   readonly tesseraPids: () => readonly number[];
+  /** The same processes' base URLs (a worker-only process serves health and metrics too). */
+  readonly tesseraUrls: () => readonly string[];
   readonly catalog: BrowseCatalog;
   readonly orderable: readonly string[];
   readonly customers: readonly string[];
@@ -90,6 +92,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
   const mixCounts: KindCounts = {};
   let orderSince = new Date();
   let orderCpu: OrderCpu | undefined;
+  let jobsBefore: Promise<{ events: number; jobs: number }> | undefined;
   return [
     {
       name: 'health',
@@ -135,6 +138,7 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
       // The saga rate and the CPU per order count every order of the scenario, warm-up included.
       beforeWarmUp: () => {
         orderSince = new Date();
+        jobsBefore = deliveryJobTotals(ctx.tesseraUrls());
         orderCpu = {
           since: performance.now(),
           accounting: startCpuAccounting({
@@ -156,7 +160,9 @@ export function cachedAppScenarios(ctx: ScenarioContext): ScenarioSpec[] {
         // The CPU window closes as the last order is final; the baselines after it want a quiet machine.
         const figures = { sagaOrdersPerSecond: saga.perSecond, cpuMsPerOrder: cpuPerOrder(orderCpu, saga.orders) };
         await everythingDrained(ctx.baseUrl);
-        return figures;
+        const [before, after] = await Promise.all([jobsBefore, deliveryJobTotals(ctx.tesseraUrls())]);
+        const deliveryJobs = before && { events: after.events - before.events, jobs: after.jobs - before.jobs };
+        return { ...figures, ...(deliveryJobs ? { deliveryJobs } : {}) };
       },
       settle: () => sagaDrained(ctx.databaseUrl),
     },
