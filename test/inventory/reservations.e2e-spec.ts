@@ -251,6 +251,39 @@ describe('inventory: reservations for orders (ordering events injected into its 
     expect(await inv.stock(s)).toMatchObject({ reserved: 0, available: 3 });
   });
 
+  it('a burst decided together: each order in turn, each answer caused by its own order, a tombstone among them respected', async () => {
+    const s = sku('BURST');
+    await inv.put(s, 30);
+    const orders = Array.from({ length: 200 }, () => randomUUID());
+    const tombstoned = orders[50]!;
+    await inv.deliver(orderEvent('order-cancelled', tombstoned, { [s]: 1 }));
+    await eventually(
+      () => inv.db.query(`SELECT status FROM inventory.reservations WHERE order_id = $1`, [tombstoned]),
+      (rows) => rows.length === 1,
+      { what: 'tombstone' },
+    );
+    const placed = orders.map((orderId) => orderEvent('order-placed', orderId, { [s]: 1 }));
+    const before = await inv.handled();
+    await inv.deliver(...placed);
+    await eventually(inv.handled, (n) => n >= before + orders.length, {
+      timeoutMs: 30_000,
+      what: '200 orders handled',
+    });
+    const answers = await inv.db.query<{ aggregate_id: string; event_name: string; causation_id: string }>(
+      `SELECT aggregate_id, event_name, causation_id FROM inventory.outbox WHERE aggregate_id = ANY($1)`,
+      [orders],
+    );
+    // The tombstoned order gets no answer; 30 of the other 199 are reserved.
+    expect(answers).toHaveLength(199);
+    expect(answers.filter((a) => a.event_name === 'inventory.stock-reserved')).toHaveLength(30);
+    const causeOf = new Map(placed.map((event) => [event.aggregateId, event.id]));
+    for (const answer of answers) expect(answer.causation_id).toBe(causeOf.get(answer.aggregate_id));
+    expect(await inv.stock(s)).toEqual({ sku: s, onHand: 30, reserved: 30, available: 0 });
+    expect(await inv.db.query(`SELECT status FROM inventory.reservations WHERE order_id = $1`, [tombstoned])).toEqual([
+      { status: 'cancelled_before_placed' },
+    ]);
+  }, 60_000);
+
   it('a confirmed order commits its units: on hand and reserved drop, the audit trail says why, once', async () => {
     const s = sku('OK');
     await inv.put(s, 10);

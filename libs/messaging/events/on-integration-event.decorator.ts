@@ -25,8 +25,9 @@ export interface IntegrationEventHandler<TPayload = unknown> {
    * Optional: applies several events in one go, in delivery order, with the effect `handle`
    * would have for each in turn. Under load the consumer hands it the consecutive deliveries
    * of one transaction, so a projection can write them in one statement instead of one each.
-   * If it throws, each event is retried alone through `handle`. It must not publish events
-   * (their causation would be ambiguous): a handler that publishes implements `handle` only.
+   * If it throws, each event is retried alone through `handle`. It publishes with
+   * `Outbox.publishEach`, naming the event each new one answers; `publish` refuses here,
+   * since the cause would be ambiguous.
    */
   handleMany?(events: readonly EventEnvelope<TPayload>[], manager: EntityManager): Promise<void>;
 }

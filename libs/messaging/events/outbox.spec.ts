@@ -29,7 +29,7 @@ describe('Outbox', () => {
     const context = { requestId: 'r', correlationId: 'c', causationId: 'e-1', severalCauses: true } as const;
     expect(() =>
       runInMessageContext(context, () => outbox.prepare(ShelfCounted, { shelf: 'A' }, aggregate, [])),
-    ).toThrow(/from handleMany/);
+    ).toThrow(/from handleMany without its cause/);
   });
 
   it('refuses an event the module does not publish, and a payload that breaks its schema', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventKey, type IntegrationEvent } from '#libs/contracts';
 import { queryPrepared } from '#libs/sql';
-import { currentMessageContext } from '#libs/observability';
+import { currentMessageContext, type MessageContext } from '#libs/observability';
 
 export const OUTBOX_CHANNEL = 'tessera_outbox';
 
@@ -63,6 +63,40 @@ export class Outbox {
   }
 
   /**
+   * `publish` for a handler's `handleMany`: the events announcing several events' effects,
+   * written in one statement. Each names the event it answers (`cause`), which gives it
+   * the correlation and causation `publish` takes from the context of a single event.
+   */
+  async publishEach(
+    manager: EntityManager,
+    items: readonly {
+      readonly event: IntegrationEvent<unknown>;
+      readonly payload: unknown;
+      readonly aggregate: AggregateRef;
+      readonly cause: { readonly id: string; readonly correlationId?: string | null };
+    }[],
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error(`publish events inside the transaction of the state changes they announce`);
+    }
+    const rows = items.map(({ event, payload, aggregate, cause }) => {
+      const correlationId = cause.correlationId ?? cause.id;
+      return this.row(event, payload, aggregate, { requestId: correlationId, correlationId, causationId: cause.id });
+    });
+    const columns = OUTBOX_COLUMNS.map((_, i) => rows.map((row) => row[i]));
+    await queryPrepared(
+      manager,
+      `WITH written AS (
+         INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')})
+         SELECT * FROM unnest(${OUTBOX_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}))
+       SELECT pg_notify($${OUTBOX_COLUMNS.length + 1}, $${OUTBOX_COLUMNS.length + 2})`,
+      [...columns, OUTBOX_CHANNEL, this.schema],
+    );
+    return rows.map((row) => row[0] as string);
+  }
+
+  /**
    * `publish` for a state change written as ONE statement (its own implicit transaction: one
    * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does,
    * appends its values to the statement's `params`, and returns what to embed: `insert`, the
@@ -84,8 +118,11 @@ export class Outbox {
     return { id: row[0] as string, insert, notify };
   }
 
-  /** The outbox row of an event, once it is known to be publishable and to fit its schema. */
-  private row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef): unknown[] {
+  /**
+   * The outbox row of an event, once it is known to be publishable and to fit its schema.
+   * Its correlation and causation come from `cause` when given, else from the work in progress.
+   */
+  private row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef, cause?: MessageContext): unknown[] {
     const key = eventKey(event);
     if (!this.publishable.has(key)) {
       throw new Error(`module ${this.module} does not publish ${key}: add it to its manifest's publishes`);
@@ -94,9 +131,9 @@ export class Outbox {
     if (!parsed.success) {
       throw new Error(`refusing to publish ${key}: payload breaks its schema: ${parsed.error.message}`);
     }
-    const context = currentMessageContext();
+    const context = cause ?? currentMessageContext();
     if (context?.severalCauses) {
-      throw new Error(`refusing to publish ${key} from handleMany: publish from handle(), one event at a time`);
+      throw new Error(`refusing to publish ${key} from handleMany without its cause: use publishEach`);
     }
     return [
       randomUUID(),

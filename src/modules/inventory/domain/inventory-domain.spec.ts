@@ -9,7 +9,7 @@ import {
   RESERVATION_STATUSES,
 } from './reservation';
 import { adjustOnHand, availableOf, MAX_ON_HAND, setOnHand, type StockLevel } from './stock-level';
-import { decideReservation, mergeLines, takeFromAvailable } from './stock-reservation';
+import { decideReservation, decideReservationsInTurn, mergeLines, takeFromAvailable } from './stock-reservation';
 
 const lamp: StockLevel = { sku: 'LAMP-1', onHand: 10, reserved: 4 };
 
@@ -97,6 +97,33 @@ describe('all-or-none reservation', () => {
         { sku: 'A', quantity: 3 },
       ]),
     ).toEqual({ kind: 'refused', shortLines: [{ sku: 'A', requested: 6, available: 5 }] });
+  });
+
+  it('decides orders in turn: each sees what the reserved ones before it left', () => {
+    const decisions = decideReservationsInTurn(available, [
+      [{ sku: 'A', quantity: 3 }],
+      [
+        { sku: 'A', quantity: 3 },
+        { sku: 'B', quantity: 1 },
+      ],
+      [{ sku: 'B', quantity: 1 }],
+      [{ sku: 'A', quantity: 2 }],
+      [{ sku: 'A', quantity: 1 }],
+    ]);
+    expect(decisions).toEqual([
+      { kind: 'reserved', lines: [{ sku: 'A', quantity: 3 }] },
+      // Refused whole: its units of B stay for the next order.
+      { kind: 'refused', shortLines: [{ sku: 'A', requested: 3, available: 2 }] },
+      { kind: 'reserved', lines: [{ sku: 'B', quantity: 1 }] },
+      { kind: 'reserved', lines: [{ sku: 'A', quantity: 2 }] },
+      { kind: 'refused', shortLines: [{ sku: 'A', requested: 1, available: 0 }] },
+    ]);
+    expect(available).toEqual(
+      new Map([
+        ['A', 5],
+        ['B', 1],
+      ]),
+    );
   });
 
   it('rejects empty orders and quantities that are not positive whole numbers', () => {

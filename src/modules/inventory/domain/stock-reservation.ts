@@ -48,6 +48,24 @@ export function decideReservation(
 }
 
 /**
+ * Several orders decided in turn against the same stock, as if each were decided alone after
+ * the one before: a reserved order's units are no longer available to the next.
+ */
+export function decideReservationsInTurn(
+  available: ReadonlyMap<string, number>,
+  orders: readonly (readonly StockLine[])[],
+): ReservationDecision[] {
+  const left = new Map(available);
+  return orders.map((requested) => {
+    const decision = decideReservation(left, requested);
+    if (decision.kind === 'reserved') {
+      for (const line of decision.lines) left.set(line.sku, (left.get(line.sku) ?? 0) - line.quantity);
+    }
+    return decision;
+  });
+}
+
+/**
  * A confirmation that arrives after its reservation was released (it expired a moment
  * before): the units are taken again from what is available, as many as there are. `taken`
  * left stock; `short` is what the confirmed order lacks (an oversell to resolve by hand).

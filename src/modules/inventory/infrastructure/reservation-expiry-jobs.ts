@@ -19,14 +19,29 @@ export class ReservationExpiryJobs {
    * left by a transaction that rolled back finds no held reservation and does nothing.
    */
   async schedule(orderId: string, expiresAt: Date): Promise<void> {
-    const job: ReservationExpiryJob = { orderId };
-    await this.queue.add('expire', job, {
+    const { name, data, opts } = expiryJob(orderId, expiresAt);
+    await this.queue.add(name, data, opts);
+  }
+
+  /** `schedule` for several reservations, in one round trip to the queue. */
+  async scheduleEach(reservations: readonly { orderId: string; expiresAt: Date }[]): Promise<void> {
+    if (reservations.length === 0) return;
+    await this.queue.addBulk(reservations.map(({ orderId, expiresAt }) => expiryJob(orderId, expiresAt)));
+  }
+}
+
+function expiryJob(orderId: string, expiresAt: Date) {
+  const data: ReservationExpiryJob = { orderId };
+  return {
+    name: 'expire',
+    data,
+    opts: {
       jobId: `expire-${orderId}`,
       delay: Math.max(0, expiresAt.getTime() - Date.now()),
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
-    });
-  }
+    },
+  };
 }

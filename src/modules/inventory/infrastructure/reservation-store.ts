@@ -33,6 +33,27 @@ export async function claimReservation(
   return rows.length === 1;
 }
 
+/** `claimReservation` for several orders in one statement: the orders whose row this call created. */
+export async function claimReservations(
+  manager: EntityManager,
+  reservations: readonly { orderId: string; status: ReservationStatus; lines: readonly StockLine[]; expiresAt: Date }[],
+): Promise<Set<string>> {
+  const rows = await queryPrepared<{ order_id: string }>(
+    manager,
+    `INSERT INTO reservations (order_id, status, lines, version, expires_at)
+     SELECT order_id, status, lines, 1, expires_at
+       FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS r (order_id, status, lines, expires_at)
+     ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+    [
+      reservations.map((r) => r.orderId),
+      reservations.map((r) => r.status),
+      reservations.map((r) => JSON.stringify(r.lines)),
+      reservations.map((r) => r.expiresAt),
+    ],
+  );
+  return new Set(rows.map((row) => row.order_id));
+}
+
 /**
  * The SKUs of an order's reservation, read without a lock: a reservation's lines never change
  * once it is written, so a caller can lock their stock rows before the reservation's row.

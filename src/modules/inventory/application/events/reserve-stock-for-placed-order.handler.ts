@@ -9,9 +9,9 @@ import {
 } from '#libs/contracts';
 import { SETTINGS, type Settings } from '#libs/config';
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
-import { decideReservation, mergeLines } from '../../domain/stock-reservation';
+import { decideReservation, decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
 import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
-import { claimReservation } from '../../infrastructure/reservation-store';
+import { claimReservation, claimReservations } from '../../infrastructure/reservation-store';
 import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
 
 /**
@@ -20,6 +20,10 @@ import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
  * for one SKU queue on its row and each sees what the previous one left. The decision is
  * recorded with `ON CONFLICT DO NOTHING`: an order the inventory already decided, or whose
  * cancellation came first (a tombstone), changes nothing.
+ *
+ * Under load the inbox hands it the placed orders of one transaction together
+ * (`handleMany`): the same decisions, taken in turn, in five round trips for all of them
+ * instead of five for each, so a flash sale's orders spend less time holding the SKU's lock.
  */
 @OnIntegrationEvent(OrderPlaced)
 export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
@@ -28,6 +32,63 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
     private readonly expiryJobs: ReservationExpiryJobs,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const orders = events.map((event) => ({ event, lines: mergeLines(event.payload.lines) }));
+    const available = await lockStock(manager, [...new Set(orders.flatMap(({ lines }) => lines.map((l) => l.sku)))]);
+    const decisions = decideReservationsInTurn(
+      available,
+      orders.map(({ lines }) => lines),
+    );
+    const now = Date.now();
+    const decided = orders.map(({ event, lines }, i) => {
+      const decision = decisions[i]!;
+      const expiresAt = new Date(decision.kind === 'reserved' ? now + this.settings.reservationTtlSeconds * 1000 : now);
+      return { event, lines, decision, expiresAt };
+    });
+    const claimed = await claimReservations(
+      manager,
+      decided.map(({ event, lines, decision, expiresAt }) => ({
+        orderId: event.payload.orderId,
+        status: decision.kind,
+        lines,
+        expiresAt,
+      })),
+    );
+    if (claimed.size < decided.length) {
+      // Some order was decided before (a tombstone): the decisions after it counted units it
+      // does not take. The inbox rolls this back and hands each event to `handle` alone.
+      throw new Error('an order of the batch already has a decision; deciding one at a time');
+    }
+    const reserved = decided.filter(({ decision }) => decision.kind === 'reserved');
+    if (reserved.length > 0) await changeReserved(manager, mergeLines(reserved.flatMap(({ lines }) => lines)), 1);
+    await this.outbox.publishEach(
+      manager,
+      decided.map(({ event, decision, expiresAt }) => {
+        const { orderId } = event.payload;
+        const aggregate = { aggregateId: orderId, aggregateVersion: 1 };
+        return decision.kind === 'reserved'
+          ? {
+              event: StockReserved,
+              payload: { orderId, lines: [...decision.lines], expiresAt: expiresAt.toISOString() },
+              aggregate,
+              cause: event,
+            }
+          : {
+              event: StockReservationFailed,
+              payload: { orderId, shortLines: [...decision.shortLines] },
+              aggregate,
+              cause: event,
+            };
+      }),
+    );
+    await this.expiryJobs.scheduleEach(
+      reserved.map(({ event, expiresAt }) => ({ orderId: event.payload.orderId, expiresAt })),
+    );
+  }
 
   async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
     const { orderId } = event.payload;
