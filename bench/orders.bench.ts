@@ -10,6 +10,10 @@
  *    its inbox (the `stock_reserved` transition commits with it), p50/p99.
  *
  * Options: --seconds 8 --connections 10 --repeat 3 --saga-rate N (default: half the peak)
+ *   --deployment one-process (default) | split-saga: the API (every module, role api) pinned
+ *   to core 0; the reservation path's workers and relays (inventory, ordering) in a process
+ *   of their own; every other module's workers and relays in a third, at niceness 19. That is
+ *   the split deployment with the order path given the CPU first (README, Deploy).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -35,6 +39,11 @@ const SECONDS = Number(args.get('seconds') ?? 8);
 const CONNECTIONS = Number(args.get('connections') ?? 10);
 const REPEAT = Number(args.get('repeat') ?? 3);
 const SAGA_RATE = args.get('saga-rate') ? Number(args.get('saga-rate')) : undefined;
+const DEPLOYMENT = args.get('deployment') ?? 'one-process';
+if (DEPLOYMENT !== 'one-process' && DEPLOYMENT !== 'split-saga')
+  throw new Error(`--deployment: one-process or split-saga, not ${DEPLOYMENT}`);
+const RESERVATION_PATH = 'inventory,ordering';
+const REST_OF_SAGA = 'identity,catalog,payments,notifications';
 const PRODUCTS = 50;
 const CUSTOMERS = 1000;
 
@@ -46,9 +55,10 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     connections: CONNECTIONS,
     repeat: REPEAT,
+    deployment: DEPLOYMENT,
   };
   const sql = new Client({ connectionString: db.url });
-  let app: ChildProcess | undefined;
+  const apps: ChildProcess[] = [];
   try {
     const port = await freePort();
     const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -62,11 +72,36 @@ async function main(): Promise<void> {
       PORT: String(port),
     };
     const base = `http://127.0.0.1:${port}`;
-    app = spawn('taskset', ['-c', '0', process.execPath, ENTRYPOINTS.main], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
+    const launch = (command: string, argv: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+      const child = spawn(command, [...argv], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, ...extraEnv },
+        stdio: 'ignore',
+      });
+      apps.push(child);
+      return child;
+    };
+    if (DEPLOYMENT === 'one-process') {
+      launch('taskset', ['-c', '0', process.execPath, ENTRYPOINTS.main]);
+    } else {
+      launch('taskset', ['-c', '0', process.execPath, ENTRYPOINTS.main, '--roles', 'api']);
+      const sagaPorts = [await freePort(), await freePort()];
+      launch(process.execPath, [ENTRYPOINTS.main, '--modules', RESERVATION_PATH, '--roles', 'worker,relay'], {
+        PORT: String(sagaPorts[0]),
+      });
+      launch(
+        'nice',
+        ['-n', '19', process.execPath, ENTRYPOINTS.main, '--modules', REST_OF_SAGA, '--roles', 'worker,relay'],
+        {
+          PORT: String(sagaPorts[1]),
+        },
+      );
+      for (const sagaPort of sagaPorts)
+        await waitFor(
+          async () => (await fetch(`http://127.0.0.1:${sagaPort}/health/ready`)).status === 200,
+          'the saga',
+        );
+    }
     await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 'the app');
     await sql.connect();
 
@@ -227,7 +262,7 @@ async function main(): Promise<void> {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `orders-${new Date().toISOString().slice(0, 10)}.json`), JSON.stringify(report, null, 2));
   } finally {
-    if (app) await stop(app);
+    await Promise.all(apps.map((child) => stop(child)));
     await sql.end().catch(() => undefined);
     await redis.cleanup().catch(() => undefined);
     await db.drop();
