@@ -14,16 +14,11 @@ export class ReservationExpiryJobs {
   constructor(@InjectQueue(RESERVATION_EXPIRY_QUEUE) private readonly queue: Queue) {}
 
   /**
-   * Schedules the expiry of an order's reservation. The job id is derived from the order
-   * (BullMQ ids may not contain ':'), so a redelivered event schedules nothing twice; a job
-   * left by a transaction that rolled back finds no held reservation and does nothing.
+   * Schedules the expiry of each reservation, all in one round trip to the queue. A job's id
+   * is derived from its order (BullMQ ids may not contain ':'), so a redelivered event
+   * schedules nothing twice; a job left by a transaction that rolled back finds no held
+   * reservation and does nothing.
    */
-  async schedule(orderId: string, expiresAt: Date): Promise<void> {
-    const { name, data, opts } = expiryJob(orderId, expiresAt);
-    await this.queue.add(name, data, opts);
-  }
-
-  /** `schedule` for several reservations, in one round trip to the queue. */
   async scheduleEach(reservations: readonly { orderId: string; expiresAt: Date }[]): Promise<void> {
     if (reservations.length === 0) return;
     await this.queue.addBulk(reservations.map(({ orderId, expiresAt }) => expiryJob(orderId, expiresAt)));

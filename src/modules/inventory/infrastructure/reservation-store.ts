@@ -24,13 +24,7 @@ export async function claimReservation(
   manager: EntityManager,
   reservation: { orderId: string; status: ReservationStatus; lines: readonly StockLine[]; expiresAt: Date },
 ): Promise<boolean> {
-  const rows = await queryPrepared(
-    manager,
-    `INSERT INTO reservations (order_id, status, lines, version, expires_at) VALUES ($1, $2, $3, 1, $4)
-     ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
-    [reservation.orderId, reservation.status, JSON.stringify(reservation.lines), reservation.expiresAt],
-  );
-  return rows.length === 1;
+  return (await claimReservations(manager, [reservation])).size === 1;
 }
 
 /** `claimReservation` for several orders in one statement: the orders whose row this call created. */

@@ -9,9 +9,9 @@ import {
 } from '#libs/contracts';
 import { SETTINGS, type Settings } from '#libs/config';
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
-import { decideReservation, decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
+import { decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
 import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
-import { claimReservation, claimReservations } from '../../infrastructure/reservation-store';
+import { claimReservations } from '../../infrastructure/reservation-store';
 import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
 
 /**
@@ -24,6 +24,7 @@ import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
  * Under load the inbox hands it the placed orders of one transaction together
  * (`handleMany`): the same decisions, taken in turn, in five round trips for all of them
  * instead of five for each, so a flash sale's orders spend less time holding the SKU's lock.
+ * A lone order takes the same path as a batch of one.
  */
 @OnIntegrationEvent(OrderPlaced)
 export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
@@ -33,7 +34,16 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  async handleMany(
+  /** A placed order alone: the same path as a batch of one. */
+  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
+    return this.reserveInTurn([event], manager);
+  }
+
+  handleMany(events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[], manager: EntityManager): Promise<void> {
+    return this.reserveInTurn(events, manager);
+  }
+
+  private async reserveInTurn(
     events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],
     manager: EntityManager,
   ): Promise<void> {
@@ -59,8 +69,10 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
       })),
     );
     if (claimed.size < decided.length) {
-      // Some order was decided before (a tombstone): the decisions after it counted units it
-      // does not take. The inbox rolls this back and hands each event to `handle` alone.
+      // A lone order decided before (an earlier delivery, or a tombstone) changes nothing.
+      if (decided.length === 1) return;
+      // In a batch, the decisions after such an order counted units it does not take: the
+      // inbox rolls this back and hands each event to `handle` alone.
       throw new Error('an order of the batch already has a decision; deciding one at a time');
     }
     const reserved = decided.filter(({ decision }) => decision.kind === 'reserved');
@@ -85,43 +97,10 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
             };
       }),
     );
+    // Scheduled inside the transaction: if this fails, the event is retried and nothing was
+    // reserved; if the commit fails after it, the job finds no held reservation and does nothing.
     await this.expiryJobs.scheduleEach(
       reserved.map(({ event, expiresAt }) => ({ orderId: event.payload.orderId, expiresAt })),
     );
-  }
-
-  async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    const { orderId } = event.payload;
-    const lines = mergeLines(event.payload.lines);
-    const available = await lockStock(
-      manager,
-      lines.map((line) => line.sku),
-    );
-    const decision = decideReservation(available, lines);
-    const expiresAt = new Date(
-      decision.kind === 'reserved' ? Date.now() + this.settings.reservationTtlSeconds * 1000 : Date.now(),
-    );
-    const claimed = await claimReservation(manager, { orderId, status: decision.kind, lines, expiresAt });
-    if (!claimed) return;
-    const aggregate = { aggregateId: orderId, aggregateVersion: 1 };
-    if (decision.kind === 'refused') {
-      await this.outbox.publish(
-        manager,
-        StockReservationFailed,
-        { orderId, shortLines: [...decision.shortLines] },
-        aggregate,
-      );
-      return;
-    }
-    await changeReserved(manager, decision.lines, 1);
-    await this.outbox.publish(
-      manager,
-      StockReserved,
-      { orderId, lines: [...decision.lines], expiresAt: expiresAt.toISOString() },
-      aggregate,
-    );
-    // Scheduled inside the transaction: if this fails, the event is retried and nothing was
-    // reserved; if the commit fails after it, the job finds no held reservation and does nothing.
-    await this.expiryJobs.schedule(orderId, expiresAt);
   }
 }
