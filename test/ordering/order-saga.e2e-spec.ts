@@ -210,6 +210,89 @@ describe('ordering: the order saga and the product copy, event by event', () => 
     expect(await h.db.query('SELECT 1 FROM ordering.orders WHERE id = $1', [ghost])).toEqual([]);
   });
 
+  it('a burst of saga events decided together: each order in turn, each announcement caused by its own event', async () => {
+    const orders = await Promise.all(Array.from({ length: 24 }, () => place(1)));
+    const ghost = randomUUID();
+    const envelope = (event: { name: string; publisher: string }, orderId: string, payload: object) =>
+      eventEnvelope({ ...event, aggregateId: orderId, payload });
+    const reservedOf = (order: OrderBody) =>
+      envelope(STOCK_RESERVED, order.id, {
+        orderId: order.id,
+        lines: stockLines(order),
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+    const paidOf = (order: OrderBody) =>
+      envelope(PAYMENT_SUCCEEDED, order.id, {
+        paymentId: randomUUID(),
+        orderId: order.id,
+        customerId: order.customerId,
+        amount: order.total,
+      });
+    // Per order: reserved, reserved again (a second fact, a new id), paid; every fourth order
+    // is declined instead, and one event is about an order ordering never saw.
+    const burst = orders.flatMap((order, i) =>
+      i % 4 === 3
+        ? [
+            reservedOf(order),
+            envelope(PAYMENT_FAILED, order.id, {
+              paymentId: randomUUID(),
+              orderId: order.id,
+              customerId: order.customerId,
+              reason: 'card_declined',
+            }),
+          ]
+        : [reservedOf(order), reservedOf(order), paidOf(order)],
+    );
+    burst.splice(
+      7,
+      0,
+      envelope(STOCK_RESERVED, ghost, {
+        orderId: ghost,
+        lines: [{ sku: lamp.sku, quantity: 1 }],
+        expiresAt: new Date().toISOString(),
+      }),
+    );
+    const jobs = await inbox.addBulk(
+      burst.map((e) => ({ name: `${e.name}@1`, data: e, opts: { jobId: `test_${e.id}`, attempts: 1 } })),
+    );
+    const states = await eventually(
+      () => Promise.all(jobs.map((job) => job.getState())),
+      (all) => all.every((s) => s === 'completed' || s === 'failed'),
+      { what: 'the burst delivered' },
+    );
+    expect(states.every((s) => s === 'completed')).toBe(true);
+
+    const rows = await h.db.query<{ id: string; status: string; cancel_reason: string | null; version: number }>(
+      'SELECT id, status, cancel_reason, version FROM ordering.orders WHERE id = ANY($1::uuid[])',
+      [orders.map((order) => order.id)],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const announcements = await h.db.query<{ aggregate_id: string; event_name: string; causation_id: string }>(
+      `SELECT aggregate_id, event_name, causation_id FROM ordering.outbox
+        WHERE aggregate_id = ANY($1) AND event_name <> 'ordering.order-placed'`,
+      [orders.map((order) => order.id)],
+    );
+    // Exactly one announcement per order, answering that order's payment event.
+    expect(announcements).toHaveLength(orders.length);
+    const payments = new Map(burst.filter((e) => e.name.startsWith('payments.')).map((e) => [e.aggregateId, e.id]));
+    orders.forEach((order, i) => {
+      const row = byId.get(order.id)!;
+      const announced = announcements.filter((a) => a.aggregate_id === order.id);
+      expect(announced.map((a) => a.causation_id)).toEqual([payments.get(order.id)]);
+      if (i % 4 === 3) {
+        // reserved then declined (v3), or declined while still pending (v2) when the events crossed
+        expect(row).toMatchObject({ status: 'cancelled', cancel_reason: 'payment_failed' });
+        expect(announced[0]!.event_name).toBe('ordering.order-cancelled');
+      } else {
+        // reserved, paid, confirmed (v4), or paid before the reservation (v3)
+        expect(row.status).toBe('confirmed');
+        expect([3, 4]).toContain(row.version);
+        expect(announced[0]!.event_name).toBe('ordering.order-confirmed');
+      }
+    });
+    expect(await h.db.query('SELECT 1 FROM ordering.orders WHERE id = $1', [ghost])).toEqual([]);
+  }, 60_000);
+
   describe('the product copy', () => {
     const state = (productId: string, sku: string, amount: number, status = 'active') => ({
       productId,

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { OrderCancelled, OrderConfirmed } from '#libs/contracts';
 import { Outbox } from '#libs/messaging';
 import { Order, type OrderChange, type OrderState } from '../domain/order';
-import { lockOrder, saveTransition } from '../infrastructure/order-store';
+import { lockOrders, saveTransitions } from '../infrastructure/order-store';
 
 /** The order's lines as the contracts carry them (what inventory reserves, what payments charge). */
 export function contractLines(
@@ -15,6 +15,21 @@ export function contractLines(
     quantity: line.quantity,
     unitPrice: { amount: line.unitPrice.amount, currency: line.unitPrice.currency },
   }));
+}
+
+/** A step of one order: it decides from the order's current state; undefined is no change. */
+export type OrderStep = (order: Order, now: Date) => OrderChange | undefined;
+
+/** What a step found: the order as the step left it, and the change it made (if any). */
+export interface AppliedStep {
+  readonly order: OrderState;
+  readonly change: OrderChange | undefined;
+}
+
+/** The event a saga step answers: its announcement names it as its cause. */
+export interface StepCause {
+  readonly id: string;
+  readonly correlationId?: string | null;
 }
 
 /**
@@ -29,40 +44,81 @@ export class OrderTransitions {
   constructor(private readonly outbox: Outbox) {}
 
   /** Applies `step` to the locked order; undefined when there is no such order. */
-  async apply(
-    manager: EntityManager,
-    orderId: string,
-    step: (order: Order, now: Date) => OrderChange | undefined,
-  ): Promise<{ order: Order; change: OrderChange | undefined } | undefined> {
-    const state = await lockOrder(manager, orderId);
+  async apply(manager: EntityManager, orderId: string, step: OrderStep): Promise<AppliedStep | undefined> {
+    const state = (await lockOrders(manager, [orderId])).get(orderId);
     if (!state) return undefined;
     const order = Order.restore(state);
     const change = step(order, new Date());
     if (change) {
-      await saveTransition(manager, order.state);
-      await this.announce(manager, order.state, change);
+      await saveTransitions(manager, [order.state]);
+      const announcement = this.announcement(order.state, change);
+      if (announcement)
+        await this.outbox.publish(manager, announcement.event, announcement.payload, announcement.aggregate);
     }
-    return { order, change };
+    return { order: order.state, change };
   }
 
-  private async announce(manager: EntityManager, order: OrderState, change: OrderChange): Promise<void> {
+  /**
+   * `apply` for the events of one inbox transaction (a handler's `handleMany`), in four round
+   * trips for all of them: every order locked at once (in id order), each step taken in turn
+   * (two steps of one order: the second sees the first's effect), every changed order written
+   * in one statement, every announcement in one more, naming the event it answers.
+   * Undefined where there is no such order.
+   */
+  async applyEach(
+    manager: EntityManager,
+    steps: readonly { readonly orderId: string; readonly step: OrderStep; readonly cause: StepCause }[],
+  ): Promise<(AppliedStep | undefined)[]> {
+    const states = await lockOrders(
+      manager,
+      steps.map((s) => s.orderId),
+    );
+    const orders = new Map<string, Order>();
+    const changed = new Set<Order>();
+    const announcements: Parameters<Outbox['publishEach']>[1][number][] = [];
+    const now = new Date();
+    const applied = steps.map(({ orderId, step, cause }): AppliedStep | undefined => {
+      const state = states.get(orderId);
+      if (!state) return undefined;
+      const order = orders.get(orderId) ?? Order.restore(state);
+      orders.set(orderId, order);
+      const change = step(order, now);
+      if (change) {
+        changed.add(order);
+        const announcement = this.announcement(order.state, change);
+        if (announcement) announcements.push({ ...announcement, cause });
+      }
+      return { order: order.state, change };
+    });
+    await saveTransitions(
+      manager,
+      [...changed].map((order) => order.state),
+    );
+    await this.outbox.publishEach(manager, announcements);
+    return applied;
+  }
+
+  /** The event announcing a transition, from the order as it made it; none for `stock-reserved`. */
+  private announcement(order: OrderState, change: OrderChange) {
     const aggregate = { aggregateId: order.id, aggregateVersion: order.version };
     switch (change.kind) {
       case 'stock-reserved':
-        return;
+        return undefined;
       case 'confirmed':
-        await this.outbox.publish(
-          manager,
-          OrderConfirmed,
-          { orderId: order.id, customerId: order.customerId, lines: contractLines(order), total: { ...order.total } },
+        return {
+          event: OrderConfirmed,
+          payload: {
+            orderId: order.id,
+            customerId: order.customerId,
+            lines: contractLines(order),
+            total: { ...order.total },
+          },
           aggregate,
-        );
-        return;
+        };
       case 'cancelled':
-        await this.outbox.publish(
-          manager,
-          OrderCancelled,
-          {
+        return {
+          event: OrderCancelled,
+          payload: {
             orderId: order.id,
             customerId: order.customerId,
             reason: change.reason,
@@ -71,8 +127,7 @@ export class OrderTransitions {
             total: { ...order.total },
           },
           aggregate,
-        );
-        return;
+        };
     }
   }
 }

@@ -48,17 +48,26 @@ interface OrderRow {
   updated_at: Date;
 }
 
-/** The order, locked (FOR UPDATE) until the caller's transaction ends; undefined if there is none. */
-export async function lockOrder(manager: EntityManager, orderId: string): Promise<OrderState | undefined> {
-  const [row] = await queryPrepared<OrderRow>(
+/**
+ * The orders, locked (FOR UPDATE) until the caller's transaction ends, by id; an id with no
+ * order is absent. Rows are locked in id order, so two transactions locking overlapping sets
+ * queue instead of deadlocking.
+ */
+export async function lockOrders(
+  manager: EntityManager,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderState>> {
+  const rows = await queryPrepared<OrderRow>(
     manager,
     `SELECT id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method, version,
             created_at, updated_at
-       FROM orders WHERE id = $1 FOR UPDATE`,
-    [orderId],
+       FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [[...new Set(orderIds)]],
   );
-  return row
-    ? {
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
         id: row.id,
         customerId: row.customer_id,
         status: row.status,
@@ -69,15 +78,27 @@ export async function lockOrder(manager: EntityManager, orderId: string): Promis
         version: row.version,
         createdAt: row.created_at,
         updatedAt: row.updated_at,
-      }
-    : undefined;
+      },
+    ]),
+  );
 }
 
-/** Writes a transition (status, reason, version) of an order locked by `lockOrder`. */
-export async function saveTransition(manager: EntityManager, order: OrderState): Promise<void> {
+/** Writes the transitions (status, reason, version) of orders locked by `lockOrders`, in one statement. */
+export async function saveTransitions(manager: EntityManager, orders: readonly OrderState[]): Promise<void> {
+  if (orders.length === 0) return;
   await queryPrepared(
     manager,
-    `UPDATE orders SET status = $2, cancel_reason = $3, version = $4, updated_at = $5 WHERE id = $1`,
-    [order.id, order.status, order.cancelReason, order.version, order.updatedAt],
+    `UPDATE orders AS o
+        SET status = t.status, cancel_reason = t.cancel_reason, version = t.version, updated_at = t.updated_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[])
+         AS t(id, status, cancel_reason, version, updated_at)
+      WHERE o.id = t.id`,
+    [
+      orders.map((order) => order.id),
+      orders.map((order) => order.status),
+      orders.map((order) => order.cancelReason),
+      orders.map((order) => order.version),
+      orders.map((order) => order.updatedAt),
+    ],
   );
 }

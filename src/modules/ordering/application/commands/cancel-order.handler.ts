@@ -39,6 +39,6 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrder> {
       }),
     );
     if (!applied) throw notFound();
-    return orderView(applied.order.state);
+    return orderView(applied.order);
   }
 }

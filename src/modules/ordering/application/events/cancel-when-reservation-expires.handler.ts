@@ -15,11 +15,26 @@ export class CancelWhenReservationExpiresHandler implements IntegrationEventHand
 
   constructor(private readonly transitions: OrderTransitions) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof StockReleased>>, manager: EntityManager): Promise<void> {
-    if (event.payload.reason !== 'expired') return;
-    const applied = await this.transitions.apply(manager, event.payload.orderId, (order, now) =>
-      order.reservationExpired(now),
+  handle(event: EventEnvelope<PayloadOf<typeof StockReleased>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof StockReleased>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const relevant = events.filter((event) => event.payload.reason === 'expired');
+    if (relevant.length === 0) return;
+    const applied = await this.transitions.applyEach(
+      manager,
+      relevant.map((event) => ({
+        orderId: event.payload.orderId,
+        step: (order, now) => order.reservationExpired(now),
+        cause: event,
+      })),
     );
-    if (!applied) this.logger.warn(`reservation expired for unknown order ${event.payload.orderId}; ignored`);
+    relevant.forEach((event, i) => {
+      if (!applied[i]) this.logger.warn(`reservation expired for unknown order ${event.payload.orderId}; ignored`);
+    });
   }
 }

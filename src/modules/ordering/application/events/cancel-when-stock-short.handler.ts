@@ -11,10 +11,24 @@ export class CancelWhenStockShortHandler implements IntegrationEventHandler<Payl
 
   constructor(private readonly transitions: OrderTransitions) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof StockReservationFailed>>, manager: EntityManager): Promise<void> {
-    const applied = await this.transitions.apply(manager, event.payload.orderId, (order, now) =>
-      order.stockReservationFailed(now),
+  handle(event: EventEnvelope<PayloadOf<typeof StockReservationFailed>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof StockReservationFailed>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const applied = await this.transitions.applyEach(
+      manager,
+      events.map((event) => ({
+        orderId: event.payload.orderId,
+        step: (order, now) => order.stockReservationFailed(now),
+        cause: event,
+      })),
     );
-    if (!applied) this.logger.warn(`stock reservation failed for unknown order ${event.payload.orderId}; ignored`);
+    events.forEach((event, i) => {
+      if (!applied[i]) this.logger.warn(`stock reservation failed for unknown order ${event.payload.orderId}; ignored`);
+    });
   }
 }

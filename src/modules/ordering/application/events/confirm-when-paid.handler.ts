@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { PaymentSucceeded, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
-import { OrderTransitions } from '../order-transitions';
+import { OrderTransitions, type AppliedStep } from '../order-transitions';
 
 /**
  * The order was charged: `paid`, then `confirmed`, and `OrderConfirmed` tells inventory to
@@ -16,14 +16,34 @@ export class ConfirmWhenPaidHandler implements IntegrationEventHandler<PayloadOf
 
   constructor(private readonly transitions: OrderTransitions) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
-    const { orderId, paymentId, amount } = event.payload;
-    const applied = await this.transitions.apply(manager, orderId, (order, now) => order.paymentSucceeded(now));
+  handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof PaymentSucceeded>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const applied = await this.transitions.applyEach(
+      manager,
+      events.map((event) => ({
+        orderId: event.payload.orderId,
+        step: (order, now) => order.paymentSucceeded(now),
+        cause: event,
+      })),
+    );
+    events.forEach((event, i) => this.warnIfAmiss(event.payload, applied[i]));
+  }
+
+  private warnIfAmiss(
+    { orderId, paymentId, amount }: PayloadOf<typeof PaymentSucceeded>,
+    applied: AppliedStep | undefined,
+  ): void {
     if (!applied) {
       this.logger.warn(`payment ${paymentId} succeeded for unknown order ${orderId}; ignored`);
       return;
     }
-    const order = applied.order.state;
+    const { order } = applied;
     if (!applied.change && order.status === 'cancelled') {
       this.logger.warn(`payment ${paymentId} succeeded for cancelled order ${orderId}: it needs a refund`);
     }

@@ -11,10 +11,24 @@ export class RecordStockReservedHandler implements IntegrationEventHandler<Paylo
 
   constructor(private readonly transitions: OrderTransitions) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof StockReserved>>, manager: EntityManager): Promise<void> {
-    const applied = await this.transitions.apply(manager, event.payload.orderId, (order, now) =>
-      order.stockReserved(now),
+  handle(event: EventEnvelope<PayloadOf<typeof StockReserved>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof StockReserved>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const applied = await this.transitions.applyEach(
+      manager,
+      events.map((event) => ({
+        orderId: event.payload.orderId,
+        step: (order, now) => order.stockReserved(now),
+        cause: event,
+      })),
     );
-    if (!applied) this.logger.warn(`stock reserved for unknown order ${event.payload.orderId}; ignored`);
+    events.forEach((event, i) => {
+      if (!applied[i]) this.logger.warn(`stock reserved for unknown order ${event.payload.orderId}; ignored`);
+    });
   }
 }
