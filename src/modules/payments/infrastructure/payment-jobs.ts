@@ -31,12 +31,16 @@ export class PaymentJobs {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  async charge(paymentId: string): Promise<void> {
-    const job: PaymentJob = { paymentId };
-    await this.charges.add('charge', job, {
-      ...this.retried(this.settings.paymentChargeMaxAttempts),
-      jobId: `charge-${paymentId}`,
-    });
+  /** Schedules the charge of each payment, in one round trip to the queue. */
+  async chargeEach(paymentIds: readonly string[]): Promise<void> {
+    if (paymentIds.length === 0) return;
+    const options = this.retried(this.settings.paymentChargeMaxAttempts);
+    await this.charges.addBulk(
+      paymentIds.map((paymentId) => {
+        const job: PaymentJob = { paymentId };
+        return { name: 'charge', data: job, opts: { ...options, jobId: `charge-${paymentId}` } };
+      }),
+    );
   }
 
   async refund(paymentId: string): Promise<void> {

@@ -71,33 +71,40 @@ export async function findPayment(
   return rows[0] ? paymentState(rows[0]) : undefined;
 }
 
-/** Creates the order's payment; false when the order has one already (a redelivered event). */
-export async function insertPayment(manager: EntityManager, payment: PaymentState): Promise<boolean> {
-  const rows = await queryPrepared(
+/**
+ * Creates the orders' payments in one statement; returns the ids of those created (an order
+ * that has a payment already, from a redelivered event, keeps it).
+ */
+export async function insertPayments(manager: EntityManager, payments: readonly PaymentState[]): Promise<Set<string>> {
+  if (payments.length === 0) return new Set();
+  const column = <T>(pick: (payment: PaymentState) => T): T[] => payments.map(pick);
+  const rows = await queryPrepared<{ id: string }>(
     manager,
     `INSERT INTO payments (${COLUMNS})
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+                          $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::int[], $14::int[],
+                          $15::timestamptz[], $16::timestamptz[])
      ON CONFLICT (order_id) DO NOTHING RETURNING id`,
     [
-      payment.id,
-      payment.orderId,
-      payment.customerId,
-      payment.amount.amount,
-      payment.amount.currency,
-      payment.paymentMethod,
-      payment.provider,
-      payment.status,
-      payment.providerChargeId,
-      payment.failureReason,
-      payment.refundReason,
-      payment.orderCancelled,
-      payment.chargeAttempts,
-      payment.version,
-      payment.createdAt,
-      payment.updatedAt,
+      column((p) => p.id),
+      column((p) => p.orderId),
+      column((p) => p.customerId),
+      column((p) => p.amount.amount),
+      column((p) => p.amount.currency),
+      column((p) => p.paymentMethod),
+      column((p) => p.provider),
+      column((p) => p.status),
+      column((p) => p.providerChargeId),
+      column((p) => p.failureReason),
+      column((p) => p.refundReason),
+      column((p) => p.orderCancelled),
+      column((p) => p.chargeAttempts),
+      column((p) => p.version),
+      column((p) => p.createdAt),
+      column((p) => p.updatedAt),
     ],
   );
-  return rows.length === 1;
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function savePayment(manager: EntityManager, payment: PaymentState): Promise<void> {

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { OrderPlaced, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
+import { queryPrepared } from '#libs/sql';
 
 /**
  * Keeps what a payment of the order will need (customer, total, payment method): the
@@ -9,14 +10,30 @@ import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messagin
  */
 @OnIntegrationEvent(OrderPlaced)
 export class RecordOrderIntentHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
-  async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    const { orderId, customerId, total, paymentMethod } = event.payload;
-    await manager.query(
+  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  /** The intents of one inbox transaction's orders, in one statement. */
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    // One row per order: an upsert may not touch a row twice in one statement.
+    const placed = [...new Map(events.map((event) => [event.payload.orderId, event.payload])).values()];
+    await queryPrepared(
+      manager,
       `INSERT INTO order_intents (order_id, customer_id, amount, currency, payment_method)
-       VALUES ($1, $2, $3, $4, $5)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[])
        ON CONFLICT (order_id) DO UPDATE SET payment_method = EXCLUDED.payment_method
          WHERE order_intents.payment_method = ''`,
-      [orderId, customerId, total.amount, total.currency, paymentMethod],
+      [
+        placed.map((order) => order.orderId),
+        placed.map((order) => order.customerId),
+        placed.map((order) => order.total.amount),
+        placed.map((order) => order.total.currency),
+        placed.map((order) => order.paymentMethod),
+      ],
     );
   }
 }
