@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import type { PaymentChange } from '../../domain/payment';
 import { PaymentTransitions } from '../payment-transitions';
 import type { ProviderEvent } from '../ports/payment-provider';
@@ -32,10 +33,11 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
 
   execute({ provider, eventId }: ApplyProviderEvent): Promise<'applied' | 'no-change' | 'applied-before'> {
     return this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(
+      const [row] = await queryPrepared<{ payload: ProviderEvent; processed_at: Date | null }>(
+        manager,
         `SELECT payload, processed_at FROM provider_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`,
         [provider, eventId],
-      )) as { payload: ProviderEvent; processed_at: Date | null }[];
+      );
       if (!row) throw new Error(`provider event ${provider}/${eventId} is not recorded (yet)`);
       if (row.processed_at) return 'applied-before';
       const event = row.payload;
@@ -53,10 +55,11 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
         });
       }
       if (!applied) this.logger.warn(`provider event ${provider}/${eventId} names no known payment; recorded only`);
-      await manager.query(`UPDATE provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`, [
-        provider,
-        eventId,
-      ]);
+      await queryPrepared(
+        manager,
+        `UPDATE provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`,
+        [provider, eventId],
+      );
       return applied?.change ? 'applied' : 'no-change';
     });
   }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 import { PaymentsError } from '../../domain/payment-errors';
 import { PaymentJobs } from '../../infrastructure/payment-jobs';
 import { PAYMENT_PROVIDERS, type PaymentProviders } from '../ports/payment-provider';
@@ -39,11 +40,12 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
     const provider = this.providers.get(name);
     if (!provider) throw new PaymentsError('unknown-provider', `no payment provider "${name}"`);
     const event = provider.parseWebhook(rawBody, headers, new Date());
-    const inserted = (await this.dataSource.query(
+    const inserted = await queryPrepared(
+      this.dataSource,
       `INSERT INTO provider_events (provider, event_id, type, payload) VALUES ($1, $2, $3, $4)
        ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id`,
       [name, event.id, event.type, JSON.stringify(event)],
-    )) as unknown[];
+    );
     if (inserted.length === 0) {
       const [row] = (await this.dataSource.query(
         `SELECT processed_at FROM provider_events WHERE provider = $1 AND event_id = $2`,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { SETTINGS, type Settings } from '#libs/config';
+import { queryPrepared } from '#libs/sql';
 import {
   ProviderUnavailableError,
   type ChargeOutcome,
@@ -171,7 +172,8 @@ export class SandboxProvider implements PaymentProvider {
 
   private async createCharge(request: ChargeRequest): Promise<ChargeOutcome> {
     await this.latency();
-    const [{ calls }] = (await this.dataSource.query(
+    const [{ calls }] = (await queryPrepared<{ calls: number }>(
+      this.dataSource,
       `INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($1, 1)
        ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls`,
       [request.idempotencyKey],
@@ -180,12 +182,12 @@ export class SandboxProvider implements PaymentProvider {
     if (behaviour.kind === 'unavailable') {
       throw new ProviderUnavailableError(`sandbox answered 503 (call ${calls} with this key)`);
     }
-    // A key seen before answers what it answered the first time: one charge per key.
-    const existing = await this.chargeByKey(request.idempotencyKey);
-    if (existing) return outcomeOf(existing);
     const status = behaviour.kind === 'decline' ? 'declined' : behaviour.status;
     const declineCode = behaviour.kind === 'decline' ? behaviour.declineCode : null;
-    const rows = (await this.dataSource.query(
+    // A key seen before answers what it answered the first time: one charge per key (the
+    // insert keeps the first, and the charge is then read back by its key).
+    const rows = await queryPrepared<ChargeRow>(
+      this.dataSource,
       `INSERT INTO sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${CHARGE_COLUMNS}`,
@@ -199,13 +201,13 @@ export class SandboxProvider implements PaymentProvider {
         status,
         declineCode,
       ],
-    )) as ChargeRow[];
+    );
     const created = rows[0] ? sandboxCharge(rows[0]) : await this.chargeByKey(request.idempotencyKey);
     if (!created) throw new ProviderUnavailableError('sandbox lost a charge it had just made');
     // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
     // client that gives up or dies meanwhile has still charged the card: its retry must
-    // reuse the key, and then gets this charge back.
-    if (behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
+    // reuse the key, and then gets this charge back at once.
+    if (rows[0] && behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
     if (rows[0] && created.status !== 'requires_action') {
       await this.webhooks.send(created.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', {
         chargeId: created.id,
@@ -233,10 +235,11 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   private async chargeByKey(idempotencyKey: string): Promise<SandboxCharge | undefined> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await queryPrepared<ChargeRow>(
+      this.dataSource,
       `SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE idempotency_key = $1`,
       [idempotencyKey],
-    )) as ChargeRow[];
+    );
     return row ? sandboxCharge(row) : undefined;
   }
 
