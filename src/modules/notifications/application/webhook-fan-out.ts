@@ -13,22 +13,30 @@ export interface OrderSubject {
 }
 
 /**
- * Turns an integration event into one delivery per interested endpoint, in the inbox's
- * transaction (so a redelivered event adds nothing), and schedules their first attempts.
+ * Turns integration events into one delivery per interested endpoint, in the inbox's
+ * transaction (so a redelivered event adds nothing), and schedules their first attempts:
+ * the events of one inbox transaction in one statement and one `addBulk`.
  */
 @Injectable()
 export class WebhookFanOut {
   constructor(private readonly jobs: WebhookDeliveryJobs) {}
 
-  async fanOut(manager: EntityManager, type: WebhookEventType, event: EventEnvelope<OrderSubject>): Promise<void> {
-    const ids = await recordDeliveries(manager, {
-      eventId: event.id,
-      type,
-      sequenceKey: event.payload.orderId,
-      occurredAt: event.occurredAt,
-      body: webhookBody(type, event),
-      customerId: event.payload.customerId,
-    });
+  async fanOut(
+    manager: EntityManager,
+    type: WebhookEventType,
+    events: readonly EventEnvelope<OrderSubject>[],
+  ): Promise<void> {
+    const ids = await recordDeliveries(
+      manager,
+      events.map((event) => ({
+        eventId: event.id,
+        type,
+        sequenceKey: event.payload.orderId,
+        occurredAt: event.occurredAt,
+        body: webhookBody(type, event),
+        customerId: event.payload.customerId,
+      })),
+    );
     await this.jobs.schedule(ids.map((deliveryId) => ({ deliveryId, dispatch: 1 })));
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '#libs/sql';
 
 /** Records or refreshes an account's copy; a later event of the same account wins. */
 export async function upsertCustomer(
@@ -16,7 +17,12 @@ export async function setCustomerAdmin(manager: EntityManager, userId: string, i
   await manager.query(`UPDATE customers SET is_admin = $2, updated_at = now() WHERE user_id = $1`, [userId, isAdmin]);
 }
 
-export async function emailOf(manager: EntityManager, userId: string): Promise<string | undefined> {
-  const rows = (await manager.query(`SELECT email FROM customers WHERE user_id = $1`, [userId])) as { email: string }[];
-  return rows[0]?.email;
+/** The known email addresses of these accounts, by account id (an account never announced is absent). */
+export async function emailsOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await queryPrepared<{ user_id: string; email: string }>(
+    manager,
+    `SELECT user_id, email FROM customers WHERE user_id = ANY($1::uuid[])`,
+    [[...new Set(userIds)]],
+  );
+  return new Map(rows.map((row) => [row.user_id, row.email]));
 }

@@ -26,20 +26,32 @@ export interface NewDeliveries {
 
 /**
  * One pending delivery per active endpoint subscribed to the type that belongs to the
- * customer or to an admin. A redelivered event finds its rows and adds none. Returns the
- * ids of the rows created (dispatch 1).
+ * customer or to an admin, for each event, in one statement; the deliveries of one endpoint
+ * take their positions in the order of `events`. A redelivered event finds its rows and adds
+ * none. Returns the ids of the rows created (dispatch 1).
  */
-export async function recordDeliveries(manager: EntityManager, event: NewDeliveries): Promise<string[]> {
+export async function recordDeliveries(manager: EntityManager, events: readonly NewDeliveries[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const column = <T>(pick: (event: NewDeliveries) => T): T[] => events.map(pick);
   const rows = await queryPrepared<{ id: string }>(
     manager,
     `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
-     SELECT gen_random_uuid(), e.id, $1, $2, $3, $4, $5, now()
-       FROM webhook_endpoints e
-      WHERE e.status = 'active' AND $2 = ANY (e.event_types)
-        AND (e.owner_id = $6 OR EXISTS (SELECT 1 FROM customers c WHERE c.user_id = e.owner_id AND c.is_admin))
+     SELECT gen_random_uuid(), e.id, t.event_id, t.event_type, t.sequence_key, t.occurred_at, t.body, now()
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[]) WITH ORDINALITY
+              AS t(event_id, event_type, sequence_key, occurred_at, body, customer_id, ordinal)
+       JOIN webhook_endpoints e ON e.status = 'active' AND t.event_type = ANY (e.event_types)
+        AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM customers c WHERE c.user_id = e.owner_id AND c.is_admin))
+      ORDER BY t.ordinal
      ON CONFLICT (endpoint_id, event_id) DO NOTHING
      RETURNING id`,
-    [event.eventId, event.type, event.sequenceKey, event.occurredAt, event.body, event.customerId],
+    [
+      column((event) => event.eventId),
+      column((event) => event.type),
+      column((event) => event.sequenceKey),
+      column((event) => event.occurredAt),
+      column((event) => event.body),
+      column((event) => event.customerId),
+    ],
   );
   return rows.map((row) => row.id);
 }

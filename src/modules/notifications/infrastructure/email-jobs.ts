@@ -16,19 +16,26 @@ export class EmailJobs {
   constructor(@InjectQueue(EMAIL_QUEUE) private readonly queue: Queue) {}
 
   /**
-   * Queues an email, inside the transaction of the event it is about. The job id comes
+   * Queues emails (one round trip for all), inside the transaction of the event it is about. The job id comes
    * from the event id, so a job that exists is never added twice; the inbox already keeps a
    * redelivered event from getting here. The job carries the whole message and reads no
    * table, so it may run before that transaction commits; if it rolls back, the retried
    * event finds the job and adds no second email.
    */
-  async schedule(job: EmailJob): Promise<void> {
-    await this.queue.add('send', job, {
-      jobId: `email-${job.eventId}`,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 5000, jitter: 0.3 },
-      removeOnComplete: { age: 24 * 3600 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+  async schedule(jobs: readonly EmailJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map((job) => ({
+        name: 'send',
+        data: job,
+        opts: {
+          jobId: `email-${job.eventId}`,
+          attempts: 10,
+          backoff: { type: 'exponential', delay: 5000, jitter: 0.3 },
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      })),
+    );
   }
 }

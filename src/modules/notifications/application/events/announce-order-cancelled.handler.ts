@@ -12,9 +12,22 @@ export class AnnounceOrderCancelledHandler implements IntegrationEventHandler<Pa
     private readonly emails: OrderEmails,
   ) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof OrderCancelled>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'order.cancelled', event);
-    const { orderId, customerId, total, reason } = event.payload;
-    await this.emails.schedule(manager, event.id, customerId, { kind: 'cancelled', orderId, total, reason });
+  handle(event: EventEnvelope<PayloadOf<typeof OrderCancelled>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof OrderCancelled>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.webhooks.fanOut(manager, 'order.cancelled', events);
+    await this.emails.schedule(
+      manager,
+      events.map(({ id, payload }) => ({
+        eventId: id,
+        customerId: payload.customerId,
+        news: { kind: 'cancelled' as const, orderId: payload.orderId, total: payload.total, reason: payload.reason },
+      })),
+    );
   }
 }

@@ -12,9 +12,22 @@ export class AnnounceOrderConfirmedHandler implements IntegrationEventHandler<Pa
     private readonly emails: OrderEmails,
   ) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'order.confirmed', event);
-    const { orderId, customerId, total } = event.payload;
-    await this.emails.schedule(manager, event.id, customerId, { kind: 'confirmed', orderId, total });
+  handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  async handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof OrderConfirmed>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.webhooks.fanOut(manager, 'order.confirmed', events);
+    await this.emails.schedule(
+      manager,
+      events.map(({ id, payload }) => ({
+        eventId: id,
+        customerId: payload.customerId,
+        news: { kind: 'confirmed' as const, orderId: payload.orderId, total: payload.total },
+      })),
+    );
   }
 }

@@ -8,7 +8,11 @@ import { WebhookFanOut } from '../webhook-fan-out';
 export class AnnounceOrderPlacedHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'order.placed', event);
+  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  handleMany(events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[], manager: EntityManager): Promise<void> {
+    return this.webhooks.fanOut(manager, 'order.placed', events);
   }
 }

@@ -12,8 +12,15 @@ import { WebhookFanOut } from '../webhook-fan-out';
 export class AnnouncePaymentSucceededHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentSucceeded>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'payment.succeeded', event);
+  handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof PaymentSucceeded>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    return this.webhooks.fanOut(manager, 'payment.succeeded', events);
   }
 }
 
@@ -21,8 +28,12 @@ export class AnnouncePaymentSucceededHandler implements IntegrationEventHandler<
 export class AnnouncePaymentFailedHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentFailed>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof PaymentFailed>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'payment.failed', event);
+  handle(event: EventEnvelope<PayloadOf<typeof PaymentFailed>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  handleMany(events: readonly EventEnvelope<PayloadOf<typeof PaymentFailed>>[], manager: EntityManager): Promise<void> {
+    return this.webhooks.fanOut(manager, 'payment.failed', events);
   }
 }
 
@@ -30,7 +41,14 @@ export class AnnouncePaymentFailedHandler implements IntegrationEventHandler<Pay
 export class AnnouncePaymentRefundedHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentRefunded>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  async handle(event: EventEnvelope<PayloadOf<typeof PaymentRefunded>>, manager: EntityManager): Promise<void> {
-    await this.webhooks.fanOut(manager, 'payment.refunded', event);
+  handle(event: EventEnvelope<PayloadOf<typeof PaymentRefunded>>, manager: EntityManager): Promise<void> {
+    return this.handleMany([event], manager);
+  }
+
+  handleMany(
+    events: readonly EventEnvelope<PayloadOf<typeof PaymentRefunded>>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    return this.webhooks.fanOut(manager, 'payment.refunded', events);
   }
 }
