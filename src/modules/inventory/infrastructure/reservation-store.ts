@@ -62,6 +62,14 @@ export async function reservedSkus(manager: EntityManager, orderId: string): Pro
 }
 
 export async function lockReservation(manager: EntityManager, orderId: string): Promise<LockedReservation | undefined> {
+  return (await lockReservations(manager, [orderId])).get(orderId);
+}
+
+/** The reservations of these orders, locked in order id order, by order id (an order without one is absent). */
+export async function lockReservations(
+  manager: EntityManager,
+  orderIds: readonly string[],
+): Promise<Map<string, LockedReservation>> {
   const rows = await queryPrepared<{
     order_id: string;
     status: ReservationStatus;
@@ -73,19 +81,21 @@ export async function lockReservation(manager: EntityManager, orderId: string): 
     manager,
     `SELECT order_id, status, lines, version, expires_at <= now() AS due,
             GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
-       FROM reservations WHERE order_id = $1 FOR UPDATE`,
-    [orderId],
+       FROM reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
+    [[...new Set(orderIds)]],
   );
-  const row = rows[0];
-  return (
-    row && {
-      orderId: row.order_id,
-      status: row.status,
-      lines: row.lines,
-      version: row.version,
-      due: row.due,
-      remainingMs: Number(row.remaining_ms),
-    }
+  return new Map(
+    rows.map((row) => [
+      row.order_id,
+      {
+        orderId: row.order_id,
+        status: row.status,
+        lines: row.lines,
+        version: row.version,
+        due: row.due,
+        remainingMs: Number(row.remaining_ms),
+      },
+    ]),
   );
 }
 
@@ -95,12 +105,23 @@ export async function moveReservation(
   orderId: string,
   status: ReservationStatus,
 ): Promise<number> {
-  const rows = await queryPrepared<{ version: number }>(
-    manager,
-    `UPDATE reservations SET status = $2, version = version + 1, updated_at = now() WHERE order_id = $1 RETURNING version`,
-    [orderId, status],
-  );
-  const version = rows[0]?.version;
+  const version = (await moveReservations(manager, [orderId], status)).get(orderId);
   if (version === undefined) throw new Error(`reservation of order ${orderId} vanished under its lock`);
   return version;
+}
+
+/** Moves locked reservations to the same next status in one statement; returns their new versions by order id. */
+export async function moveReservations(
+  manager: EntityManager,
+  orderIds: readonly string[],
+  status: ReservationStatus,
+): Promise<Map<string, number>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await queryPrepared<{ order_id: string; version: number }>(
+    manager,
+    `UPDATE reservations SET status = $2, version = version + 1, updated_at = now()
+      WHERE order_id = ANY($1::uuid[]) RETURNING order_id, version`,
+    [orderIds, status],
+  );
+  return new Map(rows.map((row) => [row.order_id, row.version]));
 }

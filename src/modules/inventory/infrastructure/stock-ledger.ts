@@ -44,29 +44,38 @@ export async function changeReserved(manager: EntityManager, lines: readonly Sto
 }
 
 /**
- * Units that leave stock for good, each line recorded as a 'commit' movement: from the
- * order's reservation (`fromReserved`: on hand and reserved both drop) or, for a
- * confirmation that came after its reservation was released, from available units.
+ * Units that leave stock for good, each line recorded as a 'commit' movement with its own
+ * reason: from orders' reservations (`fromReserved`: on hand and reserved both drop) or, for
+ * a confirmation that came after its reservation was released, from available units. One
+ * statement for any number of orders: each SKU's row changes once, by the sum of its lines,
+ * and each line's movement records on hand as it stood after that line, in the lines' order.
  */
 export async function commitUnits(
   manager: EntityManager,
-  lines: readonly StockLine[],
-  options: { fromReserved: boolean; reason: string },
+  lines: readonly (StockLine & { readonly reason: string })[],
+  options: { fromReserved: boolean },
 ): Promise<void> {
   if (lines.length === 0) return;
-  await manager.query(
-    `WITH changed AS (
+  await queryPrepared(
+    manager,
+    `WITH l AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS l (sku, quantity, reason, ordinal)),
+     totals AS (SELECT sku, sum(quantity)::int AS quantity FROM l GROUP BY sku),
+     changed AS (
        UPDATE stock AS s
-          SET on_hand = s.on_hand - l.quantity,
-              reserved = s.reserved - CASE WHEN $3::boolean THEN l.quantity ELSE 0 END,
+          SET on_hand = s.on_hand - t.quantity,
+              reserved = s.reserved - CASE WHEN $4::boolean THEN t.quantity ELSE 0 END,
               version = s.version + 1,
               updated_at = now()
-         FROM unnest($1::text[], $2::int[]) AS l (sku, quantity)
-        WHERE s.sku = l.sku
-        RETURNING s.sku, s.on_hand, l.quantity)
+         FROM totals AS t
+        WHERE s.sku = t.sku
+        RETURNING s.sku, s.on_hand + t.quantity AS on_hand_before)
      INSERT INTO stock_movements (sku, kind, delta, on_hand_after, reason, actor)
-     SELECT sku, 'commit', -quantity, on_hand, $4, NULL FROM changed`,
-    [skusOf(lines), quantitiesOf(lines), options.fromReserved, options.reason],
+     SELECT l.sku, 'commit', -l.quantity,
+            c.on_hand_before - sum(l.quantity) OVER (PARTITION BY l.sku ORDER BY l.ordinal), l.reason, NULL
+       FROM l JOIN changed AS c ON c.sku = l.sku
+      ORDER BY l.ordinal`,
+    [skusOf(lines), quantitiesOf(lines), lines.map((line) => line.reason), options.fromReserved],
   );
 }
 
