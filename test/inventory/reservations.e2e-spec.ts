@@ -313,6 +313,54 @@ describe('inventory: reservations for orders (ordering events injected into its 
     expect(trail[0].reason).toContain(orderId);
     expect(trail).toHaveLength(2);
   });
+
+  it('confirmations committed together: each order its own movement, on hand as it stood after it, each event caused by its own confirmation', async () => {
+    const a = sku('TOGETHER-A');
+    const b = sku('TOGETHER-B');
+    await inv.put(a, 40);
+    await inv.put(b, 40);
+    const orders = Array.from({ length: 12 }, (_, i) => ({
+      orderId: randomUUID(),
+      lines: i % 3 === 0 ? { [a]: 2, [b]: 1 } : { [a]: 1 },
+    }));
+    let before = await inv.handled();
+    await inv.deliver(...orders.map(({ orderId, lines }) => orderEvent('order-placed', orderId, lines)));
+    await eventually(inv.handled, (n) => n >= before + orders.length, { what: 'placements handled' });
+    const confirmations = orders.map(({ orderId, lines }) => orderEvent('order-confirmed', orderId, lines));
+    before = await inv.handled();
+    // Every confirmation, and the first one again (a re-published event: a new id).
+    await inv.deliver(...confirmations, orderEvent('order-confirmed', orders[0]!.orderId, orders[0]!.lines));
+    await eventually(inv.handled, (n) => n >= before + orders.length + 1, {
+      timeoutMs: 30_000,
+      what: 'confirmations handled',
+    });
+    const unitsOf = (s: string) => orders.reduce((sum, { lines }) => sum + (lines[s] ?? 0), 0);
+    expect(await inv.stock(a)).toEqual({ sku: a, onHand: 40 - unitsOf(a), reserved: 0, available: 40 - unitsOf(a) });
+    expect(await inv.stock(b)).toEqual({ sku: b, onHand: 40 - unitsOf(b), reserved: 0, available: 40 - unitsOf(b) });
+    for (const s of [a, b]) {
+      const trail = (
+        await request(inv.app.url).get(`/v1/inventory/${s}/movements`).set('Authorization', inv.bearer).expect(200)
+      ).body.items as { kind: string; delta: number; onHandAfter: number; reason: string }[];
+      const commits = trail.filter((m) => m.kind === 'commit').reverse(); // oldest first
+      expect(commits).toHaveLength(orders.filter(({ lines }) => lines[s]).length);
+      // Newest first in the trail, so oldest first here: each figure is the previous one less its own units.
+      let onHand = 40;
+      for (const commit of commits) {
+        onHand += commit.delta;
+        expect(commit.onHandAfter).toBe(onHand);
+      }
+      for (const { orderId, lines } of orders.filter(({ lines }) => lines[s]))
+        expect(commits.filter((m) => m.reason.includes(orderId)).map((m) => m.delta)).toEqual([-lines[s]!]);
+    }
+    const committed = await inv.db.query<{ aggregate_id: string; causation_id: string }>(
+      `SELECT aggregate_id, causation_id FROM inventory.outbox WHERE event_name = 'inventory.stock-committed' AND aggregate_id = ANY($1)`,
+      [orders.map((o) => o.orderId)],
+    );
+    expect(new Map(committed.map((row) => [row.aggregate_id, row.causation_id]))).toEqual(
+      new Map(confirmations.map((event) => [event.aggregateId, event.id])),
+    );
+    expect(committed).toHaveLength(orders.length);
+  }, 60_000);
 });
 
 describe.each(queueBackends())(
