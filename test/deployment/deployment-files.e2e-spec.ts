@@ -310,10 +310,13 @@ function samplePaths(route: string): string[] {
   return [sample];
 }
 
-/** Every module the app lists runs in some process with the api role and some with the worker role. */
+/**
+ * Every module the app lists runs in some process with the api role, some with the worker
+ * role and some with the relay role (else its outbox is never delivered).
+ */
 function coverageProblems(file: string, modules: ModuleManifest[], processes: Process[]): string[] {
   return modules.flatMap((module) =>
-    ['api', 'worker']
+    ['api', 'worker', 'relay']
       .filter((role) => !processes.some((p) => p.modules.includes(module.name) && p.roles.includes(role)))
       .map((role) => `${file}: no ${role} deployment runs ${module.name}`),
   );
@@ -415,7 +418,7 @@ describe('the split deployment files run every module and route its paths to it'
     expect(problems).toEqual([]);
   });
 
-  it('docker/compose.split.yml gives api services the CPU first on a shared host', () => {
+  it('docker/compose.split.yml gives api services the CPU first on a shared host, then the reservation path', () => {
     const compose = documents(join(DOCKER, 'compose.split.yml'))[0] as {
       services: Record<string, { image?: string; command?: string[]; cpu_shares?: number }>;
     };
@@ -427,6 +430,9 @@ describe('the split deployment files run every module and route its paths to it'
     const lightestApi = Math.min(...weights.filter((w) => w.api).map((w) => w.weight));
     expect(weights.filter((w) => !w.api && w.weight >= lightestApi)).toEqual([]);
     expect(weights.filter((w) => !w.api).length).toBeGreaterThan(0);
+    // ...and, after them, the reservation path before the rest of the saga.
+    const weightOf = (name: string) => weights.find((w) => w.process === name)?.weight;
+    expect(weightOf('order-path-worker')).toBeGreaterThan(weightOf('commerce-worker') ?? Infinity);
   });
 
   it('the Kubernetes split overlay: its Deployments and its Ingress', () => {
