@@ -60,28 +60,29 @@ describe('ordering: the order saga and the product copy, event by event', () => 
   const PRODUCT_ARCHIVED = { name: 'catalog.product-archived', publisher: 'catalog' };
 
   const stockLines = (order: OrderBody) => order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-  const reserved = (order: OrderBody) =>
-    deliver(STOCK_RESERVED, order.id, {
-      orderId: order.id,
-      lines: stockLines(order),
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-    });
+  // What inventory and payments would say about an order, as payloads.
+  const reservedPayload = (order: OrderBody) => ({
+    orderId: order.id,
+    lines: stockLines(order),
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+  });
+  const paidPayload = (order: OrderBody) => ({
+    paymentId: randomUUID(),
+    orderId: order.id,
+    customerId: order.customerId,
+    amount: order.total,
+  });
+  const declinedPayload = (order: OrderBody) => ({
+    paymentId: randomUUID(),
+    orderId: order.id,
+    customerId: order.customerId,
+    reason: 'card_declined',
+  });
+  const reserved = (order: OrderBody) => deliver(STOCK_RESERVED, order.id, reservedPayload(order));
   const released = (order: OrderBody, reason: 'expired' | 'order_cancelled') =>
     deliver(STOCK_RELEASED, order.id, { orderId: order.id, reason, lines: stockLines(order) });
-  const paid = (order: OrderBody) =>
-    deliver(PAYMENT_SUCCEEDED, order.id, {
-      paymentId: randomUUID(),
-      orderId: order.id,
-      customerId: order.customerId,
-      amount: order.total,
-    });
-  const declined = (order: OrderBody) =>
-    deliver(PAYMENT_FAILED, order.id, {
-      paymentId: randomUUID(),
-      orderId: order.id,
-      customerId: order.customerId,
-      reason: 'card_declined',
-    });
+  const paid = (order: OrderBody) => deliver(PAYMENT_SUCCEEDED, order.id, paidPayload(order));
+  const declined = (order: OrderBody) => deliver(PAYMENT_FAILED, order.id, declinedPayload(order));
 
   const place = async (quantity = 2): Promise<OrderBody> =>
     (await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity }]).expect(201)).body as OrderBody;
@@ -215,33 +216,13 @@ describe('ordering: the order saga and the product copy, event by event', () => 
     const ghost = randomUUID();
     const envelope = (event: { name: string; publisher: string }, orderId: string, payload: object) =>
       eventEnvelope({ ...event, aggregateId: orderId, payload });
-    const reservedOf = (order: OrderBody) =>
-      envelope(STOCK_RESERVED, order.id, {
-        orderId: order.id,
-        lines: stockLines(order),
-        expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      });
-    const paidOf = (order: OrderBody) =>
-      envelope(PAYMENT_SUCCEEDED, order.id, {
-        paymentId: randomUUID(),
-        orderId: order.id,
-        customerId: order.customerId,
-        amount: order.total,
-      });
+    const reservedOf = (order: OrderBody) => envelope(STOCK_RESERVED, order.id, reservedPayload(order));
     // Per order: reserved, reserved again (a second fact, a new id), paid; every fourth order
     // is declined instead, and one event is about an order ordering never saw.
     const burst = orders.flatMap((order, i) =>
       i % 4 === 3
-        ? [
-            reservedOf(order),
-            envelope(PAYMENT_FAILED, order.id, {
-              paymentId: randomUUID(),
-              orderId: order.id,
-              customerId: order.customerId,
-              reason: 'card_declined',
-            }),
-          ]
-        : [reservedOf(order), reservedOf(order), paidOf(order)],
+        ? [reservedOf(order), envelope(PAYMENT_FAILED, order.id, declinedPayload(order))]
+        : [reservedOf(order), reservedOf(order), envelope(PAYMENT_SUCCEEDED, order.id, paidPayload(order))],
     );
     burst.splice(
       7,

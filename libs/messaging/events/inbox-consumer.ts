@@ -62,6 +62,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const subscription of this.subscriptions.subscriptionsOf(this.module.name)) {
       const handler = this.moduleRef.get<IntegrationEventHandler>(subscription.handler, { strict: true });
+      if (!handler.handle && !handler.handleMany)
+        throw new Error(`${subscription.handler.name} implements neither handle nor handleMany`);
       this.handlers.set(eventKey(subscription.event), { subscription, handler });
     }
     if (this.handlers.size === 0) return;
@@ -269,7 +271,9 @@ export class InboxConsumer implements OnApplicationBootstrap {
     }
     for (const { event } of run) {
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
-      await runInMessageContext(contextOf(event), () => handler.handle(event, manager)).finally(() => stopTimer());
+      await runInMessageContext(contextOf(event), () =>
+        handler.handle ? handler.handle(event, manager) : handleMany!([event], manager),
+      ).finally(() => stopTimer());
     }
   }
 }

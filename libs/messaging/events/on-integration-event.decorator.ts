@@ -15,17 +15,19 @@ export interface InboxLockOrder {
 }
 
 /**
- * Handles one integration event inside the consumer's transaction: whatever it writes
- * through `manager` commits together with the inbox record of the event id, so a
- * redelivered event has no second effect.
+ * Handles integration events inside the consumer's transaction: whatever it writes through
+ * `manager` commits together with the inbox record of the event id, so a redelivered event
+ * has no second effect. A handler implements `handle`, `handleMany`, or both (checked when
+ * the inbox starts).
  */
 export interface IntegrationEventHandler<TPayload = unknown> {
-  handle(event: EventEnvelope<TPayload>, manager: EntityManager): Promise<void>;
+  /** One event. Without it, a lone event goes to `handleMany` as a batch of one. */
+  handle?(event: EventEnvelope<TPayload>, manager: EntityManager): Promise<void>;
   /**
-   * Optional: applies several events in one go, in delivery order, with the effect `handle`
-   * would have for each in turn. Under load the consumer hands it the consecutive deliveries
-   * of one transaction, so a projection can write them in one statement instead of one each.
-   * If it throws, each event is retried alone through `handle`. It publishes with
+   * Several events in one go, in delivery order, with the effect handling each in turn would
+   * have. Under load the consumer hands it the consecutive deliveries of one transaction, so a
+   * handler can write them in one statement instead of one each. If it throws, each event is
+   * retried alone (through `handle` when there is one). It publishes with
    * `Outbox.publishEach`, naming the event each new one answers; `publish` refuses here,
    * since the cause would be ambiguous.
    */

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OrderCancelled, OrderConfirmed } from '#libs/contracts';
+import { OrderCancelled, OrderConfirmed, type EventEnvelope } from '#libs/contracts';
 import { Outbox } from '#libs/messaging';
 import { Order, type OrderChange, type OrderState } from '../domain/order';
 import { lockOrders, saveTransitions } from '../infrastructure/order-store';
@@ -41,6 +41,8 @@ export interface StepCause {
  */
 @Injectable()
 export class OrderTransitions {
+  private readonly logger = new Logger('Ordering');
+
   constructor(private readonly outbox: Outbox) {}
 
   /** Applies `step` to the locked order; undefined when there is no such order. */
@@ -95,6 +97,27 @@ export class OrderTransitions {
       [...changed].map((order) => order.state),
     );
     await this.outbox.publishEach(manager, announcements);
+    return applied;
+  }
+
+  /**
+   * `applyEach` for saga events that each name their order: `step` on every event's order,
+   * and a warning for an event about an order ordering does not know (`said`: what the event
+   * says, for the log line).
+   */
+  async applyToEvents<P extends { readonly orderId: string }>(
+    manager: EntityManager,
+    events: readonly EventEnvelope<P>[],
+    step: OrderStep,
+    said: (payload: P) => string,
+  ): Promise<(AppliedStep | undefined)[]> {
+    const applied = await this.applyEach(
+      manager,
+      events.map((event) => ({ orderId: event.payload.orderId, step, cause: event })),
+    );
+    events.forEach((event, i) => {
+      if (!applied[i]) this.logger.warn(`${said(event.payload)} for unknown order ${event.payload.orderId}; ignored`);
+    });
     return applied;
   }
 

@@ -28,10 +28,6 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
 
   constructor(private readonly outbox: Outbox) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderConfirmed>>[],
     manager: EntityManager,

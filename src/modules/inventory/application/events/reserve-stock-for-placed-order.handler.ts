@@ -34,16 +34,7 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  /** A placed order alone: the same path as a batch of one. */
-  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    return this.reserveInTurn([event], manager);
-  }
-
-  handleMany(events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[], manager: EntityManager): Promise<void> {
-    return this.reserveInTurn(events, manager);
-  }
-
-  private async reserveInTurn(
+  async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],
     manager: EntityManager,
   ): Promise<void> {

@@ -12,10 +12,6 @@ export class AnnounceOrderCancelledHandler implements IntegrationEventHandler<Pa
     private readonly emails: OrderEmails,
   ) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof OrderCancelled>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderCancelled>>[],
     manager: EntityManager,

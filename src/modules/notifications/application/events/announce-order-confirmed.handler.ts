@@ -12,10 +12,6 @@ export class AnnounceOrderConfirmedHandler implements IntegrationEventHandler<Pa
     private readonly emails: OrderEmails,
   ) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof OrderConfirmed>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderConfirmed>>[],
     manager: EntityManager,

@@ -8,10 +8,6 @@ import { WebhookFanOut } from '../webhook-fan-out';
 export class AnnounceOrderPlacedHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   handleMany(events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[], manager: EntityManager): Promise<void> {
     return this.webhooks.fanOut(manager, 'order.placed', events);
   }

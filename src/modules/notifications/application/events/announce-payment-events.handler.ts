@@ -12,10 +12,6 @@ import { WebhookFanOut } from '../webhook-fan-out';
 export class AnnouncePaymentSucceededHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentSucceeded>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof PaymentSucceeded>>[],
     manager: EntityManager,

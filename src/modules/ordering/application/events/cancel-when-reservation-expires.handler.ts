@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { StockReleased, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
@@ -11,13 +10,7 @@ import { OrderTransitions } from '../order-transitions';
  */
 @OnIntegrationEvent(StockReleased)
 export class CancelWhenReservationExpiresHandler implements IntegrationEventHandler<PayloadOf<typeof StockReleased>> {
-  private readonly logger = new Logger('Ordering');
-
   constructor(private readonly transitions: OrderTransitions) {}
-
-  handle(event: EventEnvelope<PayloadOf<typeof StockReleased>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
 
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof StockReleased>>[],
@@ -25,16 +18,11 @@ export class CancelWhenReservationExpiresHandler implements IntegrationEventHand
   ): Promise<void> {
     const relevant = events.filter((event) => event.payload.reason === 'expired');
     if (relevant.length === 0) return;
-    const applied = await this.transitions.applyEach(
+    await this.transitions.applyToEvents(
       manager,
-      relevant.map((event) => ({
-        orderId: event.payload.orderId,
-        step: (order, now) => order.reservationExpired(now),
-        cause: event,
-      })),
+      relevant,
+      (order, now) => order.reservationExpired(now),
+      () => 'reservation expired',
     );
-    relevant.forEach((event, i) => {
-      if (!applied[i]) this.logger.warn(`reservation expired for unknown order ${event.payload.orderId}; ignored`);
-    });
   }
 }

@@ -16,21 +16,15 @@ export class ConfirmWhenPaidHandler implements IntegrationEventHandler<PayloadOf
 
   constructor(private readonly transitions: OrderTransitions) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof PaymentSucceeded>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof PaymentSucceeded>>[],
     manager: EntityManager,
   ): Promise<void> {
-    const applied = await this.transitions.applyEach(
+    const applied = await this.transitions.applyToEvents(
       manager,
-      events.map((event) => ({
-        orderId: event.payload.orderId,
-        step: (order, now) => order.paymentSucceeded(now),
-        cause: event,
-      })),
+      events,
+      (order, now) => order.paymentSucceeded(now),
+      ({ paymentId }) => `payment ${paymentId} succeeded`,
     );
     events.forEach((event, i) => this.warnIfAmiss(event.payload, applied[i]));
   }
@@ -39,10 +33,7 @@ export class ConfirmWhenPaidHandler implements IntegrationEventHandler<PayloadOf
     { orderId, paymentId, amount }: PayloadOf<typeof PaymentSucceeded>,
     applied: AppliedStep | undefined,
   ): void {
-    if (!applied) {
-      this.logger.warn(`payment ${paymentId} succeeded for unknown order ${orderId}; ignored`);
-      return;
-    }
+    if (!applied) return; // warned by applyToEvents
     const { order } = applied;
     if (!applied.change && order.status === 'cancelled') {
       this.logger.warn(`payment ${paymentId} succeeded for cancelled order ${orderId}: it needs a refund`);

@@ -10,10 +10,6 @@ import { queryPrepared } from '#libs/sql';
  */
 @OnIntegrationEvent(OrderPlaced)
 export class RecordOrderIntentHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
-  handle(event: EventEnvelope<PayloadOf<typeof OrderPlaced>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   /** The intents of one inbox transaction's orders, in one statement. */
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],

@@ -27,10 +27,6 @@ interface IntentRow {
 export class StartPaymentWhenStockReservedHandler implements IntegrationEventHandler<PayloadOf<typeof StockReserved>> {
   constructor(private readonly jobs: PaymentJobs) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof StockReserved>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof StockReserved>>[],
     manager: EntityManager,
