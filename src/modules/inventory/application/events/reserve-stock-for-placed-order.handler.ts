@@ -63,7 +63,7 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
       // A lone order decided before (an earlier delivery, or a tombstone) changes nothing.
       if (decided.length === 1) return;
       // In a batch, the decisions after such an order counted units it does not take: the
-      // inbox rolls this back and hands each event to `handle` alone.
+      // inbox rolls this back and hands each event back here alone.
       throw new Error('an order of the batch already has a decision; deciding one at a time');
     }
     const reserved = decided.filter(({ decision }) => decision.kind === 'reserved');
