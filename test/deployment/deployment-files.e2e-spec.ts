@@ -121,6 +121,14 @@ describe('deployment files (docker/)', () => {
 
   it('both compose files follow the compose specification, and the replicated stack has what it promises', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
+    // The compose specification's own string formats (numbers pass as they are).
+    ajv.addFormat('duration', { type: 'string', validate: /^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$/ });
+    ajv.addFormat('ports', {
+      type: 'string',
+      validate: /^(([0-9.]+|\[[0-9a-f:]+\]):)?([0-9]+(-[0-9]+)?:)?[0-9]+(-[0-9]+)?(\/(tcp|udp|sctp))?$/,
+    });
+    ajv.addFormat('expose', { type: 'string', validate: /^[0-9]+(-[0-9]+)?(\/(tcp|udp|sctp))?$/ });
+    ajv.addFormat('subnet_ip_address', { type: 'string', validate: /^[0-9a-f.:]+\/[0-9]{1,3}$/i });
     const schema = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/schemas/compose-spec.json'), 'utf8')) as object;
     const validate = ajv.compile(schema);
     for (const file of composeFiles) {

@@ -26,12 +26,6 @@ export interface AppliedStep {
   readonly change: OrderChange | undefined;
 }
 
-/** The event a saga step answers: its announcement names it as its cause. */
-export interface StepCause {
-  readonly id: string;
-  readonly correlationId?: string | null;
-}
-
 /**
  * How every change of an existing order is made, by a saga step or a customer: in the
  * caller's transaction, the order row is locked (FOR UPDATE), the step decides from its
@@ -61,34 +55,41 @@ export class OrderTransitions {
   }
 
   /**
-   * `apply` for the events of one inbox transaction (a handler's `handleMany`), in four round
-   * trips for all of them: every order locked at once (in id order), each step taken in turn
-   * (two steps of one order: the second sees the first's effect), every changed order written
-   * in one statement, every announcement in one more, naming the event it answers.
-   * Undefined where there is no such order.
+   * `apply` for saga events that each name their order, the events of one inbox transaction
+   * (a handler's `handleMany`), in four round trips for all of them: every order locked at once
+   * (in id order), `step` taken for each event in turn (two events of one order: the second
+   * sees the first's effect), every changed order written in one statement, every announcement
+   * in one more, naming the event it answers. An event about an order ordering does not know is
+   * logged (`said`: what the event says) and left; its entry is undefined.
    */
-  async applyEach(
+  async applyToEvents<P extends { readonly orderId: string }>(
     manager: EntityManager,
-    steps: readonly { readonly orderId: string; readonly step: OrderStep; readonly cause: StepCause }[],
+    events: readonly EventEnvelope<P>[],
+    step: OrderStep,
+    said: (payload: P) => string,
   ): Promise<(AppliedStep | undefined)[]> {
     const states = await lockOrders(
       manager,
-      steps.map((s) => s.orderId),
+      events.map((event) => event.payload.orderId),
     );
     const orders = new Map<string, Order>();
     const changed = new Set<Order>();
     const announcements: Parameters<Outbox['publishEach']>[1][number][] = [];
     const now = new Date();
-    const applied = steps.map(({ orderId, step, cause }): AppliedStep | undefined => {
+    const applied = events.map((event): AppliedStep | undefined => {
+      const { orderId } = event.payload;
       const state = states.get(orderId);
-      if (!state) return undefined;
+      if (!state) {
+        this.logger.warn(`${said(event.payload)} for unknown order ${orderId}; ignored`);
+        return undefined;
+      }
       const order = orders.get(orderId) ?? Order.restore(state);
       orders.set(orderId, order);
       const change = step(order, now);
       if (change) {
         changed.add(order);
         const announcement = this.announcement(order.state, change);
-        if (announcement) announcements.push({ ...announcement, cause });
+        if (announcement) announcements.push({ ...announcement, cause: event });
       }
       return { order: order.state, change };
     });
@@ -97,27 +98,6 @@ export class OrderTransitions {
       [...changed].map((order) => order.state),
     );
     await this.outbox.publishEach(manager, announcements);
-    return applied;
-  }
-
-  /**
-   * `applyEach` for saga events that each name their order: `step` on every event's order,
-   * and a warning for an event about an order ordering does not know (`said`: what the event
-   * says, for the log line).
-   */
-  async applyToEvents<P extends { readonly orderId: string }>(
-    manager: EntityManager,
-    events: readonly EventEnvelope<P>[],
-    step: OrderStep,
-    said: (payload: P) => string,
-  ): Promise<(AppliedStep | undefined)[]> {
-    const applied = await this.applyEach(
-      manager,
-      events.map((event) => ({ orderId: event.payload.orderId, step, cause: event })),
-    );
-    events.forEach((event, i) => {
-      if (!applied[i]) this.logger.warn(`${said(event.payload)} for unknown order ${event.payload.orderId}; ignored`);
-    });
     return applied;
   }
 
