@@ -17,7 +17,7 @@ type Confirmation = EventEnvelope<PayloadOf<typeof OrderConfirmed>>;
  * committed, the shortfall is logged as a warning (an oversell for someone to resolve), and
  * StockCommitted lists the units that actually left stock.
  *
- * The confirmations of one inbox transaction are committed together, in five round trips in
+ * The confirmations of one inbox transaction are committed together, in four round trips in
  * all (their reservations locked, their units committed, their reservations moved, their
  * events written; the stock rows are locked already, by `StockLockOrder`). The edge, rare,
  * takes its own statements after them.
@@ -112,10 +112,12 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
         .filter(({ lines }) => lines.length > 0)
         .map(({ event, lines }) => {
           const { orderId } = event.payload;
+          const version = versions.get(orderId);
+          if (version === undefined) throw new Error(`reservation of order ${orderId} vanished under its lock`);
           return {
             event: StockCommitted,
             payload: { orderId, lines: [...lines] },
-            aggregate: { aggregateId: orderId, aggregateVersion: versions.get(orderId)! },
+            aggregate: { aggregateId: orderId, aggregateVersion: version },
             cause: event,
           };
         }),
