@@ -1,1 +1,3 @@
 export * from './prepared-statement';
+export * from './group-commit';
+export * from './grouped-lookup';

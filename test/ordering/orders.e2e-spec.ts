@@ -94,6 +94,55 @@ describe('ordering: placing, reading and cancelling orders', () => {
       });
     });
 
+    it('commits orders placed at the same time together, each with its own key, response and event', async () => {
+      const buyers = await Promise.all([h.customer('group-a'), h.customer('group-b'), h.customer('group-c')]);
+      const requests = Array.from({ length: 30 }, (_, i) => ({
+        buyer: buyers[i % 3]!,
+        key: randomUUID(),
+        quantity: i + 1,
+      }));
+      const responses = await Promise.all(
+        requests.map((r) => h.placeOrder(r.buyer.bearer, [{ productId: lamp.id, quantity: r.quantity }], r.key)),
+      );
+      expect(responses.map((r) => r.status)).toEqual(requests.map(() => 201));
+      const orders = responses.map((r) => r.body as OrderBody);
+      expect(orders.map((o) => [o.customerId, o.lines[0]!.quantity])).toEqual(
+        requests.map((r) => [r.buyer.id, r.quantity]),
+      );
+
+      // Each order was written by the transaction that recorded its key's response, with its one
+      // event, and orders that arrived together shared a transaction.
+      const rows = await h.db.query<{
+        id: string;
+        order_tx: string;
+        key_tx: string;
+        event_tx: string;
+        recorded: string;
+      }>(
+        `SELECT o.id, o.xmin::text AS order_tx, k.xmin::text AS key_tx,
+                k.response_body->>'id' AS recorded
+           FROM ordering.orders o
+           JOIN ordering.idempotency_keys k ON k.key = ANY($2::text[]) AND k.response_body->>'id' = o.id::text
+           JOIN ordering.outbox e ON e.aggregate_id = o.id::text AND e.event_name = 'ordering.order-placed'
+          WHERE o.id = ANY($1::uuid[])`,
+        [orders.map((o) => o.id), requests.map((r) => r.key)],
+      );
+      expect(rows).toHaveLength(30);
+      expect(new Set(rows.map((row) => row.id)).size).toBe(30);
+      // (The relay has since marked the events sent, so their rows carry the relay's transaction.)
+      for (const row of rows) expect([row.key_tx, row.recorded]).toEqual([row.order_tx, row.id]);
+      expect(new Set(rows.map((row) => row.order_tx)).size).toBeLessThan(30);
+
+      // A replay still answers each key with its own order.
+      const again = await h.placeOrder(
+        requests[7]!.buyer.bearer,
+        [{ productId: lamp.id, quantity: 8 }],
+        requests[7]!.key,
+      );
+      expect(again.status).toBe(201);
+      expect(again.text).toBe(responses[7]!.text);
+    });
+
     it('prices later orders at a changed price and never reprices a placed one', async () => {
       const product = await h.product({ amount: 1000, currency: 'EUR' });
       const before = (await h.placeOrder(alice.bearer, [{ productId: product.id, quantity: 1 }]).expect(201))

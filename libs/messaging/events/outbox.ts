@@ -98,24 +98,32 @@ export class Outbox {
 
   /**
    * `publish` for a state change written as ONE statement (its own implicit transaction: one
-   * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does,
-   * appends its values to the statement's `params`, and returns what to embed: `insert`, the
-   * body of a data-modifying CTE that writes the outbox row (once per row of the CTE `gate`
-   * when given, so the event exists exactly when the gated write happened), and `notify`, a
-   * select-list expression that wakes the relays on commit.
+   * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does and
+   * takes its correlation from the work in progress NOW; `sql` then appends its values to the
+   * statement's `params` (as often as the statement is built, from whatever context) and
+   * returns what to embed: `insert`, the body of a data-modifying CTE that writes the outbox
+   * row (once per row of the CTE `gate` when given, so the event exists exactly when the gated
+   * write happened), and `notify`, a select-list expression that wakes the relays on commit.
    */
   prepare<T>(
     event: IntegrationEvent<T>,
     payload: T,
     aggregate: AggregateRef,
-    params: unknown[],
-    gate?: string,
-  ): { readonly id: string; readonly insert: string; readonly notify: string } {
+  ): {
+    readonly id: string;
+    sql(params: unknown[], gate?: string): { readonly insert: string; readonly notify: string };
+  } {
     const row = this.row(event, payload, aggregate);
-    const values = row.map((value, i) => `$${params.push(value)}::${OUTBOX_TYPES[i]}`);
-    const insert = `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`;
-    const notify = `pg_notify($${params.push(OUTBOX_CHANNEL)}::text, $${params.push(this.schema)}::text)`;
-    return { id: row[0] as string, insert, notify };
+    return {
+      id: row[0] as string,
+      sql: (params, gate) => {
+        const values = row.map((value, i) => `$${params.push(value)}::${OUTBOX_TYPES[i]}`);
+        return {
+          insert: `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
+          notify: `pg_notify($${params.push(OUTBOX_CHANNEL)}::text, $${params.push(this.schema)}::text)`,
+        };
+      },
+    };
   }
 
   /**

@@ -2,10 +2,10 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { OrderPlaced } from '#libs/contracts';
-import { queryPrepared } from '#libs/sql';
+import { GroupCommit, GroupedLookup } from '#libs/sql';
 import type { IdempotencyClaim } from '#libs/http';
 import { Outbox } from '#libs/messaging';
-import { Order, type RequestedLine } from '../../domain/order';
+import { Order, type CatalogEntry, type RequestedLine } from '../../domain/order';
 import { insertOrderSql } from '../../infrastructure/order-store';
 import { catalogEntries } from '../../infrastructure/product-projection';
 import { orderView, type OrderView } from '../order-view';
@@ -30,24 +30,36 @@ export class PlaceOrder extends Command<OrderView> {
 /**
  * Places an order at the prices of ordering's own product copy, in two round trips: one read
  * of the products, then ONE statement (its own transaction) that claims the idempotency key
- * with the response (`IdempotencyKeys.execute`), inserts the order and its
- * `OrderPlaced` event, and wakes the relays. The order and the event are written only if the
- * key is this request's.
+ * with the response (`IdempotencyKeys.execute`), inserts the order and its `OrderPlaced`
+ * event, and wakes the relays. The order and the event are written only if the key is this
+ * request's. Under load that statement carries other orders placed at the same time
+ * (`GroupCommit`): one commit for all of them.
  */
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
+  private readonly products: GroupedLookup<string, CatalogEntry>;
+  private readonly placements: GroupCommit;
+
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    // One query and one statement in flight per process: what arrives meanwhile waits for it and
+    // goes out as one. Measured with 10 clients (bench/README.md, "Orders, session 15"): the API
+    // alone accepted 1,290-1,530 orders/s so, 1,030-1,200 with two in flight, 690-930 with
+    // none grouped.
+    this.products = new GroupedLookup((ids) => catalogEntries(dataSource, ids), {
+      name: 'order_products',
+      statements: 1,
+      maxKeys: 200,
+    });
+    this.placements = new GroupCommit(dataSource, { name: 'place_order', statements: 1, maxWrites: 16 });
+  }
 
   async execute(command: PlaceOrder): Promise<OrderView> {
     // UUIDs compare case-insensitively; the projection keeps them lower-case.
     const lines = command.lines.map((line) => ({ productId: line.productId.toLowerCase(), quantity: line.quantity }));
-    const catalog = await catalogEntries(
-      this.dataSource,
-      lines.map((line) => line.productId),
-    );
+    const catalog = await this.products.lookup(lines.map((line) => line.productId));
     const order = Order.place({
       id: randomUUID(),
       customerId: command.customerId,
@@ -57,11 +69,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
       now: new Date(),
     }).state;
     const view = orderView(order);
-
-    const params: unknown[] = [];
-    const recording = command.idempotency?.claim.recordWithin(params, command.idempotency.status, view);
-    const placed = insertOrderSql(params, order, recording ? 'recorded' : undefined);
-    const announced = this.outbox.prepare(
+    const announcement = this.outbox.prepare(
       OrderPlaced,
       {
         orderId: order.id,
@@ -71,18 +79,28 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
         paymentMethod: order.paymentMethod,
       },
       { aggregateId: order.id, aggregateVersion: order.version },
-      params,
-      'placed',
     );
-    const written = await queryPrepared(
-      this.dataSource,
-      `WITH ${recording ? `recorded AS (${recording.sql}), ` : ''}
-            placed AS (${placed}),
-            announced AS (${announced.insert})
-       SELECT ${announced.notify} FROM placed`,
-      params,
-    );
-    recording?.confirm(written.length === 1);
+
+    const idempotency = command.idempotency;
+    let recording: ReturnType<IdempotencyClaim['recordWithin']> | undefined;
+    const placed = await this.placements.write<number>({
+      ...(idempotency ? { key: `${idempotency.claim.scope} ${idempotency.claim.key}` } : {}),
+      build: (params, suffix) => {
+        recording = idempotency?.claim.recordWithin(params, idempotency.status, view);
+        const insert = insertOrderSql(params, order, recording ? `recorded${suffix}` : undefined);
+        const announced = announcement.sql(params, `placed${suffix}`);
+        return {
+          ctes: [
+            ...(recording ? [`recorded${suffix} AS (${recording.sql})`] : []),
+            `placed${suffix} AS (${insert})`,
+            `announced${suffix} AS (${announced.insert})`,
+            `notified${suffix} AS (SELECT ${announced.notify} FROM placed${suffix})`,
+          ],
+          result: `(SELECT count(*)::int FROM notified${suffix})`,
+        };
+      },
+    });
+    recording?.confirm(placed === 1);
     return view;
   }
 }

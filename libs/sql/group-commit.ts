@@ -1,0 +1,116 @@
+import type { DataSource } from 'typeorm';
+import { GroupedRuns } from './grouped-runs';
+import { queryPrepared } from './prepared-statement';
+
+/** One write's part of a grouped statement. */
+export interface GroupedWrite {
+  /**
+   * Writes with the same key never share a statement: two requests with one idempotency key
+   * must meet as two transactions (the second sees the first, or is refused), not as two
+   * parts of one.
+   */
+  readonly key?: string;
+  /**
+   * Appends the write's values to `params` and answers its data-modifying CTEs, each named
+   * with `suffix` so that several writes fit one `WITH`, and `result`: one scalar SQL
+   * expression over them (e.g. `(SELECT count(*)::int FROM placed_1)`), what `write`
+   * resolves with. Called again if the write has to run on its own: build from values
+   * decided before, never from state the previous call changed.
+   */
+  build(params: unknown[], suffix: string): { readonly ctes: readonly string[]; readonly result: string };
+}
+
+export interface GroupCommitOptions {
+  /** What the writes are, for the metric `grouped_statement_parts` (`place_order`). */
+  readonly name: string;
+  /**
+   * Statements in flight at once. A write that arrives while fewer run goes out alone at
+   * once; the rest wait for the next free slot and go out together.
+   */
+  readonly statements: number;
+  /** Writes in one statement at most. */
+  readonly maxWrites: number;
+}
+
+interface Waiting {
+  readonly write: GroupedWrite;
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit in the application: concurrent writes of one kind, each a few data-modifying
+ * CTEs, go to PostgreSQL as ONE statement (one round trip, one transaction, one WAL flush)
+ * while the database is busy with earlier ones. Under load this is most of what a write
+ * costs the server and the client, and the replica's apply with it; with nothing in flight
+ * a write goes out alone, so a quiet system waits for nothing.
+ *
+ * All of a statement's writes commit or none do: if it fails, each write runs again on its
+ * own, so only the write at fault sees its error.
+ */
+export class GroupCommit {
+  private readonly runs: GroupedRuns<Waiting>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: GroupCommitOptions,
+  ) {
+    this.runs = new GroupedRuns(
+      options.name,
+      options.statements,
+      (waiting) => this.nextGroup(waiting),
+      (group) => this.run(group),
+    );
+  }
+
+  /** Runs `write`, with whatever else waits, and resolves with its `result`. */
+  write<T>(write: GroupedWrite): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.runs.add({ write, resolve: resolve as (result: unknown) => void, reject });
+    });
+  }
+
+  /** The oldest waiting writes, up to `maxWrites`, no two with one key. */
+  private nextGroup(waiting: Waiting[]): Waiting[] {
+    const group: Waiting[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < waiting.length && group.length < this.options.maxWrites;) {
+      const key = waiting[i]!.write.key;
+      if (key !== undefined && keys.has(key)) {
+        i += 1;
+        continue;
+      }
+      if (key !== undefined) keys.add(key);
+      group.push(...waiting.splice(i, 1));
+    }
+    return group;
+  }
+
+  private async run(group: readonly Waiting[]): Promise<void> {
+    let results: unknown[];
+    try {
+      results = await this.execute(group.map((waiting) => waiting.write));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      await Promise.all(group.map((waiting) => this.run([waiting])));
+      return;
+    }
+    group.forEach((waiting, i) => waiting.resolve(results[i]));
+  }
+
+  private async execute(writes: readonly GroupedWrite[]): Promise<unknown[]> {
+    const params: unknown[] = [];
+    const parts = writes.map((write, i) => write.build(params, `_${i}`));
+    // One text per group size and shape: a few prepared statements per connection.
+    const [row] = await queryPrepared<Record<string, unknown>>(
+      this.dataSource,
+      `WITH ${parts.flatMap((part) => part.ctes).join(',\n')}
+       SELECT ${parts.map((part, i) => `${part.result} AS r${i}`).join(', ')}`,
+      params,
+    );
+    return parts.map((_, i) => row?.[`r${i}`]);
+  }
+}

@@ -1,0 +1,50 @@
+import { Histogram, register } from 'prom-client';
+
+// prom-client's global registry, as `registeredMetric` (#libs/observability, which this
+// low-level library does not import) would: several apps may start in one process.
+const groupSizes =
+  (register.getSingleMetric('grouped_statement_parts') as Histogram<'name'> | undefined) ??
+  new Histogram({
+    name: 'grouped_statement_parts',
+    help: 'Writes or lookups one grouped statement carried (GroupCommit, GroupedLookup)',
+    labelNames: ['name'],
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32],
+  });
+
+/**
+ * Runs waiting items in groups, at most `slots` groups at once: an item that arrives while a
+ * slot is free runs alone at once; the items that arrive while every slot is busy wait and
+ * run together in the next free one. So grouping costs a quiet system nothing, and under load
+ * a group is as large as what arrived during one run.
+ */
+export class GroupedRuns<T> {
+  private readonly waiting: T[] = [];
+  private running = 0;
+
+  constructor(
+    /** What the items are, for the metric `grouped_statement_parts`. */
+    private readonly name: string,
+    private readonly slots: number,
+    /** Removes from `waiting` (oldest first) the items of the next group and answers them. */
+    private readonly nextGroup: (waiting: T[]) => T[],
+    /** Runs a group; it must settle every item of it itself and never reject. */
+    private readonly run: (group: T[]) => Promise<void>,
+  ) {}
+
+  add(item: T): void {
+    this.waiting.push(item);
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    while (this.running < this.slots && this.waiting.length > 0) {
+      const group = this.nextGroup(this.waiting);
+      groupSizes.observe({ name: this.name }, group.length);
+      this.running += 1;
+      void this.run(group).finally(() => {
+        this.running -= 1;
+        this.startWaiting();
+      });
+    }
+  }
+}

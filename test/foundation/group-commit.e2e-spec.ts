@@ -1,0 +1,111 @@
+import { DataSource, QueryFailedError } from 'typeorm';
+import { GroupCommit, GroupedLookup, type GroupedWrite } from '#libs/sql';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+/** Inserts note `id` and resolves with the id it wrote. */
+function note(id: number, key?: string): GroupedWrite {
+  return {
+    ...(key ? { key } : {}),
+    build: (params, suffix) => ({
+      ctes: [`written${suffix} AS (INSERT INTO notes (id) VALUES ($${params.push(id)}::int) RETURNING id)`],
+      result: `(SELECT id FROM written${suffix})`,
+    }),
+  };
+}
+
+describe('GroupCommit (concurrent writes as one statement)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('group_commit');
+    // Each row remembers the transaction that wrote it: one transaction is one statement here.
+    await db.query(`CREATE TABLE notes (id int PRIMARY KEY, xid bigint NOT NULL DEFAULT txid_current())`);
+    dataSource = await new DataSource({ type: 'postgres', url: db.url, poolSize: 4 }).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  beforeEach(() => db.query(`TRUNCATE notes`));
+
+  /** The ids written by each transaction, by their lowest id. */
+  async function transactions(): Promise<number[][]> {
+    const rows = await db.query<{ ids: number[] }>(
+      `SELECT array_agg(id ORDER BY id) AS ids FROM notes GROUP BY xid ORDER BY min(id)`,
+    );
+    return rows.map((row) => row.ids);
+  }
+
+  it('sends a write at once while nothing runs, and those that arrive meanwhile together, each with its own result', async () => {
+    const group = new GroupCommit(dataSource, { name: 'notes', statements: 1, maxWrites: 16 });
+    const ids = Array.from({ length: 20 }, (_, i) => i + 1);
+    await expect(Promise.all(ids.map((id) => group.write<number>(note(id))))).resolves.toEqual(ids);
+    // The first alone; the other 19 waited for it and went as 16, then 3.
+    expect(await transactions()).toEqual([[1], ids.slice(1, 17), ids.slice(17)]);
+
+    // Quiet again: the next write goes alone at once.
+    await expect(group.write(note(21))).resolves.toBe(21);
+    expect((await transactions()).at(-1)).toEqual([21]);
+  });
+
+  it('never puts two writes with one key in one statement', async () => {
+    const group = new GroupCommit(dataSource, { name: 'notes', statements: 1, maxWrites: 16 });
+    const written = await Promise.all([
+      group.write(note(1)),
+      group.write(note(2, 'key-a')),
+      group.write(note(3, 'key-a')),
+      group.write(note(4, 'key-b')),
+    ]);
+    expect(written).toEqual([1, 2, 3, 4]);
+    expect(await transactions()).toEqual([[1], [2, 4], [3]]);
+  });
+
+  it('fails only the write at fault: the others of its statement run again on their own', async () => {
+    await db.query(`INSERT INTO notes (id) VALUES (3)`);
+    const group = new GroupCommit(dataSource, { name: 'notes', statements: 1, maxWrites: 16 });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((id) => group.write(note(id))));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const failure = (outcomes[2] as PromiseRejectedResult).reason as unknown;
+    expect(failure).toBeInstanceOf(QueryFailedError);
+    expect((failure as QueryFailedError).driverError).toMatchObject({ code: '23505' });
+    // 2, 3 and 4 shared a statement that rolled back; 2 and 4 then committed alone (3 is the row
+    // that was there before).
+    expect((await db.query<{ id: number }>(`SELECT id FROM notes ORDER BY id`)).map((row) => row.id)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    expect(await transactions()).toEqual([[1], [2], [3], [4]]);
+  });
+
+  it('runs up to `statements` at once', async () => {
+    const group = new GroupCommit(dataSource, { name: 'notes', statements: 2, maxWrites: 16 });
+    await Promise.all([1, 2, 3, 4, 5].map((id) => group.write(note(id))));
+    // Two went out alone at once; the other three waited for the first free slot.
+    expect(await transactions()).toEqual([[1], [2], [3, 4, 5]]);
+  });
+
+  it('looks up the keys of lookups that wait together in one query, and answers each only its own', async () => {
+    await db.query(`INSERT INTO notes (id) SELECT generate_series(1, 10)`);
+    const queries: number[][] = [];
+    const lookups = new GroupedLookup<number, bigint>(
+      async (ids) => {
+        queries.push([...ids]);
+        const rows = await dataSource.query<{ id: number; xid: string }[]>(
+          `SELECT id, xid FROM notes WHERE id = ANY($1::int[])`,
+          [ids],
+        );
+        return new Map(rows.map((row) => [row.id, BigInt(row.xid)]));
+      },
+      { name: 'notes', statements: 1, maxKeys: 5 },
+    );
+    const asked = [[1], [2, 3], [3, 99], [4], [5, 6], [7]];
+    const answers = await Promise.all(asked.map((ids) => lookups.lookup(ids)));
+
+    expect(answers.map((found) => [...found.keys()])).toEqual([[1], [2, 3], [3], [4], [5, 6], [7]]);
+    // The first alone; then as many as fit in 5 keys (3 asked twice counts twice), then the rest.
+    expect(queries).toEqual([[1], [2, 3, 99, 4], [5, 6, 7]]);
+  });
+});
