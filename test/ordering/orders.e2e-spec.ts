@@ -228,6 +228,20 @@ describe('ordering: placing, reading and cancelling orders', () => {
       for (const id of [unknown, draft.id, archived.id]) expect(refused.body.detail).toContain(id);
       expect(refused.body.detail).not.toContain(lamp.id);
 
+      // A product this process has just priced an order from, archived since: refused too.
+      const sold = await h.product({ amount: 100, currency: 'EUR' });
+      await h.placeOrder(alice.bearer, [{ productId: sold.id, quantity: 1 }]).expect(201);
+      await h.api().delete(`/v1/products/${sold.id}`).set('Authorization', h.admin).expect(204);
+      await h.projected(sold.id, (row) => row.status === 'archived');
+      const late = await h.placeOrder(alice.bearer, [{ productId: sold.id, quantity: 1 }]);
+      expectProblem(late, 422, 'products-unavailable');
+      expect(late.body.products).toEqual([{ productId: sold.id, reason: 'archived' }]);
+      expect(
+        await h.db.query(`SELECT count(*)::int AS n FROM ordering.orders WHERE lines @> $1::jsonb`, [
+          JSON.stringify([{ productId: sold.id }]),
+        ]),
+      ).toEqual([{ n: 1 }]);
+
       const dollars = await h.product({ amount: 500, currency: 'USD' });
       const mixed = await h.placeOrder(alice.bearer, [
         { productId: lamp.id, quantity: 1 },
