@@ -45,9 +45,9 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
     private readonly outbox: Outbox,
   ) {
     // One query and one statement in flight per process: what arrives meanwhile waits for it and
-    // goes out as one. Measured with 10 clients (bench/README.md, "Orders, session 15"): the API
-    // alone accepted 1,290-1,530 orders/s so, 1,030-1,200 with two in flight, 690-930 with
-    // none grouped.
+    // goes out as one. With 10 clients the API alone accepted 1,285-1,525 orders/s so, against
+    // 1,030-1,195 with two of each in flight and 693-933 with nothing grouped (bench/README.md,
+    // "Orders, session 15").
     this.products = new GroupedLookup((ids) => catalogEntries(dataSource, ids), {
       name: 'order_products',
       statements: 1,
