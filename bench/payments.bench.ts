@@ -6,8 +6,8 @@
  * their charge jobs is queued at once; payments settled per second over `--seconds` is the
  * figure, with the process's CPU use and the database's commits per second beside it to name
  * the limit. Each settled payment has been through the whole path: charge job (attempt, the
- * provider, outcome + outbox event), the sandbox's signed webhook, the webhook route and the
- * provider-event job that finds it already applied.
+ * provider, outcome + outbox event), the sandbox's signed webhook, and the webhook route,
+ * which records it as processed without a job when it finds the outcome already applied.
  *
  * Options: --seconds 10 --levels 1,10,50 --pool 5 (DATABASE_POOL_SIZE) --repeat 3 (median, min, max),
  * --cpu-prof DIR

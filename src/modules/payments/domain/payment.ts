@@ -13,6 +13,22 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export type RefundReason = 'requested_by_admin' | 'order_cancelled';
 
+/** What a provider reports about a payment's charge, in its own time (webhooks). */
+export type ProviderReport = 'charge.succeeded' | 'charge.failed' | 'charge.refunded';
+
+/**
+ * The statuses a provider's report of this kind can no longer move, now or after any later
+ * change: nothing leads out of them into a status the report would move. A report that finds
+ * its payment in one of them is settled by being recorded: no job needs to apply it, which
+ * is the common case of a webhook arriving after the charge job's own answer.
+ * payments-domain.spec.ts walks every transition to hold this true.
+ */
+export const STATUSES_UNMOVED_BY: Readonly<Record<ProviderReport, readonly PaymentStatus[]>> = {
+  'charge.succeeded': ['succeeded', 'failed', 'refund_pending', 'refunded'],
+  'charge.failed': ['succeeded', 'failed', 'refund_pending', 'refunded', 'cancelled'],
+  'charge.refunded': ['failed', 'refunded'],
+};
+
 export interface Money {
   readonly amount: number;
   readonly currency: string;
@@ -99,6 +115,23 @@ export class Payment {
   /** Whether a charge job should (still) call the provider. */
   get awaitsCharge(): boolean {
     return this.current.status === 'processing';
+  }
+
+  /** A provider's report (a webhook) about this payment's charge. */
+  providerReported(
+    report: ProviderReport,
+    chargeId: string,
+    declineCode: string | undefined,
+    now: Date,
+  ): PaymentChange | undefined {
+    switch (report) {
+      case 'charge.succeeded':
+        return this.chargeSucceeded(chargeId, now);
+      case 'charge.failed':
+        return this.chargeDeclined(declineCode ?? 'card_declined', chargeId, now);
+      case 'charge.refunded':
+        return this.refundSucceeded(now);
+    }
   }
 
   chargeAttempted(now: Date): PaymentChange {

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { sandboxBehaviour } from '../infrastructure/sandbox/sandbox-payment-methods';
-import { Payment, type PaymentState, type PaymentStatus } from './payment';
+import {
+  PAYMENT_STATUSES,
+  Payment,
+  STATUSES_UNMOVED_BY,
+  type PaymentState,
+  type PaymentStatus,
+  type ProviderReport,
+} from './payment';
 import { PaymentsError } from './payment-errors';
 import { signWebhook, verifyWebhook } from './webhook-signature';
 
@@ -89,6 +96,83 @@ describe('Payment', () => {
     expect(payment.requestRefund('requested_by_admin', now)).toBeUndefined();
     for (const status of ['processing', 'requires_action', 'failed', 'cancelled'] as const) {
       expect(() => inStatus(status).requestRefund('requested_by_admin', now)).toThrow(PaymentsError);
+    }
+  });
+});
+
+describe('provider reports settled by being recorded', () => {
+  /** Every way a payment changes, each applied to a copy of `payment`. */
+  const transitions: ((payment: Payment) => unknown)[] = [
+    (p) => p.chargeAttempted(later),
+    (p) => p.chargeSucceeded('ch_2', later),
+    (p) => p.chargeDeclined('card_declined', 'ch_2', later),
+    (p) => p.chargeRequiresAction('ch_2', later),
+    (p) => p.orderWasCancelled(later),
+    (p) => p.abandonCharge(later),
+    (p) => p.requestRefund('requested_by_admin', later),
+    (p) => p.refundSucceeded(later),
+    (p) => p.providerReported('charge.succeeded', 'ch_2', undefined, later),
+    (p) => p.providerReported('charge.failed', 'ch_2', 'card_declined', later),
+    (p) => p.providerReported('charge.refunded', 'ch_2', undefined, later),
+  ];
+  const reports = Object.keys(STATUSES_UNMOVED_BY) as ProviderReport[];
+
+  it.each(reports)(
+    '%s: from its unmoved statuses, every path stays among them and the report changes nothing',
+    (report) => {
+      const unmoved = STATUSES_UNMOVED_BY[report];
+      const seen = new Set<string>();
+      const frontier = unmoved.flatMap((status) =>
+        [false, true].map((orderCancelled) => inStatus(status, { orderCancelled })),
+      );
+      while (frontier.length > 0) {
+        const payment = frontier.pop()!;
+        const key = `${payment.state.status}/${payment.state.orderCancelled}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        expect(unmoved).toContain(payment.state.status);
+        const copy = Payment.restore(payment.state);
+        expect(copy.providerReported(report, 'ch_9', 'card_declined', later)).toBeUndefined();
+        expect(copy.state).toEqual(payment.state);
+        for (const transition of transitions) {
+          const next = Payment.restore(payment.state);
+          try {
+            transition(next);
+          } catch (error) {
+            expect(error).toBeInstanceOf(PaymentsError);
+            continue;
+          }
+          frontier.push(next);
+        }
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(unmoved.length);
+    },
+  );
+
+  it('leaves out only statuses the report moves, at once or after some change', () => {
+    for (const report of reports) {
+      for (const status of PAYMENT_STATUSES.filter((s) => !STATUSES_UNMOVED_BY[report].includes(s))) {
+        const frontier = [false, true].map((orderCancelled) => inStatus(status, { orderCancelled }));
+        const seen = new Set<string>();
+        let moved = false;
+        while (frontier.length > 0 && !moved) {
+          const payment = frontier.pop()!;
+          const key = `${payment.state.status}/${payment.state.orderCancelled}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          moved = Payment.restore(payment.state).providerReported(report, 'ch_9', 'card_declined', later) !== undefined;
+          for (const transition of transitions) {
+            const next = Payment.restore(payment.state);
+            try {
+              transition(next);
+              frontier.push(next);
+            } catch (error) {
+              expect(error).toBeInstanceOf(PaymentsError);
+            }
+          }
+        }
+        expect({ report, status, moved }).toEqual({ report, status, moved: true });
+      }
     }
   });
 });

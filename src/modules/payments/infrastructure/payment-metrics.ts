@@ -24,6 +24,19 @@ export const paymentMetrics = {
         buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       }),
   ),
+  /**
+   * Verified provider webhooks by what became of them: `queued` (a job applies it),
+   * `settled-at-receipt` (the payment already showed it), `duplicate` (an event id seen before).
+   */
+  webhooks: registeredMetric(
+    'payment_provider_webhooks_total',
+    () =>
+      new Counter({
+        name: 'payment_provider_webhooks_total',
+        help: 'Verified provider webhooks by what became of them',
+        labelNames: ['provider', 'result'],
+      }),
+  ),
   /** What charge jobs came to: charged, declined, requires-action, settled-before, abandoned. */
   charges: registeredMetric(
     'payment_charges_total',

@@ -43,16 +43,9 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
       const event = row.payload;
       let applied: { change: PaymentChange | undefined } | undefined;
       if (UUID.test(event.reference)) {
-        applied = await this.transitions.apply(manager, { id: event.reference }, (payment, now) => {
-          switch (event.type) {
-            case 'charge.succeeded':
-              return payment.chargeSucceeded(event.chargeId, now);
-            case 'charge.failed':
-              return payment.chargeDeclined(event.declineCode ?? 'card_declined', event.chargeId, now);
-            case 'charge.refunded':
-              return payment.refundSucceeded(now);
-          }
-        });
+        applied = await this.transitions.apply(manager, { id: event.reference }, (payment, now) =>
+          payment.providerReported(event.type, event.chargeId, event.declineCode, now),
+        );
       }
       if (!applied) this.logger.warn(`provider event ${provider}/${eventId} names no known payment; recorded only`);
       await queryPrepared(

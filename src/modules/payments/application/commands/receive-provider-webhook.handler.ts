@@ -2,8 +2,10 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { queryPrepared } from '#libs/sql';
+import { STATUSES_UNMOVED_BY } from '../../domain/payment';
 import { PaymentsError } from '../../domain/payment-errors';
 import { PaymentJobs } from '../../infrastructure/payment-jobs';
+import { paymentMetrics } from '../../infrastructure/payment-metrics';
 import { PAYMENT_PROVIDERS, type PaymentProviders } from '../ports/payment-provider';
 
 export interface WebhookReceipt {
@@ -22,11 +24,18 @@ export class ReceiveProviderWebhook extends Command<WebhookReceipt> {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * A provider's webhook: its signature and age are checked, the event is recorded under the
  * provider's event id (a replay finds it and changes nothing) and handed to a queue, so the
  * provider gets its 2xx in milliseconds. An event recorded but not yet applied is queued
  * again on a replay: the job id makes that a no-op if its job still exists.
+ *
+ * Most webhooks report what the charge job already learned from the provider's answer. When
+ * the same statement that records the event finds the payment in a status the report can
+ * never move (the domain's STATUSES_UNMOVED_BY), the event is recorded as processed and no
+ * job is queued: one Redis job and one transaction fewer per charge.
  */
 @CommandHandler(ReceiveProviderWebhook)
 export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceiveProviderWebhook> {
@@ -40,13 +49,23 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
     const provider = this.providers.get(name);
     if (!provider) throw new PaymentsError('unknown-provider', `no payment provider "${name}"`);
     const event = provider.parseWebhook(rawBody, headers, new Date());
-    const inserted = await queryPrepared(
+    const [inserted] = await queryPrepared<{ processed: boolean }>(
       this.dataSource,
-      `INSERT INTO provider_events (provider, event_id, type, payload) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id`,
-      [name, event.id, event.type, JSON.stringify(event)],
+      `INSERT INTO provider_events (provider, event_id, type, payload, processed_at)
+       SELECT $1, $2, $3, $4,
+              (SELECT now() FROM payments WHERE id = $5::uuid AND status = ANY($6::text[]))
+       ON CONFLICT (provider, event_id) DO NOTHING RETURNING processed_at IS NOT NULL AS processed`,
+      [
+        name,
+        event.id,
+        event.type,
+        JSON.stringify(event),
+        UUID.test(event.reference) ? event.reference : null,
+        STATUSES_UNMOVED_BY[event.type],
+      ],
     );
-    if (inserted.length === 0) {
+    if (!inserted) {
+      paymentMetrics.webhooks.inc({ provider: name, result: 'duplicate' });
       const [row] = (await this.dataSource.query(
         `SELECT processed_at FROM provider_events WHERE provider = $1 AND event_id = $2`,
         [name, event.id],
@@ -54,7 +73,8 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
       if (row && row.processed_at === null) await this.jobs.applyProviderEvent(name, event.id);
       return { received: true, duplicate: true };
     }
-    await this.jobs.applyProviderEvent(name, event.id);
+    paymentMetrics.webhooks.inc({ provider: name, result: inserted.processed ? 'settled-at-receipt' : 'queued' });
+    if (!inserted.processed) await this.jobs.applyProviderEvent(name, event.id);
     return { received: true, duplicate: false };
   }
 }

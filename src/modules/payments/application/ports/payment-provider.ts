@@ -1,4 +1,4 @@
-import type { Money } from '../../domain/payment';
+import type { Money, ProviderReport } from '../../domain/payment';
 
 /** A charge as the provider reports it. `requires_action`: the customer must authenticate first (3-D Secure). */
 export type ChargeOutcome =
@@ -24,7 +24,7 @@ export interface RefundRequest {
 /** A webhook the provider sent, once its signature checked out. */
 export interface ProviderEvent {
   readonly id: string;
-  readonly type: 'charge.succeeded' | 'charge.failed' | 'charge.refunded';
+  readonly type: ProviderReport;
   readonly chargeId: string;
   /** Tessera's payment id (the charge's reference). */
   readonly reference: string;
