@@ -14,7 +14,7 @@ import {
 } from '../../application/ports/payment-provider';
 import { PaymentsError } from '../../domain/payment-errors';
 import { verifyWebhook } from '../../domain/webhook-signature';
-import { sandboxBehaviour } from './sandbox-payment-methods';
+import { sandboxBehaviour, sandboxMethod } from './sandbox-payment-methods';
 import { SANDBOX_SIGNATURE_HEADER, sandboxEventSchema } from './sandbox-event';
 import { SandboxWebhooks } from './sandbox-webhooks';
 
@@ -43,6 +43,9 @@ interface ChargeRow {
   decline_code: string | null;
   created_at: Date;
 }
+
+/** A counted call, and the charge it made (every column null when it made none). */
+type CountedCall = Omit<ChargeRow, 'id'> & { readonly id: string | null; readonly calls: number };
 
 const CHARGE_COLUMNS =
   'id, idempotency_key, reference, payment_method, amount, currency, status, decline_code, created_at';
@@ -172,25 +175,23 @@ export class SandboxProvider implements PaymentProvider {
 
   private async createCharge(request: ChargeRequest): Promise<ChargeOutcome> {
     await this.latency();
-    const [{ calls }] = (await queryPrepared<{ calls: number }>(
+    const { unavailableCalls, answer } = sandboxMethod(request.paymentMethod);
+    const status = answer.kind === 'decline' ? 'declined' : answer.status;
+    const declineCode = answer.kind === 'decline' ? answer.declineCode : null;
+    // The call is counted and, past the calls answered 503, the charge made, in one statement
+    // (one commit). A key seen before keeps its first charge: the insert does nothing, and
+    // the charge is then read back by its key.
+    const [row] = (await queryPrepared<CountedCall>(
       this.dataSource,
-      `INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($1, 1)
-       ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls`,
-      [request.idempotencyKey],
-    )) as [{ calls: number }];
-    const behaviour = sandboxBehaviour(request.paymentMethod, calls);
-    if (behaviour.kind === 'unavailable') {
-      throw new ProviderUnavailableError(`sandbox answered 503 (call ${calls} with this key)`);
-    }
-    const status = behaviour.kind === 'decline' ? 'declined' : behaviour.status;
-    const declineCode = behaviour.kind === 'decline' ? behaviour.declineCode : null;
-    // A key seen before answers what it answered the first time: one charge per key (the
-    // insert keeps the first, and the charge is then read back by its key).
-    const rows = await queryPrepared<ChargeRow>(
-      this.dataSource,
-      `INSERT INTO sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${CHARGE_COLUMNS}`,
+      `WITH call AS (
+         INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($2, 1)
+         ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls
+       ), charge AS (
+         INSERT INTO sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM call WHERE call.calls > $9
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${CHARGE_COLUMNS}
+       )
+       SELECT call.calls, charge.* FROM call LEFT JOIN charge ON true`,
       [
         `ch_${randomBytes(12).toString('base64url')}`,
         request.idempotencyKey,
@@ -200,15 +201,21 @@ export class SandboxProvider implements PaymentProvider {
         request.amount.currency,
         status,
         declineCode,
+        unavailableCalls,
       ],
-    );
-    const created = rows[0] ? sandboxCharge(rows[0]) : await this.chargeByKey(request.idempotencyKey);
+    )) as [CountedCall];
+    const behaviour = sandboxBehaviour(request.paymentMethod, row.calls);
+    if (behaviour.kind === 'unavailable') {
+      throw new ProviderUnavailableError(`sandbox answered 503 (call ${row.calls} with this key)`);
+    }
+    const made = row.id === null ? undefined : sandboxCharge({ ...row, id: row.id });
+    const created = made ?? (await this.chargeByKey(request.idempotencyKey));
     if (!created) throw new ProviderUnavailableError('sandbox lost a charge it had just made');
     // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
     // client that gives up or dies meanwhile has still charged the card: its retry must
     // reuse the key, and then gets this charge back at once.
-    if (rows[0] && behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
-    if (rows[0] && created.status !== 'requires_action') {
+    if (made && behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
+    if (made && created.status !== 'requires_action') {
       await this.webhooks.send(created.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', {
         chargeId: created.id,
         reference: created.reference,
