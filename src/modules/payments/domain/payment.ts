@@ -13,6 +13,13 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export type RefundReason = 'requested_by_admin' | 'order_cancelled';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a provider's reference can name a payment at all (payment ids are UUIDs). */
+export function isPaymentId(reference: string): boolean {
+  return UUID.test(reference);
+}
+
 /** What a provider reports about a payment's charge, in its own time (webhooks). */
 export type ProviderReport = 'charge.succeeded' | 'charge.failed' | 'charge.refunded';
 

@@ -117,60 +117,52 @@ describe('provider reports settled by being recorded', () => {
   ];
   const reports = Object.keys(STATUSES_UNMOVED_BY) as ProviderReport[];
 
+  /** Every payment state reachable from these (themselves included), one per status and cancellation. */
+  function reachableFrom(start: readonly Payment[]): Payment[] {
+    const frontier = [...start];
+    const seen = new Map<string, Payment>();
+    while (frontier.length > 0) {
+      const payment = frontier.pop()!;
+      const key = `${payment.state.status}/${payment.state.orderCancelled}`;
+      if (seen.has(key)) continue;
+      seen.set(key, payment);
+      for (const transition of transitions) {
+        const next = Payment.restore(payment.state);
+        try {
+          transition(next);
+          frontier.push(next);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PaymentsError);
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+  const bothWays = (status: PaymentStatus) =>
+    [false, true].map((orderCancelled) => inStatus(status, { orderCancelled }));
+  const moves = (payment: Payment, report: ProviderReport) =>
+    Payment.restore(payment.state).providerReported(report, 'ch_9', 'card_declined', later) !== undefined;
+
   it.each(reports)(
     '%s: from its unmoved statuses, every path stays among them and the report changes nothing',
     (report) => {
       const unmoved = STATUSES_UNMOVED_BY[report];
-      const seen = new Set<string>();
-      const frontier = unmoved.flatMap((status) =>
-        [false, true].map((orderCancelled) => inStatus(status, { orderCancelled })),
-      );
-      while (frontier.length > 0) {
-        const payment = frontier.pop()!;
-        const key = `${payment.state.status}/${payment.state.orderCancelled}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+      const reachable = reachableFrom(unmoved.flatMap(bothWays));
+      expect(reachable.length).toBeGreaterThanOrEqual(unmoved.length);
+      for (const payment of reachable) {
         expect(unmoved).toContain(payment.state.status);
-        const copy = Payment.restore(payment.state);
-        expect(copy.providerReported(report, 'ch_9', 'card_declined', later)).toBeUndefined();
-        expect(copy.state).toEqual(payment.state);
-        for (const transition of transitions) {
-          const next = Payment.restore(payment.state);
-          try {
-            transition(next);
-          } catch (error) {
-            expect(error).toBeInstanceOf(PaymentsError);
-            continue;
-          }
-          frontier.push(next);
-        }
+        expect({ status: payment.state.status, moved: moves(payment, report) }).toEqual({
+          status: payment.state.status,
+          moved: false,
+        });
       }
-      expect(seen.size).toBeGreaterThanOrEqual(unmoved.length);
     },
   );
 
   it('leaves out only statuses the report moves, at once or after some change', () => {
     for (const report of reports) {
       for (const status of PAYMENT_STATUSES.filter((s) => !STATUSES_UNMOVED_BY[report].includes(s))) {
-        const frontier = [false, true].map((orderCancelled) => inStatus(status, { orderCancelled }));
-        const seen = new Set<string>();
-        let moved = false;
-        while (frontier.length > 0 && !moved) {
-          const payment = frontier.pop()!;
-          const key = `${payment.state.status}/${payment.state.orderCancelled}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          moved = Payment.restore(payment.state).providerReported(report, 'ch_9', 'card_declined', later) !== undefined;
-          for (const transition of transitions) {
-            const next = Payment.restore(payment.state);
-            try {
-              transition(next);
-              frontier.push(next);
-            } catch (error) {
-              expect(error).toBeInstanceOf(PaymentsError);
-            }
-          }
-        }
+        const moved = reachableFrom(bothWays(status)).some((payment) => moves(payment, report));
         expect({ report, status, moved }).toEqual({ report, status, moved: true });
       }
     }

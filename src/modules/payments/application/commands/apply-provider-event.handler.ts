@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { queryPrepared } from '#libs/sql';
-import type { PaymentChange } from '../../domain/payment';
+import { isPaymentId, type PaymentChange } from '../../domain/payment';
 import { PaymentTransitions } from '../payment-transitions';
 import type { ProviderEvent } from '../ports/payment-provider';
 
@@ -14,8 +14,6 @@ export class ApplyProviderEvent extends Command<'applied' | 'no-change' | 'appli
     super();
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies a recorded provider event to its payment and marks it processed, in one
@@ -42,7 +40,7 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
       if (row.processed_at) return 'applied-before';
       const event = row.payload;
       let applied: { change: PaymentChange | undefined } | undefined;
-      if (UUID.test(event.reference)) {
+      if (isPaymentId(event.reference)) {
         applied = await this.transitions.apply(manager, { id: event.reference }, (payment, now) =>
           payment.providerReported(event.type, event.chargeId, event.declineCode, now),
         );

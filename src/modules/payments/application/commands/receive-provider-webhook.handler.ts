@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { queryPrepared } from '#libs/sql';
-import { STATUSES_UNMOVED_BY } from '../../domain/payment';
+import { isPaymentId, STATUSES_UNMOVED_BY } from '../../domain/payment';
 import { PaymentsError } from '../../domain/payment-errors';
 import { PaymentJobs } from '../../infrastructure/payment-jobs';
 import { paymentMetrics } from '../../infrastructure/payment-metrics';
@@ -23,8 +23,6 @@ export class ReceiveProviderWebhook extends Command<WebhookReceipt> {
     super();
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A provider's webhook: its signature and age are checked, the event is recorded under the
@@ -60,7 +58,7 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
         event.id,
         event.type,
         JSON.stringify(event),
-        UUID.test(event.reference) ? event.reference : null,
+        isPaymentId(event.reference) ? event.reference : null,
         STATUSES_UNMOVED_BY[event.type],
       ],
     );
