@@ -14,7 +14,7 @@ import {
 } from '../../application/ports/payment-provider';
 import { PaymentsError } from '../../domain/payment-errors';
 import { verifyWebhook } from '../../domain/webhook-signature';
-import { sandboxBehaviour, sandboxMethod } from './sandbox-payment-methods';
+import { sandboxMethod } from './sandbox-payment-methods';
 import { SANDBOX_SIGNATURE_HEADER, sandboxEventSchema } from './sandbox-event';
 import { SandboxWebhooks } from './sandbox-webhooks';
 
@@ -204,8 +204,7 @@ export class SandboxProvider implements PaymentProvider {
         unavailableCalls,
       ],
     )) as [CountedCall];
-    const behaviour = sandboxBehaviour(request.paymentMethod, row.calls);
-    if (behaviour.kind === 'unavailable') {
+    if (row.calls <= unavailableCalls) {
       throw new ProviderUnavailableError(`sandbox answered 503 (call ${row.calls} with this key)`);
     }
     const made = row.id === null ? undefined : sandboxCharge({ ...row, id: row.id });
@@ -214,7 +213,7 @@ export class SandboxProvider implements PaymentProvider {
     // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
     // client that gives up or dies meanwhile has still charged the card: its retry must
     // reuse the key, and then gets this charge back at once.
-    if (made && behaviour.kind === 'charge' && behaviour.answerAfterMs > 0) await sleep(behaviour.answerAfterMs);
+    if (made && answer.kind === 'charge' && answer.answerAfterMs > 0) await sleep(answer.answerAfterMs);
     if (made && created.status !== 'requires_action') {
       await this.webhooks.send(created.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', {
         chargeId: created.id,
