@@ -204,6 +204,8 @@ describe('deployment files (docker/)', () => {
     }
   });
 
+  // Boots the real entrypoint once per argument list in the deployment files, one after the
+  // other: on a loaded 2-core machine that alone has taken over a minute.
   it('uses only settings, flags and modules the app knows', async () => {
     const known = new Set(describeSettings().map((s) => s.name));
     const modules = (await appModules()).map((m) => m.name);
@@ -229,7 +231,7 @@ describe('deployment files (docker/)', () => {
       if (roleFlag >= 0)
         for (const role of args[roleFlag + 1]!.split(',')) expect(['api', 'worker', 'relay']).toContain(role);
     }
-  });
+  }, 240_000);
 
   it('every probe path answers on the running app', async () => {
     const paths = new Set<string>();
