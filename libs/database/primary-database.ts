@@ -1,7 +1,12 @@
 import { Pool } from 'pg';
-import { preparedStatementName } from '#libs/sql';
+import { GroupedRuns, preparedStatementName } from '#libs/sql';
 
 const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()::text AS lsn';
+
+interface LsnWaiter {
+  resolve(lsn: string): void;
+  reject(error: unknown): void;
+}
 
 /**
  * A two-connection pool on the primary, for the checks that are not a module's business:
@@ -9,9 +14,13 @@ const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()::text AS lsn';
  */
 export class PrimaryDatabase {
   readonly pool: Pool;
-  /** Callers of `currentLsn` waiting for the next read of the position. */
-  private lsnWaiters: { resolve(lsn: string): void; reject(error: unknown): void }[] = [];
-  private readingLsn = false;
+  /** One read of the position in flight; whoever asks meanwhile shares the next one. */
+  private readonly lsnReads = new GroupedRuns<LsnWaiter>(
+    'wal_position',
+    1,
+    (waiting) => waiting.splice(0),
+    (waiters) => this.readLsnFor(waiters),
+  );
 
   constructor(readonly url: string) {
     this.pool = new Pool({
@@ -41,24 +50,16 @@ export class PrimaryDatabase {
    * asked before it started; whoever asks while it runs waits for the next one.
    */
   currentLsn(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.lsnWaiters.push({ resolve, reject });
-      if (!this.readingLsn) void this.readLsnForWaiters();
-    });
+    return new Promise((resolve, reject) => this.lsnReads.add({ resolve, reject }));
   }
 
-  private async readLsnForWaiters(): Promise<void> {
-    this.readingLsn = true;
-    while (this.lsnWaiters.length > 0) {
-      const waiters = this.lsnWaiters.splice(0);
-      try {
-        const lsn = await this.readLsn();
-        for (const waiter of waiters) waiter.resolve(lsn);
-      } catch (error) {
-        for (const waiter of waiters) waiter.reject(error);
-      }
+  private async readLsnFor(waiters: readonly LsnWaiter[]): Promise<void> {
+    try {
+      const lsn = await this.readLsn();
+      for (const waiter of waiters) waiter.resolve(lsn);
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
     }
-    this.readingLsn = false;
   }
 
   private async readLsn(): Promise<string> {

@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { register, type Histogram } from 'prom-client';
 import { PrimaryDatabase } from '../../libs/database/primary-database';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -48,9 +49,19 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
 
   it('serves everyone who asked while a read ran with one more read', async () => {
     const reads = jest.spyOn(primary.pool, 'query');
+    const groups = async () => {
+      const metric = register.getSingleMetric('grouped_statement_parts') as Histogram<'name'>;
+      const { values } = await metric.get();
+      return (
+        values.find((v) => v.metricName === 'grouped_statement_parts_count' && v.labels.name === 'wal_position')
+          ?.value ?? 0
+      );
+    };
+    const groupsBefore = await groups();
     // The first call starts a read at once; the other 19 arrive while it runs.
     const tokens = await Promise.all(Array.from({ length: 20 }, () => primary.currentLsn()));
     expect(reads).toHaveBeenCalledTimes(2);
+    expect((await groups()) - groupsBefore).toBe(2);
     expect(new Set(tokens.slice(1)).size).toBe(1);
     expect(position(tokens[1]!)).toBeGreaterThanOrEqual(position(tokens[0]!));
     reads.mockRestore();
