@@ -10,3 +10,4 @@ export * from './consistency-tokens';
 export * from './replica-set';
 export * from './read-data-source';
 export * from './database-unreachable';
+export * from './after-commit';

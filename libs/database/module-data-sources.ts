@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AfterCommitCallbacks } from './after-commit';
 import type { MigrationClass, ModuleManifest } from '#libs/modularity';
 import { ReadDataSource } from './read-data-source';
 import type { ReplicaSet } from './replica-set';
@@ -120,6 +121,7 @@ function moduleDataSource(
     entities: [...module.entities] as never[],
     migrations: [...migrations] as never[],
     migrationsTableName: 'migrations',
+    subscribers: [AfterCommitCallbacks],
     poolSize,
     // A replica that does not answer quickly is better skipped than waited for.
     connectTimeoutMS: target === 'read' ? 1000 : 5000,

@@ -62,6 +62,31 @@ describe.each(queueBackends())('outbox and relay ($name queues)', (backend) => {
     await consumer.stop();
   });
 
+  it('a relay in another process wakes on the commit of an event, not on its poll', async () => {
+    // Polling once a minute (the most it allows): only the doorbell's NOTIFY can wake it in time.
+    const consumer = await start(['--modules', 'notes,tally', '--roles', 'relay,worker'], { RELAY_POLL_MS: '60000' });
+    const publisher = await start(['--modules', 'notes', '--roles', 'api']);
+    // Ready is not yet listening: wait for the relay's LISTEN, or a commit before it would wait for the poll.
+    await eventually(
+      () =>
+        db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'tessera:relay:notes' AND query LIKE 'LISTEN%'`,
+        ),
+      ([row]) => row!.n === 1,
+      { what: "the relay's LISTEN" },
+    );
+    const sent = Date.now();
+    const { body } = await request(publisher.url).post('/v1/notes').send({ text: 'rings' }).expect(201);
+    await eventually(
+      () => copyOf((body as { id: string }).id),
+      (c) => c !== undefined,
+      { what: 'delivery woken by the doorbell', timeoutMs: 10_000, intervalMs: 20 },
+    );
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    await Promise.all([consumer.stop(), publisher.stop()]);
+  });
+
   it('two relays running at once publish every event exactly once', async () => {
     const relays = await Promise.all(
       [1, 2].map(() => start(['--modules', 'notes', '--roles', 'relay'], { RELAY_BATCH_SIZE: '10' })),

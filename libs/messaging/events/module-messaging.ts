@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ProcessState, SETTINGS, type Runtime, type Settings } from '#libs/config';
 import type { ModuleManifest } from '#libs/modularity';
 import { QUEUE_BACKEND } from '../tokens';
@@ -9,6 +9,7 @@ import type { QueueBackend } from '../queue-backend';
 import { EventQueues } from './event-queues';
 import { InboxConsumer } from './inbox-consumer';
 import { Outbox } from './outbox';
+import { OutboxDoorbell } from './outbox-doorbell';
 import { OutboxRelay } from './outbox-relay';
 import { SubscriptionTable } from './subscription-table';
 
@@ -25,7 +26,18 @@ export function moduleMessagingProviders(
   messaging: DataSource,
 ): Provider[] {
   const providers: Provider[] = [
-    { provide: Outbox, useFactory: () => new Outbox(manifest.name, manifest.schema, manifest.publishes ?? []) },
+    {
+      provide: Outbox,
+      // Rings through the module's own data source: its database is where its relays listen.
+      useFactory: (dataSource: DataSource) =>
+        new Outbox(
+          manifest.name,
+          manifest.schema,
+          manifest.publishes ?? [],
+          new OutboxDoorbell(dataSource, manifest.schema),
+        ),
+      inject: [DataSource],
+    },
   ];
   if (runtime.hasRole('relay') && (manifest.publishes ?? []).length > 0) {
     providers.push({

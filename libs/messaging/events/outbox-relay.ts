@@ -8,7 +8,7 @@ import type { ModuleManifest } from '#libs/modularity';
 import { deliveryJob } from './delivery-jobs';
 import { eventMetrics } from './event-metrics';
 import type { EventQueues } from './event-queues';
-import { OUTBOX_CHANNEL } from './outbox';
+import { OUTBOX_CHANNEL } from './outbox-doorbell';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
 interface OutboxRow {
@@ -28,7 +28,8 @@ interface OutboxRow {
  * Publishes one module's outbox (role `relay`). Claims unsent rows in batches with
  * `FOR UPDATE SKIP LOCKED`, so any number of relays share the work; enqueues one job per
  * subscribing module and batch, carrying that module's events of the batch in outbox order
- * (`deliveryJob`). Wakes on NOTIFY, polls as a fallback.
+ * (`deliveryJob`). Wakes on NOTIFY (`OutboxDoorbell`, after each commit that wrote events),
+ * polls as a fallback.
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;

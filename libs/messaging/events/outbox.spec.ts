@@ -5,6 +5,7 @@ import { Outbox } from './outbox';
 
 // The barrel also exports Nest modules, which load as ESM only; the outbox needs the context alone.
 jest.mock('#libs/observability', () => jest.requireActual('../../observability/message-context'));
+jest.mock('#libs/database', () => jest.requireActual('../../database/after-commit'));
 
 const ShelfCounted = defineIntegrationEvent({
   publisher: 'shelves',
@@ -14,7 +15,7 @@ const ShelfCounted = defineIntegrationEvent({
 });
 
 describe('Outbox', () => {
-  const outbox = new Outbox('shelves', 'shelves', [ShelfCounted]);
+  const outbox = new Outbox('shelves', 'shelves', [ShelfCounted], { ring: () => undefined });
   const aggregate = { aggregateId: 'shelf-1', aggregateVersion: 2 };
 
   it("records the handled event as the new event's cause", () => {

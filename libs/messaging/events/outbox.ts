@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventKey, type IntegrationEvent } from '#libs/contracts';
+import { afterCommit } from '#libs/database';
 import { queryPrepared } from '#libs/sql';
 import { currentMessageContext, type MessageContext } from '#libs/observability';
 
-export const OUTBOX_CHANNEL = 'tessera_outbox';
+/** What wakes the module's relays once written events have committed (`OutboxDoorbell`). */
+export interface RelayDoorbell {
+  ring(): void;
+}
 
 /** The columns `prepare` writes, with the types of their parameters. */
 const OUTBOX_COLUMNS = [
@@ -36,6 +40,7 @@ export class Outbox {
     readonly module: string,
     readonly schema: string,
     publishes: readonly IntegrationEvent[],
+    private readonly doorbell: RelayDoorbell,
   ) {
     this.publishable = new Set(publishes.map(eventKey));
   }
@@ -50,15 +55,12 @@ export class Outbox {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error(`publish ${eventKey(event)} inside the transaction of the state change it announces`);
     }
-    // NOTIFY is transactional: relays wake when (and only if) this commits.
     await queryPrepared(
       manager,
-      `WITH written AS (
-         INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, correlation_id, causation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
-       SELECT pg_notify($9, $10)`,
-      [...row, OUTBOX_CHANNEL, this.schema],
+      `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      row,
     );
+    this.ringAfterCommit(manager);
     return row[0] as string;
   }
 
@@ -87,12 +89,11 @@ export class Outbox {
     const columns = OUTBOX_COLUMNS.map((_, i) => rows.map((row) => row[i]));
     await queryPrepared(
       manager,
-      `WITH written AS (
-         INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')})
-         SELECT * FROM unnest(${OUTBOX_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}))
-       SELECT pg_notify($${OUTBOX_COLUMNS.length + 1}, $${OUTBOX_COLUMNS.length + 2})`,
-      [...columns, OUTBOX_CHANNEL, this.schema],
+      `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')})
+       SELECT * FROM unnest(${OUTBOX_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
+      columns,
     );
+    this.ringAfterCommit(manager);
     return rows.map((row) => row[0] as string);
   }
 
@@ -101,9 +102,9 @@ export class Outbox {
    * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does and
    * takes its correlation from the work in progress NOW; `sql` then appends its values to the
    * statement's `params` (as often as the statement is built, from whatever context) and
-   * returns what to embed: `insert`, the body of a data-modifying CTE that writes the outbox
-   * row (once per row of the CTE `gate` when given, so the event exists exactly when the gated
-   * write happened), and `notify`, a select-list expression that wakes the relays on commit.
+   * returns `insert`, the body of a data-modifying CTE that writes the outbox row (once per
+   * row of the CTE `gate` when given, so the event exists exactly when the gated write
+   * happened). Once the statement has committed a row, call `committed()`.
    */
   prepare<T>(
     event: IntegrationEvent<T>,
@@ -111,7 +112,7 @@ export class Outbox {
     aggregate: AggregateRef,
   ): {
     readonly id: string;
-    sql(params: unknown[], gate?: string): { readonly insert: string; readonly notify: string };
+    sql(params: unknown[], gate?: string): { readonly insert: string };
   } {
     const row = this.row(event, payload, aggregate);
     return {
@@ -120,10 +121,19 @@ export class Outbox {
         const values = row.map((value, i) => `$${params.push(value)}::${OUTBOX_TYPES[i]}`);
         return {
           insert: `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
-          notify: `pg_notify($${params.push(OUTBOX_CHANNEL)}::text, $${params.push(this.schema)}::text)`,
         };
       },
     };
+  }
+
+  /** Wakes the relays after a statement built with `prepare` committed an event. */
+  committed(): void {
+    this.doorbell.ring();
+  }
+
+  /** The relays wake once this transaction commits, and not before: the rows are theirs to read then. */
+  private ringAfterCommit(manager: EntityManager): void {
+    afterCommit(manager, `outbox:${this.schema}`, () => this.doorbell.ring());
   }
 
   /**

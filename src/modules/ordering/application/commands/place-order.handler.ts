@@ -30,10 +30,10 @@ export class PlaceOrder extends Command<OrderView> {
 /**
  * Places an order at the prices of ordering's own product copy, in two round trips: one read
  * of the products, then ONE statement (its own transaction) that claims the idempotency key
- * with the response (`IdempotencyKeys.execute`), inserts the order and its `OrderPlaced`
- * event, and wakes the relays. The order and the event are written only if the key is this
- * request's. Under load that statement carries other orders placed at the same time
- * (`GroupCommit`): one commit for all of them.
+ * with the response (`IdempotencyKeys.execute`) and inserts the order and its `OrderPlaced`
+ * event; once it has committed, the relays are woken. The order and the event are written
+ * only if the key is this request's. Under load that statement carries other orders placed
+ * at the same time (`GroupCommit`): one commit for all of them.
  */
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
@@ -94,13 +94,13 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
             ...(recording ? [`recorded${suffix} AS (${recording.sql})`] : []),
             `placed${suffix} AS (${insert})`,
             `announced${suffix} AS (${announced.insert})`,
-            `notified${suffix} AS (SELECT ${announced.notify} FROM placed${suffix})`,
           ],
-          result: `(SELECT count(*)::int FROM notified${suffix})`,
+          result: `(SELECT count(*)::int FROM placed${suffix})`,
         };
       },
     });
     recording?.confirm(placed === 1);
+    if (placed === 1) this.outbox.committed();
     return view;
   }
 }
