@@ -2,9 +2,10 @@
  * `PORT=… DATABASE_URL=… SCHEMA=… node dist-test/bench/plain-order-writer.js`: the least a
  * Node server can do to accept an order as issue #6 asks: plain Fastify and one node-postgres
  * pool of the app's size; the price read from ordering's product copy, then ONE prepared
- * statement that claims the idempotency key with its response, writes the order and its
- * `OrderPlaced` outbox row, and notifies, all committed together (two round trips, one commit:
- * fewer than Tessera's four). No JWT verification (the caller is the token's `sub`, unchecked),
+ * statement that claims the idempotency key with its response and writes the order and its
+ * `OrderPlaced` outbox row, all committed together (two round trips, one commit), then a
+ * NOTIFY for the relay after the commit, one in flight at a time, as Tessera's `OutboxDoorbell`
+ * (a NOTIFY inside the statement would serialize the commits). No JWT verification (the caller is the token's `sub`, unchecked),
  * no validation beyond the shape, no metrics, no consistency token.
  * The suite's ceiling for `place-order` on the same core, against copies of ordering's tables
  * in `SCHEMA` (so the app's relay never sees its events).
@@ -32,7 +33,29 @@ const PLACE_SQL = `
   announced AS (
     INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
     SELECT $12::uuid, 'OrderPlaced', 1, $6::text, 1, $13::jsonb FROM placed)
-  SELECT pg_notify('tessera_plain_order_writer', 'ordering') FROM placed`;
+  SELECT 1 FROM placed`;
+const NOTIFY_SQL = `SELECT pg_notify('tessera_plain_order_writer', 'ordering')`;
+
+let notifying = false;
+let notifyAgain = false;
+/** One NOTIFY in flight; whatever commits meanwhile shares the next. */
+function wakeRelay(): void {
+  if (notifying) {
+    notifyAgain = true;
+    return;
+  }
+  notifying = true;
+  void pool
+    .query({ name: 'notify', text: NOTIFY_SQL })
+    .catch(() => undefined)
+    .finally(() => {
+      notifying = false;
+      if (notifyAgain) {
+        notifyAgain = false;
+        wakeRelay();
+      }
+    });
+}
 
 interface PlaceOrderBody {
   readonly lines?: readonly { readonly productId?: string; readonly quantity?: number }[];
@@ -122,6 +145,7 @@ server.post<{ Body: PlaceOrderBody }>('/v1/orders', async (request, reply) => {
     ],
   });
   if (written.rowCount !== 1) return reply.code(409).send({ status: 409 });
+  wakeRelay();
   return reply.code(201).header('content-type', 'application/json; charset=utf-8').send(body);
 });
 void server.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
