@@ -4,9 +4,10 @@
  * pool of the app's size; the price read from ordering's product copy, then ONE prepared
  * statement that claims the idempotency key with its response and writes the order and its
  * `OrderPlaced` outbox row, all committed together (two round trips, one commit), then a
- * NOTIFY for the relay after the commit, one in flight at a time, as Tessera's `OutboxDoorbell`
- * (a NOTIFY inside the statement would serialize the commits). No JWT verification (the caller is the token's `sub`, unchecked),
- * no validation beyond the shape, no metrics, no consistency token.
+ * NOTIFY for the relay after the commit, one in flight at a time, as Tessera's
+ * `OutboxDoorbell` (a NOTIFY inside the statement would serialize the commits). No JWT
+ * verification (the caller is the token's `sub`, unchecked), no validation beyond the shape,
+ * no metrics, no consistency token.
  * The suite's ceiling for `place-order` on the same core, against copies of ordering's tables
  * in `SCHEMA` (so the app's relay never sees its events).
  */

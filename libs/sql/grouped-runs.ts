@@ -6,7 +6,7 @@ const groupSizes =
   (register.getSingleMetric('grouped_statement_parts') as Histogram<'name'> | undefined) ??
   new Histogram({
     name: 'grouped_statement_parts',
-    help: 'Writes or lookups one grouped statement carried (GroupCommit, GroupedLookup)',
+    help: 'Items one grouped run carried: writes (GroupCommit), lookups (GroupedLookup), WAL-position reads, outbox doorbell rings',
     labelNames: ['name'],
     buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32],
   });

@@ -76,14 +76,12 @@ describe.each(queueBackends())('outbox and relay ($name queues)', (backend) => {
       ([row]) => row!.n === 1,
       { what: "the relay's LISTEN" },
     );
-    const sent = Date.now();
     const { body } = await request(publisher.url).post('/v1/notes').send({ text: 'rings' }).expect(201);
     await eventually(
       () => copyOf((body as { id: string }).id),
       (c) => c !== undefined,
       { what: 'delivery woken by the doorbell', timeoutMs: 10_000, intervalMs: 20 },
     );
-    expect(Date.now() - sent).toBeLessThan(10_000);
     await Promise.all([consumer.stop(), publisher.stop()]);
   });
 
