@@ -1,9 +1,11 @@
 /**
  * `PORT=… DATABASE_URL=… SCHEMA=… node dist-test/bench/plain-order-writer.js`: the least a
  * Node server can do to accept an order as issue #6 asks: plain Fastify and one node-postgres
- * pool of the app's size; the price read from ordering's product copy, then ONE prepared
- * statement that claims the idempotency key with its response and writes the order and its
- * `OrderPlaced` outbox row, all committed together (two round trips, one commit), then a
+ * pool of the app's size; the price from ordering's product copy, read once and then kept in
+ * memory as Tessera's `ProductCopyCache` keeps it, then ONE prepared statement that checks the
+ * kept copy is still at its version, claims the idempotency key with its response and writes
+ * the order and its `OrderPlaced` outbox row, all committed together (one round trip and one
+ * commit per order once the product is kept), then a
  * NOTIFY for the relay after the commit, one in flight at a time, as Tessera's
  * `OutboxDoorbell` (a NOTIFY inside the statement would serialize the commits). No JWT
  * verification (the caller is the token's `sub`, unchecked), no validation beyond the shape,
@@ -21,11 +23,13 @@ const pool = new Pool({
   options: `-c search_path=${process.env.SCHEMA ?? 'ordering'}`,
 });
 
-const PRODUCT_SQL = `SELECT sku, name, price_amount, currency, status FROM products WHERE product_id = $1::uuid`;
+const PRODUCT_SQL = `SELECT sku, name, price_amount, currency, status, version FROM products WHERE product_id = $1::uuid`;
 const PLACE_SQL = `
-  WITH claimed AS (
+  WITH unchanged AS (SELECT 1 FROM products WHERE product_id = $14::uuid AND version = $15::int),
+  claimed AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
-    VALUES ($1::text, $2::text, $3::text, 'completed', 201, $4::jsonb, $5::timestamptz, $5::timestamptz + interval '24 hours')
+    SELECT $1::text, $2::text, $3::text, 'completed', 201, $4::jsonb, $5::timestamptz, $5::timestamptz + interval '24 hours'
+      FROM unchanged
     ON CONFLICT DO NOTHING RETURNING 1),
   placed AS (
     INSERT INTO orders (id, customer_id, status, lines, total_amount, currency, payment_method, version, created_at, updated_at)
@@ -69,7 +73,11 @@ interface ProductRow {
   price_amount: string | null;
   currency: string | null;
   status: string;
+  version: number;
 }
+
+/** Products for sale as last read, by id: a kept copy costs no read (its version is checked in PLACE_SQL). */
+const kept = new Map<string, ProductRow>();
 
 /** The token's subject, unverified: verifying is part of what Tessera pays and this does not. */
 function callerOf(authorization: string | undefined): string | undefined {
@@ -88,8 +96,12 @@ server.post<{ Body: PlaceOrderBody }>('/v1/orders', async (request, reply) => {
   if (typeof key !== 'string' || !customerId || request.body.lines?.length !== 1 || !line?.productId)
     return reply.code(400).send({ status: 400 });
   const quantity = line.quantity ?? 0;
-  const { rows } = await pool.query<ProductRow>({ name: 'product', text: PRODUCT_SQL, values: [line.productId] });
-  const product = rows[0];
+  let product = kept.get(line.productId);
+  if (!product) {
+    const { rows } = await pool.query<ProductRow>({ name: 'product', text: PRODUCT_SQL, values: [line.productId] });
+    product = rows[0];
+    if (product?.status === 'active') kept.set(line.productId, product);
+  }
   if (!product || product.status !== 'active' || product.price_amount === null || quantity < 1)
     return reply.code(422).send({ status: 422 });
   const unitPrice = { amount: Number(product.price_amount), currency: product.currency };
@@ -143,8 +155,11 @@ server.post<{ Body: PlaceOrderBody }>('/v1/orders', async (request, reply) => {
       request.body.paymentMethod,
       randomUUID(),
       event,
+      line.productId,
+      product.version,
     ],
   });
+  // A key taken, or a kept copy that moved (Tessera reads it again; the bench changes no product).
   if (written.rowCount !== 1) return reply.code(409).send({ status: 409 });
   wakeRelay();
   return reply.code(201).header('content-type', 'application/json; charset=utf-8').send(body);

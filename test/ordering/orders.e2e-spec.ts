@@ -165,6 +165,66 @@ describe('ordering: placing, reading and cancelling orders', () => {
       });
     });
 
+    it('prices from the product copies it kept; the order statement checks them, and a changed one is read again', async () => {
+      const pen = await h.product({ amount: 300, currency: 'EUR' });
+      const ink = await h.product({ amount: 50, currency: 'EUR' });
+      const lines = [
+        { productId: pen.id, quantity: 1 },
+        { productId: ink.id, quantity: 2 },
+      ];
+      const pricings = async () => {
+        const text = (await h.api().get('/metrics').expect(200)).text;
+        const count = (outcome: string) =>
+          Number(
+            new RegExp(`^ordering_product_copy_pricings_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ??
+              0,
+          );
+        return { read: count('read'), cached: count('cached'), moved: count('moved') };
+      };
+      const before = await pricings();
+
+      expect((await h.placeOrder(alice.bearer, lines).expect(201)).body.total).toEqual({
+        amount: 400,
+        currency: 'EUR',
+      });
+      expect((await h.placeOrder(alice.bearer, lines).expect(201)).body.total).toEqual({
+        amount: 400,
+        currency: 'EUR',
+      });
+      const current = await h.api().get(`/v1/products/${ink.id}`).expect(200);
+      await h
+        .api()
+        .patch(`/v1/products/${ink.id}`)
+        .set('Authorization', h.admin)
+        .set('If-Match', current.headers.etag!)
+        .send({ price: { amount: 75, currency: 'EUR' } })
+        .expect(200);
+      await h.projected(ink.id, (row) => row.version === 2);
+      const key = randomUUID();
+      const repriced = await h.placeOrder(alice.bearer, lines, key).expect(201);
+      expect(repriced.body.total).toEqual({ amount: 450, currency: 'EUR' });
+      expect((await h.placeOrder(alice.bearer, lines).expect(201)).body.total).toEqual({
+        amount: 450,
+        currency: 'EUR',
+      });
+
+      // The first read, then a kept copy; the changed one wrote nothing (no key, no order) before it was read again.
+      const after = await pricings();
+      expect({
+        read: after.read - before.read,
+        cached: after.cached - before.cached,
+        moved: after.moved - before.moved,
+      }).toEqual({ read: 1, cached: 2, moved: 1 });
+      const replay = await h.placeOrder(alice.bearer, lines, key).expect(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.text).toBe(repriced.text);
+      expect(
+        await h.db.query(`SELECT count(*)::int AS n FROM ordering.orders WHERE lines @> $1::jsonb`, [
+          JSON.stringify([{ productId: ink.id }]),
+        ]),
+      ).toEqual([{ n: 4 }]);
+    });
+
     it('refuses malformed orders with 400 problem+json and creates nothing', async () => {
       const carol = await h.customer('carol');
       const line = (quantity: unknown, productId: string = lamp.id) => ({ productId, quantity });

@@ -79,16 +79,18 @@ export class IdempotencyClaim {
    * `params` and returns `sql`, the body of a data-modifying CTE that claims the key with the
    * response and returns one row if it got it (gate the statement's writes on it, so they
    * happen exactly when the response is recorded). Once the statement ran, `confirm(heldRow)`
-   * gives the response as it will be sent (or throws `IdempotencyClaimLost`).
+   * gives the response as it will be sent (or throws `IdempotencyClaimLost`). With `gate`, the
+   * name of an earlier CTE of the statement, the key is claimed only if that CTE has a row.
    */
   recordWithin(
     params: unknown[],
     status: number,
     body: unknown,
+    gate?: string,
   ): { readonly sql: string; confirm(held: boolean): IdempotentResponse } {
     const text = canonicalJson(body);
     return {
-      sql: this.claimingInsert(params, status, text),
+      sql: this.claimingInsert(params, status, text, gate),
       confirm: (held) => this.settle(held, status, text),
     };
   }
@@ -113,15 +115,16 @@ export class IdempotencyClaim {
    * key was free (or expired, or abandoned by the same request), none if another request has
    * it, or is writing it right now.
    */
-  private claimingInsert(params: unknown[], status: number, body: string): string {
+  private claimingInsert(params: unknown[], status: number, body: string, gate?: string): string {
     const scope = parameter(params, this.scope, 'text');
     const key = parameter(params, this.key, 'text');
+    const from = gate ? ` FROM ${gate}` : '';
     return `INSERT INTO idempotency_keys AS k
          (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
        SELECT ${scope}, ${key}, ${parameter(params, this.requestHash, 'text')}, 'completed',
               ${parameter(params, status, 'smallint')}, ${parameter(params, body, 'jsonb')},
               date_trunc('milliseconds', now()),
-              now() + make_interval(hours => ${parameter(params, this.settings.ttlHours, 'int')})
+              now() + make_interval(hours => ${parameter(params, this.settings.ttlHours, 'int')})${from}
         -- A request with this key in the middle of this same statement holds the lock until it
         -- commits: answer 409 at once instead of queueing behind it.
         WHERE pg_try_advisory_xact_lock(hashtextextended(current_schema() || ' ' || ${scope} || ' ' || ${key}, 0))

@@ -73,11 +73,16 @@ export async function applyProductArchived(
   );
 }
 
+/** A product as ordering knows it, at the version of the last catalog event applied. */
+export interface ProductCopy extends CatalogEntry {
+  readonly version: number;
+}
+
 /** What ordering knows of these products, by id (absent: never heard of). */
 export async function catalogEntries(
   dataSource: DataSource,
   productIds: readonly string[],
-): Promise<Map<string, CatalogEntry>> {
+): Promise<Map<string, ProductCopy>> {
   const rows = await queryPrepared<{
     product_id: string;
     sku: string;
@@ -85,11 +90,12 @@ export async function catalogEntries(
     price_amount: string | null;
     currency: string | null;
     status: CatalogEntry['status'];
+    version: number;
   }>(
     dataSource,
     // One product, the usual order, by equality: a prepared `= ANY($1)` is re-planned on every
     // call, because its generic plan assumes ten elements and so always looks dearer.
-    `SELECT product_id, sku, name, price_amount, currency, status FROM products
+    `SELECT product_id, sku, name, price_amount, currency, status, version FROM products
       WHERE ${productIds.length === 1 ? 'product_id = $1::uuid' : 'product_id = ANY($1::uuid[])'}`,
     productIds.length === 1 ? [productIds[0]] : [productIds],
   );
@@ -105,7 +111,27 @@ export async function catalogEntries(
             ? null
             : { amount: Number(row.price_amount), currency: row.currency },
         status: row.status,
+        version: row.version,
       },
     ]),
   );
+}
+
+/**
+ * The body of a CTE in a caller's statement that returns one row if each of these copies is
+ * still at its version, none if one has moved (or gone); its values are appended to `params`.
+ */
+export function productCopiesUnchangedSql(params: unknown[], copies: readonly ProductCopy[]): string {
+  const $ = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  if (copies.length === 1)
+    return `SELECT 1 FROM products WHERE product_id = ${$(copies[0]!.productId, 'uuid')} AND version = ${$(copies[0]!.version, 'int')}`;
+  return `SELECT 1 FROM products
+      JOIN unnest(${$(
+        copies.map((c) => c.productId),
+        'uuid[]',
+      )}, ${$(
+        copies.map((c) => c.version),
+        'int[]',
+      )}) AS priced(product_id, version) USING (product_id, version)
+    HAVING count(*) = ${$(copies.length, 'int')}`;
 }

@@ -5,9 +5,12 @@ import { OrderPlaced } from '#libs/contracts';
 import { GroupCommit, GroupedLookup } from '#libs/sql';
 import type { IdempotencyClaim } from '#libs/http';
 import { Outbox } from '#libs/messaging';
-import { Order, type CatalogEntry, type RequestedLine } from '../../domain/order';
+import { Order, type RequestedLine } from '../../domain/order';
+import { OrderingError } from '../../domain/ordering-errors';
 import { insertOrderSql } from '../../infrastructure/order-store';
-import { catalogEntries } from '../../infrastructure/product-projection';
+import { productCopyPricings } from '../../infrastructure/ordering-metrics';
+import { ProductCopyCache } from '../../infrastructure/product-copy-cache';
+import { catalogEntries, productCopiesUnchangedSql, type ProductCopy } from '../../infrastructure/product-projection';
 import { orderView, type OrderView } from '../order-view';
 import { contractLines } from '../order-transitions';
 
@@ -27,18 +30,26 @@ export class PlaceOrder extends Command<OrderView> {
   }
 }
 
+/** Product copies kept per process: a few MB, far more products than a sale's hot set. */
+const KEPT_PRODUCT_COPIES = 10_000;
+
 /**
- * Places an order at the prices of ordering's own product copy, in two round trips: one read
- * of the products, then ONE statement (its own transaction) that claims the idempotency key
- * with the response (`IdempotencyKeys.execute`) and inserts the order and its `OrderPlaced`
- * event; once it has committed, the relays are woken. The order and the event are written
- * only if the key is this request's. Under load that statement carries other orders placed
- * at the same time (`GroupCommit`): one commit for all of them.
+ * Places an order at the prices of ordering's own product copy in ONE statement (its own
+ * transaction) that claims the idempotency key with the response (`IdempotencyKeys.execute`)
+ * and inserts the order and its `OrderPlaced` event; once it has committed, the relays are
+ * woken. The order and the event are written only if the key is this request's. Under load
+ * that statement carries other orders placed at the same time (`GroupCommit`): one commit for
+ * all of them.
+ *
+ * The copies come from this process's `ProductCopyCache` when it has them all, and the
+ * statement writes only if each is still at the version priced from; otherwise (or if one had
+ * moved) from a read, which orders placed at the same time share (`GroupedLookup`).
  */
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
-  private readonly products: GroupedLookup<string, CatalogEntry>;
+  private readonly products: GroupedLookup<string, ProductCopy>;
   private readonly placements: GroupCommit;
+  private readonly copies = new ProductCopyCache(KEPT_PRODUCT_COPIES);
 
   constructor(
     dataSource: DataSource,
@@ -59,7 +70,34 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
   async execute(command: PlaceOrder): Promise<OrderView> {
     // UUIDs compare case-insensitively; the projection keeps them lower-case.
     const lines = command.lines.map((line) => ({ productId: line.productId.toLowerCase(), quantity: line.quantity }));
-    const catalog = await this.products.lookup(lines.map((line) => line.productId));
+    const productIds = lines.map((line) => line.productId);
+    const kept = this.copies.all(productIds);
+    if (kept) {
+      const placed = await this.place(command, lines, kept, true).catch((error: unknown) => {
+        // A refusal (mixed currencies, say) is recorded against the key: decide it on a fresh read.
+        if (error instanceof OrderingError) return 'refused' as const;
+        throw error;
+      });
+      if (placed && placed !== 'refused') {
+        productCopyPricings.inc({ outcome: 'cached' });
+        return placed;
+      }
+      // A product changed since this process priced from it: nothing was written.
+      if (!placed) this.copies.forget(productIds);
+      productCopyPricings.inc({ outcome: placed ? 'read' : 'moved' });
+    } else productCopyPricings.inc({ outcome: 'read' });
+    const read = await this.products.lookup(productIds);
+    this.copies.remember(read.values());
+    return (await this.place(command, lines, read, false))!;
+  }
+
+  /** The order placed, or undefined when `guarded` and a copy priced from has moved. */
+  private async place(
+    command: PlaceOrder,
+    lines: readonly RequestedLine[],
+    catalog: ReadonlyMap<string, ProductCopy>,
+    guarded: boolean,
+  ): Promise<OrderView | undefined> {
     const order = Order.place({
       id: randomUUID(),
       customerId: command.customerId,
@@ -86,19 +124,27 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
     const placed = await this.placements.write<number>({
       ...(idempotency ? { key: `${idempotency.claim.scope} ${idempotency.claim.key}` } : {}),
       build: (params, suffix) => {
-        recording = idempotency?.claim.recordWithin(params, idempotency.status, view);
-        const insert = insertOrderSql(params, order, recording ? `recorded${suffix}` : undefined);
+        const unchanged = guarded ? `unchanged${suffix}` : undefined;
+        recording = idempotency?.claim.recordWithin(params, idempotency.status, view, unchanged);
+        const guard = unchanged
+          ? [`${unchanged} AS (${productCopiesUnchangedSql(params, [...catalog.values()])})`]
+          : [];
+        const insert = insertOrderSql(params, order, recording ? `recorded${suffix}` : unchanged);
         const announced = announcement.sql(params, `placed${suffix}`);
+        const count = `(SELECT count(*)::int FROM placed${suffix})`;
         return {
           ctes: [
+            ...guard,
             ...(recording ? [`recorded${suffix} AS (${recording.sql})`] : []),
             `placed${suffix} AS (${insert})`,
             `announced${suffix} AS (${announced.insert})`,
           ],
-          result: `(SELECT count(*)::int FROM placed${suffix})`,
+          // -1: a copy has moved, so neither the key nor the order was written.
+          result: unchanged ? `CASE WHEN EXISTS (SELECT 1 FROM ${unchanged}) THEN ${count} ELSE -1 END` : count,
         };
       },
     });
+    if (placed === -1) return undefined;
     recording?.confirm(placed === 1);
     if (placed === 1) this.outbox.committed();
     return view;

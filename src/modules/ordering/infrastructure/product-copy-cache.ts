@@ -1,0 +1,39 @@
+import type { ProductCopy } from './product-projection';
+
+/**
+ * The product copies (rows of ordering's projection) this process priced orders from lately,
+ * so that placing an order needs no read of them. Nothing here is trusted: the order's own
+ * statement checks that each copy is still at the version it was priced from and writes
+ * nothing if one has moved (`productCopiesUnchangedSql`); the handler then reads and prices
+ * again. Only products for sale are kept, so a refusal is always decided on a fresh read.
+ */
+export class ProductCopyCache {
+  private readonly copies = new Map<string, ProductCopy>();
+
+  /** @param capacity copies kept at most; beyond it the longest kept goes first */
+  constructor(private readonly capacity: number) {}
+
+  /** The copies of all these products, or undefined if one of them is not kept. */
+  all(productIds: readonly string[]): Map<string, ProductCopy> | undefined {
+    const found = new Map<string, ProductCopy>();
+    for (const id of productIds) {
+      const copy = this.copies.get(id);
+      if (!copy) return undefined;
+      found.set(id, copy);
+    }
+    return found;
+  }
+
+  remember(copies: Iterable<ProductCopy>): void {
+    for (const copy of copies) {
+      this.copies.delete(copy.productId);
+      if (copy.status !== 'active') continue;
+      if (this.copies.size >= this.capacity) this.copies.delete(this.copies.keys().next().value!);
+      this.copies.set(copy.productId, copy);
+    }
+  }
+
+  forget(productIds: readonly string[]): void {
+    for (const id of productIds) this.copies.delete(id);
+  }
+}
