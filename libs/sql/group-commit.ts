@@ -24,8 +24,8 @@ export interface GroupCommitOptions {
   /** What the writes are, for the metric `grouped_statement_parts` (`place_order`). */
   readonly name: string;
   /**
-   * Statements in flight at once. A write that arrives while fewer run goes out alone at
-   * once; the rest wait for the next free slot and go out together.
+   * Statements in flight at once. Writes that arrive while fewer run go out at the end of the
+   * event loop's turn, together; the rest wait for the next free slot and go out together.
    */
   readonly statements: number;
   /** Writes in one statement at most. */
@@ -41,9 +41,10 @@ interface Waiting {
 /**
  * Group commit in the application: concurrent writes of one kind, each a few data-modifying
  * CTEs, go to PostgreSQL as ONE statement (one round trip, one transaction, one WAL flush)
- * while the database is busy with earlier ones. Under load this is most of what a write
- * costs the server and the client, and the replica's apply with it; with nothing in flight
- * a write goes out alone, so a quiet system waits for nothing.
+ * while the database is busy with earlier ones, or arrive in the same turn of the event loop
+ * (`GroupedRuns`). Under load this is most of what a write costs the server and the client,
+ * and the replica's apply with it; with nothing in flight a write goes out at the end of the
+ * turn, so a quiet system waits for nothing more.
  *
  * All of a statement's writes commit or none do: if it fails, each write runs again on its
  * own, so only the write at fault sees its error.

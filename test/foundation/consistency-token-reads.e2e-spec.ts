@@ -47,7 +47,7 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
     for (const answer of answers) expect(answer.token).toBeGreaterThanOrEqual(answer.committed);
   });
 
-  it('serves everyone who asked while a read ran with one more read', async () => {
+  it('serves everyone who asked in one turn with one read, and everyone who asked while it ran with one more', async () => {
     const reads = jest.spyOn(primary.pool, 'query');
     const groups = async () => {
       const metric = register.getSingleMetric('grouped_statement_parts') as Histogram<'name'>;
@@ -58,12 +58,15 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
       );
     };
     const groupsBefore = await groups();
-    // The first call starts a read at once; the other 19 arrive while it runs.
-    const tokens = await Promise.all(Array.from({ length: 20 }, () => primary.currentLsn()));
+    // The five calls of one turn share the first read; the other 15 arrive while it runs.
+    const first = Array.from({ length: 5 }, () => primary.currentLsn());
+    await new Promise((resolve) => setImmediate(resolve));
+    const tokens = await Promise.all([...first, ...Array.from({ length: 15 }, () => primary.currentLsn())]);
     expect(reads).toHaveBeenCalledTimes(2);
     expect((await groups()) - groupsBefore).toBe(2);
-    expect(new Set(tokens.slice(1)).size).toBe(1);
-    expect(position(tokens[1]!)).toBeGreaterThanOrEqual(position(tokens[0]!));
+    expect(new Set(tokens.slice(0, 5)).size).toBe(1);
+    expect(new Set(tokens.slice(5)).size).toBe(1);
+    expect(position(tokens[5]!)).toBeGreaterThanOrEqual(position(tokens[0]!));
     reads.mockRestore();
   });
 
@@ -72,7 +75,9 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
     const reads = (
       jest.spyOn(primary.pool, 'query') as unknown as jest.SpyInstance<Promise<unknown>>
     ).mockRejectedValueOnce(new Error('connection lost'));
-    const [failed, next] = await Promise.allSettled([primary.currentLsn(), primary.currentLsn()]);
+    const failing = primary.currentLsn();
+    await new Promise((resolve) => setImmediate(resolve)); // that read is in flight
+    const [failed, next] = await Promise.allSettled([failing, primary.currentLsn()]);
     expect(failed).toEqual({ status: 'rejected', reason: new Error('connection lost') });
     expect(next.status).toBe('fulfilled');
     expect(position((next as PromiseFulfilledResult<string>).value)).toBeGreaterThan(0n);

@@ -39,16 +39,22 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
     return rows.map((row) => row.ids);
   }
 
-  it('sends a write at once while nothing runs, and those that arrive meanwhile together, each with its own result', async () => {
-    const group = new GroupCommit(dataSource, { name: 'notes', statements: 1, maxWrites: 16 });
-    const ids = Array.from({ length: 20 }, (_, i) => i + 1);
-    await expect(Promise.all(ids.map((id) => group.write<number>(note(id))))).resolves.toEqual(ids);
-    // The first alone; the other 19 waited for it and went as 16, then 3.
-    expect(await transactions()).toEqual([[1], ids.slice(1, 17), ids.slice(17)]);
+  /** The end of the event loop's current turn: what was added before it has started. */
+  const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-    // Quiet again: the next write goes alone at once.
-    await expect(group.write(note(21))).resolves.toBe(21);
-    expect((await transactions()).at(-1)).toEqual([21]);
+  it('sends the writes of one turn together while nothing runs, those that arrive meanwhile together next, each with its own result', async () => {
+    const group = new GroupCommit(dataSource, { name: 'notes', statements: 1, maxWrites: 16 });
+    const first = [1, 2, 3].map((id) => group.write<number>(note(id)));
+    await endOfTurn(); // 1-3 are in flight
+    const ids = Array.from({ length: 20 }, (_, i) => i + 4);
+    const rest = ids.map((id) => group.write<number>(note(id)));
+    await expect(Promise.all([...first, ...rest])).resolves.toEqual([1, 2, 3, ...ids]);
+    // 1-3 together at once; the other 20 waited for them and went as 16, then 4.
+    expect(await transactions()).toEqual([[1, 2, 3], ids.slice(0, 16), ids.slice(16)]);
+
+    // Quiet again: a lone write goes alone.
+    await expect(group.write(note(24))).resolves.toBe(24);
+    expect((await transactions()).at(-1)).toEqual([24]);
   });
 
   it('never puts two writes with one key in one statement', async () => {
@@ -60,7 +66,7 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
       group.write(note(4, 'key-b')),
     ]);
     expect(written).toEqual([1, 2, 3, 4]);
-    expect(await transactions()).toEqual([[1], [2, 4], [3]]);
+    expect(await transactions()).toEqual([[1, 2, 4], [3]]);
   });
 
   it('fails only the write at fault: the others of its statement run again on their own', async () => {
@@ -72,7 +78,7 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
     const failure = (outcomes[2] as PromiseRejectedResult).reason as unknown;
     expect(failure).toBeInstanceOf(QueryFailedError);
     expect((failure as QueryFailedError).driverError).toMatchObject({ code: '23505' });
-    // 2, 3 and 4 shared a statement that rolled back; 2 and 4 then committed alone (3 is the row
+    // 1-4 shared a statement that rolled back; 1, 2 and 4 then committed alone (3 is the row
     // that was there before).
     expect((await db.query<{ id: number }>(`SELECT id FROM notes ORDER BY id`)).map((row) => row.id)).toEqual([
       1, 2, 3, 4,
@@ -82,8 +88,13 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
 
   it('runs up to `statements` at once', async () => {
     const group = new GroupCommit(dataSource, { name: 'notes', statements: 2, maxWrites: 16 });
-    await Promise.all([1, 2, 3, 4, 5].map((id) => group.write(note(id))));
-    // Two went out alone at once; the other three waited for the first free slot.
+    const written = [group.write(note(1))];
+    await endOfTurn();
+    written.push(group.write(note(2)));
+    await endOfTurn();
+    written.push(...[3, 4, 5].map((id) => group.write(note(id))));
+    await Promise.all(written);
+    // 1 and 2 each went out at the end of their turn; 3-5 waited for the first free slot.
     expect(await transactions()).toEqual([[1], [2], [3, 4, 5]]);
   });
 
@@ -102,9 +113,18 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
       { name: 'notes', statements: 1, maxKeys: 5 },
     );
     const asked = [[1], [2, 3], [3, 99], [4], [5, 6], [7]];
-    const answers = await Promise.all(asked.map((ids) => lookups.lookup(ids)));
+    const firstAnswer = lookups.lookup(asked[0]!);
+    await endOfTurn(); // the first is in flight
+    const answers = [firstAnswer, ...asked.slice(1).map((ids) => lookups.lookup(ids))];
 
-    expect(answers.map((found) => [...found.keys()])).toEqual([[1], [2, 3], [3], [4], [5, 6], [7]]);
+    expect((await Promise.all(answers)).map((found) => [...found.keys()])).toEqual([
+      [1],
+      [2, 3],
+      [3],
+      [4],
+      [5, 6],
+      [7],
+    ]);
     // The first alone; then as many as fit in 5 keys (3 asked twice counts twice), then the rest.
     expect(queries).toEqual([[1], [2, 3, 99, 4], [5, 6, 7]]);
   });
