@@ -105,6 +105,18 @@ export class OrderingHarness {
     return { id: created.body.id, sku, name: created.body.name };
   }
 
+  /** Changes a product's price through the catalog and waits until ordering's copy has it. */
+  async reprice(productId: string, price: Money): Promise<void> {
+    const current = await this.api().get(`/v1/products/${productId}`).expect(200);
+    const updated = await this.api()
+      .patch(`/v1/products/${productId}`)
+      .set('Authorization', this.admin)
+      .set('If-Match', current.headers.etag!)
+      .send({ price })
+      .expect(200);
+    await this.projected(productId, (row) => row.version === (updated.body as { version: number }).version);
+  }
+
   /** Waits until ordering's product projection holds a row for the product that `accept`s. */
   async projected(
     productId: string,

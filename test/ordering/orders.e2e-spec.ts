@@ -147,15 +147,7 @@ describe('ordering: placing, reading and cancelling orders', () => {
       const product = await h.product({ amount: 1000, currency: 'EUR' });
       const before = (await h.placeOrder(alice.bearer, [{ productId: product.id, quantity: 1 }]).expect(201))
         .body as OrderBody;
-      const current = await h.api().get(`/v1/products/${product.id}`).expect(200);
-      await h
-        .api()
-        .patch(`/v1/products/${product.id}`)
-        .set('Authorization', h.admin)
-        .set('If-Match', current.headers.etag!)
-        .send({ price: { amount: 1250, currency: 'EUR' } })
-        .expect(200);
-      await h.projected(product.id, (row) => row.version === 2);
+      await h.reprice(product.id, { amount: 1250, currency: 'EUR' });
       const after = (await h.placeOrder(alice.bearer, [{ productId: product.id, quantity: 2 }]).expect(201))
         .body as OrderBody;
       expect(after.total).toEqual({ amount: 2500, currency: 'EUR' });
@@ -191,15 +183,7 @@ describe('ordering: placing, reading and cancelling orders', () => {
         amount: 400,
         currency: 'EUR',
       });
-      const current = await h.api().get(`/v1/products/${ink.id}`).expect(200);
-      await h
-        .api()
-        .patch(`/v1/products/${ink.id}`)
-        .set('Authorization', h.admin)
-        .set('If-Match', current.headers.etag!)
-        .send({ price: { amount: 75, currency: 'EUR' } })
-        .expect(200);
-      await h.projected(ink.id, (row) => row.version === 2);
+      await h.reprice(ink.id, { amount: 75, currency: 'EUR' });
       const key = randomUUID();
       const repriced = await h.placeOrder(alice.bearer, lines, key).expect(201);
       expect(repriced.body.total).toEqual({ amount: 450, currency: 'EUR' });
