@@ -24,8 +24,11 @@ export class ProductCopyCache {
     return found;
   }
 
+  /** Keeps these copies, unless it holds a newer one (a read that started earlier ends later). */
   remember(copies: Iterable<ProductCopy>): void {
     for (const copy of copies) {
+      const held = this.copies.get(copy.productId);
+      if (held && held.version > copy.version) continue;
       this.copies.delete(copy.productId);
       if (copy.status !== 'active') continue;
       if (this.copies.size >= this.capacity) this.copies.delete(this.copies.keys().next().value!);
