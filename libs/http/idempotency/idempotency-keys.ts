@@ -1,6 +1,6 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { queryPrepared } from '#libs/sql';
+import { queryPrepared, statementParameter } from '#libs/sql';
 import { ProblemException, problemType, ValidationProblem, type ProblemDetails } from '#libs/problems';
 import { canonicalJson } from './canonical-json';
 import { checkIdempotencyKey, requestHash } from './request-identity';
@@ -47,11 +47,6 @@ export interface IdempotencyKeysOptions {
 
 /** The key is another request's: its write found the key taken. */
 export class IdempotencyClaimLost extends Error {}
-
-/** A parameter of the statement being built: appended to `params`, answered as its cast placeholder. */
-function parameter(params: unknown[], value: unknown, type: string): string {
-  return `$${params.push(value)}::${type}`;
-}
 
 /**
  * The right to run one request for an idempotency key, claimed by the write that records its
@@ -116,15 +111,15 @@ export class IdempotencyClaim {
    * it, or is writing it right now.
    */
   private claimingInsert(params: unknown[], status: number, body: string, gate?: string): string {
-    const scope = parameter(params, this.scope, 'text');
-    const key = parameter(params, this.key, 'text');
+    const scope = statementParameter(params, this.scope, 'text');
+    const key = statementParameter(params, this.key, 'text');
     const from = gate ? ` FROM ${gate}` : '';
     return `INSERT INTO idempotency_keys AS k
          (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
-       SELECT ${scope}, ${key}, ${parameter(params, this.requestHash, 'text')}, 'completed',
-              ${parameter(params, status, 'smallint')}, ${parameter(params, body, 'jsonb')},
+       SELECT ${scope}, ${key}, ${statementParameter(params, this.requestHash, 'text')}, 'completed',
+              ${statementParameter(params, status, 'smallint')}, ${statementParameter(params, body, 'jsonb')},
               date_trunc('milliseconds', now()),
-              now() + make_interval(hours => ${parameter(params, this.settings.ttlHours, 'int')})${from}
+              now() + make_interval(hours => ${statementParameter(params, this.settings.ttlHours, 'int')})${from}
         -- A request with this key in the middle of this same statement holds the lock until it
         -- commits: answer 409 at once instead of queueing behind it.
         WHERE pg_try_advisory_xact_lock(hashtextextended(current_schema() || ' ' || ${scope} || ' ' || ${key}, 0))
@@ -133,7 +128,7 @@ export class IdempotencyClaim {
              response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
        WHERE k.expires_at <= now()
           OR (k.state = 'in_progress' AND k.request_hash = EXCLUDED.request_hash
-              AND k.created_at <= now() - make_interval(secs => ${parameter(params, this.settings.abandonedAfterSeconds, 'int')}))
+              AND k.created_at <= now() - make_interval(secs => ${statementParameter(params, this.settings.abandonedAfterSeconds, 'int')}))
        RETURNING 1`;
   }
 

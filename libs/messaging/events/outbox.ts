@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventKey, type IntegrationEvent } from '#libs/contracts';
 import { afterCommit } from '#libs/database';
-import { queryPrepared } from '#libs/sql';
+import { queryPrepared, statementParameter } from '#libs/sql';
 import { currentMessageContext, type MessageContext } from '#libs/observability';
 
 /** What wakes the module's relays once written events have committed (`OutboxDoorbell`). */
@@ -118,7 +118,7 @@ export class Outbox {
     return {
       id: row[0] as string,
       sql: (params, gate) => {
-        const values = row.map((value, i) => `$${params.push(value)}::${OUTBOX_TYPES[i]}`);
+        const values = row.map((value, i) => statementParameter(params, value, OUTBOX_TYPES[i]!));
         return {
           insert: `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
         };

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryPrepared } from '#libs/sql';
+import { queryPrepared, statementParameter } from '#libs/sql';
 import type { OrderState } from '../domain/order';
 import type { OrderRecord } from './order.record';
 
@@ -24,7 +24,7 @@ export function orderState(record: OrderRecord): OrderState {
  * `params`. With `gate`, the order is inserted once per row of that CTE (zero or one).
  */
 export function insertOrderSql(params: unknown[], order: OrderState, gate?: string): string {
-  const $ = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  const $ = (value: unknown, type: string) => statementParameter(params, value, type);
   return `INSERT INTO orders (id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method,
                        version, created_at, updated_at)
     SELECT ${$(order.id, 'uuid')}, ${$(order.customerId, 'uuid')}, ${$(order.status, 'text')},

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryPrepared } from '#libs/sql';
+import { queryPrepared, statementParameter } from '#libs/sql';
 import type { CatalogEntry } from '../domain/order';
 import type { Money } from '../domain/money';
 
@@ -122,7 +122,7 @@ export async function catalogEntries(
  * still at its version, none if one has moved (or gone); its values are appended to `params`.
  */
 export function productCopiesUnchangedSql(params: unknown[], copies: readonly ProductCopy[]): string {
-  const $ = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+  const $ = (value: unknown, type: string) => statementParameter(params, value, type);
   if (copies.length === 1)
     return `SELECT 1 FROM products WHERE product_id = ${$(copies[0]!.productId, 'uuid')} AND version = ${$(copies[0]!.version, 'int')}`;
   return `SELECT 1 FROM products
