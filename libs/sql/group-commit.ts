@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { GroupedRuns } from './grouped-runs';
-import { queryPrepared } from './prepared-statement';
+import { queryPreparedCommitted } from './prepared-statement';
 
 /** One write's part of a grouped statement. */
 export interface GroupedWrite {
@@ -32,9 +32,19 @@ export interface GroupCommitOptions {
   readonly maxWrites: number;
 }
 
+/** A write's result, and where the primary's WAL was once its statement had committed. */
+export interface CommittedWrite<T> {
+  readonly result: T;
+  /**
+   * Includes the write's commit: what its consistency token can say, without a read of its
+   * own. Absent if that read failed after the commit.
+   */
+  readonly walPosition: string | undefined;
+}
+
 interface Waiting {
   readonly write: GroupedWrite;
-  resolve(result: unknown): void;
+  resolve(committed: CommittedWrite<unknown>): void;
   reject(error: unknown): void;
 }
 
@@ -65,9 +75,17 @@ export class GroupCommit {
   }
 
   /** Runs `write`, with whatever else waits, and resolves with its `result`. */
-  write<T>(write: GroupedWrite): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.runs.add({ write, resolve: resolve as (result: unknown) => void, reject });
+  async write<T>(write: GroupedWrite): Promise<T> {
+    return (await this.commit<T>(write)).result;
+  }
+
+  /**
+   * Runs `write` as `write` does and resolves with its `result` and the WAL position after its
+   * commit, read in the statement's round trip (`queryPreparedCommitted`).
+   */
+  commit<T>(write: GroupedWrite): Promise<CommittedWrite<T>> {
+    return new Promise<CommittedWrite<T>>((resolve, reject) => {
+      this.runs.add({ write, resolve: resolve as (committed: CommittedWrite<unknown>) => void, reject });
     });
   }
 
@@ -89,8 +107,9 @@ export class GroupCommit {
 
   private async run(group: readonly Waiting[]): Promise<void> {
     let results: unknown[];
+    let walPosition: string | undefined;
     try {
-      results = await this.execute(group.map((waiting) => waiting.write));
+      ({ results, walPosition } = await this.execute(group.map((waiting) => waiting.write)));
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);
@@ -99,19 +118,22 @@ export class GroupCommit {
       await Promise.all(group.map((waiting) => this.run([waiting])));
       return;
     }
-    group.forEach((waiting, i) => waiting.resolve(results[i]));
+    group.forEach((waiting, i) => waiting.resolve({ result: results[i], walPosition }));
   }
 
-  private async execute(writes: readonly GroupedWrite[]): Promise<unknown[]> {
+  private async execute(
+    writes: readonly GroupedWrite[],
+  ): Promise<{ results: unknown[]; walPosition: string | undefined }> {
     const params: unknown[] = [];
     const parts = writes.map((write, i) => write.build(params, `_${i}`));
     // One text per group size and shape: a few prepared statements per connection.
-    const [row] = await queryPrepared<Record<string, unknown>>(
+    const { rows, walPosition } = await queryPreparedCommitted<Record<string, unknown>>(
       this.dataSource,
       `WITH ${parts.flatMap((part) => part.ctes).join(',\n')}
        SELECT ${parts.map((part, i) => `${part.result} AS r${i}`).join(', ')}`,
       params,
     );
-    return parts.map((_, i) => row?.[`r${i}`]);
+    const [row] = rows;
+    return { results: parts.map((_, i) => row?.[`r${i}`]), walPosition };
   }
 }

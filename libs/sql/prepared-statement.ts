@@ -54,3 +54,49 @@ export async function queryPrepared<Row extends QueryResultRow>(
     if (!inTransaction) await runner.release();
   }
 }
+
+const WAL_POSITION_SQL = 'SELECT pg_current_wal_lsn()::text AS position';
+
+/** What a statement run in its own transaction answered, and where the primary's WAL was after it. */
+export interface CommittedStatement<Row> {
+  readonly rows: Row[];
+  /**
+   * `pg_current_wal_lsn()` read after the statement committed: it includes the commit. Absent
+   * if that read failed: the statement's outcome stands all the same.
+   */
+  readonly walPosition: string | undefined;
+}
+
+/**
+ * Runs `text` as `queryPrepared` does, as its own transaction, and reads the primary's WAL
+ * position right behind it on the same connection: the position includes the commit, so it
+ * can be the write's consistency token. On a pipelined connection (`pipeline: true`, as the
+ * module data sources are) both go in one round trip, where reading the position afterwards
+ * costs the writer a second one. Never inside a transaction: the position would be read
+ * before its commit.
+ */
+export async function queryPreparedCommitted<Row extends QueryResultRow>(
+  dataSource: DataSource,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<CommittedStatement<Row>> {
+  const runner = dataSource.createQueryRunner('master');
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const written = client.query<Row>({ name: preparedStatementName(text), text, values: [...values] });
+    // Queued behind the statement: PostgreSQL runs it after the statement's Sync, i.e. after its commit.
+    const position = client.query<{ position: string }>({
+      name: preparedStatementName(WAL_POSITION_SQL),
+      text: WAL_POSITION_SQL,
+    });
+    // Both settled before the connection goes back to the pool.
+    const [result, read] = await Promise.allSettled([written, position]);
+    if (result.status === 'rejected') throw new QueryFailedError(text, [...values], result.reason as Error);
+    return {
+      rows: result.value.rows,
+      walPosition: read.status === 'fulfilled' ? read.value.rows[0]?.position : undefined,
+    };
+  } finally {
+    await runner.release();
+  }
+}

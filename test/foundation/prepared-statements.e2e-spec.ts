@@ -1,5 +1,6 @@
+import type { Duplex } from 'node:stream';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { preparedStatementName, queryPrepared } from '#libs/sql';
+import { preparedStatementName, queryPrepared, queryPreparedCommitted } from '#libs/sql';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const INSERT_NOTE = `INSERT INTO notes (id, body) VALUES ($1, $2) RETURNING id, body`;
@@ -56,5 +57,80 @@ describe('queryPrepared (named prepared statements on TypeORM connections)', () 
     expect(preparedStatementName(INSERT_NOTE)).not.toBe(preparedStatementName(`${INSERT_NOTE} `));
     // PostgreSQL truncates identifiers at 63 bytes: a longer name would collide silently.
     expect(preparedStatementName(INSERT_NOTE).length).toBeLessThanOrEqual(63);
+  });
+
+  describe('queryPreparedCommitted (a statement and the WAL position after its commit)', () => {
+    let pipelined: DataSource;
+
+    beforeAll(async () => {
+      pipelined = await new DataSource({
+        type: 'postgres',
+        url: db.url,
+        poolSize: 1,
+        extra: { pipeline: true },
+      }).initialize();
+    });
+
+    afterAll(() => pipelined?.destroy());
+
+    /** The WAL insert position inside the statement: its commit record can only come after it. */
+    const WRITE_AND_LOCATE = `WITH written AS (INSERT INTO notes (id, body) VALUES ($1, $2) RETURNING id)
+      SELECT (SELECT id FROM written) AS id, pg_current_wal_insert_lsn()::text AS inside`;
+
+    it.each([
+      ['pipelined, in one round trip', () => pipelined],
+      ['not pipelined, in two', () => dataSource],
+    ])('answers a position past the commit record, %s', async (_, on) => {
+      const { rows, walPosition } = await queryPreparedCommitted<{ id: number; inside: string }>(
+        on(),
+        WRITE_AND_LOCATE,
+        [on() === pipelined ? 10 : 11, 'located'],
+      );
+      expect(rows).toEqual([{ id: expect.any(Number), inside: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) }]);
+      // Strictly after: a position read inside the transaction could not be past its own commit.
+      const [past] = await db.query<{ past: boolean }>(`SELECT $1::pg_lsn > $2::pg_lsn AS past`, [
+        walPosition,
+        rows[0]!.inside,
+      ]);
+      expect(past).toEqual({ past: true });
+    });
+
+    it('fails as queryPrepared does, and the connection is left ready for the next statement', async () => {
+      const failure = await queryPreparedCommitted(pipelined, INSERT_NOTE, [1, 'again']).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(QueryFailedError);
+      expect((failure as QueryFailedError).driverError).toMatchObject({ code: '23505' });
+      // The position read queued behind the failed statement was answered before the connection went back.
+      const after = await queryPreparedCommitted<{ id: number }>(pipelined, INSERT_NOTE, [12, 'after']);
+      expect(after.rows).toEqual([{ id: 12, body: 'after' }]);
+      expect(after.walPosition).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    });
+
+    it.each([
+      ['pipelined: everything is written before the first answer arrives', () => pipelined, false],
+      ['not pipelined: the position read is written after the statement has answered', () => dataSource, true],
+    ])('%s', async (_, on, writesAfterAnAnswer) => {
+      // Each pool has one connection: this is the one the statement will run on.
+      const runner = on().createQueryRunner('master');
+      const client = (await runner.connect()) as unknown as { connection: { stream: Duplex } };
+      await runner.release();
+      const stream = client.connection.stream;
+      const wire: ('write' | 'answer')[] = [];
+      const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+      const onAnswer = () => wire.push('answer');
+      stream.write = ((...args: unknown[]) => {
+        wire.push('write');
+        return write(...args);
+      }) as typeof stream.write;
+      stream.prependListener('data', onAnswer);
+      try {
+        await queryPreparedCommitted(on(), `SELECT 1 AS one`);
+      } finally {
+        stream.write = write as typeof stream.write;
+        stream.off('data', onAnswer);
+      }
+      expect(wire.lastIndexOf('write') > wire.indexOf('answer')).toBe(writesAfterAnAnswer);
+    });
   });
 });
