@@ -6,6 +6,7 @@ export * from './database.health';
 export * from './database.module';
 export { describeError } from './describe-error';
 export * from './lsn';
+export * from './consistency-token-hook';
 export * from './consistency-tokens';
 export * from './replica-set';
 export * from './read-data-source';

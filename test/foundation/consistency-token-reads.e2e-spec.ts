@@ -1,5 +1,7 @@
+import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { register, type Histogram } from 'prom-client';
+import { answerWritesWithConsistencyTokens } from '../../libs/database/consistency-token-hook';
 import { PrimaryDatabase } from '../../libs/database/primary-database';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -82,5 +84,30 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
     expect(next.status).toBe('fulfilled');
     expect(position((next as PromiseFulfilledResult<string>).value)).toBeGreaterThan(0n);
     reads.mockRestore();
+  });
+
+  it('answers a write that read its position itself with that token, and reads one for the others', async () => {
+    const app = Fastify();
+    answerWritesWithConsistencyTokens(app, primary);
+    // As `sendIdempotentResponse` does with the position its write read (`GroupCommit.commit`).
+    app.post('/located', (_, reply) => reply.status(201).header('Consistency-Token', '0/1').send({}));
+    app.post('/unlocated', (_, reply) => reply.status(201).send({}));
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const reads = jest.spyOn(primary, 'currentLsn');
+    try {
+      const located = await fetch(`${url}/located`, { method: 'POST' });
+      expect({ status: located.status, token: located.headers.get('consistency-token') }).toEqual({
+        status: 201,
+        token: '0/1',
+      });
+      expect(reads).not.toHaveBeenCalled();
+
+      const unlocated = await fetch(`${url}/unlocated`, { method: 'POST' });
+      expect(position(unlocated.headers.get('consistency-token')!)).toBeGreaterThan(1n);
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+      await app.close();
+    }
   });
 });

@@ -32,6 +32,11 @@ export interface IdempotentResponse {
   readonly body: string;
   /** True when this is the stored answer to an earlier request with the key. */
   readonly replayed: boolean;
+  /**
+   * The primary's WAL position after the write that recorded it, when that write read it in
+   * its own round trip: the response's `Consistency-Token`, so none has to be read for it.
+   */
+  readonly walPosition?: string;
 }
 
 export interface IdempotencyKeysOptions {
@@ -74,7 +79,8 @@ export class IdempotencyClaim {
    * `params` and returns `sql`, the body of a data-modifying CTE that claims the key with the
    * response and returns one row if it got it (gate the statement's writes on it, so they
    * happen exactly when the response is recorded). Once the statement ran, `confirm(heldRow)`
-   * gives the response as it will be sent (or throws `IdempotencyClaimLost`). With `gate`, the
+   * gives the response as it will be sent (or throws `IdempotencyClaimLost`), with the WAL
+   * position after the statement's commit if it is given one. With `gate`, the
    * name of an earlier CTE of the statement, the key is claimed only if that CTE has a row.
    */
   recordWithin(
@@ -82,11 +88,11 @@ export class IdempotencyClaim {
     status: number,
     body: unknown,
     gate?: string,
-  ): { readonly sql: string; confirm(held: boolean): IdempotentResponse } {
+  ): { readonly sql: string; confirm(held: boolean, walPosition?: string): IdempotentResponse } {
     const text = canonicalJson(body);
     return {
       sql: this.claimingInsert(params, status, text, gate),
-      confirm: (held) => this.settle(held, status, text),
+      confirm: (held, walPosition) => this.settle(held, status, text, walPosition),
     };
   }
 
@@ -132,9 +138,9 @@ export class IdempotencyClaim {
        RETURNING 1`;
   }
 
-  private settle(held: boolean, status: number, body: string): IdempotentResponse {
+  private settle(held: boolean, status: number, body: string, walPosition?: string): IdempotentResponse {
     if (!held) throw new IdempotencyClaimLost(`idempotency key ${this.key} is another request's`);
-    this.recorded = { status, body, replayed: false };
+    this.recorded = { status, body, replayed: false, ...(walPosition ? { walPosition } : {}) };
     return this.recorded;
   }
 }

@@ -37,7 +37,8 @@ const KEPT_PRODUCT_COPIES = 10_000;
  * Places an order at the prices of ordering's own product copy in ONE statement (its own
  * transaction) that claims the idempotency key with the response (`IdempotencyKeys.execute`)
  * and inserts the order and its `OrderPlaced` event; once it has committed, the relays are
- * woken. The order and the event are written only if the key is this request's. Under load
+ * woken. The order and the event are written only if the key is this request's, and the
+ * response carries the WAL position read right behind the statement as its consistency token. Under load
  * that statement carries other orders placed at the same time (`GroupCommit`): one commit for
  * all of them.
  *
@@ -121,7 +122,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
 
     const idempotency = command.idempotency;
     let recording: ReturnType<IdempotencyClaim['recordWithin']> | undefined;
-    const placed = await this.placements.write<number>({
+    const { result: placed, walPosition } = await this.placements.commit<number>({
       ...(idempotency ? { key: `${idempotency.claim.scope} ${idempotency.claim.key}` } : {}),
       build: (params, suffix) => {
         const unchanged = guarded ? `unchanged${suffix}` : undefined;
@@ -145,7 +146,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
       },
     });
     if (placed === -1) return undefined;
-    recording?.confirm(placed === 1);
+    recording?.confirm(placed === 1, walPosition);
     if (placed === 1) this.outbox.committed();
     return view;
   }
