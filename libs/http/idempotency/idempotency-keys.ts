@@ -80,8 +80,8 @@ export class IdempotencyClaim {
    * response and returns one row if it got it (gate the statement's writes on it, so they
    * happen exactly when the response is recorded). Once the statement ran, `confirm(heldRow)`
    * gives the response as it will be sent (or throws `IdempotencyClaimLost`), with the WAL
-   * position after the statement's commit if it is given one. With `gate`, the
-   * name of an earlier CTE of the statement, the key is claimed only if that CTE has a row.
+   * position after the statement's commit if it is given one. With `gate`, the name of an
+   * earlier CTE of the statement, the key is claimed only if that CTE has a row.
    */
   recordWithin(
     params: unknown[],

@@ -38,9 +38,9 @@ const KEPT_PRODUCT_COPIES = 10_000;
  * transaction) that claims the idempotency key with the response (`IdempotencyKeys.execute`)
  * and inserts the order and its `OrderPlaced` event; once it has committed, the relays are
  * woken. The order and the event are written only if the key is this request's, and the
- * response carries the WAL position read right behind the statement as its consistency token. Under load
- * that statement carries other orders placed at the same time (`GroupCommit`): one commit for
- * all of them.
+ * response carries the WAL position read right behind the statement as its consistency token.
+ * Under load that statement carries other orders placed at the same time (`GroupCommit`): one
+ * commit for all of them.
  *
  * The copies come from this process's `ProductCopyCache` when it has them all, and the
  * statement writes only if each is still at the version priced from; otherwise (or if one had
