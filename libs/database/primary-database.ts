@@ -1,7 +1,5 @@
 import { Pool } from 'pg';
-import { GroupedRuns, preparedStatementName } from '#libs/sql';
-
-const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()::text AS lsn';
+import { GroupedRuns, preparedStatementName, WAL_POSITION_SQL } from '#libs/sql';
 
 interface LsnWaiter {
   resolve(lsn: string): void;
@@ -64,11 +62,11 @@ export class PrimaryDatabase {
 
   private async readLsn(): Promise<string> {
     // Prepared, so it is only executed.
-    const result = await this.pool.query<{ lsn: string }>({
-      name: preparedStatementName(CURRENT_LSN_SQL),
-      text: CURRENT_LSN_SQL,
+    const result = await this.pool.query<{ position: string }>({
+      name: preparedStatementName(WAL_POSITION_SQL),
+      text: WAL_POSITION_SQL,
     });
-    return result.rows[0]!.lsn;
+    return result.rows[0]!.position;
   }
 
   close(): Promise<void> {

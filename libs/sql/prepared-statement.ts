@@ -55,7 +55,8 @@ export async function queryPrepared<Row extends QueryResultRow>(
   }
 }
 
-const WAL_POSITION_SQL = 'SELECT pg_current_wal_lsn()::text AS position';
+/** The primary's current WAL position, as text (`0/16B3748`): what a consistency token carries. */
+export const WAL_POSITION_SQL = 'SELECT pg_current_wal_lsn()::text AS position';
 
 /** What a statement run in its own transaction answered, and where the primary's WAL was after it. */
 export interface CommittedStatement<Row> {
