@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
-import { freePort } from '../support/free-port';
+import { freePortOutsideEphemeralRange } from '../support/free-port';
 import {
   E2E_PAYMENT_WEBHOOK_SECRET,
   E2E_RESERVATION_TTL_SECONDS,
@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const jestArgs = process.argv.slice(2).filter((arg, i, all) => arg !== '--topology' && all[i - 1] !== '--topology');
   let failed = false;
   // Picked once: the deployment is told to call them, the tests listen on them.
-  const receivers = { webhookPort: await freePort(), smtpPort: await freePort() };
+  const webhookPort = await freePortOutsideEphemeralRange();
+  const receivers = { webhookPort, smtpPort: await freePortOutsideEphemeralRange([webhookPort]) };
   for (const topology of topologies) {
     process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
     const running = await launchTopology(topology, 'fixture', receivers);
