@@ -21,7 +21,14 @@ import {
   type EmbeddedDatabase,
 } from '#libs/database';
 import { createHttpApp } from '#libs/http';
-import { MessagingTables1764000000000, QueueWorkers, selectQueueBackend, SubscriptionTable } from '#libs/messaging';
+import {
+  configureWorkerPrecedence,
+  firstModules,
+  MessagingTables1764000000000,
+  QueueWorkers,
+  selectQueueBackend,
+  SubscriptionTable,
+} from '#libs/messaging';
 import { INTEGRATION_EVENTS } from '#libs/contracts';
 import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
 import { createAppLogger, type AppLogger } from '#libs/observability';
@@ -179,6 +186,8 @@ async function serve(context: {
     settings.replicaCheckIntervalMs,
   );
   const queueBackend = selectQueueBackend(settings.redisUrl, primaryUrl);
+  const jobsGoFirst = firstModules(settings.workerFirstModules, selected);
+  configureWorkerPrecedence(jobsGoFirst, settings.workerFirstMaxWaitMs);
   const app = await createHttpApp(
     AppModule.compose({
       settings,
@@ -206,6 +215,7 @@ async function serve(context: {
       modules: selection.modules,
       roles: selection.roles,
       queues: queueBackend.kind,
+      ...(selection.roles.includes('worker') ? { jobsGoFirst } : {}),
       version: VERSION,
     },
     'tessera is listening',

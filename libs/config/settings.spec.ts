@@ -46,6 +46,20 @@ describe('loadSettings', () => {
     );
   });
 
+  it('takes known modules, or none, for the modules whose jobs go first', () => {
+    const modules = ['inventory', 'ordering', 'payments'];
+    expect(loadSettings({}, modules).workerFirstModules).toBeUndefined();
+    expect(loadSettings({ WORKER_FIRST_MODULES: 'payments, inventory' }, modules).workerFirstModules).toEqual([
+      'payments',
+      'inventory',
+    ]);
+    expect(loadSettings({ WORKER_FIRST_MODULES: 'none' }, modules).workerFirstModules).toEqual(['none']);
+    expect(() => loadSettings({ WORKER_FIRST_MODULES: 'inventory,shipping' }, modules)).toThrow(
+      'WORKER_FIRST_MODULES: unknown module "shipping"; valid: inventory, ordering, payments, none',
+    );
+    expect(loadSettings({}, modules).workerFirstMaxWaitMs).toBe(5000);
+  });
+
   it('documents every setting with its default', () => {
     const names = describeSettings().map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX']));

@@ -142,6 +142,18 @@ export const SETTING_SPECS = {
     200,
     'Integration events one process takes at once per module inbox; they are handled in batches of up to 64 per transaction, at most 2 transactions at once.',
   ),
+  workerFirstModules: spec(
+    'WORKER_FIRST_MODULES',
+    list(identifier),
+    undefined,
+    "Modules whose jobs and events go first in a process that runs several modules' jobs: while one of theirs runs, the others' jobs wait to start. Unset: the modules that declare it (inventory and ordering, the path a customer waits on). `none`: no order.",
+  ),
+  workerFirstMaxWaitMs: spec(
+    'WORKER_FIRST_MAX_WAIT_MS',
+    integer(10, 600_000),
+    5000,
+    "The longest a job waits for the first modules' jobs before it starts anyway: under a sustained load of those, the others slow down but never stop.",
+  ),
   eventMaxAttempts: spec(
     'EVENT_MAX_ATTEMPTS',
     integer(1, 100),
@@ -386,10 +398,21 @@ export function loadSettings(env: NodeJS.ProcessEnv, moduleNames: readonly strin
     if (value) moduleDatabaseUrls[name] = value;
   }
   const settings = { ...values, moduleDatabaseUrls } as Settings;
+  requireKnownFirstModules(settings.workerFirstModules, moduleNames);
   if (settings.shutdownDelayMs >= settings.shutdownTimeoutMs) {
     throw new ConfigError('SHUTDOWN_DELAY_MS must be smaller than SHUTDOWN_TIMEOUT_MS');
   }
   return settings;
+}
+
+function requireKnownFirstModules(first: readonly string[] | undefined, moduleNames: readonly string[]): void {
+  if (!first || (first.length === 1 && first[0] === 'none')) return;
+  const unknown = first.filter((name) => !moduleNames.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `WORKER_FIRST_MODULES: unknown module ${unknown.map((n) => `"${n}"`).join(', ')}; valid: ${[...moduleNames, 'none'].join(', ')}`,
+    );
+  }
 }
 
 /** The settings table for the README: name, default, meaning. */

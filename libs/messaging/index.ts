@@ -5,3 +5,5 @@ export * from './queue.health';
 export * from './queue.module';
 export * from './tokens';
 export * from './events';
+export * from './worker-precedence';
+export * from './worker-precedence.setup';

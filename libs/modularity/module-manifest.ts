@@ -61,6 +61,12 @@ export interface ModuleManifest {
    * whose events touch the same rows in different orders from deadlocking.
    */
   readonly inboxLockOrder?: Type;
+  /**
+   * Its jobs and events go first in a process that also runs other modules' jobs: it is on
+   * the path a customer waits on (WorkerPrecedence in libs/messaging; WORKER_FIRST_MODULES
+   * overrides the choice).
+   */
+  readonly jobsGoFirst?: boolean;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9-]{1,30}$/;
@@ -74,7 +80,17 @@ export function defineModule(manifest: ModuleManifest): ModuleManifest {
   if (!SCHEMA_NAME.test(manifest.schema)) {
     throw new Error(`module ${manifest.name}: schema "${manifest.schema}" must be lower-case letters, digits or "_"`);
   }
+  for (const queue of manifest.queues ?? []) {
+    if (moduleOfQueue(queue.name) !== manifest.name) {
+      throw new Error(`module ${manifest.name}: queue "${queue.name}" must be named "${manifest.name}.<name>"`);
+    }
+  }
   return Object.freeze({ ...manifest });
+}
+
+/** The module a queue belongs to: `payments.charges` is payments'. Jobs are attributed by it. */
+export function moduleOfQueue(queueName: string): string {
+  return queueName.split('.', 1)[0]!;
 }
 
 /** Fails on two manifests with one name or one schema: each module owns exactly one schema. */

@@ -39,6 +39,16 @@ describe('entrypoint flags (built dist/main.js)', () => {
     expect(stderr.trim()).toBe('tessera: PORT must be an integer from 0 to 65535 (got "70000")');
   });
 
+  it('WORKER_FIRST_MODULES naming no module stops start-up with exit 2 and lists the valid names', async () => {
+    const { code, stderr } = await runToExit({
+      env: { WORKER_FIRST_MODULES: 'inventory,shipping', DATABASE_URL: db.url },
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      'tessera: WORKER_FIRST_MODULES: unknown module "shipping"; valid: identity, catalog, inventory, ordering, payments, notifications, none',
+    );
+  });
+
   it('a split process without DATABASE_URL refuses to start and says why', async () => {
     const { code, stderr } = await runToExit({ entry: 'fixture', args: ['--modules', 'echo'] });
     expect(code).toBe(2);

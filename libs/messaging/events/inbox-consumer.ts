@@ -9,6 +9,7 @@ import type { ModuleManifest } from '#libs/modularity';
 import { runInMessageContext, type MessageContext } from '#libs/observability';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
+import { workerPrecedence } from '../worker-precedence';
 import { EVENT_BATCH_JOB, eventJob, type EventBatch } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
 import { eventMetrics } from './event-metrics';
@@ -72,9 +73,11 @@ export class InboxConsumer implements OnApplicationBootstrap {
     const worker = new Worker(
       inboxQueueName(this.module.name),
       (job: Job<EventEnvelope | EventBatch>) =>
-        job.name === EVENT_BATCH_JOB
-          ? this.processBatch(job as Job<EventBatch>)
-          : this.process(job as Job<EventEnvelope>),
+        workerPrecedence.inTurn<Outcome | void>(this.module.name, () =>
+          job.name === EVENT_BATCH_JOB
+            ? this.processBatch(job as Job<EventBatch>)
+            : this.process(job as Job<EventEnvelope>),
+        ),
       {
         connection: bullConnection(this.backend),
         prefix: this.settings.queuePrefix,

@@ -22,6 +22,9 @@ import { ReservationExpiryProcessor } from './interface/jobs/reservation-expiry.
 export const inventoryModule = defineModule({
   name: 'inventory',
   schema: 'inventory',
+  // Reservations are what a buyer waits for after the 201: in a process that also charges
+  // and mails, this module's jobs go first.
+  jobsGoFirst: true,
   entities: [StockRecord, StockMovementRecord, ReservationRecord],
   migrations: [CreateInventoryTables1764500000000],
   providers: [

@@ -26,6 +26,9 @@ import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning'
 export const orderingModule = defineModule({
   name: 'ordering',
   schema: 'ordering',
+  // Reservations are what a buyer waits for after the 201: in a process that also charges
+  // and mails, this module's jobs go first.
+  jobsGoFirst: true,
   entities: [OrderRecord, ProductRecord],
   migrations: [CreateOrderingTables1764600000000],
   providers: [
