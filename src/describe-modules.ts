@@ -9,6 +9,8 @@ export interface ModuleDescription {
   readonly queues: readonly string[];
   readonly publishes: readonly string[];
   readonly consumes: readonly string[];
+  /** Whether its jobs go first in a process that runs other modules' jobs too (WorkerPrecedence). */
+  readonly jobsGoFirst: boolean;
 }
 
 /**
@@ -26,5 +28,6 @@ export function describeModules(
     queues: (manifest.queues ?? []).map((queue) => queue.name),
     publishes: (manifest.publishes ?? []).map(eventKey),
     consumes: subscriptions.subscriptionsOf(manifest.name).map((s) => eventKey(s.event)),
+    jobsGoFirst: manifest.jobsGoFirst ?? false,
   }));
 }

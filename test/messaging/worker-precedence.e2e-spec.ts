@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
+import { Client } from 'pg';
+import request from 'supertest';
 import { WorkerPrecedence } from '../../libs/messaging/worker-precedence';
 import { REDIS_URL, uniqueId } from '../support/services';
 import { queueBackends } from '../support/queue-backends';
+import { startApp, type AppProcess } from '../support/app-process';
+import { eventEnvelope } from '../support/event-envelope';
+import { eventually } from '../support/eventually';
+import { inboxQueue } from '../support/inbox-queue';
+import { ADMIN_EMAIL, adminSession } from '../support/sessions';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
  * Real BullMQ workers of two modules in one process, on Redis: a job of the module that does
@@ -100,5 +109,121 @@ describe('worker precedence between the queues of one process', () => {
     // Both at once (concurrency 4): neither waited for the other.
     const [first, second] = [...payments.runs.values()];
     expect(second!.startedAt!).toBeLessThan(first!.startedAt! + 300);
+  });
+});
+
+/**
+ * The app in one process (every module): an order's reservation blocked on a stock row the
+ * test holds locked keeps an inventory job running; payments' job for another order, taken
+ * meanwhile, starts only when the reservation is done. With WORKER_FIRST_MODULES=none it
+ * does not wait.
+ */
+describe.each([
+  { label: 'inventory and ordering first (the default)', env: {}, waits: true },
+  { label: 'WORKER_FIRST_MODULES=none', env: { WORKER_FIRST_MODULES: 'none' }, waits: false },
+])('the app in one process, $label', ({ env, waits }) => {
+  const redis = queueBackends().find((backend) => backend.name === 'redis')!;
+  let db: TestDatabase;
+  let app: AppProcess;
+  let holder: Client;
+  beforeAll(async () => {
+    db = await createTestDatabase('precedence');
+    app = await startApp({
+      entry: 'main',
+      env: {
+        DATABASE_URL: db.url,
+        ...redis.env(),
+        ADMIN_EMAILS: ADMIN_EMAIL,
+        WORKER_FIRST_MAX_WAIT_MS: '60000',
+        ...env,
+      },
+    });
+    holder = new Client({ connectionString: db.url });
+    await holder.connect();
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await app?.stop();
+    await redis.cleanup();
+    await db?.drop();
+  });
+
+  const placed = (sku: string) => {
+    const orderId = randomUUID();
+    const money = { amount: 1000, currency: 'EUR' };
+    return eventEnvelope({
+      name: 'ordering.order-placed',
+      publisher: 'ordering',
+      aggregateId: orderId,
+      payload: {
+        orderId,
+        customerId: randomUUID(),
+        lines: [{ productId: randomUUID(), sku, quantity: 1, unitPrice: money }],
+        total: money,
+        paymentMethod: 'pm_card_visa',
+      },
+    });
+  };
+  const handledBy = async (module: string, eventId: string) =>
+    (await db.query(`SELECT 1 FROM ${module}.inbox WHERE event_id = $1`, [eventId])).length === 1;
+
+  it(waits ? "holds payments' job until the reservation that was running is done" : 'holds nothing', async () => {
+    const admin = `Bearer ${(await adminSession(app.url)).accessToken}`;
+    const sku = `PREC-${randomUUID().slice(0, 8)}`;
+    await request(app.url).put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand: 5 }).expect(200);
+    const inventoryInbox = inboxQueue(redis, 'inventory', db.url);
+    const paymentsInbox = inboxQueue(redis, 'payments', db.url);
+    try {
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM inventory.stock WHERE sku = $1 FOR UPDATE', [sku]);
+      const reservation = placed(sku);
+      await inventoryInbox.add('ordering.order-placed@1', reservation, { jobId: `test_${reservation.id}` });
+      // The reservation's transaction is running, waiting for the row the test holds.
+      await eventually(
+        () =>
+          db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+            [holderPid],
+          ),
+        (rows) => Number(rows[0]!.n) > 0,
+        { what: 'the reservation to wait for the stock row' },
+      );
+
+      const other = placed(`OTHER-${randomUUID().slice(0, 8)}`);
+      const job = await paymentsInbox.add('ordering.order-placed@1', other, { jobId: `test_${other.id}` });
+      if (waits) {
+        await eventually(
+          () => job.getState(),
+          (state) => state === 'active',
+          { what: "payments' job to be taken" },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        expect(await handledBy('payments', other.id)).toBe(false);
+        expect(await job.getState()).toBe('active');
+      } else {
+        await eventually(
+          () => handledBy('payments', other.id),
+          (handled) => handled,
+          { what: "payments' job to be handled, the reservation still waiting" },
+        );
+      }
+      expect(await handledBy('inventory', reservation.id)).toBe(false);
+
+      await holder.query('COMMIT');
+      await eventually(
+        async () => (await handledBy('inventory', reservation.id)) && (await handledBy('payments', other.id)),
+        (both) => both,
+        { what: 'both events to be handled' },
+      );
+      const metrics = (await request(app.url).get('/metrics').expect(200)).text;
+      const waited = /worker_precedence_wait_seconds_count\{module="payments",outcome="turn"\} (\d+)/.exec(metrics);
+      if (waits) expect(Number(waited?.[1])).toBeGreaterThanOrEqual(1);
+      else expect(waited).toBeNull();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([inventoryInbox.close(), paymentsInbox.close()]);
+    }
   });
 });
