@@ -10,6 +10,8 @@ import { ROOT, type AppProcess } from '../test/support/app-process';
 import { POSTGRES_ADMIN_URL, replicaUrlOf } from '../test/support/services';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
 import { CounterReader } from './lib/counters';
+import { pidsNamed, startCpuAccounting } from './lib/cpu-accounting';
+import { watchLoopCoreTime } from './lib/loop-core-time';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
 import {
@@ -62,6 +64,22 @@ async function main(): Promise<void> {
   let app: AppProcess | undefined;
   let sagaWorker: AppProcess | undefined;
   let counters: CounterReader | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const server of plain) await stopChild(server.child as ChildProcess);
+      await app?.stop();
+      await sagaWorker?.stop();
+      await counters?.close();
+      await redis.stop();
+      for (const db of databases) await db.drop().catch(() => undefined);
+    })());
+  // A suite stopped by a signal stops what it started: servers left running would load the next run.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping the servers and dropping the databases`);
+      void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
   try {
     const machine = await describeMachine(POSTGRES_ADMIN_URL, redis.url);
     log(`machine: ${machine.cpus} × ${machine.model}, load ${machine.loadAverageAtStart}`);
@@ -92,6 +110,24 @@ async function main(): Promise<void> {
       : undefined;
     if (sagaWorker?.child.pid && options.sagaNice !== undefined) reniceProcess(sagaWorker.child.pid, options.sagaNice);
     counters = await CounterReader.open(db.url, redis.url);
+    const pidOf = (tessera: AppProcess | undefined) => (tessera?.child.pid ? [tessera.child.pid] : []);
+    // Each closed-loop run: did the pinned app have its core, and who else had the machine?
+    const watchCores = () => {
+      const loop = pidOf(app).map(watchLoopCoreTime)[0];
+      const machine = startCpuAccounting({
+        app: () => pidOf(app),
+        ...(sagaWorker ? { saga: () => pidOf(sagaWorker) } : {}),
+        postgres: () => pidsNamed('postgres'),
+        redis: () => pidsNamed('redis-server'),
+        generator: () => [process.pid],
+      });
+      return {
+        stop: () => {
+          const appLoop = loop?.stop();
+          return { ...(appLoop ? { appLoop } : {}), machine: machine.stop() };
+        },
+      };
+    };
     const profilesOrders =
       options.cpuProfileDir !== undefined && ['place-order', 'mixed'].includes(options.cpuProfileScenario);
     const needsOrders = wanted('place-order') || wanted('mixed') || profilesOrders;
@@ -120,7 +156,7 @@ async function main(): Promise<void> {
 
     const scenarios: ScenarioResult[] = [];
     for (const spec of cachedAppScenarios(context).filter((s) => wanted(s.name)))
-      scenarios.push(await measureScenario(spec, options, counters));
+      scenarios.push(await measureScenario(spec, options, counters, watchCores));
 
     const browse = () => loadRequest([{ kind: 'browse', weight: 1, next: browseShape(catalog) }]);
     const concurrency: ScalingPoint[] = [];
@@ -198,7 +234,12 @@ async function main(): Promise<void> {
       const reader = await startPlainProductReader(db.url, catalog.productIds[0]!);
       plain.push(reader);
       scenarios.push(
-        await measureScenario(uncachedScenario({ ...context, baseUrl: app.url }, reader), options, counters),
+        await measureScenario(
+          uncachedScenario({ ...context, baseUrl: app.url }, reader),
+          options,
+          counters,
+          watchCores,
+        ),
       );
       await stopChild(plain.pop()!.child);
       await app.stop();
@@ -258,12 +299,7 @@ async function main(): Promise<void> {
     log(`done in ${Math.round((Date.now() - started) / 1000)} s: ${files.join(', ')}`);
     for (const goal of results.goals) log(`goal ${goal.met ? 'met    ' : 'NOT met'}: ${goal.goal}: ${goal.measured}`);
   } finally {
-    for (const server of plain) await stopChild(server.child as ChildProcess);
-    await app?.stop();
-    await sagaWorker?.stop();
-    await counters?.close();
-    await redis.stop();
-    for (const db of databases) await db.drop().catch(() => undefined);
+    await cleanUp();
   }
 }
 

@@ -1,3 +1,5 @@
+import type { CpuShares } from './cpu-accounting';
+import type { LoopCoreTime } from './loop-core-time';
 import autocannon from 'autocannon';
 import type { ServerStalls } from './server-stalls';
 
@@ -25,6 +27,15 @@ export interface LoadRun {
   readonly server?: ServerStalls;
   /** Open loop: an HTTP baseline at the same rate, just after. */
   readonly baseline?: OpenLoopBaseline;
+  /** Closed loop: where the cores went during the run, and whether the app's loop had its core. */
+  readonly cores?: RunCores;
+}
+
+export interface RunCores {
+  /** The pinned app process's event loop: shares of the run on its core and waiting for it. */
+  readonly appLoop?: LoopCoreTime;
+  /** Shares of the machine (all cores × the run) by group of processes, plus `other` and `idle`. */
+  readonly machine: CpuShares;
 }
 
 export interface OpenLoopBaseline {

@@ -1,5 +1,5 @@
 import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
-import { runLoad, type LoadRun, type OpenLoopBaseline } from '../lib/load';
+import { runLoad, type LoadRun, type OpenLoopBaseline, type RunCores } from '../lib/load';
 import { runOpenLoop } from '../lib/open-loop';
 import { readRuntime, stallsBetween } from '../lib/server-stalls';
 import type { BaselineFigure, ScenarioName, ScenarioResult } from '../lib/results';
@@ -50,6 +50,19 @@ export interface ScenarioSpec {
   settle?(): Promise<void>;
 }
 
+/** Why one run differs from the next: the app's loop without its core, the saga's share. */
+function coresLine(cores: RunCores | undefined): string {
+  if (!cores) return '';
+  const pct = (share: number) => `${Math.round(share * 100)} %`;
+  const loop = cores.appLoop
+    ? `; the app's loop ran ${pct(cores.appLoop.ran)} of the run and waited ${pct(cores.appLoop.waited)} for its core`
+    : '';
+  const machine = Object.entries(cores.machine)
+    .map(([group, share]) => `${group} ${pct(share)}`)
+    .join(', ');
+  return `${loop}; the machine: ${machine}`;
+}
+
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -62,6 +75,7 @@ export async function measureScenario(
   spec: ScenarioSpec,
   timing: SuiteTiming,
   counters: CounterReader,
+  watchCores?: () => { stop(): RunCores },
 ): Promise<ScenarioResult> {
   log(`${spec.name}: warm-up`);
   // Baselines warm up first: from beforeWarmUp on, the machine is the scenario's alone.
@@ -84,12 +98,14 @@ export async function measureScenario(
   for (let rep = 0; rep < timing.repeat; rep++) {
     if (!spec.baselinesAfter) await runBaselines();
     const before: ServerCounters = await counters.read();
-    const run = await runLoad({
+    const cores = watchCores?.();
+    const loaded = await runLoad({
       url: spec.baseUrl,
       seconds: timing.seconds,
       connections: timing.connections,
       requests: [loadRequest(spec.mix, spec.counts)],
     });
+    const run: LoadRun = cores ? { ...loaded, cores: cores.stop() } : loaded;
     const after = await counters.read();
     costs = {
       commits: costs.commits + after.commits - before.commits,
@@ -97,7 +113,9 @@ export async function measureScenario(
       redisCommands: costs.redisCommands + after.redisCommands - before.redisCommands,
     };
     runs.push(run);
-    log(`${spec.name}: run ${rep + 1}: ${fmt(run.okRps)} ${spec.unit}, p99 ${run.latencyMs.p99} ms`);
+    log(
+      `${spec.name}: run ${rep + 1}: ${fmt(run.okRps)} ${spec.unit}, p99 ${run.latencyMs.p99} ms${coresLine(run.cores)}`,
+    );
   }
   const cacheAfter = spec.measureCache ? await catalogCacheCounts(spec.baseUrl) : undefined;
   const extra = spec.afterClosed ? await spec.afterClosed() : {};
