@@ -9,9 +9,10 @@ import { Client } from 'pg';
 import { ROOT, type AppProcess } from '../test/support/app-process';
 import { POSTGRES_ADMIN_URL, replicaUrlOf } from '../test/support/services';
 import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
-import { CounterReader } from './lib/counters';
+import { CounterReader, counterTotal } from './lib/counters';
 import { pidsNamed, startCpuAccounting } from './lib/cpu-accounting';
 import { watchLoopCoreTime } from './lib/loop-core-time';
+import { fixedWorkMs } from './lib/core-speed';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
 import {
@@ -111,8 +112,20 @@ async function main(): Promise<void> {
     if (sagaWorker?.child.pid && options.sagaNice !== undefined) reniceProcess(sagaWorker.child.pid, options.sagaNice);
     counters = await CounterReader.open(db.url, redis.url);
     const pidOf = (tessera: AppProcess | undefined) => (tessera?.child.pid ? [tessera.child.pid] : []);
+    // Requests the app served beside the load: the sandbox provider's webhooks, one per charge
+    // the saga makes meanwhile, which the API process answers too.
+    const webhooksServed = async () =>
+      app
+        ? counterTotal(
+            await (await fetch(`${app.url}/metrics`)).text(),
+            'http_request_duration_seconds_count',
+            /route="\/v1\/payments\/webhooks/,
+          )
+        : 0;
     // Each closed-loop run: did the pinned app have its core, and who else had the machine?
-    const watchCores = () => {
+    const watchCores = async () => {
+      const coreSpeed = fixedWorkMs();
+      const webhooksBefore = await webhooksServed();
       const loop = pidOf(app).map(watchLoopCoreTime)[0];
       const machine = startCpuAccounting({
         app: () => pidOf(app),
@@ -122,9 +135,11 @@ async function main(): Promise<void> {
         generator: () => [process.pid],
       });
       return {
-        stop: () => {
+        stop: async () => {
           const appLoop = loop?.stop();
-          return { ...(appLoop ? { appLoop } : {}), machine: machine.stop() };
+          const shares = machine.stop();
+          const webhooks = (await webhooksServed()) - webhooksBefore;
+          return { ...(appLoop ? { appLoop } : {}), machine: shares, fixedWorkMs: coreSpeed, webhooks };
         },
       };
     };

@@ -23,7 +23,7 @@ export interface LoadRun {
   readonly generatorLagMs?: number;
   /** Open loop: the generator's longest event-loop stall during the run. */
   readonly generatorStallMs?: number;
-  /** Open loop: the app's own stalls during the run, from its /metrics. */
+  /** The app's own stalls during the run, from its /metrics (open loop; closed loop when watched). */
   readonly server?: ServerStalls;
   /** Open loop: an HTTP baseline at the same rate, just after. */
   readonly baseline?: OpenLoopBaseline;
@@ -36,6 +36,12 @@ export interface RunCores {
   readonly appLoop?: LoopCoreTime;
   /** Shares of the machine (all cores × the run) by group of processes, plus `other` and `idle`. */
   readonly machine: CpuShares;
+  /** The app processes' CPU time (all threads, user and system) per request of the run. */
+  readonly appCpuMsPerRequest?: number;
+  /** Just before the run, a fixed piece of work on the load generator's core (`core-speed.ts`). */
+  readonly fixedWorkMs?: number;
+  /** Requests the app answered beside the load during the run: the sandbox provider's webhooks. */
+  readonly webhooks?: number;
 }
 
 export interface OpenLoopBaseline {

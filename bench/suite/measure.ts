@@ -1,3 +1,5 @@
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { catalogCacheCounts, costPerRequest, type CounterReader, type ServerCounters } from '../lib/counters';
 import { runLoad, type LoadRun, type OpenLoopBaseline, type RunCores } from '../lib/load';
 import { runOpenLoop } from '../lib/open-loop';
@@ -50,17 +52,32 @@ export interface ScenarioSpec {
   settle?(): Promise<void>;
 }
 
-/** Why one run differs from the next: the app's loop without its core, the saga's share. */
+/**
+ * The app's CPU time per request: the same code costs more of it when the VM's cores are slower
+ * (their host's other tenants), which no share of the machine shows.
+ */
+function withAppCpu(cores: RunCores, wallMs: number, run: LoadRun): RunCores {
+  const appShare = cores.machine.app;
+  if (appShare === undefined || run.requests === 0) return cores;
+  const appCpuMsPerRequest = Math.round(((appShare * cpus().length * wallMs) / run.requests) * 1000) / 1000;
+  return { ...cores, appCpuMsPerRequest };
+}
+
+/** Why one run differs from the next: the app's loop without its core, its CPU per request, the saga's share. */
 function coresLine(cores: RunCores | undefined): string {
   if (!cores) return '';
   const pct = (share: number) => `${Math.round(share * 100)} %`;
+  const perRequest =
+    cores.appCpuMsPerRequest !== undefined ? `; the app's CPU per request ${cores.appCpuMsPerRequest} ms` : '';
+  const speed = cores.fixedWorkMs !== undefined ? `; a fixed piece of work took ${cores.fixedWorkMs} ms before it` : '';
+  const webhooks = cores.webhooks ? `; the app also answered ${cores.webhooks.toLocaleString('en-US')} webhooks` : '';
   const loop = cores.appLoop
     ? `; the app's loop ran ${pct(cores.appLoop.ran)} of the run and waited ${pct(cores.appLoop.waited)} for its core`
     : '';
   const machine = Object.entries(cores.machine)
     .map(([group, share]) => `${group} ${pct(share)}`)
     .join(', ');
-  return `${loop}; the machine: ${machine}`;
+  return `${loop}${perRequest}${webhooks}; the machine: ${machine}${speed}`;
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -75,7 +92,7 @@ export async function measureScenario(
   spec: ScenarioSpec,
   timing: SuiteTiming,
   counters: CounterReader,
-  watchCores?: () => { stop(): RunCores },
+  watchCores?: () => Promise<{ stop(): Promise<RunCores> }>,
 ): Promise<ScenarioResult> {
   log(`${spec.name}: warm-up`);
   // Baselines warm up first: from beforeWarmUp on, the machine is the scenario's alone.
@@ -98,14 +115,23 @@ export async function measureScenario(
   for (let rep = 0; rep < timing.repeat; rep++) {
     if (!spec.baselinesAfter) await runBaselines();
     const before: ServerCounters = await counters.read();
-    const cores = watchCores?.();
+    const cores = await watchCores?.();
+    const runtimeBefore = cores ? await readRuntime(spec.baseUrl) : undefined;
+    const since = performance.now();
     const loaded = await runLoad({
       url: spec.baseUrl,
       seconds: timing.seconds,
       connections: timing.connections,
       requests: [loadRequest(spec.mix, spec.counts)],
     });
-    const run: LoadRun = cores ? { ...loaded, cores: cores.stop() } : loaded;
+    const run: LoadRun =
+      cores && runtimeBefore
+        ? {
+            ...loaded,
+            cores: withAppCpu(await cores.stop(), performance.now() - since, loaded),
+            server: stallsBetween(runtimeBefore, await readRuntime(spec.baseUrl)),
+          }
+        : loaded;
     const after = await counters.read();
     costs = {
       commits: costs.commits + after.commits - before.commits,
@@ -114,7 +140,8 @@ export async function measureScenario(
     };
     runs.push(run);
     log(
-      `${spec.name}: run ${rep + 1}: ${fmt(run.okRps)} ${spec.unit}, p99 ${run.latencyMs.p99} ms${coresLine(run.cores)}`,
+      `${spec.name}: run ${rep + 1}: ${fmt(run.okRps)} ${spec.unit}, p99 ${run.latencyMs.p99} ms${coresLine(run.cores)}` +
+        (run.server ? `; the app's GC paused it ${run.server.gcMs} ms in ${run.server.gcPauses} pauses` : ''),
     );
   }
   const cacheAfter = spec.measureCache ? await catalogCacheCounts(spec.baseUrl) : undefined;

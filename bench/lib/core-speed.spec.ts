@@ -1,0 +1,10 @@
+import { fixedWorkMs } from './core-speed';
+
+describe('a fixed piece of work as a probe of the core speed', () => {
+  it('takes time in proportion to the work', () => {
+    const small = fixedWorkMs(2_000);
+    const large = fixedWorkMs(20_000);
+    expect(small).toBeGreaterThan(0);
+    expect(large).toBeGreaterThan(small * 3);
+  });
+});
