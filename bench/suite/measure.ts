@@ -53,8 +53,8 @@ export interface ScenarioSpec {
 }
 
 /**
- * The app's CPU time per request: the same code costs more of it when the VM's cores are slower
- * (their host's other tenants), which no share of the machine shows.
+ * The app's CPU time per request: a run can be slower because each request cost more, at the
+ * same share of the machine, which the shares alone do not show.
  */
 function withAppCpu(cores: RunCores, wallMs: number, run: LoadRun): RunCores {
   const appShare = cores.machine.app;
