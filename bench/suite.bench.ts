@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/test-data
 import { CounterReader, counterTotal } from './lib/counters';
 import { pidsNamed, startCpuAccounting } from './lib/cpu-accounting';
 import { watchLoopCoreTime } from './lib/loop-core-time';
-import { fixedWorkMs } from './lib/core-speed';
+import { fixedWorkMs, fixedWorkMsOnCore } from './lib/core-speed';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
 import {
@@ -36,6 +36,9 @@ import { cachedAppScenarios, uncachedScenario, type ScenarioContext } from './su
 import { forgeCustomerTokens, seedBrowseCatalog, seedOrderableProducts } from './suite/seed';
 import { browseShape, chooser, loadRequest } from './suite/traffic';
 import { runOpenLoop } from './lib/open-loop';
+
+/** The core the app under test is pinned to, as the plain servers it is compared with are (plain-servers.ts). */
+const APP_CORE = 0;
 
 /** identity, catalog, inventory, ordering, payments, notifications: one data source each. */
 const MODULE_DATA_SOURCES = 6;
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
     // The workers and relays (the saga) get a process of their own, not pinned, so the pinned
     // process only accepts requests.
     const apiOnly = options.sagaProcess ? { env: { APP_ROLES: 'api' } } : {};
-    app = await startTessera(deployment, { cores: '0', ...apiOnly });
+    app = await startTessera(deployment, { cores: String(APP_CORE), ...apiOnly });
     // Its sandbox provider sends webhooks to the API process, as a split deployment points
     // PAYMENT_SANDBOX_WEBHOOK_URL at its load balancer: this process serves no such route.
     sagaWorker = options.sagaProcess
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
     // Each closed-loop run: did the pinned app have its core, and who else had the machine?
     const watchCores = async () => {
       const coreSpeed = fixedWorkMs();
+      const appCoreSpeed = fixedWorkMsOnCore(APP_CORE);
       const webhooksBefore = await webhooksServed();
       const loop = pidOf(app).map(watchLoopCoreTime)[0];
       const machine = startCpuAccounting({
@@ -139,7 +143,13 @@ async function main(): Promise<void> {
           const appLoop = loop?.stop();
           const shares = machine.stop();
           const webhooks = (await webhooksServed()) - webhooksBefore;
-          return { ...(appLoop ? { appLoop } : {}), machine: shares, fixedWorkMs: coreSpeed, webhooks };
+          return {
+            ...(appLoop ? { appLoop } : {}),
+            machine: shares,
+            fixedWorkMs: coreSpeed,
+            appCoreFixedWorkMs: appCoreSpeed,
+            webhooks,
+          };
         },
       };
     };
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
       // A separate process: profiling slows it, so its figures are not the suite's.
       const profilesMisses = options.cpuProfileScenario === 'product-uncached';
       const profiled = await startTessera(deployment, {
-        cores: '0',
+        cores: String(APP_CORE),
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
         ...(profilesMisses ? { env: { CACHE_TTL_SECONDS: '1' } } : apiOnly),
       });
@@ -208,15 +218,16 @@ async function main(): Promise<void> {
         ? uncachedScenario(profiledContext)
         : cachedAppScenarios(profiledContext).find((s) => s.name === options.cpuProfileScenario);
       if (!profiledSpec) throw new Error(`--cpu-prof-scenario: no scenario ${options.cpuProfileScenario}`);
+      // Warm first (caches, JIT, each customer's token verified once): what is worth finding is
+      // a warm process's time. The profile covers the warm-up too: skip it in cpuprofile-top.
+      const warmup = Math.max(options.warmupSeconds, 5);
+      await runLoad({
+        url: profiled.url,
+        seconds: warmup,
+        connections: options.connections,
+        requests: [loadRequest(profiledSpec.mix)],
+      });
       if (options.cpuProfileRate) {
-        // Warm first (caches, JIT): the stalls worth finding are those of a warm process.
-        const warmup = Math.max(options.warmupSeconds, 5);
-        await runLoad({
-          url: profiled.url,
-          seconds: warmup,
-          connections: options.connections,
-          requests: [loadRequest(profiledSpec.mix)],
-        });
         log(`profiling at ${options.cpuProfileRate}/s after ${warmup} s of warm-up: skip those in cpuprofile-top`);
         const choose = chooser(profiledSpec.mix);
         const run = await runOpenLoop({
@@ -235,7 +246,10 @@ async function main(): Promise<void> {
           requests: [loadRequest(profiledSpec.mix)],
         });
         // A profile of requests refused with 4xx shows the error path, not the scenario.
-        log(`profiled: ${Math.round(run.okRps)} 2xx/s, ${run.non2xx} non-2xx, ${run.errors} errors`);
+        log(
+          `profiled: ${Math.round(run.okRps)} 2xx/s, ${run.non2xx} non-2xx, ${run.errors} errors, ` +
+            `after ${warmup} s of warm-up: skip those in cpuprofile-top`,
+        );
       }
       await profiled.stop();
       log(`CPU profile of ${profiledSpec.name} written to ${options.cpuProfileDir}`);
@@ -245,7 +259,7 @@ async function main(): Promise<void> {
     sagaWorker = undefined;
 
     if (wanted('product-uncached')) {
-      app = await startTessera(deployment, { cores: '0', env: { CACHE_TTL_SECONDS: '1' } });
+      app = await startTessera(deployment, { cores: String(APP_CORE), env: { CACHE_TTL_SECONDS: '1' } });
       const reader = await startPlainProductReader(db.url, catalog.productIds[0]!);
       plain.push(reader);
       scenarios.push(

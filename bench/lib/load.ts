@@ -40,6 +40,8 @@ export interface RunCores {
   readonly appCpuMsPerRequest?: number;
   /** Just before the run, a fixed piece of work on the load generator's core (`core-speed.ts`). */
   readonly fixedWorkMs?: number;
+  /** The same work just before the run in a process pinned to the app's core. */
+  readonly appCoreFixedWorkMs?: number;
   /** Requests the app answered beside the load during the run: the sandbox provider's webhooks. */
   readonly webhooks?: number;
 }

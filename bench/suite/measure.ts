@@ -69,7 +69,9 @@ function coresLine(cores: RunCores | undefined): string {
   const pct = (share: number) => `${Math.round(share * 100)} %`;
   const perRequest =
     cores.appCpuMsPerRequest !== undefined ? `; the app's CPU per request ${cores.appCpuMsPerRequest} ms` : '';
-  const speed = cores.fixedWorkMs !== undefined ? `; a fixed piece of work took ${cores.fixedWorkMs} ms before it` : '';
+  const onAppCore = cores.appCoreFixedWorkMs !== undefined ? ` (on the app's core ${cores.appCoreFixedWorkMs} ms)` : '';
+  const speed =
+    cores.fixedWorkMs !== undefined ? `; a fixed piece of work took ${cores.fixedWorkMs} ms${onAppCore} before it` : '';
   const webhooks = cores.webhooks ? `; the app also answered ${cores.webhooks.toLocaleString('en-US')} webhooks` : '';
   const loop = cores.appLoop
     ? `; the app's loop ran ${pct(cores.appLoop.ran)} of the run and waited ${pct(cores.appLoop.waited)} for its core`
