@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fixedWorkMs, fixedWorkMsOnCore } from './core-speed';
 
@@ -12,5 +13,24 @@ describe('a fixed piece of work as a probe of the core speed', () => {
   it('runs on the core it is given, each core of the machine', () => {
     for (const core of cpus().keys()) expect(fixedWorkMsOnCore(core, 2_000)).toBeGreaterThan(0);
     expect(() => fixedWorkMsOnCore(cpus().length)).toThrow();
+  });
+
+  it('times the core, not what queues on it, where real-time priority is permitted', async () => {
+    try {
+      execFileSync('chrt', ['--fifo', '50', 'true'], { stdio: 'ignore' });
+    } catch {
+      return; // Not root: the probe falls back to normal priority, and this does not hold.
+    }
+    const quiet = fixedWorkMsOnCore(0, 5_000);
+    const hogs = [0, 1].map(() =>
+      spawn('taskset', ['-c', '0', process.execPath, '-e', 'const e = Date.now() + 2000; while (Date.now() < e);'], {
+        stdio: 'ignore',
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // Two busy processes on core 0 would leave a probe at normal priority a third of it.
+    const queued = fixedWorkMsOnCore(0, 5_000);
+    await Promise.all(hogs.map((child) => new Promise((r) => child.once('exit', r))));
+    expect(queued).toBeLessThan(quiet * 1.6);
   });
 });
