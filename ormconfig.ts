@@ -9,7 +9,7 @@
  * manifest by libs/database, and `node dist/main.js migrate` applies migrations.
  */
 import { loadSettings } from '#libs/config';
-import { ModuleDataSources } from '#libs/database';
+import { DatabasePools, ModuleDataSources } from '#libs/database';
 import { MessagingTables1764000000000 } from '#libs/messaging';
 import { TESSERA_MODULES } from '#app/modules/index';
 
@@ -24,7 +24,14 @@ const settings = loadSettings(process.env, [manifest.name]);
 const url = settings.moduleDatabaseUrls[manifest.name] ?? settings.databaseUrl;
 if (!url) throw new Error('set DATABASE_URL (or <MODULE>_DATABASE_URL) for the TypeORM CLI');
 
-// The same data source the app builds: module schema, search_path, outbox/inbox migration first.
-export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, 1, [
+const pools = new DatabasePools({
+  shares: { requests: 1, events: 0, queues: 0 },
+  acquireTimeoutMs: settings.databasePoolTimeoutMs,
+  preparedStatements: settings.databasePreparedStatements,
+  primaryUrl: url,
+  primaryDirectUrl: settings.databaseDirectUrl ?? url,
+});
+// The data source the app migrates with: module schema, search_path, outbox/inbox migration first.
+export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, pools, [
   MessagingTables1764000000000,
-]).forModule(manifest.name);
+]).migrationSource(manifest.name);

@@ -20,23 +20,25 @@ import { Pool } from 'pg';
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.DATABASE_POOL_SIZE ?? 5),
-  options: `-c search_path=${process.env.SCHEMA ?? 'ordering'}`,
 });
 
-const PRODUCT_SQL = `SELECT sku, name, price_amount, currency, status, version FROM products WHERE product_id = $1::uuid`;
+/** The schema of the copies of ordering's tables: every statement names it, as the app's name `ordering`. */
+const SCHEMA = process.env.SCHEMA ?? 'ordering';
+
+const PRODUCT_SQL = `SELECT sku, name, price_amount, currency, status, version FROM ${SCHEMA}.products WHERE product_id = $1::uuid`;
 const PLACE_SQL = `
-  WITH unchanged AS (SELECT 1 FROM products WHERE product_id = $14::uuid AND version = $15::int),
+  WITH unchanged AS (SELECT 1 FROM ${SCHEMA}.products WHERE product_id = $14::uuid AND version = $15::int),
   claimed AS (
-    INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
+    INSERT INTO ${SCHEMA}.idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
     SELECT $1::text, $2::text, $3::text, 'completed', 201, $4::jsonb, $5::timestamptz, $5::timestamptz + interval '24 hours'
       FROM unchanged
     ON CONFLICT DO NOTHING RETURNING 1),
   placed AS (
-    INSERT INTO orders (id, customer_id, status, lines, total_amount, currency, payment_method, version, created_at, updated_at)
+    INSERT INTO ${SCHEMA}.orders (id, customer_id, status, lines, total_amount, currency, payment_method, version, created_at, updated_at)
     SELECT $6::uuid, $7::uuid, 'pending', $8::jsonb, $9::bigint, $10::text, $11::text, 1, $5::timestamptz, $5::timestamptz
       FROM claimed RETURNING id),
   announced AS (
-    INSERT INTO outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
+    INSERT INTO ${SCHEMA}.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)
     SELECT $12::uuid, 'OrderPlaced', 1, $6::text, 1, $13::jsonb FROM placed)
   SELECT 1 FROM placed`;
 const NOTIFY_SQL = `SELECT pg_notify('tessera_plain_order_writer', 'ordering')`;

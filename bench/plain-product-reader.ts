@@ -12,8 +12,6 @@ import { PRODUCT_BY_ID_SQL } from '#app/modules/catalog/infrastructure/product-b
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.DATABASE_POOL_SIZE ?? 5),
-  // The app's data source reads catalog's tables through the same search_path.
-  options: '-c search_path=catalog',
 });
 const server = Fastify();
 server.get<{ Params: { id: string } }>('/v1/products/:id', async (request, reply) => {

@@ -98,7 +98,7 @@ function boundedContext(
       ...moduleMessagingProviders(
         manifest,
         runtime,
-        dataSources.urlOf(manifest.name),
+        dataSources.pools.listener(dataSources.urlOf(manifest.name)),
         dataSources.messagingFor(manifest.name),
       ),
     ],

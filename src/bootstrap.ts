@@ -13,6 +13,9 @@ import {
   type Settings,
 } from '#libs/config';
 import {
+  ConnectionBudgetError,
+  connectionShares,
+  DatabasePools,
   describeError,
   ModuleDataSources,
   PrimaryDatabase,
@@ -27,6 +30,7 @@ import {
   MessagingTables1764000000000,
   QueueWorkers,
   selectQueueBackend,
+  SharedQueueConnection,
   SubscriptionTable,
 } from '#libs/messaging';
 import { INTEGRATION_EVENTS } from '#libs/contracts';
@@ -55,6 +59,7 @@ export async function runTessera(launch: Launch): Promise<void> {
   let command: ReturnType<typeof parseEntrypoint>;
   let settings: Settings;
   let subscriptions: SubscriptionTable;
+  let shares: ReturnType<typeof connectionShares>;
   try {
     assertDistinctModules(launch.manifests);
     command = parseEntrypoint(launch.argv, launch.env, names);
@@ -75,6 +80,7 @@ export async function runTessera(launch: Launch): Promise<void> {
       return;
     }
     requireSharedDatabaseWhenSplit(command.selection, names, settings);
+    shares = budgetShares(command.selection, settings);
     if (command.kind === 'serve') requireKeySourceForApi(command.selection, names, settings);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -88,15 +94,21 @@ export async function runTessera(launch: Launch): Promise<void> {
   const selected = launch.manifests.filter((manifest) => command.selection.modules.includes(manifest.name));
   const embedded = settings.databaseUrl ? undefined : await startEmbedded(settings, logger);
   const primaryUrl = settings.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+  const pools = new DatabasePools({
+    shares,
+    acquireTimeoutMs: settings.databasePoolTimeoutMs,
+    preparedStatements: settings.databasePreparedStatements,
+    primaryUrl,
+    primaryDirectUrl: settings.databaseDirectUrl ?? primaryUrl,
+  });
   const dataSources = new ModuleDataSources(
     selected,
     primaryUrl,
     settings.moduleDatabaseUrls,
-    settings.databasePoolSize,
+    pools,
     [MessagingTables1764000000000],
     // Replicas only of a configured primary: the embedded database has none.
     settings.databaseUrl ? settings.databaseReplicaUrls : [],
-    servesApiAndDeliversEvents(command.selection) ? settings.databaseMessagingPoolSize : undefined,
   );
   if (command.kind === 'migrate') {
     const ok = await migrateModules(dataSources, logger);
@@ -178,14 +190,21 @@ async function serve(context: {
   const { settings, selection, selected, dataSources, primaryUrl, embedded, logger, subscriptions } = context;
   const state = new ProcessState();
   const runtime: Runtime = { selection, version: VERSION, hasRole: (role) => selection.roles.includes(role) };
-  const primary = new PrimaryDatabase(primaryUrl);
+  const pools = dataSources.pools;
+  const primary = new PrimaryDatabase(primaryUrl, pools.requests(primaryUrl));
   const replicaSet = new ReplicaSet(
     settings.databaseUrl ? settings.databaseReplicaUrls : [],
     primary,
     settings.replicaMaxLagSeconds,
     settings.replicaCheckIntervalMs,
+    pools,
   );
-  const queueBackend = selectQueueBackend(settings.redisUrl, primaryUrl);
+  const queueBackend = selectQueueBackend(settings.redisUrl, pools.directUrl(primaryUrl));
+  const queueConnection =
+    queueBackend.kind === 'postgres'
+      ? new SharedQueueConnection({ ...queueBackend.connection, max: pools.shares.queues }, pools.listener(primaryUrl))
+      : undefined;
+  queueConnection?.useForEveryQueue();
   const jobsGoFirst = firstModules(settings.workerFirstModules, selected);
   configureWorkerPrecedence(jobsGoFirst, settings.workerFirstMaxWaitMs);
   const app = await createHttpApp(
@@ -251,8 +270,8 @@ async function serve(context: {
       logger.warn({ err: describeError(error) }, 'error while closing the application');
     }
     await replicaSet.stop().catch(() => undefined);
+    await queueConnection?.end().catch(() => undefined);
     await dataSources.destroy().catch(() => undefined);
-    await primary.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     logger.info({ ms: Date.now() - startedAt }, 'stopped');
     process.exit(process.exitCode ?? 0);
@@ -261,7 +280,18 @@ async function serve(context: {
   process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-/** A process that serves requests and delivers events keeps the two on separate pools. */
-function servesApiAndDeliversEvents(selection: ProcessSelection): boolean {
-  return selection.roles.includes('api') && (selection.roles.includes('worker') || selection.roles.includes('relay'));
+/** How the process divides DATABASE_POOL_SIZE; a budget too small for its roles is a setting error. */
+function budgetShares(selection: ProcessSelection, settings: Settings): ReturnType<typeof connectionShares> {
+  try {
+    return connectionShares({
+      budget: settings.databasePoolSize,
+      reservedForEvents: settings.databaseMessagingPoolSize,
+      servesRequests: selection.roles.includes('api'),
+      deliversEvents: selection.roles.includes('worker') || selection.roles.includes('relay'),
+      holdsQueues: !settings.redisUrl,
+    });
+  } catch (error) {
+    if (error instanceof ConnectionBudgetError) throw new ConfigError(error.message);
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { describeError, migrateSchema, type ModuleDataSources } from '#libs/database';
+import { databaseUnreachable, describeError, migrateModuleSchema, type ModuleDataSources } from '#libs/database';
 import type { AppLogger } from '#libs/observability';
 
 /**
@@ -7,11 +7,17 @@ import type { AppLogger } from '#libs/observability';
  */
 export async function migrateModules(sources: ModuleDataSources, logger: AppLogger): Promise<boolean> {
   const deadline = Date.now() + 60_000;
-  for (const { module, dataSource } of sources.all()) {
-    for (let attempt = 1; !dataSource.isInitialized; attempt++) {
+  for (const { module } of sources.all()) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await dataSource.initialize();
+        const outcome = await migrateModuleSchema(sources, module.name);
+        logger.info({ module: module.name, applied: outcome.applied }, 'schema migrated');
+        break;
       } catch (error) {
+        if (!databaseUnreachable(error)) {
+          logger.error({ module: module.name, err: describeError(error) }, 'migration failed');
+          return false;
+        }
         if (Date.now() > deadline) {
           logger.error({ module: module.name, err: describeError(error) }, 'database not reachable; giving up');
           return false;
@@ -19,13 +25,6 @@ export async function migrateModules(sources: ModuleDataSources, logger: AppLogg
         logger.warn({ module: module.name, attempt, err: describeError(error) }, 'database not reachable; retrying');
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
-    }
-    try {
-      const outcome = await migrateSchema(dataSource, module.schema);
-      logger.info({ module: module.name, applied: outcome.applied }, 'schema migrated');
-    } catch (error) {
-      logger.error({ module: module.name, err: describeError(error) }, 'migration failed');
-      return false;
     }
   }
   return true;

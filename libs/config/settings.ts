@@ -59,14 +59,32 @@ export const SETTING_SPECS = {
   databasePoolSize: spec(
     'DATABASE_POOL_SIZE',
     integer(1, 200),
-    5,
-    'Connections per module data source (each module has its own pool).',
+    8,
+    "This process's connection budget per database it uses, shared by every module it runs: requests, event delivery and (on the PostgreSQL queue backend) the queues each get a share. One LISTEN connection per database comes on top. Processes × (budget + 1) must fit the database's or the pooler's limit.",
   ),
   databaseMessagingPoolSize: spec(
     'DATABASE_MESSAGING_POOL_SIZE',
     integer(1, 200),
-    3,
-    "Connections per module for event delivery (outbox relay, inbox) in a process that also serves the API: a pool apart from the requests', so a backlog of events cannot take their connections.",
+    2,
+    'The share of DATABASE_POOL_SIZE kept for event delivery (outbox relays, inboxes) in a process that also serves the API, so neither can take the connections of the other.',
+  ),
+  databasePoolTimeoutMs: spec(
+    'DATABASE_POOL_TIMEOUT_MS',
+    integer(100, 60_000),
+    5000,
+    'How long a request waits for a connection of the budget before it is answered 503 with Retry-After.',
+  ),
+  databaseDirectUrl: spec(
+    'DATABASE_DIRECT_URL',
+    postgresUrl,
+    undefined,
+    "The primary without a pooler in between (default: DATABASE_URL): LISTEN, the migrations' advisory lock and the PostgreSQL queue backend need a session of their own.",
+  ),
+  databasePreparedStatements: spec(
+    'DATABASE_PREPARED_STATEMENTS',
+    boolean,
+    true,
+    'Named prepared statements on hot paths. Turn off behind a transaction-mode pooler that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements).',
   ),
   databaseConnectRetryMs: spec(
     'DATABASE_CONNECT_RETRY_MS',

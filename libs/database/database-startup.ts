@@ -4,7 +4,7 @@ import { retryUntilConnected } from './connection-retry';
 import { describeError } from './describe-error';
 import { ModuleDataSources } from './module-data-sources';
 import { ReplicaSet } from './replica-set';
-import { migrateSchema } from './schema-migrations';
+import { migrateModuleSchema } from './schema-migrations';
 
 /**
  * Connects every module data source and migrates its schema in the background, after the
@@ -49,8 +49,8 @@ export class DatabaseStartup implements OnApplicationBootstrap {
       });
       if (this.state.draining) return;
     }
-    for (const { module, dataSource } of this.sources.all()) {
-      const outcome = await migrateSchema(dataSource, module.schema);
+    for (const { module } of this.sources.all()) {
+      const outcome = await migrateModuleSchema(this.sources, module.name);
       this.logger.log(
         outcome.applied.length > 0
           ? `module ${module.name}: applied migrations ${outcome.applied.join(', ')}`

@@ -12,3 +12,7 @@ export * from './replica-set';
 export * from './read-data-source';
 export * from './database-unreachable';
 export * from './after-commit';
+export * from './budget-pool';
+export * from './connection-budget';
+export * from './database-listener';
+export * from './database-pools';

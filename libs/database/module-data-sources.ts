@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { AfterCommitCallbacks } from './after-commit';
 import type { MigrationClass, ModuleManifest } from '#libs/modularity';
+import type { BudgetPool } from './budget-pool';
+import type { DatabasePools } from './database-pools';
 import { ReadDataSource } from './read-data-source';
 import type { ReplicaSet } from './replica-set';
 
@@ -10,15 +12,17 @@ export interface ModuleDataSource {
   readonly dataSource: DataSource;
   /**
    * Where the module's event delivery (outbox relay, inbox consumer and its handlers) runs:
-   * a pool of its own when the process also serves the API, else `dataSource`.
+   * the events share of the budget when the process also serves the API, else `dataSource`.
    */
   readonly messaging: DataSource;
 }
 
 /**
  * One TypeORM data source per module, each bound to the module's own schema and database
- * URL (`<MODULE>_DATABASE_URL` when set, else the primary). Nothing here lets one module
- * reach another's data source: the composition root hands each module only its own.
+ * URL (`<MODULE>_DATABASE_URL` when set, else the primary), all borrowing connections from
+ * the process's pools: modules that share a database share its budget. Nothing here lets one
+ * module reach another's data source: the composition root hands each module only its own.
+ * Connections carry no search_path: a module's statements name their schema.
  */
 export class ModuleDataSources {
   private readonly byModule = new Map<string, ModuleDataSource>();
@@ -29,17 +33,11 @@ export class ModuleDataSources {
     manifests: readonly ModuleManifest[],
     primaryUrl: string,
     overrides: Readonly<Record<string, string>>,
-    poolSize: number,
+    readonly pools: DatabasePools,
     /** Migrations every module's schema gets before its own (e.g. the outbox and inbox). */
-    sharedMigrations: readonly MigrationClass[] = [],
+    private readonly sharedMigrations: readonly MigrationClass[] = [],
     /** Read replicas of the primary; modules moved to another database do not use them. */
     replicaUrls: readonly string[] = [],
-    /**
-     * When set, each module's event delivery gets a pool of this size apart from the one
-     * requests use: a backlog of events then waits for its own connections instead of
-     * holding the ones an HTTP request needs.
-     */
-    messagingPoolSize?: number,
   ) {
     for (const module of manifests) {
       const url = overrides[module.name] ?? primaryUrl;
@@ -47,38 +45,47 @@ export class ModuleDataSources {
         module.name,
         overrides[module.name]
           ? []
-          : replicaUrls.map((replicaUrl) =>
-              moduleDataSource(module, replicaUrl, Math.max(2, Math.ceil(poolSize / 2)), 'read', []),
-            ),
+          : replicaUrls.map((replicaUrl) => moduleDataSource(module, pools.replica(replicaUrl))),
       );
-      const dataSource = moduleDataSource(module, url, poolSize, 'primary', [
-        ...sharedMigrations,
-        ...module.migrations,
-      ]);
-      const messaging =
-        messagingPoolSize === undefined
-          ? dataSource
-          : moduleDataSource(module, url, messagingPoolSize, 'messaging', []);
+      const requests = pools.requests(url);
+      const events = pools.events(url);
+      const dataSource = moduleDataSource(module, requests);
+      const messaging = events === requests ? dataSource : moduleDataSource(module, events);
       this.byModule.set(module.name, { module, url, dataSource, messaging });
     }
   }
 
   urlOf(name: string): string {
-    const entry = this.byModule.get(name);
-    if (!entry) throw new Error(`no data source for module "${name}"`);
-    return entry.url;
+    return this.entry(name).url;
   }
 
   forModule(name: string): DataSource {
-    const entry = this.byModule.get(name);
-    if (!entry) throw new Error(`no data source for module "${name}"`);
-    return entry.dataSource;
+    return this.entry(name).dataSource;
   }
 
   messagingFor(name: string): DataSource {
-    const entry = this.byModule.get(name);
-    if (!entry) throw new Error(`no data source for module "${name}"`);
-    return entry.messaging;
+    return this.entry(name).messaging;
+  }
+
+  /**
+   * A data source for migrating the module's schema: on the direct URL (its session advisory
+   * lock needs a session, which a transaction-mode pooler does not keep), with the module's
+   * search_path (migrations name tables unqualified), one connection. Destroy it after use.
+   */
+  migrationSource(name: string): DataSource {
+    const { module, url } = this.entry(name);
+    return new DataSource({
+      type: 'postgres',
+      url: this.pools.directUrl(url),
+      schema: module.schema,
+      entities: [...module.entities] as never[],
+      migrations: [...this.sharedMigrations, ...module.migrations] as never[],
+      migrationsTableName: 'migrations',
+      poolSize: 1,
+      connectTimeoutMS: 5000,
+      applicationName: `tessera:migrate:${module.name}`,
+      extra: { options: `-c search_path=${module.schema}` },
+    });
   }
 
   /** Where the module's queries run (replicas when configured and fit, else the primary). */
@@ -95,47 +102,33 @@ export class ModuleDataSources {
     return [...this.byModule.values()];
   }
 
+  /** Closes the data sources, then the pools they borrowed from. */
   async destroy(): Promise<void> {
     await Promise.all([...this.readers.values()].map((reader) => reader.destroy()));
     const sources = this.all().flatMap(({ dataSource, messaging }) =>
       messaging === dataSource ? [dataSource] : [dataSource, messaging],
     );
     await Promise.all(sources.map((source) => (source.isInitialized ? source.destroy() : undefined)));
+    await this.pools.end();
+  }
+
+  private entry(name: string): ModuleDataSource {
+    const entry = this.byModule.get(name);
+    if (!entry) throw new Error(`no data source for module "${name}"`);
+    return entry;
   }
 }
 
-const APPLICATION_NAME_SUFFIX = { primary: '', messaging: ':messaging', read: ':read' } as const;
-
-/** A data source confined to one module's schema, on the primary or on a read replica. */
-function moduleDataSource(
-  module: ModuleManifest,
-  url: string,
-  poolSize: number,
-  target: keyof typeof APPLICATION_NAME_SUFFIX,
-  migrations: readonly MigrationClass[],
-): DataSource {
+/** A data source confined to one module's schema, borrowing connections from `pool`. */
+function moduleDataSource(module: ModuleManifest, pool: BudgetPool): DataSource {
   return new DataSource({
     type: 'postgres',
-    url,
+    url: pool.options.url,
+    driver: pool.typeormDriver(),
     schema: module.schema,
     entities: [...module.entities] as never[],
-    migrations: [...migrations] as never[],
-    migrationsTableName: 'migrations',
     subscribers: [AfterCommitCallbacks],
-    poolSize,
-    // A replica that does not answer quickly is better skipped than waited for.
-    connectTimeoutMS: target === 'read' ? 1000 : 5000,
-    applicationName: `tessera:${module.name}${APPLICATION_NAME_SUFFIX[target]}`,
-    // A dropped idle connection must not crash the process; the pool replaces it.
-    poolErrorHandler: () => undefined,
-    extra: {
-      // Unqualified names (raw SQL in migrations included) resolve in the module's own
-      // schema, so a module cannot touch another's tables by accident.
-      options: `-c search_path=${module.schema}`,
-      // Pipelined: node-postgres sends a query without waiting for the one before it to be
-      // answered. Code that awaits each query runs as before; a write with a read queued
-      // behind it (`queryPreparedCommitted`) takes one round trip instead of two.
-      ...(target === 'primary' ? { pipeline: true } : {}),
-    },
+    // Extensions are the migrations' business, on their own connection.
+    installExtensions: false,
   });
 }

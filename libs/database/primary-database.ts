@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import type { BudgetPool } from './budget-pool';
 import { GroupedRuns, preparedStatementName, WAL_POSITION_SQL } from '#libs/sql';
 
 interface LsnWaiter {
@@ -7,11 +7,12 @@ interface LsnWaiter {
 }
 
 /**
- * A two-connection pool on the primary, for the checks that are not a module's business:
- * readiness probes and the queue backend's health when queues live in PostgreSQL.
+ * The primary, for what is not a module's business: readiness probes, the queue backend's
+ * health when queues live in PostgreSQL, and the WAL position consistency tokens carry. It
+ * borrows from the process's budget like the modules do, so a process whose pool is
+ * exhausted reports itself not ready.
  */
 export class PrimaryDatabase {
-  readonly pool: Pool;
   /** One read of the position in flight; whoever asks meanwhile shares the next one. */
   private readonly lsnReads = new GroupedRuns<LsnWaiter>(
     'wal_position',
@@ -20,24 +21,21 @@ export class PrimaryDatabase {
     (waiters) => this.readLsnFor(waiters),
   );
 
-  constructor(readonly url: string) {
-    this.pool = new Pool({
-      connectionString: url,
-      max: 4,
-      connectionTimeoutMillis: 2000,
-      idleTimeoutMillis: 10_000,
-      application_name: 'tessera:health',
-    });
-    // An idle client dropped by a database restart must not crash the process.
-    this.pool.on('error', () => undefined);
-  }
+  constructor(
+    readonly url: string,
+    private readonly pool: BudgetPool,
+  ) {}
 
   async ping(timeoutMs: number): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await client.query({ text: `SET statement_timeout = ${Math.trunc(timeoutMs)}; SELECT 1` });
-    } finally {
+      // Local to its transaction: the connection goes back to the modules' pool afterwards.
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}; SELECT 1; COMMIT`);
       client.release();
+    } catch (error) {
+      // Possibly mid-transaction: never handed to anyone again.
+      client.release(true);
+      throw error;
     }
   }
 
@@ -62,14 +60,10 @@ export class PrimaryDatabase {
 
   private async readLsn(): Promise<string> {
     // Prepared, so it is only executed.
-    const result = await this.pool.query<{ position: string }>({
+    const result = await this.pool.pool.query<{ position: string }>({
       name: preparedStatementName(WAL_POSITION_SQL),
       text: WAL_POSITION_SQL,
     });
     return result.rows[0]!.position;
-  }
-
-  close(): Promise<void> {
-    return this.pool.end();
   }
 }

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { registeredMetric } from '#libs/observability';
 import { describeError } from './describe-error';
 import { lsnAtLeast } from './lsn';
+import type { BudgetPool } from './budget-pool';
+import type { DatabasePools } from './database-pools';
 import type { PrimaryDatabase } from './primary-database';
 
 export interface ReplicaState {
@@ -47,7 +48,7 @@ export const readsByTarget = registeredMetric(
 export class ReplicaSet {
   private readonly logger = new Logger('Replicas');
   readonly replicas: ReplicaState[];
-  private readonly pools: Pool[];
+  private readonly pools: BudgetPool[];
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
 
@@ -56,6 +57,7 @@ export class ReplicaSet {
     private readonly primary: PrimaryDatabase,
     private readonly maxLagSeconds: number,
     private readonly intervalMs: number,
+    pools: DatabasePools,
   ) {
     this.replicas = urls.map((url) => ({
       name: replicaName(url),
@@ -65,17 +67,8 @@ export class ReplicaSet {
       replayLsn: undefined,
       error: 'not checked yet',
     }));
-    this.pools = urls.map((url) => {
-      const pool = new Pool({
-        connectionString: url,
-        max: 1,
-        connectionTimeoutMillis: 1000,
-        idleTimeoutMillis: 30_000,
-        application_name: 'tessera:replica-check',
-      });
-      pool.on('error', () => undefined);
-      return pool;
-    });
+    // The checks borrow from the pools the reads use: one pool per replica.
+    this.pools = urls.map((url) => pools.replica(url));
   }
 
   start(): void {
@@ -113,7 +106,7 @@ export class ReplicaSet {
     await Promise.all(
       this.replicas.map(async (replica, index) => {
         try {
-          const { rows } = await this.pools[index]!.query<{
+          const { rows } = await this.pools[index]!.pool.query<{
             recovery: boolean;
             replay: string | null;
             since: number | null;
@@ -149,7 +142,6 @@ export class ReplicaSet {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.all(this.pools.map((pool) => pool.end().catch(() => undefined)));
   }
 }
 

@@ -1,4 +1,5 @@
 import { MigrationExecutor, type DataSource } from 'typeorm';
+import type { ModuleDataSources } from './module-data-sources';
 
 export interface MigrationOutcome {
   readonly schema: string;
@@ -27,5 +28,16 @@ export async function migrateSchema(dataSource: DataSource, schema: string): Pro
     }
   } finally {
     await runner.release();
+  }
+}
+
+/** Migrates one module's schema on a connection of its own (`migrationSource`), closed after. */
+export async function migrateModuleSchema(sources: ModuleDataSources, module: string): Promise<MigrationOutcome> {
+  const source = sources.migrationSource(module);
+  await source.initialize();
+  try {
+    return await migrateSchema(source, (source.options as { readonly schema: string }).schema);
+  } finally {
+    await source.destroy();
   }
 }

@@ -7,3 +7,4 @@ export * from './tokens';
 export * from './events';
 export * from './worker-precedence';
 export * from './worker-precedence.setup';
+export * from './shared-queue-connection';

@@ -74,7 +74,46 @@ function modelOf(object: K8sObject): { validate(): void } {
   return new Model(object);
 }
 
-/** Every settings-like name in a compose environment, a ConfigMap/Secret or a container env. */
+/** A container of a Deployment or Job, as far as these tests read it. */
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+}
+
+/** Every container (an object with a name and an image) anywhere in a Kubernetes object. */
+function containersOf(value: unknown): Container[] {
+  if (Array.isArray(value)) return value.flatMap(containersOf);
+  if (!value || typeof value !== 'object') return [];
+  const object = value as Record<string, unknown>;
+  if (typeof object.image === 'string' && typeof object.name === 'string') return [object as unknown as Container];
+  return Object.values(object).flatMap(containersOf);
+}
+
+/** The ConfigMaps and Secrets the app's containers load (`envFrom`, `valueFrom`), by name. */
+function appConfigSources(): Set<string> {
+  const names = new Set<string>();
+  for (const container of k8sObjects.flatMap(({ doc }) => containersOf(doc))) {
+    if (!container.image.startsWith('tessera')) continue;
+    for (const from of container.envFrom ?? []) names.add((from.configMapRef ?? from.secretRef)!.name);
+    for (const { valueFrom } of container.env ?? []) {
+      const ref = valueFrom?.secretKeyRef ?? valueFrom?.configMapKeyRef;
+      if (ref) names.add(ref.name);
+    }
+  }
+  return names;
+}
+
+/**
+ * Every settings-like name in a compose environment, a ConfigMap/Secret the app loads or a
+ * container env (PgBouncer's own ConfigMaps and Secrets are not the app's settings).
+ */
 function settingNames(): { file: string; name: string }[] {
   const names: { file: string; name: string }[] = [];
   for (const file of composeFiles) {
@@ -85,8 +124,10 @@ function settingNames(): { file: string; name: string }[] {
       for (const name of Object.keys(service.environment ?? {})) names.push({ file, name });
     }
   }
+  const appSources = appConfigSources();
+  expect([...appSources].sort()).toEqual(['tessera-secrets', 'tessera-settings']);
   for (const { path, doc } of k8sObjects) {
-    if (doc.kind === 'ConfigMap' || doc.kind === 'Secret') {
+    if ((doc.kind === 'ConfigMap' || doc.kind === 'Secret') && appSources.has(doc.metadata?.name ?? '')) {
       for (const name of Object.keys({ ...(doc.data as object), ...(doc.stringData as object) }))
         names.push({ file: path, name });
     }
@@ -111,6 +152,42 @@ function appArgumentLists(): string[][] {
       if (match[1]) lists.push(JSON.parse(match[1]) as string[]);
   }
   return lists;
+}
+
+const ALERTS = join(DOCKER, 'prometheus', 'alerts.yml');
+const dashboardFiles = files(join(DOCKER, 'grafana', 'dashboards'), /\.json$/);
+
+interface AlertRule {
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+interface DashboardPanel {
+  id: number;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets?: { expr: string }[];
+}
+
+function alertRules(): AlertRule[] {
+  return (documents(ALERTS)[0] as { groups: { rules: AlertRule[] }[] }).groups.flatMap((group) => group.rules);
+}
+
+function dashboardPanels(file: string): DashboardPanel[] {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { panels: DashboardPanel[] }).panels;
+}
+
+/** The connection pools' metrics (`db_pool_*`) the alert rules and dashboards query, a histogram by its own name. */
+function dbPoolMetricNames(): string[] {
+  const exprs = [
+    ...alertRules().map((rule) => rule.expr),
+    ...dashboardFiles.flatMap((file) => dashboardPanels(file).flatMap((p) => (p.targets ?? []).map((t) => t.expr))),
+  ];
+  const names = exprs.flatMap((expr) => [...expr.matchAll(/\bdb_pool_\w+/g)].map(([name]) => name));
+  return [...new Set(names.map((name) => name.replace(/_(bucket|count|sum)$/, '')))].sort();
 }
 
 describe('deployment files (docker/)', () => {
@@ -146,6 +223,8 @@ describe('deployment files (docker/)', () => {
       expect.arrayContaining([
         'postgres',
         'postgres-replica',
+        'pgbouncer',
+        'pgbouncer-replica',
         'redis',
         'migrate',
         'app',
@@ -233,7 +312,7 @@ describe('deployment files (docker/)', () => {
     }
   }, 240_000);
 
-  it('every probe path answers on the running app', async () => {
+  it('every probe path answers on the running app, which exports the db_pool_* metrics alerts and dashboards use', async () => {
     const paths = new Set<string>();
     for (const { doc } of k8sObjects)
       for (const match of JSON.stringify(doc).matchAll(/"path":"(\/health\/[a-z]+)"/g)) paths.add(match[1]!);
@@ -244,6 +323,12 @@ describe('deployment files (docker/)', () => {
     const app = await startApp({ entry: 'main', env: { DATABASE_URL: db.url } });
     try {
       for (const path of paths) expect((await fetch(`${app.url}${path}`)).status).toBe(200);
+      const exported = new Set(
+        [...(await (await fetch(`${app.url}/metrics`)).text()).matchAll(/^# TYPE (\w+)/gm)].map((m) => m[1]!),
+      );
+      const used = dbPoolMetricNames();
+      expect(used.length).toBeGreaterThan(3);
+      expect(used.filter((name) => !exported.has(name))).toEqual([]);
     } finally {
       await app.stop();
       await db.drop();
@@ -507,5 +592,303 @@ describe('the split deployment files run every module and route its paths to it'
       }),
     ];
     expect(problems).toEqual([]);
+  });
+});
+
+/** The host a postgres:// URL names (Compose's `${VAR:-default}` substitutions left out). */
+function hostOf(url: string): string {
+  return new URL(url.replace(/\$\{[^}]*\}/g, 'x')).hostname;
+}
+
+/** An ini file's `key = value` lines, by section. */
+function parseIni(text: string): Record<string, Record<string, string>> {
+  const sections: Record<string, Record<string, string>> = {};
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    else if (line.includes('=')) {
+      const at = line.indexOf('=');
+      (sections[section] ??= {})[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    }
+  }
+  return sections;
+}
+
+const PGBOUNCER_IMAGE = /(^|\/)pgbouncer:/;
+
+/** A PgBouncer as its deployment file configures it. */
+interface Bouncer {
+  where: string;
+  image: string;
+  poolMode: string | undefined;
+  maxPreparedStatements: number;
+  /** The PostgreSQL host it pools connections to. */
+  backend: string | undefined;
+}
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+}
+
+function composeServices(file: string): Record<string, ComposeService> {
+  return (documents(file)[0] as { services: Record<string, ComposeService> }).services;
+}
+
+/** The PgBouncer services of a compose file, by service name (edoburu/pgbouncer writes its ini from these variables). */
+function composeBouncers(file: string): Map<string, Bouncer> {
+  return new Map(
+    Object.entries(composeServices(file))
+      .filter(([, service]) => PGBOUNCER_IMAGE.test(service.image ?? ''))
+      .map(([name, service]) => {
+        const env = service.environment ?? {};
+        return [
+          name,
+          {
+            where: `${relative(ROOT, file)} ${name}`,
+            image: service.image!,
+            poolMode: env.POOL_MODE,
+            maxPreparedStatements: Number(env.MAX_PREPARED_STATEMENTS ?? 0),
+            backend: env.DATABASE_URL ? hostOf(env.DATABASE_URL) : env.DB_HOST,
+          },
+        ];
+      }),
+  );
+}
+
+/** Kubernetes objects by kind and name, and what a Service selects. */
+function k8sIndex(objects: K8sObject[]) {
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  const data = (object: K8sObject | undefined): Record<string, string> => ({
+    ...((object?.data as Record<string, string> | undefined) ?? {}),
+    ...((object?.stringData as Record<string, string> | undefined) ?? {}),
+  });
+  type Workload = K8sObject & {
+    spec: { template: { metadata?: { labels?: Record<string, string> }; spec: { volumes?: unknown[] } } };
+  };
+  const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job') as Workload[];
+  /** The Deployments a Service routes to. */
+  const behind = (serviceName: string): Workload[] => {
+    const selector = (find('Service', serviceName)?.spec as { selector?: Record<string, string> } | undefined)
+      ?.selector;
+    if (!selector) return [];
+    return workloads.filter(
+      (w) =>
+        w.kind === 'Deployment' &&
+        Object.entries(selector).every(([key, value]) => w.spec.template.metadata?.labels?.[key] === value),
+    );
+  };
+  /** A container's environment: envFrom first, then env (values and key references). */
+  const envOf = (container: Container): Record<string, string> => {
+    const env: Record<string, string> = {};
+    for (const from of container.envFrom ?? []) {
+      if (from.configMapRef) Object.assign(env, data(find('ConfigMap', from.configMapRef.name)));
+      if (from.secretRef) Object.assign(env, data(find('Secret', from.secretRef.name)));
+    }
+    for (const { name, value, valueFrom } of container.env ?? []) {
+      if (value !== undefined) env[name] = value;
+      else if (valueFrom?.secretKeyRef)
+        env[name] = data(find('Secret', valueFrom.secretKeyRef.name))[valueFrom.secretKeyRef.key]!;
+      else if (valueFrom?.configMapKeyRef)
+        env[name] = data(find('ConfigMap', valueFrom.configMapKeyRef.name))[valueFrom.configMapKeyRef.key]!;
+    }
+    return env;
+  };
+  /** The PgBouncer a Service routes to, configured by the pgbouncer.ini its pods mount from a ConfigMap. */
+  const bouncer = (serviceName: string): Bouncer | undefined => {
+    const workload = behind(serviceName).find((w) => containersOf(w).some((c) => PGBOUNCER_IMAGE.test(c.image)));
+    if (!workload) return undefined;
+    const configMaps = JSON.stringify(workload.spec.template.spec.volumes ?? []).matchAll(
+      /"configMap":\{"name":"([^"]+)"/g,
+    );
+    const iniText = [...configMaps].map(([, name]) => data(find('ConfigMap', name!))['pgbouncer.ini']).find(Boolean);
+    const ini = parseIni(iniText ?? '');
+    const database = Object.values(ini.databases ?? {})[0];
+    return {
+      where: `Service ${serviceName} -> Deployment ${workload.metadata?.name}`,
+      image: containersOf(workload).find((c) => PGBOUNCER_IMAGE.test(c.image))!.image,
+      poolMode: ini.pgbouncer?.pool_mode,
+      maxPreparedStatements: Number(ini.pgbouncer?.max_prepared_statements ?? 0),
+      backend: database ? /(?:^|\s)host=(\S+)/.exec(database)?.[1] : undefined,
+    };
+  };
+  return { workloads, envOf, bouncer };
+}
+
+describe('PgBouncer in front of the primary and the replica', () => {
+  let known: string[];
+  beforeAll(async () => {
+    known = (await appModules()).map((m) => m.name);
+  });
+
+  const overlays = ['replicated', 'split'].map((name) => ({
+    name: `docker/k8s/overlays/${name}`,
+    objects: kustomized(join(DOCKER, 'k8s', 'overlays', name)),
+  }));
+
+  function allBouncers(): Bouncer[] {
+    const fromCompose = composeFiles.flatMap((file) => [...composeBouncers(file).values()]);
+    const fromK8s = overlays.flatMap(({ objects }) => {
+      const index = k8sIndex(objects);
+      return objects
+        .filter((o) => o.kind === 'Service')
+        .flatMap((service) => index.bouncer(service.metadata!.name!) ?? []);
+    });
+    return [...fromCompose, ...fromK8s];
+  }
+
+  it('every PgBouncer runs one exact version, 1.21 or later, in transaction mode, keeping prepared statements', () => {
+    const bouncers = allBouncers();
+    // A primary's and a replica's in each compose stack and each overlay.
+    expect(bouncers.length).toBeGreaterThanOrEqual(8);
+    const images = new Set(bouncers.map((b) => b.image));
+    expect(images.size).toBe(1);
+    const [image] = [...images];
+    // A version tag (edoburu/pgbouncer's are `v<pgbouncer version>-p<build>`), never latest or a bare major.
+    const version = /:v?(\d+)\.(\d+)\.(\d+)(-p\d+)?$/.exec(image!);
+    expect({ image, pinned: Boolean(version) }).toEqual({ image, pinned: true });
+    const [major, minor] = [Number(version![1]), Number(version![2])];
+    // Named prepared statements in transaction mode (max_prepared_statements) came with 1.21.
+    expect(major > 1 || (major === 1 && minor >= 21)).toBe(true);
+    const wrong = bouncers
+      .filter((b) => b.poolMode !== 'transaction' || !(b.maxPreparedStatements > 0) || !b.backend)
+      .map((b) => b.where);
+    expect(wrong).toEqual([]);
+  });
+
+  it('in both compose stacks the app pools through PgBouncer, and LISTENs and migrates on PostgreSQL directly', () => {
+    for (const file of composeFiles) {
+      const services = composeServices(file);
+      const bouncers = composeBouncers(file);
+      const isPostgres = (host: string) => /^postgres:/.test(services[host]?.image ?? '');
+      const problems: string[] = [];
+      const apps = Object.entries(services).filter(([, service]) => service.image?.startsWith('tessera'));
+      expect(apps.length).toBeGreaterThan(1);
+      for (const [name, service] of apps) {
+        const where = `${relative(ROOT, file)} ${name}`;
+        const env = service.environment ?? {};
+        if (!env.DATABASE_URL || !env.DATABASE_DIRECT_URL) {
+          problems.push(`${where}: DATABASE_URL and DATABASE_DIRECT_URL must both be set`);
+          continue;
+        }
+        const direct = hostOf(env.DATABASE_DIRECT_URL);
+        if (!isPostgres(direct)) problems.push(`${where}: DATABASE_DIRECT_URL names ${direct}, not a postgres service`);
+        const pooled = hostOf(env.DATABASE_URL);
+        if (service.command?.[0] === 'migrate') {
+          if (pooled !== direct) problems.push(`${where}: migrations must run on DATABASE_DIRECT_URL's postgres`);
+          continue;
+        }
+        if (!bouncers.has(pooled)) problems.push(`${where}: DATABASE_URL names ${pooled}, not a pgbouncer service`);
+        else if (bouncers.get(pooled)!.backend !== direct)
+          problems.push(
+            `${where}: ${pooled} pools ${bouncers.get(pooled)!.backend}, DATABASE_DIRECT_URL names ${direct}`,
+          );
+        // The processes that serve reads read from the replica, through its PgBouncer.
+        const roles = selection(name, service.command ?? [], env, known)?.roles ?? [];
+        if (!roles.includes('api')) continue;
+        const replicas = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean).map(hostOf);
+        if (replicas.length === 0) problems.push(`${where}: serves reads but has no DATABASE_REPLICA_URLS`);
+        for (const host of replicas) {
+          const backend = bouncers.get(host)?.backend;
+          if (!backend || !isPostgres(backend) || backend === direct)
+            problems.push(`${where}: DATABASE_REPLICA_URLS names ${host}, not a pgbouncer in front of a replica`);
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('in both Kubernetes overlays the app pools through PgBouncer, and LISTENs and migrates on PostgreSQL directly', () => {
+    for (const { name: overlay, objects } of overlays) {
+      const { workloads, envOf, bouncer } = k8sIndex(objects);
+      const problems: string[] = [];
+      const apps = workloads.flatMap((w) =>
+        containersOf(w)
+          .filter((c) => c.image.startsWith('tessera'))
+          .map((c) => ({ workload: w, container: c })),
+      );
+      expect(apps.length).toBeGreaterThan(1);
+      for (const { workload, container } of apps) {
+        const where = `${overlay}: ${workload.kind} ${workload.metadata?.name}`;
+        const env = envOf(container);
+        if (!env.DATABASE_URL || !env.DATABASE_DIRECT_URL) {
+          problems.push(`${where}: DATABASE_URL and DATABASE_DIRECT_URL must both be set`);
+          continue;
+        }
+        const direct = hostOf(env.DATABASE_DIRECT_URL);
+        if (bouncer(direct)) problems.push(`${where}: DATABASE_DIRECT_URL names ${direct}, a PgBouncer`);
+        const pooled = hostOf(env.DATABASE_URL);
+        if (workload.kind === 'Job') {
+          if (pooled !== direct) problems.push(`${where}: migrations must run on DATABASE_DIRECT_URL's database`);
+          continue;
+        }
+        const primary = bouncer(pooled);
+        if (!primary) problems.push(`${where}: DATABASE_URL names ${pooled}, not a Service in front of PgBouncer`);
+        else if (primary.backend !== direct)
+          problems.push(`${where}: ${pooled} pools ${primary.backend}, DATABASE_DIRECT_URL names ${direct}`);
+        const roles = selection(workload.metadata!.name!, container.args ?? [], env, known)?.roles ?? [];
+        if (!roles.includes('api')) continue;
+        const replicas = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean).map(hostOf);
+        if (replicas.length === 0) problems.push(`${where}: serves reads but has no DATABASE_REPLICA_URLS`);
+        for (const host of replicas) {
+          const backend = bouncer(host)?.backend;
+          if (!backend || backend === direct)
+            problems.push(`${where}: DATABASE_REPLICA_URLS names ${host}, not a PgBouncer in front of a replica`);
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+});
+
+describe('monitoring of the database pools', () => {
+  it('the alert TesseraDatabasePoolWaiting fires on db_pool_waiting_requests and links its runbook in the README', () => {
+    const rule = alertRules().find((r) => r.alert === 'TesseraDatabasePoolWaiting');
+    expect(rule).toBeDefined();
+    expect(rule!.expr).toMatch(/\bdb_pool_waiting_requests\b/);
+    expect(rule!.for).toBeDefined();
+    expect(rule!.labels?.severity).toBeTruthy();
+    expect(rule!.annotations?.summary).toBeTruthy();
+    const anchor = /#([\w-]+)$/.exec(rule!.annotations?.runbook_url ?? '')?.[1];
+    // GitHub's anchors: a heading lower-cased, punctuation dropped, spaces as hyphens.
+    const anchors = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, heading]) =>
+      heading!
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    );
+    expect(anchors).toContain(anchor);
+  });
+
+  it('the dashboards chart the pools (busy, max, waiting) and the p99 wait for a connection, in panels that do not overlap', () => {
+    expect(dashboardFiles.length).toBeGreaterThan(0);
+    const exprs: string[] = [];
+    for (const file of dashboardFiles) {
+      const panels = dashboardPanels(file);
+      expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+      const overlapping = panels.flatMap((a, i) =>
+        panels
+          .slice(i + 1)
+          .filter(
+            (b) =>
+              a.gridPos.x < b.gridPos.x + b.gridPos.w &&
+              b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+              a.gridPos.y < b.gridPos.y + b.gridPos.h &&
+              b.gridPos.y < a.gridPos.y + a.gridPos.h,
+          )
+          .map((b) => `${relative(ROOT, file)}: "${a.title}" and "${b.title}"`),
+      );
+      expect(overlapping).toEqual([]);
+      exprs.push(...panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)));
+    }
+    for (const metric of ['db_pool_connections_busy', 'db_pool_max_connections', 'db_pool_waiting_requests'])
+      expect(exprs.filter((expr) => expr.includes(metric))).not.toEqual([]);
+    expect(
+      exprs.filter((expr) => /histogram_quantile\(0\.99,.*rate\(db_pool_acquire_seconds_bucket\[/.test(expr)),
+    ).not.toEqual([]);
   });
 });

@@ -9,9 +9,9 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 /**
- * One connection per pool makes every wait visible: a request that needs a connection someone
- * else holds waits for the pool's limit (5 s) and is told to come back, and event delivery
- * that is stuck must not be that someone.
+ * A budget of two, one for requests and one for event delivery, makes every wait visible: a
+ * request that needs a connection someone else holds waits for the pool's limit (5 s) and is
+ * told to come back, and event delivery that is stuck must not be that someone.
  */
 describe('connection pools: requests and event delivery', () => {
   const backend = queueBackends().find((b) => b.name === 'redis')!;
@@ -26,7 +26,7 @@ describe('connection pools: requests and event delivery', () => {
       env: {
         DATABASE_URL: db.url,
         ...backend.env(),
-        DATABASE_POOL_SIZE: '1',
+        DATABASE_POOL_SIZE: '2',
         DATABASE_MESSAGING_POOL_SIZE: '1',
         RELAY_POLL_MS: '100',
         AUTH_JWKS_URL: UNUSED_JWKS_URL,
@@ -60,8 +60,8 @@ describe('connection pools: requests and event delivery', () => {
     let noteId: string;
     try {
       noteId = (await request(app.url).post('/v1/notes').send({ text: 'held up' }).expect(201)).body.id;
-      await blockedOnLock('tessera:tally');
-      // The tally's only request connection is free while its inbox transaction waits.
+      await blockedOnLock('tessera:events');
+      // The only request connection is free while the inbox transaction waits on the events share's.
       const started = Date.now();
       await request(app.url).get(`/v1/tally/notes/${noteId}`).expect(404);
       expect(Date.now() - started).toBeLessThan(2000);
@@ -84,7 +84,7 @@ describe('connection pools: requests and event delivery', () => {
         .post('/v1/notes')
         .send({ text: 'holds the connection' })
         .then((res) => res);
-      await blockedOnLock('tessera:notes');
+      await blockedOnLock('tessera:requests');
       const second = await request(app.url).post('/v1/notes').send({ text: 'waits for it' });
       expect(second.status).toBe(503);
       expect(second.headers['content-type']).toBe(PROBLEM);
@@ -101,4 +101,48 @@ describe('connection pools: requests and event delivery', () => {
     expect((await first).status).toBe(201);
     expect(await db.query(`SELECT text FROM fixture_notes.notes WHERE text = 'waits for it'`)).toHaveLength(0);
   });
+
+  it('a budget of two under 100 concurrent requests: each completes or gets 503 after the bounded wait, and the process stays up', async () => {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE fixture_notes.notes IN ACCESS EXCLUSIVE MODE');
+    let responses: request.Response[];
+    const started = Date.now();
+    try {
+      const all = Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          request(app.url)
+            .post('/v1/notes')
+            .send({ text: `crowd ${i}` })
+            .then((res) => ({ res, ms: Date.now() - started })),
+        ),
+      );
+      await blockedOnLock('tessera:requests');
+      // Held past the 5 s wait: everyone queued behind the one connection gives up first.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      await locker.query('ROLLBACK');
+      const answered = await all;
+      responses = answered.map((a) => a.res);
+      // No request hangs: each is answered within the wait plus the time the lock was held.
+      for (const { ms } of answered) expect(ms).toBeLessThan(15_000);
+    } catch (error) {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    const statuses = responses.map((res) => res.status);
+    expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(50);
+    expect(statuses).toContain(201);
+    for (const res of responses.filter((r) => r.status === 503)) {
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.type).toBe('https://tessera.dev/problems/database-unavailable');
+    }
+    // Exactly the answered writes exist; the refused ones wrote nothing.
+    const created = statuses.filter((status) => status === 201).length;
+    expect(await db.query(`SELECT count(*)::int AS n FROM fixture_notes.notes WHERE text LIKE 'crowd %'`)).toEqual([
+      { n: created },
+    ]);
+    await request(app.url).get('/health/live').expect(200);
+    await request(app.url).post('/v1/notes').send({ text: 'after the crowd' }).expect(201);
+  }, 60_000);
 });

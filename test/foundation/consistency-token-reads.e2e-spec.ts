@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { register, type Histogram } from 'prom-client';
 import { answerWritesWithConsistencyTokens } from '../../libs/database/consistency-token-hook';
+import { BudgetPool } from '../../libs/database/budget-pool';
 import { PrimaryDatabase } from '../../libs/database/primary-database';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -14,12 +15,14 @@ function position(lsn: string): bigint {
 describe('PrimaryDatabase.currentLsn (the position a consistency token carries)', () => {
   let db: TestDatabase;
   let primary: PrimaryDatabase;
+  let pool: BudgetPool;
   let writers: Pool;
 
   beforeAll(async () => {
     db = await createTestDatabase('lsn_reads');
     await db.query('CREATE TABLE writes (n int)');
-    primary = new PrimaryDatabase(db.url);
+    pool = new BudgetPool({ role: 'requests', url: db.url, max: 4, acquireTimeoutMs: 2000, preparedStatements: true });
+    primary = new PrimaryDatabase(db.url, pool);
     writers = new Pool({ connectionString: db.url, max: 10 });
     // An idle client ended by another test (pg_terminate_backend) must not fail this one.
     writers.on('error', () => undefined);
@@ -27,7 +30,7 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
 
   afterAll(async () => {
     await writers?.end();
-    await primary?.close();
+    await pool?.end();
     await db?.drop();
   });
 
@@ -50,7 +53,7 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
   });
 
   it('serves everyone who asked in one turn with one read, and everyone who asked while it ran with one more', async () => {
-    const reads = jest.spyOn(primary.pool, 'query');
+    const reads = jest.spyOn(pool.pool, 'query');
     const groups = async () => {
       const metric = register.getSingleMetric('grouped_statement_parts') as Histogram<'name'>;
       const { values } = await metric.get();
@@ -75,7 +78,7 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
   it('answers a caller after a failed read with the next read, and passes the failure to those who waited', async () => {
     // One read fails as a dropped connection would make it fail.
     const reads = (
-      jest.spyOn(primary.pool, 'query') as unknown as jest.SpyInstance<Promise<unknown>>
+      jest.spyOn(pool.pool, 'query') as unknown as jest.SpyInstance<Promise<unknown>>
     ).mockRejectedValueOnce(new Error('connection lost'));
     const failing = primary.currentLsn();
     await new Promise((resolve) => setImmediate(resolve)); // that read is in flight

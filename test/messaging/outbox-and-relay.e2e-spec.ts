@@ -67,14 +67,8 @@ describe.each(queueBackends())('outbox and relay ($name queues)', (backend) => {
     const consumer = await start(['--modules', 'notes,tally', '--roles', 'relay,worker'], { RELAY_POLL_MS: '60000' });
     const publisher = await start(['--modules', 'notes', '--roles', 'api']);
     // Ready is not yet listening: wait for the relay's LISTEN, or a commit before it would wait for the poll.
-    await eventually(
-      () =>
-        db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND application_name = 'tessera:relay:notes' AND query LIKE 'LISTEN%'`,
-        ),
-      ([row]) => row!.n === 1,
-      { what: "the relay's LISTEN" },
+    await consumer.waitForOutput(
+      /OutboxRelay:notes.*listening for outbox commits|listening for outbox commits.*OutboxRelay:notes/,
     );
     const { body } = await request(publisher.url).post('/v1/notes').send({ text: 'rings' }).expect(201);
     await eventually(

@@ -67,6 +67,8 @@ export class IdempotencyClaim {
     readonly key: string,
     private readonly requestHash: string,
     private readonly settings: Required<IdempotencyKeysOptions>,
+    /** The module's schema, where its `idempotency_keys` table lives. */
+    private readonly schema: string,
   ) {}
 
   /** The response recorded by `recordWithin` or a refusal, once it has been. */
@@ -120,7 +122,7 @@ export class IdempotencyClaim {
     const scope = statementParameter(params, this.scope, 'text');
     const key = statementParameter(params, this.key, 'text');
     const from = gate ? ` FROM ${gate}` : '';
-    return `INSERT INTO idempotency_keys AS k
+    return `INSERT INTO ${this.schema}.idempotency_keys AS k
          (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
        SELECT ${scope}, ${key}, ${statementParameter(params, this.requestHash, 'text')}, 'completed',
               ${statementParameter(params, status, 'smallint')}, ${statementParameter(params, body, 'jsonb')},
@@ -128,7 +130,7 @@ export class IdempotencyClaim {
               now() + make_interval(hours => ${statementParameter(params, this.settings.ttlHours, 'int')})${from}
         -- A request with this key in the middle of this same statement holds the lock until it
         -- commits: answer 409 at once instead of queueing behind it.
-        WHERE pg_try_advisory_xact_lock(hashtextextended(current_schema() || ' ' || ${scope} || ' ' || ${key}, 0))
+        WHERE pg_try_advisory_xact_lock(hashtextextended('${this.schema} ' || ${scope} || ' ' || ${key}, 0))
        ON CONFLICT (scope, key) DO UPDATE
          SET request_hash = EXCLUDED.request_hash, state = 'completed', response_status = EXCLUDED.response_status,
              response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
@@ -165,12 +167,14 @@ export class IdempotencyClaim {
 export class IdempotencyKeys {
   private readonly logger = new Logger('IdempotencyKeys');
   private readonly settings: Required<IdempotencyKeysOptions>;
+  private readonly schema: string;
 
   constructor(
     private readonly dataSource: DataSource,
     options: IdempotencyKeysOptions,
   ) {
     this.settings = { abandonedAfterSeconds: 60, ...options };
+    this.schema = (dataSource.options as { readonly schema?: string }).schema ?? 'public';
   }
 
   /**
@@ -184,7 +188,7 @@ export class IdempotencyKeys {
   ): Promise<IdempotentResponse> {
     const key = parseIdempotencyKey(request.key);
     const hash = requestHash(request);
-    const claim = new IdempotencyClaim(request.scope, key, hash, this.settings);
+    const claim = new IdempotencyClaim(request.scope, key, hash, this.settings, this.schema);
     // The key is another request's: answer as it says (absent: that request has not committed yet).
     const taken = async () => (await this.existingAnswer(request.scope, key, hash)) ?? Promise.reject(keyInUse());
     try {
@@ -215,8 +219,8 @@ export class IdempotencyKeys {
     for (;;) {
       const [row] = (await this.dataSource.query(
         `WITH gone AS (
-           DELETE FROM idempotency_keys WHERE ctid IN (
-             SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1)
+           DELETE FROM ${this.schema}.idempotency_keys WHERE ctid IN (
+             SELECT ctid FROM ${this.schema}.idempotency_keys WHERE expires_at <= now() LIMIT $1)
            RETURNING 1)
          SELECT count(*)::int AS n FROM gone`,
         [batchSize],
@@ -238,7 +242,7 @@ export class IdempotencyKeys {
       response_body: unknown;
     }>(
       this.dataSource,
-      `SELECT request_hash, state, response_status, response_body FROM idempotency_keys
+      `SELECT request_hash, state, response_status, response_body FROM ${this.schema}.idempotency_keys
         WHERE scope = $1 AND key = $2 AND expires_at > now()`,
       [scope, key],
     );

@@ -233,7 +233,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
         (
           await queryPrepared<{ event_id: string }>(
             manager,
-            `INSERT INTO inbox (event_id, event_name) SELECT * FROM unnest($1::uuid[], $2::text[])
+            `INSERT INTO ${this.module.schema}.inbox (event_id, event_name) SELECT * FROM unnest($1::uuid[], $2::text[])
            ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
             [ids, names],
           )

@@ -43,7 +43,7 @@ export class MessagingObservability implements OnModuleInit {
         const rows = (await dataSource
           .query(
             `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float AS age
-               FROM outbox WHERE sent_at IS NULL`,
+               FROM ${module.schema}.outbox WHERE sent_at IS NULL`,
           )
           .catch(() => undefined)) as { pending: number; age: number }[] | undefined;
         if (rows?.[0]) samples.set(module.name, rows[0]);

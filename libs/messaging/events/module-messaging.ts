@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ProcessState, SETTINGS, type Runtime, type Settings } from '#libs/config';
+import type { DatabaseListener } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
 import { QUEUE_BACKEND } from '../tokens';
 import { QueueWorkers } from '../queue-workers';
@@ -22,7 +23,7 @@ import { SubscriptionTable } from './subscription-table';
 export function moduleMessagingProviders(
   manifest: ModuleManifest,
   runtime: Runtime,
-  databaseUrl: string,
+  listener: DatabaseListener,
   messaging: DataSource,
 ): Provider[] {
   const providers: Provider[] = [
@@ -43,7 +44,7 @@ export function moduleMessagingProviders(
     providers.push({
       provide: OutboxRelay,
       useFactory: (table: SubscriptionTable, queues: EventQueues, settings: Settings, state: ProcessState) =>
-        new OutboxRelay(manifest, messaging, table, queues, settings, state, databaseUrl),
+        new OutboxRelay(manifest, messaging, table, queues, settings, state, listener),
       inject: [SubscriptionTable, EventQueues, SETTINGS, ProcessState],
     });
   }

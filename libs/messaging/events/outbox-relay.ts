@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
+import type { DatabaseListener } from '#libs/database';
 import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
 import { deliveryJob } from './delivery-jobs';
@@ -33,7 +33,6 @@ interface OutboxRow {
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
-  private listener: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -47,7 +46,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly queues: EventQueues,
     private readonly settings: Settings,
     private readonly state: ProcessState,
-    private readonly databaseUrl: string,
+    private readonly listener: DatabaseListener,
   ) {
     this.logger = new Logger(`OutboxRelay:${module.name}`);
   }
@@ -88,13 +87,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
+      const outbox = `${this.module.schema}.outbox`;
       // Claims and marks in one statement: if enqueueing fails, the rollback unmarks them.
       // ARRAY(...) evaluates the locking subquery once, before the update.
       const claimed = await queryPrepared<OutboxRow>(
         manager,
-        `UPDATE outbox SET sent_at = clock_timestamp()
+        `UPDATE ${outbox} SET sent_at = clock_timestamp()
             WHERE position = ANY(ARRAY(
-              SELECT position FROM outbox WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
+              SELECT position FROM ${outbox} WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
             RETURNING position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
                       correlation_id, causation_id, occurred_at`,
         [this.settings.relayBatchSize],
@@ -138,42 +138,30 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (Date.now() - this.lastPrune < 60_000) return;
     this.lastPrune = Date.now();
     await this.dataSource.query(
-      `DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < clock_timestamp() - make_interval(hours => $1)`,
+      `DELETE FROM ${this.module.schema}.outbox WHERE sent_at IS NOT NULL AND sent_at < clock_timestamp() - make_interval(hours => $1)`,
       [this.settings.outboxRetentionHours],
     );
   }
 
+  /** Wakes on the process's LISTEN connection; after it was lost, drains whatever came meanwhile. */
   private async listen(): Promise<void> {
-    const client = new Client({
-      connectionString: this.databaseUrl,
-      application_name: `tessera:relay:${this.module.name}`,
-    });
-    client.on('error', () => undefined);
-    client.on('notification', (message) => {
-      if (message.payload === this.module.schema) this.wake();
-    });
-    // A lost LISTEN connection leaves the poll running; reconnect when it ends.
-    client.on('end', () => {
-      if (this.listener === client && !this.stopped) setTimeout(() => void this.listen(), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      this.logger.warn(`LISTEN failed, polling every ${this.settings.relayPollMs} ms: ${String(error)}`);
-      await client.end().catch(() => undefined);
-      if (!this.stopped) setTimeout(() => void this.listen(), 2000).unref();
-    }
+    this.listener.onReconnect(() => this.wake());
+    const wakeOnOwnSchema = (payload: string | undefined) => {
+      if (payload === this.module.schema) this.wake();
+    };
+    await this.listener.listen(OUTBOX_CHANNEL, wakeOnOwnSchema).then(
+      () => this.logger.log('listening for outbox commits'),
+      (error: unknown) =>
+        this.logger.warn(
+          `LISTEN failed, polling every ${this.settings.relayPollMs} ms until it is back: ${String(error)}`,
+        ),
+    );
   }
 
   /** Stops before the queues close, finishing the batch in progress. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
     await this.running;
   }
 }

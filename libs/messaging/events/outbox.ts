@@ -57,7 +57,7 @@ export class Outbox {
     }
     await queryPrepared(
       manager,
-      `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       row,
     );
     this.ringAfterCommit(manager);
@@ -89,7 +89,7 @@ export class Outbox {
     const columns = OUTBOX_COLUMNS.map((_, i) => rows.map((row) => row[i]));
     await queryPrepared(
       manager,
-      `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')})
+      `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')})
        SELECT * FROM unnest(${OUTBOX_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
       columns,
     );
@@ -120,7 +120,7 @@ export class Outbox {
       sql: (params, gate) => {
         const values = row.map((value, i) => statementParameter(params, value, OUTBOX_TYPES[i]!));
         return {
-          insert: `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
+          insert: `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
         };
       },
     };

@@ -4,12 +4,12 @@ import type { ProductRecord } from './product.record';
 /**
  * The by-id read as one fixed statement. Every uncached `GET /v1/products/:id` runs it, and
  * TypeORM's `findOneBy` rebuilt the same SELECT from entity metadata each time: a sixth of
- * the CPU of a cache miss in a profile. The columns are `ProductRecord`'s, in its schema
- * (the data source's search_path).
+ * the CPU of a cache miss in a profile. The columns are `ProductRecord`'s; the statement names
+ * its schema (`catalog`), as connections carry no module search_path.
  */
 export const PRODUCT_BY_ID_SQL = `SELECT id, sku, name, description, category_id, category_path, price_amount, currency,
        attributes, status, version, created_at, updated_at
-  FROM products WHERE id = $1`;
+  FROM catalog.products WHERE id = $1`;
 
 /** A row of `PRODUCT_BY_ID_SQL` as node-postgres returns it. */
 export interface ProductRow {

@@ -79,7 +79,7 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
       throw new Error('signing keys come from AUTH_PRIVATE_KEY: rotate by changing the setting');
     const kid = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
-      await manager.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
+      await manager.query(`UPDATE identity.signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
       return this.insertNewKey(manager.getRepository(SigningKeyRecord));
     });
     await this.refresh();
@@ -103,13 +103,13 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
       const newest = await keys.findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
       const maxAgeMs = this.settings.authKeyRotationDays * 86_400_000;
       if (newest && Date.now() - newest.createdAt.getTime() < maxAgeMs) return newest;
-      await manager.query(`UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
+      await manager.query(`UPDATE identity.signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
       const kid = await this.insertNewKey(keys);
       return keys.findOneByOrFail({ kid });
     });
     const graceSeconds = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds;
     const visible = (await repository.query(
-      `SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1) ORDER BY created_at DESC`,
+      `SELECT public_jwk FROM identity.signing_keys WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1) ORDER BY created_at DESC`,
       [graceSeconds],
     )) as { public_jwk: JWK }[];
     this.active = { kid: current.kid, privateKey: createPrivateKey(current.privateKeyPem) };

@@ -34,7 +34,7 @@ export async function claimReservations(
 ): Promise<Set<string>> {
   const rows = await queryPrepared<{ order_id: string }>(
     manager,
-    `INSERT INTO reservations (order_id, status, lines, version, expires_at)
+    `INSERT INTO inventory.reservations (order_id, status, lines, version, expires_at)
      SELECT order_id, status, lines, 1, expires_at
        FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS r (order_id, status, lines, expires_at)
      ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
@@ -55,7 +55,7 @@ export async function claimReservations(
 export async function reservedSkus(manager: EntityManager, orderId: string): Promise<string[]> {
   const rows = await queryPrepared<{ sku: string }>(
     manager,
-    `SELECT DISTINCT line->>'sku' AS sku FROM reservations, jsonb_array_elements(lines) AS line WHERE order_id = $1`,
+    `SELECT DISTINCT line->>'sku' AS sku FROM inventory.reservations, jsonb_array_elements(lines) AS line WHERE order_id = $1`,
     [orderId],
   );
   return rows.map((row) => row.sku);
@@ -81,7 +81,7 @@ export async function lockReservations(
     manager,
     `SELECT order_id, status, lines, version, expires_at <= now() AS due,
             GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
-       FROM reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
+       FROM inventory.reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
     [[...new Set(orderIds)]],
   );
   return new Map(
@@ -119,7 +119,7 @@ export async function moveReservations(
   if (orderIds.length === 0) return new Map();
   const rows = await queryPrepared<{ order_id: string; version: number }>(
     manager,
-    `UPDATE reservations SET status = $2, version = version + 1, updated_at = now()
+    `UPDATE inventory.reservations SET status = $2, version = version + 1, updated_at = now()
       WHERE order_id = ANY($1::uuid[]) RETURNING order_id, version`,
     [orderIds, status],
   );

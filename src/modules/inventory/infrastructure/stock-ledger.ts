@@ -21,7 +21,7 @@ const quantitiesOf = (lines: readonly StockLine[]) => lines.map((line) => line.q
 export async function lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, number>> {
   const rows = await queryPrepared<{ sku: string; available: number }>(
     manager,
-    `SELECT sku, on_hand - reserved AS available FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+    `SELECT sku, on_hand - reserved AS available FROM inventory.stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
     [skus],
   );
   return new Map(rows.map((row) => [row.sku, Number(row.available)]));
@@ -36,7 +36,7 @@ export async function lockForChange(manager: EntityManager, lines: readonly Stoc
 export async function changeReserved(manager: EntityManager, lines: readonly StockLine[], sign: 1 | -1): Promise<void> {
   await queryPrepared(
     manager,
-    `UPDATE stock AS s SET reserved = s.reserved + $3::int * l.quantity, version = s.version + 1, updated_at = now()
+    `UPDATE inventory.stock AS s SET reserved = s.reserved + $3::int * l.quantity, version = s.version + 1, updated_at = now()
        FROM unnest($1::text[], $2::int[]) AS l (sku, quantity)
       WHERE s.sku = l.sku`,
     [skusOf(lines), quantitiesOf(lines), sign],
@@ -62,7 +62,7 @@ export async function commitUnits(
        SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS l (sku, quantity, reason, ordinal)),
      totals AS (SELECT sku, sum(quantity)::int AS quantity FROM l GROUP BY sku),
      changed AS (
-       UPDATE stock AS s
+       UPDATE inventory.stock AS s
           SET on_hand = s.on_hand - t.quantity,
               reserved = s.reserved - CASE WHEN $4::boolean THEN t.quantity ELSE 0 END,
               version = s.version + 1,
@@ -70,7 +70,7 @@ export async function commitUnits(
          FROM totals AS t
         WHERE s.sku = t.sku
         RETURNING s.sku, s.on_hand + t.quantity AS on_hand_before)
-     INSERT INTO stock_movements (sku, kind, delta, on_hand_after, reason, actor)
+     INSERT INTO inventory.stock_movements (sku, kind, delta, on_hand_after, reason, actor)
      SELECT l.sku, 'commit', -l.quantity,
             c.on_hand_before - sum(l.quantity) OVER (PARTITION BY l.sku ORDER BY l.ordinal), l.reason, NULL
        FROM l JOIN changed AS c ON c.sku = l.sku
@@ -90,7 +90,7 @@ export interface NewMovement {
 
 export async function recordMovement(manager: EntityManager, movement: NewMovement): Promise<void> {
   await manager.query(
-    `INSERT INTO stock_movements (sku, kind, delta, on_hand_after, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO inventory.stock_movements (sku, kind, delta, on_hand_after, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
     [movement.sku, movement.kind, movement.delta, movement.onHandAfter, movement.reason, movement.actor],
   );
 }
@@ -103,7 +103,7 @@ export async function ensureStockRow(manager: EntityManager, sku: string): Promi
 /** Several SKUs' rows in one statement (a catalogue import creates thousands of products). */
 export async function ensureStockRows(manager: EntityManager, skus: readonly string[]): Promise<void> {
   await manager.query(
-    `INSERT INTO stock (sku, on_hand, reserved) SELECT sku, 0, 0 FROM unnest($1::text[]) AS t(sku) ORDER BY sku
+    `INSERT INTO inventory.stock (sku, on_hand, reserved) SELECT sku, 0, 0 FROM unnest($1::text[]) AS t(sku) ORDER BY sku
      ON CONFLICT (sku) DO NOTHING`,
     [skus],
   );

@@ -35,12 +35,12 @@ export async function recordDeliveries(manager: EntityManager, events: readonly 
   const column = <T>(pick: (event: NewDeliveries) => T): T[] => events.map(pick);
   const rows = await queryPrepared<{ id: string }>(
     manager,
-    `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
+    `INSERT INTO notifications.webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
      SELECT gen_random_uuid(), e.id, t.event_id, t.event_type, t.sequence_key, t.occurred_at, t.body, now()
        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::uuid[]) WITH ORDINALITY
               AS t(event_id, event_type, sequence_key, occurred_at, body, customer_id, ordinal)
-       JOIN webhook_endpoints e ON e.status = 'active' AND t.event_type = ANY (e.event_types)
-        AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM customers c WHERE c.user_id = e.owner_id AND c.is_admin))
+       JOIN notifications.webhook_endpoints e ON e.status = 'active' AND t.event_type = ANY (e.event_types)
+        AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM notifications.customers c WHERE c.user_id = e.owner_id AND c.is_admin))
       ORDER BY t.ordinal
      ON CONFLICT (endpoint_id, event_id) DO NOTHING
      RETURNING id`,
@@ -61,9 +61,10 @@ export async function sequenceOf(
   manager: EntityManager,
   deliveryId: string,
 ): Promise<{ endpointId: string; sequenceKey: string } | undefined> {
-  const rows = (await manager.query(`SELECT endpoint_id, sequence_key FROM webhook_deliveries WHERE id = $1`, [
-    deliveryId,
-  ])) as { endpoint_id: string; sequence_key: string }[];
+  const rows = (await manager.query(
+    `SELECT endpoint_id, sequence_key FROM notifications.webhook_deliveries WHERE id = $1`,
+    [deliveryId],
+  )) as { endpoint_id: string; sequence_key: string }[];
   const row = rows[0];
   return row && { endpointId: row.endpoint_id, sequenceKey: row.sequence_key };
 }
@@ -91,7 +92,7 @@ export async function lockDelivery(manager: EntityManager, deliveryId: string): 
   const rows = (await manager.query(
     `SELECT d.id, d.endpoint_id, d.sequence_key, d.event_id, d.event_type, d.body, d.status, d.attempts, d.dispatch,
             d.occurred_at, d.position, e.url, e.secret, e.status AS endpoint_status
-       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       FROM notifications.webhook_deliveries d JOIN notifications.webhook_endpoints e ON e.id = d.endpoint_id
       WHERE d.id = $1 FOR UPDATE OF d`,
     [deliveryId],
   )) as {
@@ -136,7 +137,7 @@ export async function unfinishedInSequence(
   sequenceKey: string,
 ): Promise<(SequencedDelivery & { nextAttemptAt: Date | null })[]> {
   const rows = (await manager.query(
-    `SELECT id, occurred_at, position, next_attempt_at FROM webhook_deliveries
+    `SELECT id, occurred_at, position, next_attempt_at FROM notifications.webhook_deliveries
       WHERE endpoint_id = $1 AND sequence_key = $2 AND status = 'pending'`,
     [endpointId, sequenceKey],
   )) as { id: string; occurred_at: Date; position: string; next_attempt_at: Date | null }[];
@@ -150,15 +151,16 @@ export async function unfinishedInSequence(
 
 /** The delivery waits for an earlier one of its sequence, with no job: that one releases it. */
 export async function park(manager: EntityManager, deliveryId: string): Promise<void> {
-  await manager.query(`UPDATE webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE id = $1`, [
-    deliveryId,
-  ]);
+  await manager.query(
+    `UPDATE notifications.webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
+    [deliveryId],
+  );
 }
 
 /** A new dispatch of a delivery, due `delayMs` from now; returns its number. */
 export async function redispatch(manager: EntityManager, deliveryId: string, delayMs: number): Promise<number> {
   const rows = (await manager.query(
-    `UPDATE webhook_deliveries
+    `UPDATE notifications.webhook_deliveries
         SET dispatch = dispatch + 1, next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
       WHERE id = $1 RETURNING dispatch`,
     [deliveryId, delayMs],
@@ -177,7 +179,7 @@ export interface AttemptRecord {
 /** Counts an attempt and what came of it; a finished delivery has no next attempt. */
 export async function recordAttempt(manager: EntityManager, deliveryId: string, attempt: AttemptRecord): Promise<void> {
   await manager.query(
-    `UPDATE webhook_deliveries
+    `UPDATE notifications.webhook_deliveries
         SET attempts = attempts + 1, status = $2, last_status_code = $3, last_error = $4,
             delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
             next_attempt_at = CASE WHEN $2 = 'pending' THEN next_attempt_at END,
@@ -190,7 +192,7 @@ export async function recordAttempt(manager: EntityManager, deliveryId: string, 
 /** Ends a delivery without an attempt (its endpoint is disabled). */
 export async function failWithoutAttempt(manager: EntityManager, deliveryId: string, error: string): Promise<void> {
   await manager.query(
-    `UPDATE webhook_deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
+    `UPDATE notifications.webhook_deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
     [deliveryId, error],
   );
 }
@@ -201,7 +203,7 @@ export async function failWithoutAttempt(manager: EntityManager, deliveryId: str
  */
 export async function lockFailureRun(manager: EntityManager, endpointId: string): Promise<FailureRun | undefined> {
   const rows = (await manager.query(
-    `SELECT consecutive_failures, status FROM webhook_endpoints WHERE id = $1 FOR NO KEY UPDATE`,
+    `SELECT consecutive_failures, status FROM notifications.webhook_endpoints WHERE id = $1 FOR NO KEY UPDATE`,
     [endpointId],
   )) as { consecutive_failures: number; status: EndpointStatus }[];
   const row = rows[0];
@@ -210,7 +212,7 @@ export async function lockFailureRun(manager: EntityManager, endpointId: string)
 
 export async function saveFailureRun(manager: EntityManager, endpointId: string, run: FailureRun): Promise<void> {
   await manager.query(
-    `UPDATE webhook_endpoints
+    `UPDATE notifications.webhook_endpoints
         SET consecutive_failures = $2, status = $3,
             disabled_at = CASE WHEN $3 = 'disabled' THEN COALESCE(disabled_at, now()) END
       WHERE id = $1`,
@@ -225,7 +227,7 @@ export async function overdueDeliveries(
   limit: number,
 ): Promise<{ id: string; dispatch: number }[]> {
   return (await manager.query(
-    `SELECT id, dispatch FROM webhook_deliveries
+    `SELECT id, dispatch FROM notifications.webhook_deliveries
       WHERE status = 'pending' AND next_attempt_at < now() - $1 * interval '1 millisecond'
       ORDER BY next_attempt_at LIMIT $2`,
     [graceMs, limit],

@@ -25,7 +25,7 @@ export function orderState(record: OrderRecord): OrderState {
  */
 export function insertOrderSql(params: unknown[], order: OrderState, gate?: string): string {
   const $ = (value: unknown, type: string) => statementParameter(params, value, type);
-  return `INSERT INTO orders (id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method,
+  return `INSERT INTO ordering.orders (id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method,
                        version, created_at, updated_at)
     SELECT ${$(order.id, 'uuid')}, ${$(order.customerId, 'uuid')}, ${$(order.status, 'text')},
            ${$(order.cancelReason, 'text')}, ${$(JSON.stringify(order.lines), 'jsonb')}, ${$(order.total.amount, 'bigint')},
@@ -61,7 +61,7 @@ export async function lockOrders(
     manager,
     `SELECT id, customer_id, status, cancel_reason, lines, total_amount, currency, payment_method, version,
             created_at, updated_at
-       FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+       FROM ordering.orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
     [[...new Set(orderIds)]],
   );
   return new Map(
@@ -88,7 +88,7 @@ export async function saveTransitions(manager: EntityManager, orders: readonly O
   if (orders.length === 0) return;
   await queryPrepared(
     manager,
-    `UPDATE orders AS o
+    `UPDATE ordering.orders AS o
         SET status = t.status, cancel_reason = t.cancel_reason, version = t.version, updated_at = t.updated_at
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[])
          AS t(id, status, cancel_reason, version, updated_at)

@@ -33,7 +33,7 @@ export async function applyProductStates(
 ): Promise<void> {
   const column = <T>(pick: (state: (typeof states)[number]) => T): T[] => states.map(pick);
   await manager.query(
-    `INSERT INTO products AS p (product_id, sku, name, price_amount, currency, status, version, updated_at)
+    `INSERT INTO ordering.products AS p (product_id, sku, name, price_amount, currency, status, version, updated_at)
      SELECT DISTINCT ON (product_id) product_id, sku, name, price_amount, currency, status, version, now()
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::int[])
          AS t(product_id, sku, name, price_amount, currency, status, version)
@@ -65,7 +65,7 @@ export async function applyProductArchived(
   version: number,
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO products AS p (product_id, sku, status, version, updated_at)
+    `INSERT INTO ordering.products AS p (product_id, sku, status, version, updated_at)
      VALUES ($1, $2, 'archived', $3, now())
      ON CONFLICT (product_id) DO UPDATE SET status = 'archived', version = EXCLUDED.version, updated_at = now()
      WHERE p.version < EXCLUDED.version`,
@@ -95,7 +95,7 @@ export async function catalogEntries(
     dataSource,
     // One product, the usual order, by equality: a prepared `= ANY($1)` is re-planned on every
     // call, because its generic plan assumes ten elements and so always looks dearer.
-    `SELECT product_id, sku, name, price_amount, currency, status, version FROM products
+    `SELECT product_id, sku, name, price_amount, currency, status, version FROM ordering.products
       WHERE ${productIds.length === 1 ? 'product_id = $1::uuid' : 'product_id = ANY($1::uuid[])'}`,
     productIds.length === 1 ? [productIds[0]] : [productIds],
   );
@@ -124,8 +124,8 @@ export async function catalogEntries(
 export function productCopiesUnchangedSql(params: unknown[], copies: readonly ProductCopy[]): string {
   const $ = (value: unknown, type: string) => statementParameter(params, value, type);
   if (copies.length === 1)
-    return `SELECT 1 FROM products WHERE product_id = ${$(copies[0]!.productId, 'uuid')} AND version = ${$(copies[0]!.version, 'int')}`;
-  return `SELECT 1 FROM products
+    return `SELECT 1 FROM ordering.products WHERE product_id = ${$(copies[0]!.productId, 'uuid')} AND version = ${$(copies[0]!.version, 'int')}`;
+  return `SELECT 1 FROM ordering.products
       JOIN unnest(${$(
         copies.map((c) => c.productId),
         'uuid[]',

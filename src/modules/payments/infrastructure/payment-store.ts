@@ -55,7 +55,7 @@ export async function lockPayment(manager: EntityManager, key: PaymentKey): Prom
   const [condition, value] = where(key);
   const [row] = await queryPrepared<PaymentRow>(
     manager,
-    `SELECT ${COLUMNS} FROM payments WHERE ${condition} FOR UPDATE`,
+    `SELECT ${COLUMNS} FROM payments.payments WHERE ${condition} FOR UPDATE`,
     [value],
   );
   return row ? paymentState(row) : undefined;
@@ -67,7 +67,7 @@ export async function findPayment(
   key: PaymentKey,
 ): Promise<PaymentState | undefined> {
   const [condition, value] = where(key);
-  const rows = (await query(`SELECT ${COLUMNS} FROM payments WHERE ${condition}`, [value])) as PaymentRow[];
+  const rows = (await query(`SELECT ${COLUMNS} FROM payments.payments WHERE ${condition}`, [value])) as PaymentRow[];
   return rows[0] ? paymentState(rows[0]) : undefined;
 }
 
@@ -80,7 +80,7 @@ export async function insertPayments(manager: EntityManager, payments: readonly 
   const column = <T>(pick: (payment: PaymentState) => T): T[] => payments.map(pick);
   const rows = await queryPrepared<{ id: string }>(
     manager,
-    `INSERT INTO payments (${COLUMNS})
+    `INSERT INTO payments.payments (${COLUMNS})
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[],
                           $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::int[], $14::int[],
                           $15::timestamptz[], $16::timestamptz[])
@@ -110,7 +110,7 @@ export async function insertPayments(manager: EntityManager, payments: readonly 
 export async function savePayment(manager: EntityManager, payment: PaymentState): Promise<void> {
   await queryPrepared(
     manager,
-    `UPDATE payments SET status = $2, provider_charge_id = $3, failure_reason = $4, refund_reason = $5,
+    `UPDATE payments.payments SET status = $2, provider_charge_id = $3, failure_reason = $4, refund_reason = $5,
             order_cancelled = $6, charge_attempts = $7, version = $8, updated_at = $9
       WHERE id = $1`,
     [

@@ -46,7 +46,7 @@ export class RedeliverWebhookHandler implements ICommandHandler<RedeliverWebhook
         );
       }
       await manager.query(
-        `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, delivered_at = NULL WHERE id = $1`,
+        `UPDATE notifications.webhook_deliveries SET status = 'pending', attempts = 0, delivered_at = NULL WHERE id = $1`,
         [command.deliveryId],
       );
       const dispatch = await redispatch(manager, command.deliveryId, 0);

@@ -33,7 +33,7 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
     return this.dataSource.transaction(async (manager) => {
       const [row] = await queryPrepared<{ payload: ProviderEvent; processed_at: Date | null }>(
         manager,
-        `SELECT payload, processed_at FROM provider_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`,
+        `SELECT payload, processed_at FROM payments.provider_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`,
         [provider, eventId],
       );
       if (!row) throw new Error(`provider event ${provider}/${eventId} is not recorded (yet)`);
@@ -48,7 +48,7 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
       if (!applied) this.logger.warn(`provider event ${provider}/${eventId} names no known payment; recorded only`);
       await queryPrepared(
         manager,
-        `UPDATE provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`,
+        `UPDATE payments.provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`,
         [provider, eventId],
       );
       return applied?.change ? 'applied' : 'no-change';

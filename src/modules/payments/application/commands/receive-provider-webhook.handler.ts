@@ -49,9 +49,9 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
     const event = provider.parseWebhook(rawBody, headers, new Date());
     const [inserted] = await queryPrepared<{ processed: boolean }>(
       this.dataSource,
-      `INSERT INTO provider_events (provider, event_id, type, payload, processed_at)
+      `INSERT INTO payments.provider_events (provider, event_id, type, payload, processed_at)
        SELECT $1, $2, $3, $4,
-              (SELECT now() FROM payments WHERE id = $5::uuid AND status = ANY($6::text[]))
+              (SELECT now() FROM payments.payments WHERE id = $5::uuid AND status = ANY($6::text[]))
        ON CONFLICT (provider, event_id) DO NOTHING RETURNING processed_at IS NOT NULL AS processed`,
       [
         name,
@@ -65,7 +65,7 @@ export class ReceiveProviderWebhookHandler implements ICommandHandler<ReceivePro
     if (!inserted) {
       paymentMetrics.webhooks.inc({ provider: name, result: 'duplicate' });
       const [row] = (await this.dataSource.query(
-        `SELECT processed_at FROM provider_events WHERE provider = $1 AND event_id = $2`,
+        `SELECT processed_at FROM payments.provider_events WHERE provider = $1 AND event_id = $2`,
         [name, event.id],
       )) as { processed_at: Date | null }[];
       if (row && row.processed_at === null) await this.jobs.applyProviderEvent(name, event.id);

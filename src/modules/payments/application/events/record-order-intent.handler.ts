@@ -19,7 +19,7 @@ export class RecordOrderIntentHandler implements IntegrationEventHandler<Payload
     const placed = [...new Map(events.map((event) => [event.payload.orderId, event.payload])).values()];
     await queryPrepared(
       manager,
-      `INSERT INTO order_intents (order_id, customer_id, amount, currency, payment_method)
+      `INSERT INTO payments.order_intents (order_id, customer_id, amount, currency, payment_method)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[])
        ON CONFLICT (order_id) DO UPDATE SET payment_method = EXCLUDED.payment_method
          WHERE order_intents.payment_method = ''`,

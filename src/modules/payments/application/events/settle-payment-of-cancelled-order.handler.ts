@@ -15,7 +15,7 @@ export class SettlePaymentOfCancelledOrderHandler implements IntegrationEventHan
     const { orderId, customerId, total } = event.payload;
     // Also when the cancellation overtook OrderPlaced: the row then says "cancelled" first.
     await manager.query(
-      `INSERT INTO order_intents (order_id, customer_id, amount, currency, payment_method, cancelled)
+      `INSERT INTO payments.order_intents (order_id, customer_id, amount, currency, payment_method, cancelled)
        VALUES ($1, $2, $3, $4, '', true)
        ON CONFLICT (order_id) DO UPDATE SET cancelled = true`,
       [orderId, customerId, total.amount, total.currency],

@@ -37,7 +37,7 @@ export class StartPaymentWhenStockReservedHandler implements IntegrationEventHan
         await queryPrepared<IntentRow>(
           manager,
           `SELECT order_id, customer_id, amount, currency, payment_method, cancelled
-             FROM order_intents WHERE order_id = ANY($1::uuid[])`,
+             FROM payments.order_intents WHERE order_id = ANY($1::uuid[])`,
           [orderIds],
         )
       ).map((row) => [row.order_id, row]),

@@ -142,7 +142,7 @@ export class SandboxProvider implements PaymentProvider {
   /** The customer completed (or failed) 3-D Secure for a charge that waited for it. */
   async authenticate(chargeId: string, succeeded: boolean): Promise<SandboxCharge | undefined> {
     const [rows] = (await this.dataSource.query(
-      `UPDATE sandbox_charges SET status = $2, decline_code = $3, updated_at = now()
+      `UPDATE payments.sandbox_charges SET status = $2, decline_code = $3, updated_at = now()
         WHERE id = $1 AND status = 'requires_action' RETURNING ${CHARGE_COLUMNS}`,
       [chargeId, succeeded ? 'succeeded' : 'declined', succeeded ? null : 'authentication_failed'],
     )) as [ChargeRow[], number];
@@ -159,7 +159,7 @@ export class SandboxProvider implements PaymentProvider {
 
   async chargesOf(reference: string): Promise<SandboxCharge[]> {
     const rows = (await this.dataSource.query(
-      `SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE reference = $1 ORDER BY created_at`,
+      `SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE reference = $1 ORDER BY created_at`,
       [reference],
     )) as ChargeRow[];
     return rows.map(sandboxCharge);
@@ -167,7 +167,7 @@ export class SandboxProvider implements PaymentProvider {
 
   /** How many requests the sandbox received with one idempotency key (retries included). */
   async callsWith(idempotencyKey: string): Promise<number> {
-    const [row] = (await this.dataSource.query(`SELECT calls FROM sandbox_calls WHERE idempotency_key = $1`, [
+    const [row] = (await this.dataSource.query(`SELECT calls FROM payments.sandbox_calls WHERE idempotency_key = $1`, [
       idempotencyKey,
     ])) as { calls: number }[];
     return row?.calls ?? 0;
@@ -184,10 +184,10 @@ export class SandboxProvider implements PaymentProvider {
     const [row] = (await queryPrepared<CountedCall>(
       this.dataSource,
       `WITH call AS (
-         INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($2, 1)
+         INSERT INTO payments.sandbox_calls (idempotency_key, calls) VALUES ($2, 1)
          ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls
        ), charge AS (
-         INSERT INTO sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
+         INSERT INTO payments.sandbox_charges (id, idempotency_key, reference, payment_method, amount, currency, status, decline_code)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM call WHERE call.calls > $9
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${CHARGE_COLUMNS}
        )
@@ -229,28 +229,29 @@ export class SandboxProvider implements PaymentProvider {
     const charge = await this.chargeById(request.chargeId);
     if (!charge) throw new Error(`sandbox: no charge ${request.chargeId}`);
     const rows = (await this.dataSource.query(
-      `INSERT INTO sandbox_refunds (idempotency_key, charge_id, amount) VALUES ($1, $2, $3)
+      `INSERT INTO payments.sandbox_refunds (idempotency_key, charge_id, amount) VALUES ($1, $2, $3)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING charge_id`,
       [request.idempotencyKey, request.chargeId, request.amount.amount],
     )) as unknown[];
     if (rows.length === 0) return;
-    await this.dataSource.query(`UPDATE sandbox_charges SET status = 'refunded', updated_at = now() WHERE id = $1`, [
-      request.chargeId,
-    ]);
+    await this.dataSource.query(
+      `UPDATE payments.sandbox_charges SET status = 'refunded', updated_at = now() WHERE id = $1`,
+      [request.chargeId],
+    );
     await this.webhooks.send('charge.refunded', { chargeId: charge.id, reference: charge.reference });
   }
 
   private async chargeByKey(idempotencyKey: string): Promise<SandboxCharge | undefined> {
     const [row] = await queryPrepared<ChargeRow>(
       this.dataSource,
-      `SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE idempotency_key = $1`,
+      `SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE idempotency_key = $1`,
       [idempotencyKey],
     );
     return row ? sandboxCharge(row) : undefined;
   }
 
   private async chargeById(id: string): Promise<SandboxCharge | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT ${CHARGE_COLUMNS} FROM sandbox_charges WHERE id = $1`, [
+    const [row] = (await this.dataSource.query(`SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE id = $1`, [
       id,
     ])) as ChargeRow[];
     return row ? sandboxCharge(row) : undefined;

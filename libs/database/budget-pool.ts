@@ -1,0 +1,155 @@
+import pg, { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Gauge, Histogram, register } from 'prom-client';
+
+/** What a pool is for: one share of a database's budget, or a replica's pool. */
+export type PoolRole = 'requests' | 'events' | 'queues' | 'replica';
+
+export interface BudgetPoolOptions {
+  readonly role: PoolRole;
+  readonly url: string;
+  readonly max: number;
+  /** How long a caller waits for a connection before it is told the database is unavailable. */
+  readonly acquireTimeoutMs: number;
+  /** Named prepared statements: off behind a transaction-mode pooler that cannot keep them. */
+  readonly preparedStatements: boolean;
+  /** Sends a statement before the one ahead of it is answered (node-postgres `pipeline`). */
+  readonly pipeline?: boolean;
+}
+
+const acquireSeconds = registeredMetric(
+  'db_pool_acquire_seconds',
+  () =>
+    new Histogram({
+      name: 'db_pool_acquire_seconds',
+      help: 'How long a caller waited for a connection of the pool',
+      labelNames: ['pool', 'database'],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+);
+
+/**
+ * One pool of a process's connection budget. Every module of the process that talks to the
+ * database borrows from it (TypeORM data sources through `typeormDriver`), so the process
+ * holds at most `max` connections for this role however many modules it runs.
+ */
+export class BudgetPool {
+  readonly pool: Pool;
+  readonly database: string;
+
+  constructor(readonly options: BudgetPoolOptions) {
+    this.database = databaseLabel(options.url);
+    const config: PoolConfig = {
+      connectionString: options.url,
+      max: options.max,
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: `tessera:${options.role}`,
+      ...(options.preparedStatements ? {} : { Client: UnnamedStatementClient }),
+      ...(options.pipeline ? { pipeline: true } : {}),
+    };
+    this.pool = new Pool(config);
+    // A dropped idle connection must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+    trackPool(this);
+  }
+
+  get role(): PoolRole {
+    return this.options.role;
+  }
+
+  async connect(): Promise<PoolClient> {
+    const started = performance.now();
+    try {
+      return await this.pool.connect();
+    } finally {
+      acquireSeconds.observe({ pool: this.role, database: this.database }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * The `pg` module TypeORM is given (its `driver` option): its `Pool` is a view of this pool,
+   * so a data source borrows connections from the budget and its `destroy()` leaves the
+   * pool to its owner.
+   */
+  typeormDriver(): typeof pg {
+    const connect = () => this.connect();
+    class SharedPoolView {
+      connect(callback: (error: Error | undefined, client?: PoolClient, release?: (error?: Error) => void) => void) {
+        connect().then(
+          (client) => callback(undefined, client, (error?: Error) => client.release(error)),
+          (error: Error) => callback(error),
+        );
+      }
+      on(): this {
+        return this;
+      }
+      end(callback?: () => void): Promise<void> {
+        callback?.();
+        return Promise.resolve();
+      }
+    }
+    return { ...pg, Pool: SharedPoolView } as unknown as typeof pg;
+  }
+
+  end(): Promise<void> {
+    untrackPool(this);
+    return this.pool.end();
+  }
+}
+
+/**
+ * A client that sends every statement unnamed: a transaction-mode pooler before PgBouncer
+ * 1.21 hands each transaction another server connection, where a statement prepared on the
+ * first is unknown. Statements stay parameterized; only the server-side plan cache is lost.
+ */
+class UnnamedStatementClient extends Client {}
+const namedQuery = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+UnnamedStatementClient.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
+  const named =
+    typeof config === 'object' && config !== null && 'name' in config && !('submit' in config) && 'text' in config;
+  return namedQuery.call(this, named ? { ...config, name: undefined } : config, ...rest);
+} as Client['query'];
+
+/** The metric registered under `name`, created on first use (as `registeredMetric`, without Nest). */
+function registeredMetric<T>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** `host:port/database` of a URL, without credentials: the `database` label of pool metrics. */
+export function databaseLabel(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+const tracked = new Set<{ readonly role: PoolRole; readonly database: string; readonly pool: Pool }>();
+
+/** Adds a pool this library does not own (e.g. the queue backend's) to the pool metrics. */
+export function trackPool(entry: { readonly role: PoolRole; readonly database: string; readonly pool: Pool }): void {
+  tracked.add(entry);
+}
+
+export function untrackPool(entry: { readonly role: PoolRole; readonly database: string; readonly pool: Pool }): void {
+  tracked.delete(entry);
+}
+
+function poolGauge(name: string, help: string, value: (pool: Pool) => number): void {
+  registeredMetric(
+    name,
+    () =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pool', 'database'],
+        collect() {
+          this.reset();
+          for (const { role, database, pool } of tracked) this.inc({ pool: role, database }, value(pool));
+        },
+      }),
+  );
+}
+
+poolGauge('db_pool_connections_open', 'Connections the pool holds open', (pool) => pool.totalCount);
+poolGauge('db_pool_connections_idle', 'Open connections of the pool that nobody uses', (pool) => pool.idleCount);
+poolGauge('db_pool_connections_busy', 'Connections of the pool in use', (pool) => pool.totalCount - pool.idleCount);
+poolGauge('db_pool_waiting_requests', 'Callers waiting for a connection of the pool', (pool) => pool.waitingCount);
+poolGauge('db_pool_max_connections', 'The most connections the pool may open', (pool) => pool.options.max ?? 10);

@@ -1,0 +1,148 @@
+import { Logger } from '@nestjs/common';
+import { Client, type Notification } from 'pg';
+import { describeError } from './describe-error';
+
+type Handler = (payload: string | undefined) => void;
+
+/**
+ * The process's one LISTEN connection to a database. Every part of the process that waits for
+ * a NOTIFY (outbox relays, BullMQ's PostgreSQL backend) subscribes here instead of opening a
+ * connection of its own. It connects to the direct URL: a transaction-mode pooler cannot keep
+ * a LISTEN. A lost connection is reconnected, its channels listened to again, and `onReconnect`
+ * subscribers told, since notifications sent meanwhile are gone.
+ */
+export class DatabaseListener {
+  private readonly logger = new Logger('DatabaseListener');
+  private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnectHooks = new Set<() => void>();
+  /** Shared advisory locks this session holds, by key, with how many holders in the process. */
+  private readonly sharedLocks = new Map<string, number>();
+  private current: Promise<Client> | undefined;
+  private reconnecting = false;
+  private stopped = false;
+
+  constructor(private readonly url: string) {}
+
+  /** Calls `handler` with the payload of each NOTIFY on `channel`. */
+  async listen(channel: string, handler: Handler): Promise<void> {
+    let set = this.handlers.get(channel);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+    }
+    set.add(handler);
+    if (first) {
+      const client = await this.client();
+      await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+    }
+  }
+
+  /**
+   * Holds a shared session advisory lock on `key` for as long as this process's LISTEN
+   * connection lives (taken again after a reconnect): how other processes can see, in
+   * `pg_locks`, that this one is there (e.g. as a queue's consumer). Counted: the lock goes
+   * once every holder has let go.
+   */
+  async holdSharedLock(key: string): Promise<void> {
+    const holders = this.sharedLocks.get(key) ?? 0;
+    this.sharedLocks.set(key, holders + 1);
+    if (holders === 0) await (await this.client()).query(LOCK_SHARED, [key]);
+  }
+
+  async releaseSharedLock(key: string): Promise<void> {
+    const holders = this.sharedLocks.get(key) ?? 0;
+    if (holders > 1) return void this.sharedLocks.set(key, holders - 1);
+    this.sharedLocks.delete(key);
+    const client = await this.current?.catch(() => undefined);
+    await client?.query(UNLOCK_SHARED, [key]).catch(() => undefined);
+  }
+
+  onReconnect(hook: () => void): void {
+    this.reconnectHooks.add(hook);
+  }
+
+  /** The connected client (connecting it on first use), for code that issues its own LISTEN. */
+  client(): Promise<Client> {
+    if (this.stopped) return Promise.reject(new Error('the database listener is stopped'));
+    this.current ??= this.connect();
+    return this.current;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'tessera:listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    // Every blocked BullMQ worker adds a listener while it waits.
+    client.setMaxListeners(0);
+    client.on('error', () => undefined);
+    client.on('notification', (message: Notification) => {
+      for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload);
+    });
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      for (const key of this.sharedLocks.keys()) await client.query(LOCK_SHARED, [key]);
+      return client;
+    } catch (error) {
+      this.current = undefined;
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      this.logger.warn(`LISTEN failed: ${describeError(error)}; trying again`);
+      this.reconnect(1000);
+      throw error;
+    }
+  }
+
+  private lost(client: Client): void {
+    void this.current?.then(
+      (connected) => {
+        if (connected !== client) return;
+        this.current = undefined;
+        this.logger.warn('LISTEN connection lost; reconnecting');
+        this.reconnect(1000);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Connects again after `delayMs` (doubling up to 10 s), then tells the subscribers. */
+  private reconnect(delayMs: number): void {
+    if (this.stopped || this.reconnecting) return;
+    this.reconnecting = true;
+    setTimeout(() => {
+      this.reconnecting = false;
+      if (this.stopped || this.current) return;
+      this.client().then(
+        () => {
+          for (const hook of this.reconnectHooks) hook();
+        },
+        () => this.reconnect(Math.min(delayMs * 2, 10_000)),
+      );
+    }, delayMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const client = await this.current?.catch(() => undefined);
+    this.current = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+const LOCK_SHARED = 'SELECT pg_advisory_lock_shared(hashtextextended($1, 0))';
+const UNLOCK_SHARED = 'SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))';
+
+/** How many sessions hold the shared advisory lock on `key` (`holdSharedLock`) in this database. */
+export const SHARED_LOCK_HOLDERS_SQL = `SELECT count(DISTINCT pid)::int AS holders FROM pg_locks
+  WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`;
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

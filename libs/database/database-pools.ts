@@ -1,0 +1,114 @@
+import { BudgetPool } from './budget-pool';
+import type { ConnectionShares } from './connection-budget';
+import { DatabaseListener } from './database-listener';
+
+export interface DatabasePoolsOptions {
+  readonly shares: ConnectionShares;
+  /** How long a caller waits for a connection before it gets "database unavailable". */
+  readonly acquireTimeoutMs: number;
+  readonly preparedStatements: boolean;
+  /**
+   * The URL that reaches the primary without a pooler, for LISTEN (a transaction-mode pooler
+   * cannot keep one). Other databases (a module's own `<MODULE>_DATABASE_URL`) are reached
+   * directly at their URL.
+   */
+  readonly primaryUrl: string;
+  readonly primaryDirectUrl: string;
+}
+
+interface DatabaseEntry {
+  readonly requests: BudgetPool;
+  /** The events share's pool; the requests pool itself when the process has no such share. */
+  readonly events: BudgetPool;
+  readonly listener: DatabaseListener;
+}
+
+/**
+ * The connections of one process: per database it talks to, a pool for each share of its
+ * budget (`connectionShares`) and one LISTEN connection; per read replica, one pool. Every
+ * module the process runs borrows from these; none opens connections of its own.
+ */
+export class DatabasePools {
+  private readonly databases = new Map<string, DatabaseEntry>();
+  private readonly replicas = new Map<string, BudgetPool>();
+
+  constructor(private readonly options: DatabasePoolsOptions) {}
+
+  get shares(): ConnectionShares {
+    return this.options.shares;
+  }
+
+  /** The pool of the requests share (or of the whole budget, in a process that serves none). */
+  requests(url: string): BudgetPool {
+    return this.database(url).requests;
+  }
+
+  /** The pool of the events share (or of the whole budget, in a process that delivers none). */
+  events(url: string): BudgetPool {
+    return this.database(url).events;
+  }
+
+  /** The LISTEN connection to the database at `url`. */
+  listener(url: string): DatabaseListener {
+    return this.database(url).listener;
+  }
+
+  /** The URL to reach the database at `url` without a pooler. */
+  directUrl(url: string): string {
+    return url === this.options.primaryUrl ? this.options.primaryDirectUrl : url;
+  }
+
+  /** A read replica's pool: as large as the process's requests and events shares together. */
+  replica(url: string): BudgetPool {
+    let pool = this.replicas.get(url);
+    if (!pool) {
+      const { requests, events } = this.options.shares;
+      pool = new BudgetPool({
+        role: 'replica',
+        url,
+        max: requests + events,
+        // A replica that does not answer quickly is better skipped than waited for.
+        acquireTimeoutMs: Math.min(1000, this.options.acquireTimeoutMs),
+        preparedStatements: this.options.preparedStatements,
+      });
+      this.replicas.set(url, pool);
+    }
+    return pool;
+  }
+
+  async end(): Promise<void> {
+    const entries = [...this.databases.values()];
+    this.databases.clear();
+    const pools = [
+      ...entries.flatMap(({ requests, events }) => (requests === events ? [requests] : [requests, events])),
+      ...this.replicas.values(),
+    ];
+    this.replicas.clear();
+    await Promise.all([
+      ...entries.map(({ listener }) => listener.stop()),
+      ...pools.map((pool) => pool.end().catch(() => undefined)),
+    ]);
+  }
+
+  private database(url: string): DatabaseEntry {
+    let entry = this.databases.get(url);
+    if (!entry) {
+      const { requests, events } = this.options.shares;
+      const pool = (role: 'requests' | 'events', max: number) =>
+        new BudgetPool({
+          role,
+          url,
+          max,
+          acquireTimeoutMs: this.options.acquireTimeoutMs,
+          preparedStatements: this.options.preparedStatements,
+          // Pipelined: a write with a read queued behind it (`queryPreparedCommitted`) takes one round trip.
+          pipeline: role === 'requests',
+        });
+      const requestsPool = requests > 0 ? pool('requests', requests) : pool('events', events);
+      const eventsPool = requests > 0 && events > 0 ? pool('events', events) : requestsPool;
+      entry = { requests: requestsPool, events: eventsPool, listener: new DatabaseListener(this.directUrl(url)) };
+      this.databases.set(url, entry);
+    }
+    return entry;
+  }
+}
