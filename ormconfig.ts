@@ -10,7 +10,7 @@
  */
 import { loadSettings } from '#libs/config';
 import { DatabasePools, ModuleDataSources } from '#libs/database';
-import { MessagingTables1764000000000 } from '#libs/messaging';
+import { DeliveryLedger1765000000000, MessagingTables1764000000000 } from '#libs/messaging';
 import { TESSERA_MODULES } from '#app/modules/index';
 
 const moduleName = process.env.MODULE ?? TESSERA_MODULES[0]?.name;
@@ -34,4 +34,5 @@ const pools = new DatabasePools({
 // The data source the app migrates with: module schema, search_path, outbox/inbox migration first.
 export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, pools, [
   MessagingTables1764000000000,
+  DeliveryLedger1765000000000,
 ]).migrationSource(manifest.name);

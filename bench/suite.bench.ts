@@ -307,7 +307,7 @@ async function main(): Promise<void> {
         products: options.products,
         orderableProducts: options.orderableProducts,
         users: options.users,
-        databasePoolSize: Number(process.env.DATABASE_POOL_SIZE ?? 5),
+        databasePoolSize: Number(process.env.DATABASE_POOL_SIZE ?? 8),
         moduleDataSources: MODULE_DATA_SOURCES,
         sagaProcess: options.sagaProcess,
         ...(options.sagaNice !== undefined ? { sagaNice: options.sagaNice } : {}),

@@ -66,7 +66,7 @@ export class AppModule {
         MetricsModule.forRoot(runtime),
         ...manifests
           .filter((manifest) => runtime.selection.modules.includes(manifest.name))
-          .map((manifest) => boundedContext(manifest, runtime, dataSources, replicaSet)),
+          .map((manifest) => boundedContext(manifest, runtime, dataSources, replicaSet, subscriptions)),
       ],
     };
   }
@@ -77,6 +77,7 @@ function boundedContext(
   runtime: Runtime,
   dataSources: ModuleDataSources,
   replicaSet: ReplicaSet,
+  subscriptions: SubscriptionTable,
 ): DynamicModule {
   const queues = manifest.queues ?? [];
   return {
@@ -100,6 +101,10 @@ function boundedContext(
         runtime,
         dataSources.pools.listener(dataSources.urlOf(manifest.name)),
         dataSources.messagingFor(manifest.name),
+        (publisher) => ({
+          schema: subscriptions.schemaOf(publisher),
+          pool: dataSources.pools.events(dataSources.databaseUrlOf(publisher)),
+        }),
       ),
     ],
   };

@@ -24,8 +24,10 @@ import {
   type EmbeddedDatabase,
 } from '#libs/database';
 import { createHttpApp } from '#libs/http';
+import { HttpDrain } from '#libs/health';
 import {
   configureWorkerPrecedence,
+  DeliveryLedger1765000000000,
   firstModules,
   MessagingTables1764000000000,
   QueueWorkers,
@@ -106,7 +108,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     primaryUrl,
     settings.moduleDatabaseUrls,
     pools,
-    [MessagingTables1764000000000],
+    [MessagingTables1764000000000, DeliveryLedger1765000000000],
     // Replicas only of a configured primary: the embedded database has none.
     settings.databaseUrl ? settings.databaseReplicaUrls : [],
   );
@@ -223,6 +225,7 @@ async function serve(context: {
     logger,
     VERSION,
   );
+  const http = new HttpDrain(app.getHttpServer());
   // Node's default accept backlog (511) overflows when a load balancer opens a burst of
   // connections (a flash sale through one upstream); the kernel caps this at somaxconn.
   await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
@@ -241,11 +244,20 @@ async function serve(context: {
   );
 
   let stopping = false;
+  /**
+   * SIGTERM drops nothing: readiness answers 503 at once, and for SHUTDOWN_DELAY_MS (while load
+   * balancers move away) the process keeps serving every request, old connections and new,
+   * each response with `Connection: close` so keep-alive connections end after their response
+   * rather than being reset. Then idle connections close, the listener stops, busy connections
+   * close after their response, workers finish their jobs, and the process exits 0. The HTTP
+   * server closes before Fastify does, so no request ever meets Fastify's closing state.
+   */
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     const startedAt = Date.now();
     state.markDraining();
+    http.begin();
     logger.info({ signal, delayMs: settings.shutdownDelayMs }, 'draining: readiness now answers 503');
     const forceExit = setTimeout(() => {
       logger.error('shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
@@ -254,15 +266,9 @@ async function serve(context: {
     forceExit.unref();
     await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
     const remaining = () => Math.max(1000, settings.shutdownTimeoutMs - (Date.now() - startedAt));
-    const fastify = app.getHttpAdapter().getInstance();
-    const httpClosed = await Promise.race([
-      fastify.close().then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), remaining()).unref()),
-    ]);
-    if (!httpClosed) {
-      logger.warn('in-flight requests outlived the shutdown timeout; closing their connections');
-      app.getHttpServer().closeAllConnections();
-    }
+    const { closedInTime, ...connections } = await http.close(remaining());
+    if (closedInTime) logger.info({ ms: Date.now() - startedAt, ...connections }, 'http server closed');
+    else logger.warn(connections, 'in-flight requests outlived the shutdown timeout; their connections were closed');
     await app.get(QueueWorkers).drain(remaining());
     try {
       await app.close();

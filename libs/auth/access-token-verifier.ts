@@ -5,19 +5,15 @@ import {
   errors,
   jwtVerify,
   type JWTVerifyGetKey,
-  type JWTPayload,
   type JWTVerifyOptions,
   type JWK,
 } from 'jose';
 import { SETTINGS, type Settings } from '#libs/config';
 import type { AuthUser } from './auth-user';
 import { LocalJwks } from './local-jwks';
+import { authUserFromClaims, InvalidAccessToken } from './token-claims';
 
 const VERIFIED_CACHE_SIZE = 10_000;
-
-export class InvalidAccessToken extends Error {
-  override readonly name = 'InvalidAccessToken';
-}
 
 /** The one algorithm Tessera signs with; pinning it defeats `alg: none` and HMAC confusion. */
 export const SIGNING_ALGORITHM = 'EdDSA';
@@ -56,7 +52,7 @@ export class AccessTokenVerifier {
     if (cached && cached.expiresAt > Date.now()) return cached.user;
     try {
       const { payload } = await jwtVerify(token, this.keyResolver(), this.options);
-      const user = toUser(payload);
+      const user = authUserFromClaims(payload);
       this.remember(token, user, payload.exp as number);
       return user;
     } catch (error) {
@@ -94,12 +90,6 @@ export class AccessTokenVerifier {
     });
     return this.remote;
   }
-}
-
-function toUser(payload: JWTPayload): AuthUser {
-  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-  if (!payload.sub || !payload.jti) throw new InvalidAccessToken('token lacks sub or jti');
-  return { id: payload.sub, roles, tokenId: payload.jti };
 }
 
 function describe(error: unknown): string {

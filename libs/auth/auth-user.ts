@@ -7,3 +7,7 @@ export interface AuthUser {
 }
 
 export const ADMIN_ROLE = 'admin';
+export const CUSTOMER_ROLE = 'customer';
+
+/** Every role identity grants; a token naming any other is refused. */
+export const KNOWN_ROLES: readonly string[] = [CUSTOMER_ROLE, ADMIN_ROLE];

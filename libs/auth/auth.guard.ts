@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '#libs/problems';
-import { AccessTokenVerifier, InvalidAccessToken } from './access-token-verifier';
+import { AccessTokenVerifier } from './access-token-verifier';
+import { InvalidAccessToken } from './token-claims';
 import { attachUser, PUBLIC_ROUTE, REQUIRED_ROLES } from './decorators';
 
 /**

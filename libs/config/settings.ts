@@ -129,6 +129,12 @@ export const SETTING_SPECS = {
     75_000,
     "Idle keep-alive timeout; keep it above the load balancer's idle timeout (60 s on most).",
   ),
+  requestTimeoutMs: spec(
+    'HTTP_REQUEST_TIMEOUT_MS',
+    integer(1000, 3_600_000),
+    30_000,
+    'Longest time a client may take to send one request (head and body); a slower one is answered 408 and its connection closed, so clients that trickle bytes cannot hold connections forever. Idle keep-alive connections are not affected.',
+  ),
   corsOrigins: spec('CORS_ORIGINS', list(text), [] as string[], 'Origins allowed by CORS; empty: CORS off.'),
   metricsToken: spec(
     'METRICS_TOKEN',
@@ -192,6 +198,18 @@ export const SETTING_SPECS = {
     'Outbox polling interval, the fallback when a NOTIFY is missed.',
   ),
   outboxRetentionHours: spec('OUTBOX_RETENTION_HOURS', integer(1, 24 * 365), 24, 'How long sent outbox rows are kept.'),
+  eventDeliveryDeadlineSeconds: spec(
+    'EVENT_DELIVERY_DEADLINE_SECONDS',
+    integer(1, 24 * 3600),
+    300,
+    "How long after it was sent an event may be missing from a subscriber's inbox before it is published again (a job the queue lost). Keep it well above the longest backlog, and below OUTBOX_RETENTION_HOURS.",
+  ),
+  eventReconcileIntervalMs: spec(
+    'EVENT_RECONCILE_INTERVAL_MS',
+    integer(100, 3_600_000),
+    30_000,
+    "How often each subscribing module's workers compare the publishers' outboxes with their inbox.",
+  ),
   inboxRetentionHours: spec(
     'INBOX_RETENTION_HOURS',
     integer(1, 24 * 365),
@@ -220,13 +238,25 @@ export const SETTING_SPECS = {
     'RESERVATION_TTL_SECONDS',
     integer(1, 7 * 86_400),
     900,
-    'How long inventory holds stock for an order that is not confirmed; then a delayed job releases it.',
+    'How long inventory holds stock for an order that is not confirmed; then a delayed job releases it (or the sweeper, if the job was lost).',
+  ),
+  sweepIntervalMs: spec(
+    'SWEEP_INTERVAL_MS',
+    integer(100, 3_600_000),
+    30_000,
+    'How often each worker process looks in PostgreSQL for work waiting past its deadline whose job was lost (Redis restarted empty, a failover, an eviction): reservations past their expiry (inventory), charges, refunds and webhooks without an outcome (payments), orders past ORDER_DEADLINE_SECONDS (ordering).',
   ),
   idempotencyKeyTtlHours: spec(
     'IDEMPOTENCY_KEY_TTL_HOURS',
     integer(1, 24 * 30),
     24,
     'How long an `Idempotency-Key` replays its first response.',
+  ),
+  orderDeadlineSeconds: spec(
+    'ORDER_DEADLINE_SECONDS',
+    integer(1, 30 * 86_400),
+    3600,
+    'How long after it was placed an order may wait in `pending` or `stock_reserved` (for its reservation or its payment) before the sweeper cancels it `timed_out` (stock released, money refunded); a `paid` order that old is confirmed. Keep it well above RESERVATION_TTL_SECONDS, which normally ends an unpaid order first.',
   ),
   paymentProviderTimeoutMs: spec(
     'PAYMENT_PROVIDER_TIMEOUT_MS',
@@ -245,6 +275,12 @@ export const SETTING_SPECS = {
     integer(10, 3_600_000),
     1000,
     'First delay before a charge or refund is tried again; doubles per attempt, with jitter.',
+  ),
+  paymentChargeDeadlineSeconds: spec(
+    'PAYMENT_CHARGE_DEADLINE_SECONDS',
+    integer(1, 86_400),
+    120,
+    'How long a payment may stay `processing` with no change (no attempt, no outcome) before the sweeper schedules its charge again with the same idempotency key, if its job is gone; the same for a pending refund and for a recorded provider webhook not yet applied. Keep it above the longest pause between two charge attempts (PAYMENT_RETRY_DELAY_MS doubled per attempt, plus PAYMENT_PROVIDER_TIMEOUT_MS) and below RESERVATION_TTL_SECONDS. A payment waiting for 3-D Secure is not swept: the order deadline ends it.',
   ),
   paymentSandboxWebhookUrl: spec(
     'PAYMENT_SANDBOX_WEBHOOK_URL',

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { Pool } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { databaseUnreachable } from './database-unreachable';
 
 describe('databaseUnreachable', () => {
@@ -9,6 +9,12 @@ describe('databaseUnreachable', () => {
       expect(databaseUnreachable(Object.assign(new Error('x'), { code }))).toBe(true);
     }
     expect(databaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+
+  it('is true for a TypeORM data source not connected yet', async () => {
+    const notYet = new DataSource({ type: 'postgres', url: 'postgres://127.0.0.1:1/none' });
+    const error = await notYet.query('SELECT 1').catch((failure: unknown) => failure);
+    expect(databaseUnreachable(error)).toBe(true);
   });
 
   it('sees through TypeORM wrapping to the driver error', () => {

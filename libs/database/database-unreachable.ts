@@ -17,14 +17,15 @@ const UNREACHABLE_CODES = new Set([
 /**
  * Whether an error means the database (or a free connection to it) could not be had:
  * refused or dropped connections, a server shutting down or full, and a pool whose
- * connections were all busy for longer than its wait limit. These are worth a retry;
- * the request itself was not wrong.
+ * connections were all busy for longer than its wait limit, and a data source not connected
+ * yet (a process listens before its database is up). These are worth a retry; the request
+ * itself was not wrong.
  */
 export function databaseUnreachable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
   return (
     (typeof code === 'string' && UNREACHABLE_CODES.has(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(String(error))
+    /Connection terminated|timeout exceeded when trying to connect|Driver not Connected/i.test(String(error))
   );
 }

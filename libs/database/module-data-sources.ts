@@ -31,8 +31,8 @@ export class ModuleDataSources {
 
   constructor(
     manifests: readonly ModuleManifest[],
-    primaryUrl: string,
-    overrides: Readonly<Record<string, string>>,
+    private readonly primaryUrl: string,
+    private readonly overrides: Readonly<Record<string, string>>,
     readonly pools: DatabasePools,
     /** Migrations every module's schema gets before its own (e.g. the outbox and inbox). */
     private readonly sharedMigrations: readonly MigrationClass[] = [],
@@ -57,6 +57,11 @@ export class ModuleDataSources {
 
   urlOf(name: string): string {
     return this.entry(name).url;
+  }
+
+  /** The database of any module, whether or not this process runs it. */
+  databaseUrlOf(name: string): string {
+    return this.overrides[name] ?? this.primaryUrl;
   }
 
   forModule(name: string): DataSource {

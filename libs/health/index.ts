@@ -1,2 +1,3 @@
 export * from './health-contributors';
 export * from './health.module';
+export * from './http-drain';

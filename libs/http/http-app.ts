@@ -10,14 +10,31 @@ import {
   requestIdOf,
   type AppLogger,
 } from '#libs/observability';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installConnectHandler,
+  installExpectationHandler,
+  MAX_HEADER_BYTES,
+} from './client-errors';
+import { installInputGuards } from './input-guards';
+import { installJsonBodyParser } from './json-body';
 import { ProblemDetailsFilter } from './problem.filter';
 import { installSecurityHeaders } from './security-headers';
 import { createValidationPipe } from './validation';
+
+/** Longest path parameter (ids are 36 characters, SKUs 64); a longer one is 414 `uri-too-long`. */
+const MAX_PARAM_LENGTH = 100;
 
 /**
  * Builds the Nest application on Fastify with the conventions every module relies on:
  * problem+json errors, strict validation, body limit, request ids, security headers,
  * metrics, and the OpenAPI document at /docs and /docs-json.
+ *
+ * No input reaches a 500: what Node's HTTP parser refuses (malformed requests, heads over
+ * 16 KB, slow clients), what Fastify's router refuses (undecodable URLs, long parameters),
+ * JSON nested too deep, text PostgreSQL cannot store and numbers past any column are all
+ * answered 4xx problem+json, before any module code runs.
  */
 export async function createHttpApp(
   rootModule: DynamicModule,
@@ -25,8 +42,25 @@ export async function createHttpApp(
   logger: AppLogger,
   version: string,
 ): Promise<NestFastifyApplication> {
+  const requestTimeout = settings.requestTimeoutMs;
   const adapter = new FastifyAdapter({
     logger: false,
+    http: {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node's request timeout (head and body; Fastify sets it again from `requestTimeout`),
+      // checked often enough to be kept within a quarter of it. Without it, a body sent a
+      // byte a second held its connection forever. The head's own timeout stays Node's
+      // min(60 s, requestTimeout).
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
+      // Answered by installInputGuards as problem+json instead of Node's empty 400.
+      requireHostHeader: false,
+    },
+    requestTimeout,
+    clientErrorHandler: clientErrorHandler(requestTimeout, (event) =>
+      logger.info({ reqId: event.requestId, status: event.status, code: event.code }, 'client error answered'),
+    ),
+    frameworkErrors: frameworkErrorHandler,
     // No Nest middleware (MiddlewareConsumer) anywhere: @fastify/middie would only cost every request a hook.
     skipMiddie: true,
     bodyLimit: settings.bodyLimitBytes,
@@ -36,7 +70,7 @@ export async function createHttpApp(
     // On close: idle keep-alive sockets are closed at once, busy ones after their response.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // request.ip is the client's address, read from X-Forwarded-For only behind trusted proxies.
     trustProxy: settings.trustProxy ?? false,
   });
@@ -50,6 +84,10 @@ export async function createHttpApp(
   installHttpMetrics(fastify, logger);
   installSecurityHeaders(fastify);
   installMessageContext(fastify);
+  installExpectationHandler(fastify.server);
+  installConnectHandler(fastify.server);
+  installJsonBodyParser(app, settings.bodyLimitBytes);
+  installInputGuards(fastify);
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins,

@@ -6,6 +6,8 @@ import { ProblemDetails, ProblemException, problemType } from '#libs/problems';
 
 /** Fastify's own errors (raised before a route handler runs), by code. */
 const FASTIFY_PROBLEMS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'malformed-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
@@ -13,22 +15,38 @@ const FASTIFY_PROBLEMS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
 };
 
-const STATUS_SLUGS: Record<number, string> = {
+/** The problem type of a status that has no more specific one. */
+export const STATUS_SLUGS: Readonly<Record<number, string>> = {
   400: 'bad-request',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not-found',
   405: 'method-not-allowed',
   406: 'not-acceptable',
+  408: 'request-timeout',
   409: 'conflict',
   412: 'precondition-failed',
   413: 'payload-too-large',
+  414: 'uri-too-long',
   415: 'unsupported-media-type',
+  417: 'expectation-failed',
   422: 'unprocessable-content',
   428: 'precondition-required',
   429: 'too-many-requests',
+  431: 'request-header-fields-too-large',
   503: 'service-unavailable',
 };
+
+/** `Cannot PROPFIND /v1/products`: Nest's answer for a method and path no route serves. */
+const NO_ROUTE = /^Cannot [A-Z][A-Z0-9_-]* \//;
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** What a problem response carries: the body and any headers of its own (e.g. Retry-After). */
+export interface ProblemResponse {
+  readonly problem: ProblemDetails;
+  readonly headers: Record<string, string>;
+}
 
 /**
  * Every error leaves as `application/problem+json` with a stable `type`, unknown routes
@@ -44,7 +62,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { problem, headers } = this.toProblem(exception, request);
+    const { problem, headers } = problemFor(exception, request);
     if (problem.status >= 500) {
       this.logger.error(
         `${request.method} ${request.url} -> ${problem.status} [${request.id}]: ${exception instanceof Error ? exception.message : String(exception)}`,
@@ -53,91 +71,91 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     void reply
       .status(problem.status)
-      .headers({ ...headers, 'content-type': 'application/problem+json; charset=utf-8' })
+      .headers({ ...headers, 'content-type': PROBLEM_CONTENT_TYPE })
       .send(JSON.stringify(problem));
   }
+}
 
-  private toProblem(
-    exception: unknown,
-    request: FastifyRequest,
-  ): { problem: ProblemDetails; headers: Record<string, string> } {
-    const base = { instance: request.url.split('?')[0], requestId: request.id };
-    if (exception instanceof ProblemException) {
-      const status = exception.getStatus();
-      return {
-        problem: {
-          type: problemType(exception.slug),
-          title: exception.title,
-          status,
-          detail: exception.message,
-          ...base,
-          ...exception.extensions,
-        },
-        headers: exception.headers,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const message =
-        typeof response === 'object' && response && 'message' in response
-          ? (response as { message: unknown }).message
-          : exception.message;
-      const detail = Array.isArray(message) ? message.join('; ') : String(message);
-      const slug =
-        status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail)
-          ? 'route-not-found'
-          : (STATUS_SLUGS[status] ?? 'http-error');
-      return {
-        problem: { type: problemType(slug), title: STATUS_CODES[status] ?? 'Error', status, detail, ...base },
-        headers: {},
-      };
-    }
-    const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
-    if (
-      typeof fastifyError.statusCode === 'number' &&
-      fastifyError.statusCode >= 400 &&
-      fastifyError.statusCode < 500
-    ) {
-      const status = fastifyError.statusCode;
-      const slug =
-        (typeof fastifyError.code === 'string' && FASTIFY_PROBLEMS[fastifyError.code]) ||
-        STATUS_SLUGS[status] ||
-        'bad-request';
-      const detail = typeof fastifyError.message === 'string' ? fastifyError.message : undefined;
-      return {
-        problem: {
-          type: problemType(slug),
-          title: STATUS_CODES[status] ?? 'Error',
-          status,
-          ...(detail ? { detail } : {}),
-          ...base,
-        },
-        headers: {},
-      };
-    }
-    if (databaseUnreachable(exception)) {
-      // Busy or briefly gone, not broken: the client may retry, and idempotent retries are safe.
-      return {
-        problem: {
-          type: problemType('database-unavailable'),
-          title: 'Service Unavailable',
-          status: HttpStatus.SERVICE_UNAVAILABLE,
-          detail: 'the database could not take this request now; retry shortly',
-          ...base,
-        },
-        headers: { 'retry-after': '1' },
-      };
-    }
+/**
+ * The problem type of one of Fastify's own errors. Nest hands them to the filters as an
+ * HttpException whose `cause` is the Fastify error; the router's (`frameworkErrors`) come as
+ * they are.
+ */
+function fastifyProblem(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? FASTIFY_PROBLEMS[code] : undefined;
+}
+
+/** The problem+json answer to an error raised while serving `request`. */
+export function problemFor(exception: unknown, request: FastifyRequest): ProblemResponse {
+  const base = { instance: request.url.split('?')[0], requestId: request.id };
+  if (exception instanceof ProblemException) {
+    const status = exception.getStatus();
     return {
       problem: {
-        type: problemType('internal-error'),
-        title: 'Internal Server Error',
-        status: HttpStatus.INTERNAL_SERVER_ERROR,
-        detail: 'an unexpected error occurred; quote the request id when reporting it',
+        type: problemType(exception.slug),
+        title: exception.title,
+        status,
+        detail: exception.message,
+        ...base,
+        ...exception.extensions,
+      },
+      headers: exception.headers,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'object' && response && 'message' in response
+        ? (response as { message: unknown }).message
+        : exception.message;
+    const detail = Array.isArray(message) ? message.join('; ') : String(message);
+    const slug =
+      fastifyProblem(exception.cause) ??
+      (status === 404 && NO_ROUTE.test(detail) ? 'route-not-found' : (STATUS_SLUGS[status] ?? 'http-error'));
+    return {
+      problem: { type: problemType(slug), title: STATUS_CODES[status] ?? 'Error', status, detail, ...base },
+      headers: {},
+    };
+  }
+  const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    const slug = fastifyProblem(exception) ?? STATUS_SLUGS[status] ?? 'bad-request';
+    const detail = typeof fastifyError.message === 'string' ? fastifyError.message : undefined;
+    return {
+      problem: {
+        type: problemType(slug),
+        title: STATUS_CODES[status] ?? 'Error',
+        status,
+        ...(detail ? { detail } : {}),
         ...base,
       },
       headers: {},
     };
   }
+  if (databaseUnreachable(exception)) {
+    // Busy or briefly gone, not broken: the client may retry, and idempotent retries are safe.
+    return {
+      problem: {
+        type: problemType('database-unavailable'),
+        title: 'Service Unavailable',
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail: 'the database could not take this request now; retry shortly',
+        ...base,
+      },
+      headers: { 'retry-after': '1' },
+    };
+  }
+  return {
+    problem: {
+      type: problemType('internal-error'),
+      title: 'Internal Server Error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: 'an unexpected error occurred; quote the request id when reporting it',
+      ...base,
+    },
+    headers: {},
+  };
 }

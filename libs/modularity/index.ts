@@ -1,1 +1,2 @@
 export * from './module-manifest';
+export * from './periodic-sweeper';

@@ -5,3 +5,4 @@ export * from './metrics.module';
 export * from './message-context';
 export * from './message-context.hook';
 export * from './registered-metric';
+export * from './sweeper-metrics';

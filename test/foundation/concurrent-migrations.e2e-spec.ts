@@ -21,6 +21,7 @@ describe('migrations', () => {
       expect(await db.query('SELECT name FROM fixture_notes.migrations ORDER BY id')).toEqual([
         { name: 'MessagingTables1764000000000' },
         { name: 'CreateNotes1764200000000' },
+        { name: 'DeliveryLedger1765000000000' },
       ]);
       const applied = apps.filter((app) =>
         /module notes: applied migrations .*CreateNotes1764200000000/.test(app.output()),
@@ -41,6 +42,7 @@ describe('migrations', () => {
     expect(await db.query('SELECT name FROM fixture_notes.migrations ORDER BY id')).toEqual([
       { name: 'MessagingTables1764000000000' },
       { name: 'CreateNotes1764200000000' },
+      { name: 'DeliveryLedger1765000000000' },
     ]);
     const again = await runToExit({ entry: 'fixture', args: ['migrate'], env: { DATABASE_URL: db.url } });
     expect(again.code).toBe(0);
@@ -52,7 +54,7 @@ describe('migrations', () => {
     try {
       const app = await startApp({ env: { DATABASE_URL: db.url, NOTES_DATABASE_URL: other.url } });
       await app.stop();
-      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 2 }]);
+      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 3 }]);
       expect(
         await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'fixture_notes'`),
       ).toEqual([{ n: 0 }]);

@@ -1,8 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port';
+
+/** What nginx retries on the next upstream (idempotent methods; with non_idempotent, keyed POSTs too). */
+const RETRIED = 'error timeout http_502 http_503 http_504';
+
+export interface NginxOptions {
+  /**
+   * Failures after which nginx leaves an upstream server alone for 2 s (`max_fails`; default 1).
+   * 0 keeps a failing server in the rotation: a test of retries sees every request try it.
+   */
+  readonly maxFails?: number;
+}
 
 export interface Route {
   /** A path prefix such as `/v1/notes`; `/` is the default route. */
@@ -12,7 +23,8 @@ export interface Route {
 
 /**
  * A real nginx (Debian's package) in front of the app processes: round-robin with
- * keep-alive to the upstreams, retrying the next upstream when one refuses or fails.
+ * keep-alive to the upstreams, retrying on the next upstream what is safe to retry (as
+ * docker/nginx/*.conf do): idempotent methods, and POSTs that carry an Idempotency-Key.
  */
 export class Nginx {
   private constructor(
@@ -21,15 +33,22 @@ export class Nginx {
     private readonly child: ChildProcess,
   ) {}
 
-  static config(port: number, dir: string, routes: readonly Route[]): string {
+  static config(port: number, dir: string, routes: readonly Route[], options: NginxOptions = {}): string {
+    const maxFails = options.maxFails ?? 1;
     const upstreams = routes
       .map(
         (route, i) =>
-          `  upstream u${i} {\n${route.ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}\n    keepalive 16;\n  }`,
+          `  upstream u${i} {\n${route.ports.map((p) => `    server 127.0.0.1:${p} max_fails=${maxFails} fail_timeout=2s;`).join('\n')}\n    keepalive 16;\n  }`,
       )
       .join('\n');
+    // proxy_next_upstream takes no variables: a POST with an Idempotency-Key goes (`return 418`,
+    // method, URI and body untouched) to its upstream's named location that retries it.
     const locations = routes
-      .map((route, i) => `    location ${route.prefix === '/' ? '/' : `${route.prefix}`} { proxy_pass http://u${i}; }`)
+      .map(
+        (route, i) =>
+          `    location ${route.prefix} { proxy_pass http://u${i}; error_page 418 = @u${i}_keyed_post; if ($keyed_post) { return 418; } }\n` +
+          `    location @u${i}_keyed_post {\n      proxy_pass http://u${i};\n      proxy_next_upstream ${RETRIED} non_idempotent;\n    }`,
+      )
       .join('\n');
     return `worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -46,6 +65,10 @@ http {
   client_max_body_size 2m;
   keepalive_timeout 65s;
   keepalive_requests 100000;
+  map "$request_method:$http_idempotency_key" $keyed_post {
+    default 0;
+    "~^POST:." 1;
+  }
 ${upstreams}
   server {
     listen 127.0.0.1:${port} backlog=4096;
@@ -53,7 +76,8 @@ ${upstreams}
     proxy_set_header Connection "";
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_next_upstream error timeout http_502 http_503;
+    proxy_next_upstream ${RETRIED};
+    proxy_next_upstream_tries 3;
     proxy_connect_timeout 2s;
     proxy_read_timeout 60s;
 ${locations}
@@ -62,14 +86,22 @@ ${locations}
 `;
   }
 
-  static async start(routes: readonly Route[]): Promise<Nginx> {
+  static start(routes: readonly Route[], options: NginxOptions = {}): Promise<Nginx> {
+    return Nginx.launch((port, dir) => Nginx.config(port, dir, routes, options));
+  }
+
+  /**
+   * Runs nginx with the configuration `render` writes for a free port and a directory of its
+   * own (pid, logs, temp files); resolves once it proxies `/health/live`.
+   */
+  static async launch(render: (port: number, dir: string) => string): Promise<Nginx> {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-nginx-'));
     // nginx workers drop privileges; they must still write their temp files here.
     await chmod(dir, 0o777);
     for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(dir, sub), { mode: 0o777 });
     const port = await freePort();
     const configFile = join(dir, 'nginx.conf');
-    await writeFile(configFile, Nginx.config(port, dir, routes));
+    await writeFile(configFile, render(port, dir));
     const child = spawn('nginx', ['-c', configFile, '-p', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
     // Without this, a missing binary is an unhandled 'error' event that kills the launcher and
     // orphans the app processes it started.
@@ -92,6 +124,11 @@ ${locations}
     }
     await nginx.stop();
     throw new Error('nginx did not start');
+  }
+
+  /** nginx's error log so far: each upstream failure (refused, reset, 5xx retried) is a line. */
+  async errorLog(): Promise<string> {
+    return readFile(join(this.dir, 'error.log'), 'utf8').catch(() => '');
   }
 
   async stop(): Promise<void> {

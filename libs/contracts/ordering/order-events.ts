@@ -11,6 +11,8 @@ export const ORDER_CANCEL_REASONS = [
   'payment_failed',
   'reservation_expired',
   'customer_cancelled',
+  /** Still not paid past ORDER_DEADLINE_SECONDS: what it waited for was lost or never came. */
+  'timed_out',
 ] as const;
 export type OrderCancelReason = (typeof ORDER_CANCEL_REASONS)[number];
 

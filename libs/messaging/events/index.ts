@@ -8,3 +8,5 @@ export * from './dead-letters';
 export * from './module-messaging';
 export * from './messaging.module';
 export * from './event-metrics';
+export * from './delivery-ledger.migration';
+export * from './event-reconciler';

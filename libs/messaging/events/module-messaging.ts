@@ -8,6 +8,7 @@ import { QUEUE_BACKEND } from '../tokens';
 import { QueueWorkers } from '../queue-workers';
 import type { QueueBackend } from '../queue-backend';
 import { EventQueues } from './event-queues';
+import { EventReconciler, type PublisherOutbox } from './event-reconciler';
 import { InboxConsumer } from './inbox-consumer';
 import { Outbox } from './outbox';
 import { OutboxDoorbell } from './outbox-doorbell';
@@ -25,6 +26,7 @@ export function moduleMessagingProviders(
   runtime: Runtime,
   listener: DatabaseListener,
   messaging: DataSource,
+  outboxOf: PublisherOutbox,
 ): Provider[] {
   const providers: Provider[] = [
     {
@@ -60,6 +62,12 @@ export function moduleMessagingProviders(
         queues: EventQueues,
       ) => new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings, queues),
       inject: [SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS, EventQueues],
+    });
+    providers.push({
+      provide: EventReconciler,
+      useFactory: (table: SubscriptionTable, queues: EventQueues, settings: Settings, state: ProcessState) =>
+        new EventReconciler(manifest, messaging, table, outboxOf, queues, settings, state),
+      inject: [SubscriptionTable, EventQueues, SETTINGS, ProcessState],
     });
   }
   return providers;

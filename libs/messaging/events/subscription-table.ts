@@ -22,6 +22,7 @@ export function inboxQueueName(module: string): string {
 export class SubscriptionTable {
   private readonly byEvent = new Map<string, Subscription[]>();
   private readonly contracts = new Map<string, IntegrationEvent>();
+  private readonly schemas = new Map<string, string>();
 
   /**
    * `defined`: contracts that exist though no module given here publishes them (yet); a
@@ -30,6 +31,7 @@ export class SubscriptionTable {
   constructor(manifests: readonly ModuleManifest[], defined: readonly IntegrationEvent[] = []) {
     const known = new Map(defined.map((event) => [eventKey(event), event]));
     for (const manifest of manifests) {
+      this.schemas.set(manifest.name, manifest.schema);
       for (const event of manifest.publishes ?? []) {
         if (event.publisher !== manifest.name) {
           throw new Error(
@@ -69,6 +71,13 @@ export class SubscriptionTable {
 
   subscriptionsOf(module: string): Subscription[] {
     return [...this.byEvent.values()].flat().filter((s) => s.subscriber === module);
+  }
+
+  /** The schema of a module, where its outbox and inbox live. */
+  schemaOf(module: string): string {
+    const schema = this.schemas.get(module);
+    if (!schema) throw new Error(`no module "${module}"`);
+    return schema;
   }
 
   /** Modules that consume at least one event: each has an inbox queue. */

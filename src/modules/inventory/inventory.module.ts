@@ -2,6 +2,7 @@ import { StockCommitted, StockReleased, StockReservationFailed, StockReserved } 
 import { defineModule } from '#libs/modularity';
 import { AdjustStockHandler } from './application/commands/adjust-stock.handler';
 import { ExpireReservationHandler } from './application/commands/expire-reservation.handler';
+import { ReleaseOverdueReservationsHandler } from './application/commands/release-overdue-reservations.handler';
 import { SetStockHandler } from './application/commands/set-stock.handler';
 import { CommitStockForConfirmedOrderHandler } from './application/events/commit-stock-for-confirmed-order.handler';
 import { CreateStockForProductHandler } from './application/events/create-stock-for-product.handler';
@@ -17,6 +18,7 @@ import { StockMovementRecord } from './infrastructure/stock-movement.record';
 import { StockRecord } from './infrastructure/stock.record';
 import { InventoryController } from './interface/http/inventory.controller';
 import { ReservationExpiryProcessor } from './interface/jobs/reservation-expiry.processor';
+import { ReservationExpirySweeper } from './interface/jobs/reservation-expiry-sweeper';
 
 /** Stock per SKU, reservations for orders (all or none, never oversold) and their expiry. See README.md. */
 export const inventoryModule = defineModule({
@@ -32,11 +34,13 @@ export const inventoryModule = defineModule({
     SetStockHandler,
     AdjustStockHandler,
     ExpireReservationHandler,
+    ReleaseOverdueReservationsHandler,
     GetStockHandler,
     ListStockMovementsHandler,
   ],
   controllers: [InventoryController],
-  processors: [ReservationExpiryProcessor],
+  // Worker-role work: the expiry jobs, and the sweeper that releases what lost jobs would have.
+  processors: [ReservationExpiryProcessor, ReservationExpirySweeper],
   queues: [{ name: RESERVATION_EXPIRY_QUEUE }],
   routes: ['/v1/inventory'],
   publishes: [StockReserved, StockReservationFailed, StockReleased, StockCommitted],

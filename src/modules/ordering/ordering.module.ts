@@ -3,6 +3,7 @@ import { idempotencyKeysProvider } from '#libs/http';
 import { defineModule } from '#libs/modularity';
 import { CancelOrderHandler } from './application/commands/cancel-order.handler';
 import { PlaceOrderHandler } from './application/commands/place-order.handler';
+import { SettleOverdueOrdersHandler } from './application/commands/settle-overdue-orders.handler';
 import { CancelWhenPaymentFailsHandler } from './application/events/cancel-when-payment-fails.handler';
 import { CancelWhenReservationExpiresHandler } from './application/events/cancel-when-reservation-expires.handler';
 import { CancelWhenStockShortHandler } from './application/events/cancel-when-stock-short.handler';
@@ -16,11 +17,13 @@ import { RecordStockReservedHandler } from './application/events/record-stock-re
 import { OrderTransitions } from './application/order-transitions';
 import { GetOrderHandler } from './application/queries/get-order.handler';
 import { ListOrdersHandler } from './application/queries/list-orders.handler';
+import { AddOrderDeadlines1765200000000 } from './infrastructure/migrations/add-order-deadlines';
 import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
 import { OrderRecord } from './infrastructure/order.record';
 import { ProductRecord } from './infrastructure/product.record';
 import { OrdersController } from './interface/http/orders.controller';
 import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning';
+import { OrderDeadlineSweeper } from './interface/jobs/order-deadline-sweeper';
 
 /** Orders and their saga (stock, payment), priced from its own copy of the catalog. See README.md. */
 export const orderingModule = defineModule({
@@ -30,18 +33,19 @@ export const orderingModule = defineModule({
   // and mails, this module's jobs go first.
   jobsGoFirst: true,
   entities: [OrderRecord, ProductRecord],
-  migrations: [CreateOrderingTables1764600000000],
+  migrations: [CreateOrderingTables1764600000000, AddOrderDeadlines1765200000000],
   providers: [
     idempotencyKeysProvider(),
     OrderTransitions,
     PlaceOrderHandler,
     CancelOrderHandler,
+    SettleOverdueOrdersHandler,
     GetOrderHandler,
     ListOrdersHandler,
   ],
   controllers: [OrdersController],
-  // Worker-role work: the timer that prunes expired idempotency keys.
-  processors: [IdempotencyKeyPruning],
+  // Worker-role work: the timers that prune expired idempotency keys and settle overdue orders.
+  processors: [IdempotencyKeyPruning, OrderDeadlineSweeper],
   routes: ['/v1/orders'],
   publishes: [OrderPlaced, OrderConfirmed, OrderCancelled],
   eventHandlers: [

@@ -2,6 +2,7 @@ import { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '#libs/contract
 import { defineModule } from '#libs/modularity';
 import { ApplyProviderEventHandler } from './application/commands/apply-provider-event.handler';
 import { ChargePaymentHandler } from './application/commands/charge-payment.handler';
+import { RedriveOverduePaymentsHandler } from './application/commands/redrive-overdue-payments.handler';
 import { ReceiveProviderWebhookHandler } from './application/commands/receive-provider-webhook.handler';
 import { RefundPaymentHandler } from './application/commands/refund-payment.handler';
 import { RequestRefundHandler } from './application/commands/request-refund.handler';
@@ -12,6 +13,7 @@ import { PaymentTransitions } from './application/payment-transitions';
 import { PAYMENT_PROVIDERS, type PaymentProvider } from './application/ports/payment-provider';
 import { GetPaymentHandler } from './application/queries/get-payment.handler';
 import { CreatePaymentsTables1764700000000 } from './infrastructure/migrations/create-payments-tables';
+import { IndexPaymentsAwaitingJobs1765300000000 } from './infrastructure/migrations/index-payments-awaiting-jobs';
 import { CHARGE_QUEUE, PaymentJobs, PROVIDER_EVENT_QUEUE, REFUND_QUEUE } from './infrastructure/payment-jobs';
 import { SandboxProvider } from './infrastructure/sandbox/sandbox-provider';
 import { SANDBOX_WEBHOOK_QUEUE, SandboxWebhooks } from './infrastructure/sandbox/sandbox-webhooks';
@@ -20,6 +22,7 @@ import { PaymentWebhooksController } from './interface/http/payment-webhooks.con
 import { PaymentsController } from './interface/http/payments.controller';
 import { SandboxController } from './interface/http/sandbox.controller';
 import { ChargeProcessor } from './interface/jobs/charge.processor';
+import { OverduePaymentSweeper } from './interface/jobs/overdue-payment-sweeper';
 import { ProviderEventProcessor } from './interface/jobs/provider-event.processor';
 import { RefundProcessor } from './interface/jobs/refund.processor';
 import { SandboxWebhookSenderProcessor } from './interface/jobs/sandbox-webhook-sender.processor';
@@ -29,7 +32,7 @@ export const paymentsModule = defineModule({
   name: 'payments',
   schema: 'payments',
   entities: [],
-  migrations: [CreatePaymentsTables1764700000000],
+  migrations: [CreatePaymentsTables1764700000000, IndexPaymentsAwaitingJobs1765300000000],
   providers: [
     PaymentJobs,
     PaymentTransitions,
@@ -45,10 +48,18 @@ export const paymentsModule = defineModule({
     RequestRefundHandler,
     ReceiveProviderWebhookHandler,
     ApplyProviderEventHandler,
+    RedriveOverduePaymentsHandler,
     GetPaymentHandler,
   ],
   controllers: [PaymentsController, OrderPaymentController, PaymentWebhooksController, SandboxController],
-  processors: [ChargeProcessor, RefundProcessor, ProviderEventProcessor, SandboxWebhookSenderProcessor],
+  processors: [
+    ChargeProcessor,
+    RefundProcessor,
+    ProviderEventProcessor,
+    SandboxWebhookSenderProcessor,
+    // Schedules again the jobs lost past PAYMENT_CHARGE_DEADLINE_SECONDS.
+    OverduePaymentSweeper,
+  ],
   queues: [
     { name: CHARGE_QUEUE },
     { name: REFUND_QUEUE },

@@ -1,4 +1,5 @@
 import { decodeCursor, encodeCursor } from './product-cursor';
+import { searchText } from './search-text';
 import { money } from './money';
 import { archiveProduct, changeProduct, productEtag, versionFromEtag, type ProductState } from './product';
 
@@ -48,5 +49,36 @@ describe('product cursor', () => {
     expect(decodeCursor(encodeCursor(cursor), 'price_asc')).toEqual(cursor);
     expect(() => decodeCursor(encodeCursor(cursor), 'newest')).toThrow('cursor is malformed');
     expect(() => decodeCursor('bm90IGpzb24', 'newest')).toThrow('cursor is malformed');
+  });
+
+  it('refuses what PostgreSQL would refuse as a timestamp or a uuid', () => {
+    const forged = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const newest = { sort: 'newest' as const, key: '2026-03-01T10:00:00.000Z', id: product.id };
+    expect(decodeCursor(encodeCursor(newest), 'newest')).toEqual(newest);
+    for (const key of ['1', 'March 1', '+275760-09-13T00:00:00.000Z', '2026-02-31T00:00:00.000Z', '2026-03-01']) {
+      expect(() => decodeCursor(forged(['newest', key, product.id]), 'newest')).toThrow('cursor is malformed');
+    }
+    for (const id of ['-'.repeat(36), product.id.toUpperCase(), `${product.id.slice(0, 35)}g`]) {
+      expect(() => decodeCursor(forged(['price_asc', 1, id]), 'price_asc')).toThrow('cursor is malformed');
+    }
+    expect(() => decodeCursor(forged(['price_asc', 1e23, product.id]), 'price_asc')).toThrow('cursor is malformed');
+  });
+});
+
+describe('search text', () => {
+  it('keeps words, phrases, or and a single negation as they are', () => {
+    for (const q of ['brass lamp', '"desk lamp" or floor -red', 'x-y', 'a--b', '-"two words"', 'lamp -']) {
+      expect(searchText(q)).toBe(q);
+    }
+  });
+
+  it('folds stacked negations to what they mean (odd: one, even: none)', () => {
+    expect(searchText('--x')).toBe(' x');
+    expect(searchText('---x')).toBe('-x');
+    expect(searchText('lamp - - -red')).toBe('lamp -red');
+    expect(searchText('-!-(-x')).toBe('-x');
+    expect(searchText('-'.repeat(40) + 'x')).toBe(' x');
+    expect(searchText('-'.repeat(41) + 'x')).toBe('-x');
+    expect(searchText('a - -"b c"')).toBe('a  "b c"');
   });
 });

@@ -13,12 +13,23 @@ export function encodeCursor(cursor: ProductCursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString('base64url');
 }
 
+/** What `toISOString` writes (years 0000-9999): the only creation times a cursor of ours carries. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function isInstant(key: unknown): key is string {
+  return typeof key === 'string' && ISO_INSTANT.test(key) && new Date(key).toISOString() === key;
+}
+
+/**
+ * The cursor as `encodeCursor` wrote it, for this sort order. Anything else is refused here,
+ * never sent to PostgreSQL as a timestamp, bigint or uuid it would reject.
+ */
 export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
   try {
     const [cursorSort, key, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    const keyOk =
-      sort === 'newest' ? typeof key === 'string' && !Number.isNaN(Date.parse(key)) : Number.isSafeInteger(key);
-    if (cursorSort === sort && keyOk && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) {
+    const keyOk = sort === 'newest' ? isInstant(key) : Number.isSafeInteger(key);
+    if (cursorSort === sort && keyOk && typeof id === 'string' && UUID.test(id)) {
       return { sort, key: key as string | number, id };
     }
   } catch {

@@ -7,7 +7,8 @@ export class IdentityError extends Error {
       | 'email-taken'
       | 'invalid-credentials'
       | 'invalid-refresh-token'
-      | 'user-not-found',
+      | 'user-not-found'
+      | 'signing-key-managed-by-setting',
     message: string,
   ) {
     super(message);

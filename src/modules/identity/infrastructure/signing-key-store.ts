@@ -11,6 +11,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { LocalJwks, SIGNING_ALGORITHM, type JwksProvider } from '#libs/auth';
 import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { IdentityError } from '../domain/identity-errors';
 import { SigningKeyRecord } from './signing-key.record';
 
 export interface SigningKey {
@@ -73,10 +74,22 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
     return this.loading;
   }
 
-  /** Retires the signing key now and starts signing with a new one. */
+  /** Whether the key comes from AUTH_PRIVATE_KEY (then only a new setting replaces it). */
+  get managedBySetting(): boolean {
+    return Boolean(this.settings.authPrivateKey);
+  }
+
+  /**
+   * Retires the signing key now and starts signing with a new one. Refused (409
+   * `signing-key-managed-by-setting`) when the key comes from AUTH_PRIVATE_KEY.
+   */
   async rotate(): Promise<string> {
-    if (this.settings.authPrivateKey)
-      throw new Error('signing keys come from AUTH_PRIVATE_KEY: rotate by changing the setting');
+    if (this.managedBySetting) {
+      throw new IdentityError(
+        'signing-key-managed-by-setting',
+        'the signing key comes from the AUTH_PRIVATE_KEY setting: rotate it by deploying a new AUTH_PRIVATE_KEY',
+      );
+    }
     const kid = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
       await manager.query(`UPDATE identity.signing_keys SET retired_at = now() WHERE retired_at IS NULL`);

@@ -125,3 +125,18 @@ export async function moveReservations(
   );
   return new Map(rows.map((row) => [row.order_id, row.version]));
 }
+
+/**
+ * Held reservations past their deadline (`expires_at <= now()`, the database clock), oldest
+ * deadline first, read without a lock (index `reservations_held`): the candidates of the
+ * expiry sweeper, which locks and checks each again through the expiry use case.
+ */
+export async function overdueReservations(manager: EntityManager, limit: number): Promise<string[]> {
+  const rows = await queryPrepared<{ order_id: string }>(
+    manager,
+    `SELECT order_id FROM inventory.reservations
+      WHERE status = 'reserved' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => row.order_id);
+}

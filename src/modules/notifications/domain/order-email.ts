@@ -20,6 +20,7 @@ const REASONS: Record<string, string> = {
   payment_failed: 'the payment did not go through',
   reservation_expired: 'the order was not paid in time',
   customer_cancelled: 'you cancelled it',
+  timed_out: 'it could not be completed in time',
 };
 
 export function formatMoney(money: Money): string {

@@ -4,18 +4,7 @@ import { OrderCancelled, OrderConfirmed, type EventEnvelope } from '#libs/contra
 import { Outbox } from '#libs/messaging';
 import { Order, type OrderChange, type OrderState } from '../domain/order';
 import { lockOrders, saveTransitions } from '../infrastructure/order-store';
-
-/** The order's lines as the contracts carry them (what inventory reserves, what payments charge). */
-export function contractLines(
-  order: OrderState,
-): { productId: string; sku: string; quantity: number; unitPrice: { amount: number; currency: string } }[] {
-  return order.lines.map((line) => ({
-    productId: line.productId,
-    sku: line.sku,
-    quantity: line.quantity,
-    unitPrice: { amount: line.unitPrice.amount, currency: line.unitPrice.currency },
-  }));
-}
+import { contractLines } from './contract-lines';
 
 /** A step of one order: it decides from the order's current state; undefined is no change. */
 export type OrderStep = (order: Order, now: Date) => OrderChange | undefined;

@@ -4,11 +4,32 @@ import { OrderingError, type UnavailableProduct } from './ordering-errors';
 export const ORDER_STATUSES = ['pending', 'stock_reserved', 'paid', 'confirmed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const CANCEL_REASONS = ['out_of_stock', 'payment_failed', 'reservation_expired', 'customer_cancelled'] as const;
+export const CANCEL_REASONS = [
+  'out_of_stock',
+  'payment_failed',
+  'reservation_expired',
+  'customer_cancelled',
+  'timed_out',
+] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 /** What one order may hold; the HTTP layer validates the same bounds first. */
 export const ORDER_LIMITS = { maxLines: 100, maxQuantity: 1000, maxPaymentMethodLength: 100 } as const;
+
+/**
+ * A payment method: 1 to 100 characters (code points), none of them a control character or
+ * a lone surrogate (neither survives the trip through JSON into PostgreSQL's jsonb). The
+ * request is checked against this very pattern, so what the API accepts the domain accepts.
+ */
+export const PAYMENT_METHOD = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${ORDER_LIMITS.maxPaymentMethodLength}}$`, 'u');
+
+/**
+ * An RFC 9562 UUID, exactly what `OrderPlaced` (zod's `z.uuid()`) accepts for the order's,
+ * the customer's and each product's id.
+ */
+const UUID =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i;
+const CURRENCY = /^[A-Z]{3}$/;
 
 /** A line as the order keeps it: the product's SKU, name and price when the order was placed. */
 export interface OrderLine {
@@ -95,12 +116,12 @@ export class Order {
     readonly catalog: ReadonlyMap<string, CatalogEntry>;
     readonly now: Date;
   }): Order {
-    assertWellFormed(input.lines, input.paymentMethod);
+    assertWellFormed(input.customerId, input.lines, input.paymentMethod);
     const unavailable: UnavailableProduct[] = [];
     const lines: OrderLine[] = [];
     for (const { productId, quantity } of input.lines) {
       const entry = input.catalog.get(productId);
-      if (!entry || entry.status !== 'active' || entry.price === null || entry.name === null) {
+      if (!entry || entry.status !== 'active' || entry.price === null || entry.name === null || !sellable(entry)) {
         unavailable.push({ productId, reason: entry && entry.status !== 'active' ? entry.status : 'unknown' });
         continue;
       }
@@ -181,6 +202,22 @@ export class Order {
     return this.cancel('payment_failed', now);
   }
 
+  /**
+   * The order is past its deadline (ORDER_DEADLINE_SECONDS after it was placed) and still
+   * not settled: what it waited for (its reservation, its payment) was lost or never came.
+   * Not yet paid: cancelled `timed_out`, and `OrderCancelled` has its stock released and any
+   * money taken refunded. Paid: confirmed, the one step left, which is ordering's own.
+   * Settled orders are left as they are.
+   */
+  deadlinePassed(now: Date): OrderChange | undefined {
+    if (this.current.status === 'paid') {
+      this.move('confirmed', now);
+      return { kind: 'confirmed' };
+    }
+    if (!this.isOpen()) return undefined;
+    return this.cancel('timed_out', now);
+  }
+
   /** The customer (or an admin) cancels: only before the order is paid. */
   cancelByCustomer(now: Date): OrderChange {
     if (this.current.status === 'cancelled') {
@@ -229,12 +266,21 @@ export class Order {
   }
 }
 
-function assertWellFormed(lines: readonly RequestedLine[], paymentMethod: string): void {
+/**
+ * Everything `OrderPlaced` requires of the request, checked before anything is written: an
+ * order that is accepted can always be announced (an order whose event breaks its contract
+ * would be refused at the outbox, a 500, after the request had passed validation).
+ */
+function assertWellFormed(customerId: string, lines: readonly RequestedLine[], paymentMethod: string): void {
+  if (!UUID.test(customerId)) {
+    throw new OrderingError('invalid-order', 'the customer id is not a UUID', [], 'customerId');
+  }
   if (lines.length < 1 || lines.length > ORDER_LIMITS.maxLines) {
     throw new OrderingError('invalid-order', `an order has 1 to ${ORDER_LIMITS.maxLines} lines`);
   }
   const seen = new Set<string>();
   for (const { productId, quantity } of lines) {
+    if (!UUID.test(productId)) throw new OrderingError('invalid-order', `product ${productId} is not a UUID`);
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > ORDER_LIMITS.maxQuantity) {
       throw new OrderingError('invalid-order', `quantity must be a whole number from 1 to ${ORDER_LIMITS.maxQuantity}`);
     }
@@ -243,10 +289,23 @@ function assertWellFormed(lines: readonly RequestedLine[], paymentMethod: string
     }
     seen.add(productId);
   }
-  if (paymentMethod.length < 1 || paymentMethod.length > ORDER_LIMITS.maxPaymentMethodLength) {
+  if (!PAYMENT_METHOD.test(paymentMethod)) {
     throw new OrderingError(
       'invalid-order',
-      `paymentMethod must be 1 to ${ORDER_LIMITS.maxPaymentMethodLength} characters`,
+      `paymentMethod must be 1 to ${ORDER_LIMITS.maxPaymentMethodLength} characters without control characters`,
+      [],
+      'paymentMethod',
     );
   }
+}
+
+/** A copy that can be announced as an order line: a SKU, and a price in whole minor units of a currency. */
+function sellable(entry: CatalogEntry): boolean {
+  return (
+    entry.sku.length > 0 &&
+    entry.price !== null &&
+    Number.isSafeInteger(entry.price.amount) &&
+    entry.price.amount >= 0 &&
+    CURRENCY.test(entry.price.currency)
+  );
 }

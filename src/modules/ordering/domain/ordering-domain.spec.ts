@@ -185,6 +185,25 @@ describe('the order saga', () => {
     expect(reserved.state.version).toBe(4);
   });
 
+  it('settles an order past its deadline: unpaid is cancelled timed_out, paid is confirmed, settled is left', () => {
+    for (const status of ['pending', 'stock_reserved'] as const) {
+      const waiting = inStatus(status);
+      expect(waiting.deadlinePassed(later)).toEqual({ kind: 'cancelled', reason: 'timed_out', previousStatus: status });
+      expect(waiting.state).toMatchObject({ status: 'cancelled', cancelReason: 'timed_out', version: 5 });
+      // A second sweep (another replica, or the next round) finds nothing to do.
+      expect(waiting.deadlinePassed(later)).toBeUndefined();
+    }
+    const paid = inStatus('paid');
+    expect(paid.deadlinePassed(later)).toEqual({ kind: 'confirmed' });
+    expect(paid.state).toMatchObject({ status: 'confirmed', cancelReason: null, version: 5 });
+    for (const status of ['confirmed', 'cancelled'] as const) {
+      const settled = inStatus(status);
+      const before = settled.state;
+      expect(settled.deadlinePassed(later)).toBeUndefined();
+      expect(settled.state).toBe(before);
+    }
+  });
+
   it('lets the customer cancel before payment only', () => {
     const pending = place();
     expect(pending.cancelByCustomer(later)).toEqual({

@@ -18,6 +18,8 @@ export class OrderingError extends Error {
     message: string,
     /** For `products-unavailable`: which products, and why. */
     readonly unavailable: readonly UnavailableProduct[] = [],
+    /** For `invalid-order`: the request field at fault. */
+    readonly field: 'lines' | 'paymentMethod' | 'customerId' = 'lines',
   ) {
     super(message);
   }

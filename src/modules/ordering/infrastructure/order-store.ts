@@ -102,3 +102,23 @@ export async function saveTransitions(manager: EntityManager, orders: readonly O
     ],
   );
 }
+
+/**
+ * Orders not settled yet (`pending`, `stock_reserved`, `paid`) placed more than
+ * `deadlineSeconds` ago, oldest first, read without a lock (index `orders_unsettled_by_age`):
+ * the candidates of the deadline sweeper, which locks and decides each again.
+ */
+export async function ordersPastDeadline(
+  manager: EntityManager,
+  deadlineSeconds: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await queryPrepared<{ id: string }>(
+    manager,
+    `SELECT id FROM ordering.orders
+      WHERE status IN ('pending', 'stock_reserved', 'paid') AND created_at <= now() - make_interval(secs => $1)
+      ORDER BY created_at LIMIT $2`,
+    [deadlineSeconds, limit],
+  );
+  return rows.map((row) => row.id);
+}

@@ -6,7 +6,8 @@ export class PaymentsError extends Error {
       | 'payment-not-refundable'
       | 'unknown-provider'
       | 'webhook-signature-invalid'
-      | 'webhook-payload-invalid',
+      | 'webhook-payload-invalid'
+      | 'sandbox-charge-not-found',
     message: string,
   ) {
     super(message);

@@ -11,6 +11,12 @@ export interface PaymentJob {
   readonly paymentId: string;
 }
 
+interface JobToScheduleAgain {
+  readonly name: string;
+  readonly data: object;
+  readonly opts: JobsOptions & { jobId: string };
+}
+
 export interface ProviderEventJob {
   readonly provider: string;
   readonly eventId: string;
@@ -53,8 +59,79 @@ export class PaymentJobs {
     const job: ProviderEventJob = { provider, eventId };
     await this.providerEvents.add('apply', job, {
       ...this.retried(10),
-      jobId: `provider-event-${provider}-${Buffer.from(eventId).toString('base64url')}`,
+      jobId: providerEventJobId(provider, eventId),
     });
+  }
+
+  /**
+   * The sweeper's hand: schedules again the charge of each payment whose job is gone (lost
+   * with Redis, or removed) or finished without settling it (failed for good on an error that
+   * was not the provider's), under its usual id and with a fresh count of attempts: the charge
+   * keeps its idempotency key, so the provider answers a charge it already made instead of
+   * making another. A job still waiting, delayed or running is left to do its work. Answers
+   * how many were scheduled again.
+   */
+  chargeAgain(paymentIds: readonly string[]): Promise<number> {
+    const options = this.retried(this.settings.paymentChargeMaxAttempts);
+    return this.scheduleAgain(
+      this.charges,
+      paymentIds.map((paymentId) => ({
+        name: 'charge',
+        data: { paymentId } satisfies PaymentJob,
+        opts: { ...options, jobId: `charge-${paymentId}` },
+      })),
+    );
+  }
+
+  /** `chargeAgain` for pending refunds (key `refund-<paymentId>` at the provider, as always). */
+  refundAgain(paymentIds: readonly string[]): Promise<number> {
+    return this.scheduleAgain(
+      this.refunds,
+      paymentIds.map((paymentId) => ({
+        name: 'refund',
+        data: { paymentId } satisfies PaymentJob,
+        opts: { ...this.retried(20), jobId: `refund-${paymentId}` },
+      })),
+    );
+  }
+
+  /** `chargeAgain` for recorded provider webhooks that were never applied. */
+  applyProviderEventsAgain(events: readonly { provider: string; eventId: string }[]): Promise<number> {
+    return this.scheduleAgain(
+      this.providerEvents,
+      events.map(({ provider, eventId }) => ({
+        name: 'apply',
+        data: { provider, eventId } satisfies ProviderEventJob,
+        opts: { ...this.retried(10), jobId: providerEventJobId(provider, eventId) },
+      })),
+    );
+  }
+
+  private async scheduleAgain(queue: Queue, jobs: readonly JobToScheduleAgain[]): Promise<number> {
+    const missing: JobToScheduleAgain[] = [];
+    let retried = 0;
+    await Promise.all(
+      jobs.map(async (job) => {
+        const existing = await queue.getJob(job.opts.jobId);
+        const state = existing ? await existing.getState() : 'missing';
+        if (state === 'missing') {
+          missing.push(job);
+        } else if (state === 'failed' || state === 'completed') {
+          // Another replica sweeping at the same moment may have moved it first: then it runs once.
+          const moved = await existing!
+            .retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true })
+            .then(() => true)
+            .catch(() => false);
+          if (moved) retried++;
+        } else if (state === 'unknown') {
+          // Half lost (its data without its place in the queue): replaced whole.
+          await existing!.remove().catch(() => undefined);
+          missing.push(job);
+        }
+      }),
+    );
+    if (missing.length > 0) await queue.addBulk(missing.map((job) => ({ ...job })));
+    return missing.length + retried;
   }
 
   private retried(attempts: number): JobsOptions {
@@ -65,4 +142,8 @@ export class PaymentJobs {
       removeOnFail: { age: 7 * 24 * 3600 },
     };
   }
+}
+
+function providerEventJobId(provider: string, eventId: string): string {
+  return `provider-event-${provider}-${Buffer.from(eventId).toString('base64url')}`;
 }

@@ -126,3 +126,48 @@ export async function savePayment(manager: EntityManager, payment: PaymentState)
     ],
   );
 }
+
+/** A payment waiting for one of its jobs, as the sweeper finds it. */
+export interface WaitingPayment {
+  readonly id: string;
+  /** `processing`: its charge; `refund_pending`: its refund. */
+  readonly status: 'processing' | 'refund_pending';
+}
+
+/**
+ * Payments whose charge (`processing`) or refund (`refund_pending`) has shown no change for
+ * `deadlineSeconds` (every charge attempt bumps `updated_at`), oldest first, read without a
+ * lock (index `payments_awaiting_job`). A payment waiting for 3-D Secure (`requires_action`)
+ * waits for the customer, not for a job, and is not among them.
+ */
+export async function paymentsPastDeadline(
+  manager: EntityManager,
+  deadlineSeconds: number,
+  limit: number,
+): Promise<WaitingPayment[]> {
+  return queryPrepared<WaitingPayment>(
+    manager,
+    `SELECT id, status FROM payments.payments
+      WHERE status IN ('processing', 'refund_pending') AND updated_at <= now() - make_interval(secs => $1)
+      ORDER BY updated_at LIMIT $2`,
+    [deadlineSeconds, limit],
+  );
+}
+
+/**
+ * Verified provider webhooks recorded more than `deadlineSeconds` ago and still not applied,
+ * oldest first (index `provider_events_unapplied`).
+ */
+export async function providerEventsPastDeadline(
+  manager: EntityManager,
+  deadlineSeconds: number,
+  limit: number,
+): Promise<{ provider: string; eventId: string }[]> {
+  return queryPrepared<{ provider: string; eventId: string }>(
+    manager,
+    `SELECT provider, event_id AS "eventId" FROM payments.provider_events
+      WHERE processed_at IS NULL AND received_at <= now() - make_interval(secs => $1)
+      ORDER BY received_at LIMIT $2`,
+    [deadlineSeconds, limit],
+  );
+}

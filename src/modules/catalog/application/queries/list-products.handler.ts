@@ -5,6 +5,7 @@ import { ReadDataSource } from '#libs/database';
 import { PRODUCT_LISTS } from './get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { decodeCursor, encodeCursor, type ProductSort } from '../../domain/product-cursor';
+import { searchText } from '../../domain/search-text';
 import { CategoryRecord } from '../../infrastructure/category.record';
 import { ProductRecord } from '../../infrastructure/product.record';
 import { productView, type ProductView } from '../product-view';
@@ -82,7 +83,7 @@ export class ListProductsHandler implements IQueryHandler<ListProducts> {
     }
     if (minPrice !== undefined) builder.andWhere('p.price_amount >= :minPrice', { minPrice });
     if (maxPrice !== undefined) builder.andWhere('p.price_amount <= :maxPrice', { maxPrice });
-    if (text) builder.andWhere(`p.search @@ websearch_to_tsquery('simple', :text)`, { text });
+    if (text) builder.andWhere(`p.search @@ websearch_to_tsquery('simple', :text)`, { text: searchText(text) });
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor, query.sort);
       builder.andWhere(`(${order.column}, p.id) ${order.op} (:key, :id)`, { key: cursor.key, id: cursor.id });

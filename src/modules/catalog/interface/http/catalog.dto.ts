@@ -16,6 +16,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/**
+ * The largest price filter: prices are `bigint` minor units, and a JavaScript number is exact
+ * (and reaches PostgreSQL as plain digits) only up to 2^53 - 1. `1e23` is a 400, not a
+ * bigint out of range.
+ */
+export const MAX_PRICE_FILTER = Number.MAX_SAFE_INTEGER;
+
 export class MoneyDto {
   @ApiProperty({ description: 'minor units (cents)', example: 1999 })
   @IsInt()
@@ -95,13 +102,30 @@ export class ProductListQuery extends PageQuery {
   @IsUUID()
   category?: string;
 
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) minPrice?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) maxPrice?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_PRICE_FILTER, description: 'minor units' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PRICE_FILTER)
+  minPrice?: number;
 
-  @ApiPropertyOptional({ description: 'full-text search in name and description' })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_PRICE_FILTER, description: 'minor units' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PRICE_FILTER)
+  maxPrice?: number;
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'full-text search in name and description: words, "a phrase", `or`, `-word`',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'q must not contain control characters' })
   q?: string;
 
   @ApiPropertyOptional({ enum: ['newest', 'price_asc', 'price_desc'], default: 'newest' })

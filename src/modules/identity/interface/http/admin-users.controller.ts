@@ -35,6 +35,10 @@ export class AdminUsersController {
   }
 }
 
+/** What `toISOString` writes (years 0000-9999): the only timestamps a cursor of ours carries. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
   if (!cursor) return undefined;
   try {
@@ -42,11 +46,13 @@ function decodeCursor(cursor: string | undefined): { createdAt: string; id: stri
       createdAt?: unknown;
       id?: unknown;
     };
+    // Only what this route wrote: anything else would reach PostgreSQL as a bad timestamp or uuid.
     if (
       typeof value.createdAt === 'string' &&
-      !Number.isNaN(Date.parse(value.createdAt)) &&
+      ISO_INSTANT.test(value.createdAt) &&
+      new Date(value.createdAt).toISOString() === value.createdAt &&
       typeof value.id === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value.id)
+      UUID.test(value.id)
     ) {
       return { createdAt: value.createdAt, id: value.id };
     }

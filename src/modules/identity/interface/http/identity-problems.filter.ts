@@ -25,5 +25,12 @@ function toProblem(error: IdentityError): ProblemException {
       );
     case 'user-not-found':
       return new ProblemException('user-not-found', HttpStatus.NOT_FOUND, 'User not found', error.message);
+    case 'signing-key-managed-by-setting':
+      return new ProblemException(
+        'signing-key-managed-by-setting',
+        HttpStatus.CONFLICT,
+        'The signing key is managed by a setting',
+        error.message,
+      );
   }
 }

@@ -1,12 +1,14 @@
-import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { RotateSigningKey } from '../../application/commands/rotate-signing-key.handler';
 import { SigningKeyStore } from '../../infrastructure/signing-key-store';
+import { IdentityProblemsFilter } from './identity-problems.filter';
 
 @ApiTags('identity')
+@UseFilters(IdentityProblemsFilter)
 @Controller()
 export class SigningKeysController {
   constructor(
@@ -23,6 +25,7 @@ export class SigningKeysController {
     return { keys: this.keys.publicKeys() };
   }
 
+  /** A new signing key now; 409 `signing-key-managed-by-setting` when AUTH_PRIVATE_KEY provides the key. */
   @ApiBearerAuth()
   @Roles(ADMIN_ROLE)
   @Post('v1/admin/signing-keys/rotate')

@@ -12,7 +12,7 @@ import { productCopyPricings } from '../../infrastructure/ordering-metrics';
 import { ProductCopyCache } from '../../infrastructure/product-copy-cache';
 import { catalogEntries, productCopiesUnchangedSql, type ProductCopy } from '../../infrastructure/product-projection';
 import { orderView, type OrderView } from '../order-view';
-import { contractLines } from '../order-transitions';
+import { orderPlacedPayload } from '../order-placed-payload';
 
 export class PlaceOrder extends Command<OrderView> {
   constructor(
@@ -108,17 +108,10 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
       now: new Date(),
     }).state;
     const view = orderView(order);
-    const announcement = this.outbox.prepare(
-      OrderPlaced,
-      {
-        orderId: order.id,
-        customerId: order.customerId,
-        lines: contractLines(order),
-        total: { ...order.total },
-        paymentMethod: order.paymentMethod,
-      },
-      { aggregateId: order.id, aggregateVersion: order.version },
-    );
+    const announcement = this.outbox.prepare(OrderPlaced, orderPlacedPayload(order), {
+      aggregateId: order.id,
+      aggregateVersion: order.version,
+    });
 
     const idempotency = command.idempotency;
     let recording: ReturnType<IdempotencyClaim['recordWithin']> | undefined;

@@ -14,7 +14,7 @@ export function orderingProblemOf(error: unknown): ProblemException | undefined 
 function toProblem(error: OrderingError): ProblemException {
   switch (error.code) {
     case 'invalid-order':
-      return new ValidationProblem([{ field: 'lines', message: error.message }]);
+      return new ValidationProblem([{ field: error.field, message: error.message }]);
     case 'malformed-cursor':
       return new ValidationProblem([{ field: 'cursor', message: error.message }]);
     case 'products-unavailable':

@@ -6,17 +6,16 @@ import {
   ArrayUnique,
   IsArray,
   IsInt,
+  IsObject,
   IsString,
   IsUUID,
   Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '#libs/http';
-import { ORDER_LIMITS } from '../../domain/order';
+import { ORDER_LIMITS, PAYMENT_METHOD } from '../../domain/order';
 
 export class OrderLineDto {
   @ApiProperty({ format: 'uuid' })
@@ -42,15 +41,17 @@ export class PlaceOrderDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(ORDER_LIMITS.maxLines)
   @ArrayUnique(productKey, { message: 'lines must name each product once' })
+  // ValidateNested passes an array nested in the array (it validates its elements instead).
+  @IsObject({ each: true, message: 'each line must be an object {productId, quantity}' })
   @ValidateNested({ each: true })
   @Type(() => OrderLineDto)
   lines!: OrderLineDto[];
 
-  @ApiProperty({ example: 'pm_card_visa', maxLength: ORDER_LIMITS.maxPaymentMethodLength })
+  @ApiProperty({ example: 'pm_card_visa', minLength: 1, maxLength: ORDER_LIMITS.maxPaymentMethodLength })
   @IsString()
-  @MinLength(1)
-  @MaxLength(ORDER_LIMITS.maxPaymentMethodLength)
-  @Matches(/^[^\p{Cc}]*$/u, { message: 'paymentMethod must not contain control characters' })
+  @Matches(PAYMENT_METHOD, {
+    message: `paymentMethod must be 1 to ${ORDER_LIMITS.maxPaymentMethodLength} characters without control characters`,
+  })
   paymentMethod!: string;
 }
 

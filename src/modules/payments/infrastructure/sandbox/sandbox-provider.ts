@@ -250,7 +250,8 @@ export class SandboxProvider implements PaymentProvider {
     return row ? sandboxCharge(row) : undefined;
   }
 
-  private async chargeById(id: string): Promise<SandboxCharge | undefined> {
+  /** A charge by the sandbox's id (`ch_…`), as its pages show it. */
+  async chargeById(id: string): Promise<SandboxCharge | undefined> {
     const [row] = (await this.dataSource.query(`SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE id = $1`, [
       id,
     ])) as ChargeRow[];

@@ -17,6 +17,13 @@ function toProblem(error: PaymentsError): ProblemException {
         'Only a payment that succeeded can be refunded',
         error.message,
       );
+    case 'sandbox-charge-not-found':
+      return new ProblemException(
+        'sandbox-charge-not-found',
+        HttpStatus.NOT_FOUND,
+        'No such sandbox charge',
+        error.message,
+      );
     case 'unknown-provider':
       return new ProblemException('unknown-provider', HttpStatus.NOT_FOUND, 'No such payment provider', error.message);
     case 'webhook-signature-invalid':

@@ -1,9 +1,16 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ADMIN_ROLE, Roles } from '#libs/auth';
+import { DataSource } from 'typeorm';
+import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
 import { chargeKey } from '../../application/commands/charge-payment.handler';
+import { PaymentsError } from '../../domain/payment-errors';
+import { findPayment } from '../../infrastructure/payment-store';
 import { SandboxProvider, type SandboxCharge } from '../../infrastructure/sandbox/sandbox-provider';
+import { PaymentsProblemsFilter } from './payments-problems.filter';
+import { requester } from './requester';
 import { AuthenticateChargeDto, SandboxChargesQuery } from './sandbox.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The sandbox provider's own pages, as a real provider's test dashboard and 3-D Secure page
@@ -12,17 +19,34 @@ import { AuthenticateChargeDto, SandboxChargesQuery } from './sandbox.dto';
  */
 @ApiTags('payments sandbox')
 @ApiBearerAuth()
+@UseFilters(PaymentsProblemsFilter)
 @Controller('v1/payments/sandbox')
 export class SandboxController {
-  constructor(private readonly sandbox: SandboxProvider) {}
+  constructor(
+    private readonly sandbox: SandboxProvider,
+    private readonly dataSource: DataSource,
+  ) {}
 
-  /** Completes (or fails) the customer's 3-D Secure step; the outcome reaches payments by webhook. */
+  /**
+   * Completes (or fails) the customer's 3-D Secure step; the outcome reaches payments by
+   * webhook. Only the customer who pays the charge (or an admin) may: anyone else's charge
+   * is 404 `sandbox-charge-not-found`, like one that does not exist, as a real provider's page
+   * is bound to its customer's session.
+   */
   @Post('charges/:chargeId/authenticate')
   @HttpCode(200)
-  async authenticate(@Param('chargeId') chargeId: string, @Body() body: AuthenticateChargeDto): Promise<SandboxCharge> {
-    const charge = await this.sandbox.authenticate(chargeId, (body.outcome ?? 'succeeded') === 'succeeded');
-    if (!charge) throw new NotFoundException(`the sandbox has no charge ${chargeId}`);
-    return charge;
+  async authenticate(
+    @Param('chargeId') chargeId: string,
+    @Body() body: AuthenticateChargeDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<SandboxCharge> {
+    const charge = await this.sandbox.chargeById(chargeId);
+    if (!charge || !(await this.mayAuthenticate(charge, user))) {
+      throw new PaymentsError('sandbox-charge-not-found', `the sandbox has no charge ${chargeId}`);
+    }
+    const authenticated = await this.sandbox.authenticate(chargeId, (body.outcome ?? 'succeeded') === 'succeeded');
+    if (!authenticated) throw new PaymentsError('sandbox-charge-not-found', `the sandbox has no charge ${chargeId}`);
+    return authenticated;
   }
 
   /** The charges the sandbox made for one payment, and how many charge requests it received for it. */
@@ -34,5 +58,17 @@ export class SandboxController {
       this.sandbox.callsWith(chargeKey(query.reference)),
     ]);
     return { items, requests };
+  }
+
+  /**
+   * An admin, or the customer of the payment the charge is for (its reference is the payment's
+   * id). Read on the primary: the customer may come here the moment the charge exists.
+   */
+  private async mayAuthenticate(charge: SandboxCharge, user: AuthUser): Promise<boolean> {
+    const caller = requester(user);
+    if (caller.isAdmin) return true;
+    if (!UUID.test(charge.reference)) return false;
+    const payment = await findPayment((sql, params) => this.dataSource.query(sql, params), { id: charge.reference });
+    return payment?.customerId === caller.id;
   }
 }

@@ -1,0 +1,247 @@
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { eventKey, type EventEnvelope } from '#libs/contracts';
+import type { ProcessState, Settings } from '#libs/config';
+import type { BudgetPool } from '#libs/database';
+import type { ModuleManifest } from '#libs/modularity';
+import { registeredMetric } from '#libs/observability';
+import { eventJob } from './delivery-jobs';
+import type { EventQueues } from './event-queues';
+import { inboxQueueName, type SubscriptionTable } from './subscription-table';
+
+/** Where a publishing module's outbox is: its schema, and a pool on its database. */
+export type PublisherOutbox = (publisher: string) => { readonly schema: string; readonly pool: BudgetPool };
+
+interface OutboxRow {
+  position: string;
+  event_id: string;
+  event_name: string;
+  event_version: number;
+  aggregate_id: string;
+  aggregate_version: string;
+  payload: unknown;
+  correlation_id: string | null;
+  causation_id: string | null;
+  occurred_at: Date;
+  sent: boolean;
+  due: boolean;
+}
+
+/** How many outbox rows one sweep looks at per publisher. */
+const SWEEP_ROWS = 500;
+
+const republished = registeredMetric(
+  'events_republished_total',
+  () =>
+    new Counter({
+      name: 'events_republished_total',
+      help: "Events published again because the subscriber's inbox had not recorded them by their deadline",
+      labelNames: ['module', 'publisher'],
+    }),
+);
+
+/**
+ * Makes delivery acknowledged: an event counts as delivered when the subscriber's inbox has
+ * recorded it, not when the queue took it. Runs in the worker role of a subscribing module.
+ * For each module it subscribes to, it walks that publisher's outbox from where it last
+ * stopped (`delivery_watermarks`), asks its own inbox which of the published events it has,
+ * and publishes again each one still missing EVENT_DELIVERY_DEADLINE_SECONDS after it was
+ * sent (a job Redis lost, a queue flushed). Re-published events are kept in `redeliveries`
+ * and published again, less and less often, until the inbox has them; the inbox makes every
+ * extra copy harmless, and so it does for replicas sweeping at once.
+ */
+export class EventReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly module: ModuleManifest,
+    private readonly dataSource: DataSource,
+    private readonly subscriptions: SubscriptionTable,
+    private readonly outboxOf: PublisherOutbox,
+    private readonly queues: EventQueues,
+    private readonly settings: Settings,
+    private readonly state: ProcessState,
+  ) {
+    this.logger = new Logger(`EventReconciler:${module.name}`);
+  }
+
+  onApplicationBootstrap(): void {
+    this.state.onStarted(() => {
+      if (this.state.draining) return;
+      this.timer = setInterval(() => void this.sweep(), this.settings.eventReconcileIntervalMs);
+      this.timer.unref();
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every publisher; a pass still running is not started again. */
+  sweep(): Promise<void> {
+    this.running ??= this.sweepPublishers()
+      .catch((error: unknown) => this.logger.warn(`reconciling deliveries failed, will retry: ${String(error)}`))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweepPublishers(): Promise<void> {
+    const byPublisher = new Map<string, Set<string>>();
+    for (const { event } of this.subscriptions.subscriptionsOf(this.module.name)) {
+      const keys = byPublisher.get(event.publisher) ?? new Set<string>();
+      keys.add(eventKey(event));
+      byPublisher.set(event.publisher, keys);
+    }
+    for (const [publisher, keys] of byPublisher) {
+      if (this.state.draining) return;
+      const count = await this.reconcile(publisher, keys);
+      if (count > 0) {
+        republished.inc({ module: this.module.name, publisher }, count);
+        this.logger.warn(`published ${count} events of ${publisher} again: the inbox had not recorded them in time`);
+      }
+    }
+  }
+
+  /**
+   * Reads first, one connection at a time (never a second one while holding one: the events
+   * share is small), then records what it found in one short transaction, then publishes. A
+   * replica sweeping at the same moment finds the same and publishes the same jobs, which the
+   * queue and the inbox absorb; the watermark only moves forward.
+   */
+  private async reconcile(publisher: string, keys: ReadonlySet<string>): Promise<number> {
+    const own = this.module.schema;
+    const [mark] = (await this.dataSource.query(
+      `SELECT position FROM ${own}.delivery_watermarks WHERE publisher = $1`,
+      [publisher],
+    )) as { position: string }[];
+    const since = mark?.position ?? '0';
+    const rows = await this.outboxRows(publisher, keys, `position > $1 ORDER BY position LIMIT ${SWEEP_ROWS}`, [since]);
+    const inbox = await this.recorded(rows);
+    let watermark = since;
+    const missing: OutboxRow[] = [];
+    for (const row of rows) {
+      // Not published yet, or published too recently to call lost: look again next time.
+      if (!row.sent || (!inbox.has(row.event_id) && !row.due)) break;
+      if (!inbox.has(row.event_id)) missing.push(row);
+      watermark = row.position;
+    }
+    const again = await this.dueAgain(publisher, keys);
+    if (watermark === since && missing.length === 0 && again.rows.length === 0 && again.settled.length === 0) return 0;
+    await this.dataSource.transaction(async (manager) => {
+      if (missing.length > 0) {
+        await manager.query(
+          `INSERT INTO ${own}.redeliveries (event_id, publisher, position, attempts, next_check_at)
+           SELECT id, $2, position, 1, now() + make_interval(secs => $4)
+             FROM unnest($1::uuid[], $3::bigint[]) AS r (id, position)
+           ON CONFLICT (event_id) DO NOTHING`,
+          [missing.map((r) => r.event_id), publisher, missing.map((r) => r.position), this.deadlineSeconds],
+        );
+      }
+      if (watermark !== since) {
+        await manager.query(
+          `INSERT INTO ${own}.delivery_watermarks AS w (publisher, position) VALUES ($1, $2)
+           ON CONFLICT (publisher) DO UPDATE SET position = GREATEST(w.position, EXCLUDED.position)`,
+          [publisher, watermark],
+        );
+      }
+      if (again.settled.length > 0) {
+        await manager.query(`DELETE FROM ${own}.redeliveries WHERE event_id = ANY($1::uuid[])`, [again.settled]);
+      }
+      if (again.rows.length > 0) {
+        await manager.query(
+          `UPDATE ${own}.redeliveries SET attempts = attempts + 1,
+                  next_check_at = now() + make_interval(secs => $2 * power(2, least(attempts, 6)))
+            WHERE event_id = ANY($1::uuid[])`,
+          [again.rows.map((r) => r.event_id), this.deadlineSeconds],
+        );
+      }
+    });
+    const events = [...missing, ...again.rows];
+    await this.publish(publisher, events);
+    return events.length;
+  }
+
+  /**
+   * Re-published events whose next check is due: settled once the inbox has them, else
+   * published once more, the wait doubling each time (up to 64 deadlines). One that has left
+   * the publisher's outbox (older than OUTBOX_RETENTION_HOURS) cannot be published again.
+   */
+  private async dueAgain(
+    publisher: string,
+    keys: ReadonlySet<string>,
+  ): Promise<{ readonly rows: OutboxRow[]; readonly settled: string[] }> {
+    const due = (await this.dataSource.query(
+      `SELECT event_id, position FROM ${this.module.schema}.redeliveries
+        WHERE publisher = $1 AND next_check_at <= now() ORDER BY next_check_at LIMIT ${SWEEP_ROWS}`,
+      [publisher],
+    )) as { event_id: string; position: string }[];
+    if (due.length === 0) return { rows: [], settled: [] };
+    const inbox = await this.recorded(due);
+    const open = due.filter((r) => !inbox.has(r.event_id));
+    const rows =
+      open.length === 0
+        ? []
+        : await this.outboxRows(publisher, keys, `position = ANY($1::bigint[])`, [open.map((r) => r.position)]);
+    const found = new Set(rows.map((r) => r.event_id));
+    for (const lost of open.filter((r) => !found.has(r.event_id))) {
+      this.logger.error(`event ${lost.event_id} of ${publisher} never reached the inbox and has left the outbox`);
+    }
+    return { rows, settled: due.filter((r) => !found.has(r.event_id)).map((r) => r.event_id) };
+  }
+
+  private async outboxRows(
+    publisher: string,
+    keys: ReadonlySet<string>,
+    where: string,
+    values: unknown[],
+  ): Promise<OutboxRow[]> {
+    const { schema, pool } = this.outboxOf(publisher);
+    const names = [...new Set([...keys].map((key) => key.slice(0, key.lastIndexOf('@'))))];
+    const { rows } = await pool.pool.query<OutboxRow>(
+      `SELECT position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
+              correlation_id, causation_id, occurred_at, sent_at IS NOT NULL AS sent,
+              coalesce(sent_at < clock_timestamp() - make_interval(secs => $${values.length + 2}), false) AS due
+         FROM ${schema}.outbox WHERE event_name = ANY($${values.length + 1}::text[]) AND ${where}`,
+      [...values, names, this.deadlineSeconds],
+    );
+    return rows.filter((row) => keys.has(eventKey({ name: row.event_name, version: row.event_version })));
+  }
+
+  private async recorded(rows: readonly { event_id: string }[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const found = (await this.dataSource.query(
+      `SELECT event_id FROM ${this.module.schema}.inbox WHERE event_id = ANY($1::uuid[])`,
+      [rows.map((r) => r.event_id)],
+    )) as { event_id: string }[];
+    return new Set(found.map((r) => r.event_id));
+  }
+
+  /** One job per event, under the id the relay's lone-event job has: a job still queued is not doubled. */
+  private async publish(publisher: string, rows: readonly OutboxRow[]): Promise<void> {
+    const queue = this.queues.get(inboxQueueName(this.module.name));
+    for (const row of rows) {
+      const envelope: EventEnvelope = {
+        id: row.event_id,
+        name: row.event_name,
+        version: row.event_version,
+        publisher,
+        occurredAt: row.occurred_at.toISOString(),
+        aggregateId: row.aggregate_id,
+        aggregateVersion: Number(row.aggregate_version),
+        correlationId: row.correlation_id,
+        causationId: row.causation_id,
+        payload: row.payload,
+      };
+      const { name, data, opts } = eventJob(this.module.name, envelope, this.settings);
+      await queue.add(name, data, opts);
+    }
+  }
+
+  private get deadlineSeconds(): number {
+    return this.settings.eventDeliveryDeadlineSeconds;
+  }
+}

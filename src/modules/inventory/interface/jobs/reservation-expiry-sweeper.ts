@@ -1,0 +1,27 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { PeriodicSweeper } from '#libs/modularity';
+import { sweeperRecovered } from '#libs/observability';
+import { ReleaseOverdueReservations } from '../../application/commands/release-overdue-reservations.handler';
+
+/**
+ * Every SWEEP_INTERVAL_MS, each worker process releases the reservations held past their
+ * expiry, whether or not their delayed job still exists (README, "Deadlines and the sweeper").
+ */
+@Injectable()
+export class ReservationExpirySweeper extends PeriodicSweeper {
+  constructor(
+    private readonly commands: CommandBus,
+    state: ProcessState,
+    @Inject(SETTINGS) settings: Settings,
+  ) {
+    super(state, settings.sweepIntervalMs, new Logger('Inventory'), 'reservations past their expiry');
+    sweeperRecovered.inc({ module: 'inventory', kind: 'reservation_expiry' }, 0);
+  }
+
+  protected async sweepOnce(): Promise<string | undefined> {
+    const released = await this.commands.execute(new ReleaseOverdueReservations());
+    return released > 0 ? `released ${released}` : undefined;
+  }
+}

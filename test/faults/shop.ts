@@ -1,0 +1,143 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { startApp, type AppProcess } from '../support/app-process';
+import { eventually } from '../support/eventually';
+import { claims, signEdDSA } from '../support/forge-token';
+import { ADMIN_EMAIL, adminSession } from '../support/sessions';
+
+/** One answer the load saw: when it was sent (ms since the load began), what came back, how long it took. */
+export interface Answer {
+  readonly kind: 'order' | 'read';
+  readonly at: number;
+  readonly ms: number;
+  readonly status: number;
+  readonly problem: boolean;
+  readonly body: unknown;
+}
+
+/**
+ * The real app (every module and role) set up for a fault test: an admin, one active product
+ * with plenty of stock that ordering and inventory both know, and customers with tokens signed
+ * by the deployment's key.
+ */
+export class Shop {
+  app!: AppProcess;
+  productId!: string;
+  sku!: string;
+  private customers: string[] = [];
+  private admin!: string;
+  private readonly signingKeyPem = generateKeyPairSync('ed25519')
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
+
+  async start(env: NodeJS.ProcessEnv, onHand: number): Promise<void> {
+    this.app = await startApp({
+      entry: 'main',
+      env: {
+        ADMIN_EMAILS: ADMIN_EMAIL,
+        AUTH_PRIVATE_KEY: this.signingKeyPem,
+        RELAY_POLL_MS: '200',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    });
+    this.admin = `Bearer ${(await adminSession(this.app.url)).accessToken}`;
+    const categoryId = (
+      await request(this.app.url)
+        .post('/v1/categories')
+        .set('Authorization', this.admin)
+        .send({ name: 'Faults', slug: `faults-${randomUUID().slice(0, 8)}` })
+        .expect(201)
+    ).body.id as string;
+    this.sku = `FLT-${randomUUID().slice(0, 8)}`;
+    this.productId = (
+      await request(this.app.url)
+        .post('/v1/products')
+        .set('Authorization', this.admin)
+        .send({
+          sku: this.sku,
+          name: `Fault ${this.sku}`,
+          description: '',
+          categoryId,
+          price: { amount: 1200, currency: 'EUR' },
+          status: 'active',
+        })
+        .expect(201)
+    ).body.id as string;
+    await eventually(
+      () => request(this.app.url).put(`/v1/inventory/${this.sku}`).set('Authorization', this.admin).send({ onHand }),
+      (res) => res.status === 200,
+      { what: `stock for ${this.sku}` },
+    );
+    const kid = ((await request(this.app.url).get('/.well-known/jwks.json')).body as { keys: { kid: string }[] })
+      .keys[0]!.kid;
+    this.customers = Array.from(
+      { length: 20 },
+      () =>
+        `Bearer ${signEdDSA(this.signingKeyPem, claims({ sub: randomUUID(), exp: Math.floor(Date.now() / 1000) + 3600 }), { kid })}`,
+    );
+    // Ordering knows the product once an order for it is accepted.
+    await eventually(
+      () => this.placeOrder(0),
+      (res) => res.status === 201,
+      { what: `ordering's copy of ${this.sku}` },
+    );
+  }
+
+  placeOrder(customer: number, key: string = randomUUID()): Promise<request.Response> {
+    return request(this.app.url)
+      .post('/v1/orders')
+      .set('Authorization', this.customers[customer % this.customers.length]!)
+      .set('Idempotency-Key', key)
+      .send({ lines: [{ productId: this.productId, quantity: 1 }], paymentMethod: 'pm_card_ok' });
+  }
+
+  stock(): Promise<request.Response> {
+    return request(this.app.url).get(`/v1/inventory/${this.sku}`).set('Authorization', this.admin);
+  }
+
+  /**
+   * `clients` loops of order, read, order, read… until `durationMs` has passed, each pausing
+   * `pauseMs` between requests (a bounded rate: the saga must keep up); every answer (or a
+   * failure to get one, as status 0) is recorded.
+   */
+  async load(clients: number, durationMs: number, pauseMs = 0): Promise<Answer[]> {
+    const answers: Answer[] = [];
+    const began = Date.now();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        for (let i = 0; Date.now() - began < durationMs; i++) {
+          const kind = i % 2 === 0 ? 'order' : 'read';
+          const sent = Date.now();
+          const res = await (
+            kind === 'order' ? this.placeOrder(client) : request(this.app.url).get(`/v1/products/${this.productId}`)
+          ).catch(() => undefined);
+          answers.push({
+            kind,
+            at: sent - began,
+            ms: Date.now() - sent,
+            status: res?.status ?? 0,
+            problem: res?.headers['content-type']?.startsWith('application/problem+json') ?? false,
+            body: res?.body,
+          });
+          // A refusal comes back at once: do not spin on it.
+          const pause = !res || res.status >= 500 ? Math.max(20, pauseMs) : pauseMs;
+          if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }),
+    );
+    return answers;
+  }
+}
+
+/** The p-th percentile of `values` (0 when empty). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Prints a goal line of the fault suite: what was measured against what the goal asks. */
+export function reportGoal(line: string): void {
+  process.stdout.write(`[faults] ${line}\n`);
+}
