@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
+import { stockedProduct } from '../support/stocked-product';
 import { claims, signEdDSA } from '../support/forge-token';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
 
@@ -42,33 +43,11 @@ export class Shop {
       },
     });
     this.admin = `Bearer ${(await adminSession(this.app.url)).accessToken}`;
-    const categoryId = (
-      await request(this.app.url)
-        .post('/v1/categories')
-        .set('Authorization', this.admin)
-        .send({ name: 'Faults', slug: `faults-${randomUUID().slice(0, 8)}` })
-        .expect(201)
-    ).body.id as string;
-    this.sku = `FLT-${randomUUID().slice(0, 8)}`;
-    this.productId = (
-      await request(this.app.url)
-        .post('/v1/products')
-        .set('Authorization', this.admin)
-        .send({
-          sku: this.sku,
-          name: `Fault ${this.sku}`,
-          description: '',
-          categoryId,
-          price: { amount: 1200, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body.id as string;
-    await eventually(
-      () => request(this.app.url).put(`/v1/inventory/${this.sku}`).set('Authorization', this.admin).send({ onHand }),
-      (res) => res.status === 200,
-      { what: `stock for ${this.sku}` },
-    );
+    ({ productId: this.productId, sku: this.sku } = await stockedProduct(this.app.url, this.admin, {
+      label: 'Faults',
+      amount: 1200,
+      onHand,
+    }));
     const kid = ((await request(this.app.url).get('/.well-known/jwks.json')).body as { keys: { kid: string }[] })
       .keys[0]!.kid;
     this.customers = Array.from(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stockedProduct } from '../support/stocked-product';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
@@ -49,33 +50,11 @@ describe('input bounds: what PostgreSQL or a contract would refuse is a 400, nev
     });
     admin = `Bearer ${(await adminSession(app.url)).accessToken}`;
     customer = `Bearer ${(await sessionFor(app.url, freshEmail('bounds'))).accessToken}`;
-    const categoryId = (
-      await api()
-        .post('/v1/categories')
-        .set('Authorization', admin)
-        .send({ name: 'Bounds', slug: `bounds-${randomUUID().slice(0, 8)}` })
-        .expect(201)
-    ).body.id as string;
-    sku = `BND-${randomUUID().slice(0, 8)}`;
-    productId = (
-      await api()
-        .post('/v1/products')
-        .set('Authorization', admin)
-        .send({
-          sku,
-          name: `Brass ${word} lamp`,
-          description: '',
-          categoryId,
-          price: { amount: 1500, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body.id as string;
-    await eventually(
-      () => api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand: 1000 }),
-      (r) => r.status === 200,
-      { what: `inventory's stock row for ${sku}` },
-    );
+    ({ productId, sku } = await stockedProduct(app.url, admin, {
+      label: 'Bounds',
+      name: `Brass ${word} lamp`,
+      onHand: 1000,
+    }));
   });
 
   afterAll(async () => {

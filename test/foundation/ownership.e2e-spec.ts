@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stockedProduct } from '../support/stocked-product';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
@@ -112,33 +113,7 @@ describe("ownership: one customer cannot read or act on another's resources", ()
       },
     });
     admin = `Bearer ${(await adminSession(app.url)).accessToken}`;
-    const categoryId = (
-      await api()
-        .post('/v1/categories')
-        .set('Authorization', admin)
-        .send({ name: 'Owners', slug: `owners-${randomUUID().slice(0, 8)}` })
-        .expect(201)
-    ).body.id as string;
-    sku = `OWN-${randomUUID().slice(0, 8)}`;
-    productId = (
-      await api()
-        .post('/v1/products')
-        .set('Authorization', admin)
-        .send({
-          sku,
-          name: 'Owned lamp',
-          description: '',
-          categoryId,
-          price: { amount: 1500, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body.id as string;
-    await eventually(
-      () => api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand: 100 }),
-      (r) => r.status === 200,
-      { what: `inventory's stock row for ${sku}` },
-    );
+    ({ productId, sku } = await stockedProduct(app.url, admin, { label: 'Owners', name: 'Owned lamp', onHand: 100 }));
     [alice, bob] = await Promise.all([customer('alice'), customer('bob')]);
   });
 

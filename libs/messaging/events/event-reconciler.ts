@@ -1,29 +1,21 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { eventKey, type EventEnvelope } from '#libs/contracts';
+import { eventKey } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import type { BudgetPool } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
 import { registeredMetric } from '#libs/observability';
 import { eventJob } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
+import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
 /** Where a publishing module's outbox is: its schema, and a pool on its database. */
 export type PublisherOutbox = (publisher: string) => { readonly schema: string; readonly pool: BudgetPool };
 
-interface OutboxRow {
-  position: string;
-  event_id: string;
-  event_name: string;
-  event_version: number;
-  aggregate_id: string;
-  aggregate_version: string;
-  payload: unknown;
-  correlation_id: string | null;
-  causation_id: string | null;
-  occurred_at: Date;
+/** An outbox row with whether it was sent, and sent longer than the deadline ago. */
+interface ReconciledRow extends OutboxRow {
   sent: boolean;
   due: boolean;
 }
@@ -122,7 +114,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     const rows = await this.outboxRows(publisher, keys, `position > $1 ORDER BY position LIMIT ${SWEEP_ROWS}`, [since]);
     const inbox = await this.recorded(rows);
     let watermark = since;
-    const missing: OutboxRow[] = [];
+    const missing: ReconciledRow[] = [];
     for (const row of rows) {
       // Not published yet, or published too recently to call lost: look again next time.
       if (!row.sent || (!inbox.has(row.event_id) && !row.due)) break;
@@ -173,7 +165,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   private async dueAgain(
     publisher: string,
     keys: ReadonlySet<string>,
-  ): Promise<{ readonly rows: OutboxRow[]; readonly settled: string[] }> {
+  ): Promise<{ readonly rows: ReconciledRow[]; readonly settled: string[] }> {
     const due = (await this.dataSource.query(
       `SELECT event_id, position FROM ${this.module.schema}.redeliveries
         WHERE publisher = $1 AND next_check_at <= now() ORDER BY next_check_at LIMIT ${SWEEP_ROWS}`,
@@ -198,12 +190,11 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     keys: ReadonlySet<string>,
     where: string,
     values: unknown[],
-  ): Promise<OutboxRow[]> {
+  ): Promise<ReconciledRow[]> {
     const { schema, pool } = this.outboxOf(publisher);
     const names = [...new Set([...keys].map((key) => key.slice(0, key.lastIndexOf('@'))))];
-    const { rows } = await pool.pool.query<OutboxRow>(
-      `SELECT position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
-              correlation_id, causation_id, occurred_at, sent_at IS NOT NULL AS sent,
+    const { rows } = await pool.pool.query<ReconciledRow>(
+      `SELECT ${OUTBOX_ROW_COLUMNS}, sent_at IS NOT NULL AS sent,
               coalesce(sent_at < clock_timestamp() - make_interval(secs => $${values.length + 2}), false) AS due
          FROM ${schema}.outbox WHERE event_name = ANY($${values.length + 1}::text[]) AND ${where}`,
       [...values, names, this.deadlineSeconds],
@@ -221,21 +212,10 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** One job per event, under the id the relay's lone-event job has: a job still queued is not doubled. */
-  private async publish(publisher: string, rows: readonly OutboxRow[]): Promise<void> {
+  private async publish(publisher: string, rows: readonly ReconciledRow[]): Promise<void> {
     const queue = this.queues.get(inboxQueueName(this.module.name));
     for (const row of rows) {
-      const envelope: EventEnvelope = {
-        id: row.event_id,
-        name: row.event_name,
-        version: row.event_version,
-        publisher,
-        occurredAt: row.occurred_at.toISOString(),
-        aggregateId: row.aggregate_id,
-        aggregateVersion: Number(row.aggregate_version),
-        correlationId: row.correlation_id,
-        causationId: row.causation_id,
-        payload: row.payload,
-      };
+      const envelope = envelopeOf(row, publisher);
       const { name, data, opts } = eventJob(this.module.name, envelope, this.settings);
       await queue.add(name, data, opts);
     }

@@ -9,20 +9,8 @@ import { deliveryJob } from './delivery-jobs';
 import { eventMetrics } from './event-metrics';
 import type { EventQueues } from './event-queues';
 import { OUTBOX_CHANNEL } from './outbox-doorbell';
+import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
-
-interface OutboxRow {
-  position: string;
-  event_id: string;
-  event_name: string;
-  event_version: number;
-  aggregate_id: string;
-  aggregate_version: string;
-  payload: unknown;
-  correlation_id: string | null;
-  causation_id: string | null;
-  occurred_at: Date;
-}
 
 /**
  * Publishes one module's outbox (role `relay`). Claims unsent rows in batches with
@@ -95,8 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         `UPDATE ${outbox} SET sent_at = clock_timestamp()
             WHERE position = ANY(ARRAY(
               SELECT position FROM ${outbox} WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
-            RETURNING position, event_id, event_name, event_version, aggregate_id, aggregate_version, payload,
-                      correlation_id, causation_id, occurred_at`,
+            RETURNING ${OUTBOX_ROW_COLUMNS}`,
         [this.settings.relayBatchSize],
       );
       // RETURNING has no order; subscribers get each aggregate's events in outbox order.
@@ -105,18 +92,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       const eventsBySubscriber = new Map<string, EventEnvelope[]>();
       for (const row of rows) {
         const key = eventKey({ name: row.event_name, version: row.event_version });
-        const envelope: EventEnvelope = {
-          id: row.event_id,
-          name: row.event_name,
-          version: row.event_version,
-          publisher: this.module.name,
-          occurredAt: row.occurred_at.toISOString(),
-          aggregateId: row.aggregate_id,
-          aggregateVersion: Number(row.aggregate_version),
-          correlationId: row.correlation_id,
-          causationId: row.causation_id,
-          payload: row.payload,
-        };
+        const envelope = envelopeOf(row, this.module.name);
         for (const { subscriber } of this.subscriptions.subscribersOf(key)) {
           const events = eventsBySubscriber.get(subscriber) ?? [];
           events.push(envelope);
