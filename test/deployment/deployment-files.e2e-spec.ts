@@ -846,7 +846,7 @@ describe('PgBouncer in front of the primary and the replica', () => {
 });
 
 describe('monitoring of the database pools', () => {
-  it('the alert TesseraDatabasePoolWaiting fires on db_pool_waiting_requests and links its runbook in the README', () => {
+  it('the alert TesseraDatabasePoolWaiting fires on db_pool_waiting_requests and links its runbook in docs/operations.md', () => {
     const rule = alertRules().find((r) => r.alert === 'TesseraDatabasePoolWaiting');
     expect(rule).toBeDefined();
     expect(rule!.expr).toMatch(/\bdb_pool_waiting_requests\b/);
@@ -855,11 +855,12 @@ describe('monitoring of the database pools', () => {
     expect(rule!.annotations?.summary).toBeTruthy();
     const anchor = /#([\w-]+)$/.exec(rule!.annotations?.runbook_url ?? '')?.[1];
     // GitHub's anchors: a heading lower-cased, punctuation dropped, spaces as hyphens.
-    const anchors = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, heading]) =>
-      heading!
-        .toLowerCase()
-        .replace(/[^\w\- ]/g, '')
-        .replace(/ /g, '-'),
+    const anchors = [...readFileSync(join(ROOT, 'docs/operations.md'), 'utf8').matchAll(/^#+ (.+)$/gm)].map(
+      ([, heading]) =>
+        heading!
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, '')
+          .replace(/ /g, '-'),
     );
     expect(anchors).toContain(anchor);
   });

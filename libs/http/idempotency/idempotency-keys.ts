@@ -43,8 +43,8 @@ export interface IdempotencyKeysOptions {
   /** How long a key replays its first response; an older key counts as absent. */
   readonly ttlHours: number;
   /**
-   * An `in_progress` key (written by versions before session 11, which claimed a key in a
-   * commit of its own before the work) older than this belongs to a request whose process
+   * An `in_progress` key (written by older versions, which claimed a key in a commit of its
+   * own before the work) older than this belongs to a request whose process
    * died: a retry of the same request may take it over. Far longer than any request takes.
    */
   readonly abandonedAfterSeconds?: number;

@@ -57,9 +57,8 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
     private readonly outbox: Outbox,
   ) {
     // One query and one statement in flight per process: what arrives meanwhile waits for it and
-    // goes out as one. With 10 clients the API alone accepted 1,285-1,525 orders/s so, against
-    // 1,030-1,195 with two of each in flight and 693-933 with nothing grouped (bench/README.md,
-    // "Orders, session 15").
+    // goes out as one: with 10 clients about 1.3x the orders/s of two in flight, and 1.7x of
+    // nothing grouped (bench/README.md, "Orders").
     this.products = new GroupedLookup((ids) => catalogEntries(dataSource, ids), {
       name: 'order_products',
       statements: 1,
