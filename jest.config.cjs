@@ -1,4 +1,4 @@
-// Unit tests live beside the code (*.spec.ts); integration tests in test/ spawn the built app (*.e2e-spec.ts).
+// Unit tests live beside the code (*.spec.ts); integration tests in test/ spawn the built app (*.int-spec.ts).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json' }] };
 const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/index.ts' };
 
@@ -15,7 +15,7 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
       transform,
       moduleNameMapper,
       testEnvironment: 'node',
