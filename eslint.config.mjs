@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const INTERCEPTORS =
-  'no Nest interceptors: use a Fastify hook, or an exception filter for errors (bench/README.md, "The request pipeline, piece by piece")';
+  'no Nest interceptors: use a Fastify hook, or an exception filter for errors (docs/decisions/0011)';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
@@ -30,9 +30,9 @@ export default tseslint.config(
     },
   },
   {
-    // Any Nest interceptor puts every request of the routes it covers through rxjs: 50-70 µs of
-    // CPU per request measured (bench/README.md, "The request pipeline, piece by piece"). Use a
-    // Fastify hook for cross-cutting work and an exception filter for error mapping.
+    // Any Nest interceptor puts every request of the routes it covers through rxjs
+    // (docs/decisions/0011). Use a Fastify hook for cross-cutting work and an exception filter
+    // for error mapping.
     files: ['src/**/*.ts', 'libs/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -175,8 +175,8 @@ async function pipeline(
 
     // Latency: a fixed arrival rate in 10 ms ticks, from commit to the handler's commit. The
     // bursts above leave tens of thousands of dead rows; vacuum them as autovacuum would in a
-    // steady state, and run the rate for WARMUP_SECONDS before counting (the first version
-    // counted from the first tick: the slow tail was the first second after the bursts).
+    // steady state, and run the rate for WARMUP_SECONDS before counting, so that the first
+    // second after the bursts is not what the tail measures.
     await client.query('TRUNCATE fixture_tally.inbox, fixture_tally.note_copies');
     await client.query('DELETE FROM fixture_notes.outbox');
     await client.query('VACUUM ANALYZE fixture_notes.outbox, fixture_tally.inbox, fixture_tally.note_copies');

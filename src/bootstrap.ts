@@ -227,7 +227,8 @@ async function serve(context: {
   );
   const http = new HttpDrain(app.getHttpServer());
   // Node's default accept backlog (511) overflows when a load balancer opens a burst of
-  // connections (a flash sale through one upstream); the kernel caps this at somaxconn.
+  // connections (a flash sale through one upstream); the kernel caps this at somaxconn
+  // (docs/decisions/0030).
   await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
   const address = app.getHttpServer().address();
   logger.info(

@@ -72,7 +72,7 @@ export function eventsDrained(baseUrl: string, timeoutMs = 600_000): Promise<voi
  * Waits until the saga's tail has run too: nothing unsent in any outbox, nothing waiting or
  * active on any queue (inboxes, emails, charges, webhooks). Orders reach their final state
  * before their emails are sent and their stock committed; a baseline measured while that tail
- * still runs shares the machine with it (a TPC-B of 226 TPS against 950–1,700 once it was done).
+ * still runs shares the machine with it and measures far less than the machine can do.
  * Delayed jobs (reservation expiries) are not waited for: they are due minutes later.
  */
 export function everythingDrained(baseUrl: string, timeoutMs = 600_000): Promise<void> {

@@ -8,20 +8,15 @@ const SILENT_CONNECTION_GRACE_MS = 1000;
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 /**
- * Stops an HTTP server without dropping a request.
+ * Stops an HTTP server without dropping a request (docs/decisions/0003).
  *
- * `begin()` (at SIGTERM): the server keeps serving, on the connections it has and on new
- * ones, but every response from then on carries `Connection: close`, so a client or load
- * balancer closes each keep-alive connection after its current response instead of sending
- * another request on it. A response whose headers already went out closes its connection once
- * it has finished.
+ * `begin()` (at SIGTERM): the server keeps serving, but every response from then on carries
+ * `Connection: close`, so clients close each keep-alive connection after its current response.
  *
  * `close()` (after the drain delay): closes the idle keep-alive connections, stops accepting,
- * serves the requests still arriving on the connections it has, and resolves once each has
- * closed after its response. Node's `server.close()` alone reaps idle connections once, at the
- * moment it is called: a request in flight then leaves a keep-alive connection behind that
- * holds the close until the client drops it or the keep-alive timeout (75 s) passes, past the
- * shutdown timeout.
+ * serves what still arrives on the connections it has, and resolves once each has closed.
+ * Node's `server.close()` alone reaps idle connections only once, when called, so a connection
+ * busy at that moment would hold the close until the keep-alive timeout.
  */
 export class HttpDrain {
   private readonly sockets = new Set<HttpSocket>();

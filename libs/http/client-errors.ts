@@ -121,7 +121,7 @@ function responseInProgress(socket: Socket): ServerResponse | undefined {
  *
  * The socket lingers half-closed (`answerOnSocket`; the parser's further refusals are
  * reported here again and ignored): a 70 KB URL, whose sender was still sending when the
- * socket was destroyed, used to get a reset instead of an answer. Nothing is written when a
+ * socket was destroyed, would otherwise get a reset instead of an answer. Nothing is written when a
  * response has started on the socket already.
  */
 export function clientErrorHandler(

@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * ETags already computed, by body object. Cached reads hand out the same (never mutated)
- * object on every hit, so a list page is serialised and hashed once per cache entry instead of
- * once per request (5 % of a catalog-browsing process's CPU went there).
+ * object on every hit, so a list page is serialised and hashed once per cache entry, not once
+ * per request (docs/decisions/0010).
  */
 const knownEtags = new WeakMap<object, string>();
 

@@ -4,8 +4,8 @@ import helmet from 'helmet';
 /**
  * What an API response needs (OWASP REST Security Cheat Sheet): JSON is never rendered, so
  * nothing may load from it or frame it. Five headers instead of helmet's twelve, which are
- * written for HTML pages: every header costs a response about a microsecond in Node's header
- * checks, a tenth of a cache hit's whole cost.
+ * written for HTML pages: Node checks and copies every header of every response
+ * (docs/decisions/0024).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
@@ -40,8 +40,7 @@ function documentationHeaders(): Record<string, string> {
 
 /**
  * Computed once: the headers do not depend on the request, and running helmet's middleware
- * per request (as @fastify/helmet does) re-parsed the CSP every time, about 4 % of a cached
- * read's CPU.
+ * per request (as @fastify/helmet does) parses the CSP every time (docs/decisions/0024).
  */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
   const documentation = documentationHeaders();
