@@ -1,7 +1,8 @@
 /**
- * The rules that make extraction real: a module never imports another module, and the
- * shared libraries never import a module. Paths are matched anywhere in the tree so the
- * architecture test can prove the rules fire on a deliberately violating fixture.
+ * The rules that make extraction real (a module never imports another module, and the shared
+ * libraries never import a module) and the layers inside each module (docs/decisions/0016).
+ * Paths are matched anywhere in the tree so the architecture test can prove each rule fires on
+ * a deliberately violating fixture.
  */
 module.exports = {
   forbidden: [
@@ -27,6 +28,37 @@ module.exports = {
       to: { path: '(^|/)src/' },
     },
     {
+      name: 'domain-is-plain',
+      comment:
+        "A module's domain is plain TypeScript: it imports its own domain and Node's built-ins, nothing of Nest, TypeORM, libs/ or the other layers.",
+      severity: 'error',
+      from: { path: '(^|/)src/modules/([^/]+)/domain/' },
+      to: { pathNot: '(^|/)src/modules/$2/domain/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'application-not-interface',
+      comment:
+        'Use cases do not know how they are reached (HTTP, jobs): interface/ depends on application/, never the reverse.',
+      severity: 'error',
+      from: { path: '(^|/)src/modules/([^/]+)/application/' },
+      to: { path: '(^|/)src/modules/$2/interface/' },
+    },
+    {
+      name: 'application-not-infrastructure',
+      comment:
+        'Use cases reach persistence and queues through ports in application/ports/; infrastructure/ implements them.',
+      severity: 'error',
+      from: { path: '(^|/)src/modules/([^/]+)/application/' },
+      to: { path: '(^|/)src/modules/$2/infrastructure/' },
+    },
+    {
+      name: 'infrastructure-not-interface',
+      comment: 'Adapters implement ports; they do not call into controllers or job processors.',
+      severity: 'error',
+      from: { path: '(^|/)src/modules/([^/]+)/infrastructure/' },
+      to: { path: '(^|/)src/modules/$2/interface/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -35,7 +67,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|dist-test|node_modules)/' },
+    exclude: { path: '(^|/)(dist|dist-test)/' },
     tsConfig: { fileName: 'tsconfig.base.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

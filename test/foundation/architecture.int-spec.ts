@@ -34,23 +34,26 @@ function parse(stdout: string): { rule: string; from: string; to: string }[] {
 }
 
 describe('architecture rules (dependency-cruiser, as run by npm run lint)', () => {
-  it('fail when a module imports another module, or a library imports a module', async () => {
-    const { code, violations } = await cruise('test/fixtures/architecture');
+  const fixture = 'test/fixtures/architecture';
+  const alpha = `${fixture}/src/modules/alpha`;
+
+  // Each rule against the fixture's deliberate violation of it: a rule that stops firing fails here.
+  it.each([
+    ['no-cross-module-imports', `${alpha}/alpha-price.ts`, `${fixture}/src/modules/beta/beta-price.ts`],
+    ['no-libs-to-modules', `${fixture}/libs/shared/shared-price.ts`, `${alpha}/alpha-price.ts`],
+    ['domain-is-plain', `${alpha}/domain/alpha-order.ts`, 'node_modules/@nestjs/common/index.js'],
+    ['domain-is-plain', `${alpha}/domain/alpha-order.ts`, `${alpha}/infrastructure/alpha-rows.ts`],
+    ['application-not-interface', `${alpha}/application/place-alpha-order.ts`, `${alpha}/interface/alpha-route.ts`],
+    [
+      'application-not-infrastructure',
+      `${alpha}/application/place-alpha-order.ts`,
+      `${alpha}/infrastructure/alpha-rows.ts`,
+    ],
+    ['infrastructure-not-interface', `${alpha}/infrastructure/alpha-rows.ts`, `${alpha}/interface/alpha-route.ts`],
+  ])('%s fires on %s → %s', async (rule, from, to) => {
+    const { code, violations } = await cruise(fixture);
     expect(code).not.toBe(0);
-    expect(violations).toEqual(
-      expect.arrayContaining([
-        {
-          rule: 'no-cross-module-imports',
-          from: 'test/fixtures/architecture/src/modules/alpha/alpha-price.ts',
-          to: 'test/fixtures/architecture/src/modules/beta/beta-price.ts',
-        },
-        {
-          rule: 'no-libs-to-modules',
-          from: 'test/fixtures/architecture/libs/shared/shared-price.ts',
-          to: 'test/fixtures/architecture/src/modules/alpha/alpha-price.ts',
-        },
-      ]),
-    );
+    expect(violations).toContainEqual({ rule, from, to });
   });
 
   it('pass on the real tree', async () => {
@@ -99,6 +102,40 @@ describe("a module's statements touch only its own schema", () => {
       // Its raw statements are found (each module has some), and none names another schema.
       expect(named.map((n) => n.name)).toContain(schema);
       expect(named.filter((n) => n.name !== schema).map((n) => `${n.file} names ${n.name}`)).toEqual([]);
+    },
+  );
+});
+
+/** Whether a source text holds SQL (upper-case keywords, as every statement here is written), or a raw query call. */
+function holdsSql(source: string): boolean {
+  return (
+    /\.query(?:<[^>]*>)?\(/.test(source) ||
+    /[`'"]\s*(?:SELECT\s[\s\S]*?\sFROM|INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|WITH\s+\w+\s+AS)\b/.test(source)
+  );
+}
+
+describe('SQL lives only in infrastructure/', () => {
+  const modulesDir = resolve(ROOT, 'src/modules');
+  const outsideInfrastructure = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'infrastructure' ? [] : outsideInfrastructure(path);
+      return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+    });
+
+  it('recognises a statement and a raw query, and not prose', () => {
+    expect(holdsSql("await manager.query<Row>('SELECT 1')")).toBe(true);
+    expect(holdsSql('const sql = `UPDATE ordering.orders SET status = $1`;')).toBe(true);
+    expect(holdsSql("const hint = 'select a product from the list';")).toBe(false);
+  });
+
+  it.each(readdirSync(modulesDir).filter((name) => statSync(join(modulesDir, name)).isDirectory()))(
+    '%s has no SQL in domain/, application/ or interface/',
+    (module) => {
+      const offending = outsideInfrastructure(join(modulesDir, module))
+        .filter((file) => holdsSql(readFileSync(file, 'utf8')))
+        .map((file) => file.slice(ROOT.length + 1));
+      expect(offending).toEqual([]);
     },
   );
 });
