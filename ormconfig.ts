@@ -20,7 +20,7 @@ if (!manifest) {
     `set MODULE to one of: ${TESSERA_MODULES.map((m) => m.name).join(', ') || '(no modules registered yet)'}`,
   );
 }
-const settings = loadSettings(process.env, [manifest.name]);
+const settings = loadSettings(process.env, [manifest]);
 const url = settings.moduleDatabaseUrls[manifest.name] ?? settings.databaseUrl;
 if (!url) throw new Error('set DATABASE_URL (or <MODULE>_DATABASE_URL) for the TypeORM CLI');
 

@@ -74,7 +74,7 @@ export async function runTessera(launch: Launch): Promise<void> {
       process.stdout.write(`${JSON.stringify(describeModules(launch.manifests, subscriptions), null, 2)}\n`);
       return;
     }
-    settings = loadSettings(launch.env, names);
+    settings = loadSettings(launch.env, launch.manifests);
     if (command.kind === 'events') {
       if (!settings.databaseUrl)
         throw new ConfigError('events needs DATABASE_URL (and REDIS_URL when queues are on Redis)');

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ProcessState } from './process-state';
-import type { Settings } from './settings';
+import type { Settings } from './load-settings';
 import { RUNTIME, SETTINGS, type Runtime } from './tokens';
 
 /** Makes the validated settings, the process selection and its lifecycle state injectable. */

@@ -1,8 +1,9 @@
 export * from './config-error';
 export * from './roles';
 export * from './entrypoint-flags';
+export * from './setting-kit';
 export * from './settings';
-export type { RateLimit } from './setting-parsers';
+export * from './load-settings';
 export * from './process-state';
 export { SETTINGS, RUNTIME } from './tokens';
 export type { Runtime } from './tokens';

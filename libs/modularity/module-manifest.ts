@@ -1,4 +1,5 @@
 import type { DynamicModule, ForwardReference, Provider, Type } from '@nestjs/common';
+import type { SettingsDeclaration } from '#libs/config';
 import type { IntegrationEvent } from '#libs/contracts';
 
 type NestImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
@@ -29,6 +30,8 @@ export interface ModuleManifest {
   readonly entities: readonly (Type | object)[];
   /** Ordered migrations of the module's schema. */
   readonly migrations: readonly MigrationClass[];
+  /** Settings only this module reads (`defineSettings` in its `<name>.settings.ts`); libs/config validates them. */
+  readonly settings?: SettingsDeclaration;
   /** Nest modules the module needs whatever its role (e.g. CqrsModule is global already). */
   readonly imports?: readonly NestImport[];
   /** Command/query/event handlers and services: loaded in every role. */

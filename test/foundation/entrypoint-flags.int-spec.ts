@@ -39,6 +39,15 @@ describe('entrypoint flags (built dist/main.js)', () => {
     expect(stderr.trim()).toBe('tessera: PORT must be an integer from 0 to 65535 (got "70000")');
   });
 
+  it('a bad setting of a module the process does not run stops start-up too (the manifests declare them)', async () => {
+    const { code, stderr } = await runToExit({
+      args: ['--modules', 'catalog'],
+      env: { WEBHOOK_MAX_ATTEMPTS: '0', DATABASE_URL: db.url },
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('tessera: WEBHOOK_MAX_ATTEMPTS must be an integer from 1 to 50 (got "0")');
+  });
+
   it('WORKER_FIRST_MODULES naming no module stops start-up with exit 2 and lists the valid names', async () => {
     const { code, stderr } = await runToExit({
       env: { WORKER_FIRST_MODULES: 'inventory,shipping', DATABASE_URL: db.url },

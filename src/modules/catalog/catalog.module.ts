@@ -1,5 +1,6 @@
 import { ProductArchived, ProductCreated, ProductUpdated } from '#libs/contracts';
 import { defineModule } from '#libs/modularity';
+import { catalogSettings } from './catalog.settings';
 import { ArchiveProductHandler } from './application/commands/archive-product.handler';
 import { CreateCategoryHandler } from './application/commands/create-category.handler';
 import { CreateProductHandler } from './application/commands/create-product.handler';
@@ -24,6 +25,7 @@ import { ProductsController } from './interface/http/products.controller';
 export const catalogModule = defineModule({
   name: 'catalog',
   schema: 'catalog',
+  settings: catalogSettings,
   entities: [CategoryRecord, ProductRecord],
   migrations: [CreateCatalogTables1764400000000],
   providers: [

@@ -1,5 +1,6 @@
 import { UserRegistered, UserRoleChanged } from '#libs/contracts';
 import { defineModule } from '#libs/modularity';
+import { identitySettings } from './identity.settings';
 import { ChangeAdminRoleHandler } from './application/commands/change-admin-role.handler';
 import { LogInHandler } from './application/commands/log-in.handler';
 import { LogOutHandler } from './application/commands/log-out.handler';
@@ -25,6 +26,7 @@ import { SigningKeysController } from './interface/http/signing-keys.controller'
 export const identityModule = defineModule({
   name: 'identity',
   schema: 'identity',
+  settings: identitySettings,
   entities: [UserRecord, RefreshTokenRecord, SigningKeyRecord, LoginFailureRecord],
   migrations: [CreateIdentityTables1764300000000],
   providers: [

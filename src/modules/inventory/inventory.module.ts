@@ -1,5 +1,6 @@
 import { StockCommitted, StockReleased, StockReservationFailed, StockReserved } from '#libs/contracts';
 import { defineModule } from '#libs/modularity';
+import { inventorySettings } from './inventory.settings';
 import { AdjustStockHandler } from './application/commands/adjust-stock.handler';
 import { ExpireReservationHandler } from './application/commands/expire-reservation.handler';
 import { ReleaseOverdueReservationsHandler } from './application/commands/release-overdue-reservations.handler';
@@ -24,6 +25,7 @@ import { ReservationExpirySweeper } from './interface/jobs/reservation-expiry-sw
 export const inventoryModule = defineModule({
   name: 'inventory',
   schema: 'inventory',
+  settings: inventorySettings,
   // Reservations are what a buyer waits for after the 201: in a process that also charges
   // and mails, this module's jobs go first.
   jobsGoFirst: true,

@@ -1,4 +1,5 @@
 import { defineModule } from '#libs/modularity';
+import { notificationsSettings } from './notifications.settings';
 import { AttemptWebhookDeliveryHandler } from './application/commands/attempt-webhook-delivery.handler';
 import { DeleteWebhookEndpointHandler } from './application/commands/delete-webhook-endpoint.handler';
 import { EnableWebhookEndpointHandler } from './application/commands/enable-webhook-endpoint.handler';
@@ -40,6 +41,7 @@ import { WebhookDeliveryProcessor } from './interface/jobs/webhook-delivery.proc
 export const notificationsModule = defineModule({
   name: 'notifications',
   schema: 'notifications',
+  settings: notificationsSettings,
   entities: [CustomerRecord, WebhookEndpointRecord, WebhookDeliveryRecord],
   migrations: [CreateNotificationsTables1764700000000],
   providers: [

@@ -1,6 +1,7 @@
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '#libs/contracts';
 import { idempotencyKeysProvider } from '#libs/http';
 import { defineModule } from '#libs/modularity';
+import { orderingSettings } from './ordering.settings';
 import { CancelOrderHandler } from './application/commands/cancel-order.handler';
 import { PlaceOrderHandler } from './application/commands/place-order.handler';
 import { SettleOverdueOrdersHandler } from './application/commands/settle-overdue-orders.handler';
@@ -29,6 +30,7 @@ import { OrderDeadlineSweeper } from './interface/jobs/order-deadline-sweeper';
 export const orderingModule = defineModule({
   name: 'ordering',
   schema: 'ordering',
+  settings: orderingSettings,
   // Reservations are what a buyer waits for after the 201: in a process that also charges
   // and mails, this module's jobs go first.
   jobsGoFirst: true,

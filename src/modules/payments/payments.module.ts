@@ -1,5 +1,6 @@
 import { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '#libs/contracts';
 import { defineModule } from '#libs/modularity';
+import { paymentsSettings } from './payments.settings';
 import { ApplyProviderEventHandler } from './application/commands/apply-provider-event.handler';
 import { ChargePaymentHandler } from './application/commands/charge-payment.handler';
 import { RedriveOverduePaymentsHandler } from './application/commands/redrive-overdue-payments.handler';
@@ -31,6 +32,7 @@ import { SandboxWebhookSenderProcessor } from './interface/jobs/sandbox-webhook-
 export const paymentsModule = defineModule({
   name: 'payments',
   schema: 'payments',
+  settings: paymentsSettings,
   entities: [],
   migrations: [CreatePaymentsTables1764700000000, IndexPaymentsAwaitingJobs1765300000000],
   providers: [

@@ -3,7 +3,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_ALGORITHM } from '#libs/auth';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { IdentitySettings } from '../identity.settings';
 import { RefreshTokenRecord } from './refresh-token.record';
 import { SigningKeyStore } from './signing-key-store';
 
@@ -22,7 +23,7 @@ export function hashRefreshToken(token: string): string {
 export class SessionIssuer {
   constructor(
     private readonly keys: SigningKeyStore,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: IdentitySettings,
   ) {}
 
   async issue(

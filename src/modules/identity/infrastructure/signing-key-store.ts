@@ -10,7 +10,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { LocalJwks, SIGNING_ALGORITHM, type JwksProvider } from '#libs/auth';
-import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { ProcessState, SETTINGS } from '#libs/config';
+import type { IdentitySettings } from '../identity.settings';
 import { IdentityError } from '../domain/identity-errors';
 import { SigningKeyRecord } from './signing-key.record';
 
@@ -40,7 +41,7 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
     private readonly dataSource: DataSource,
     private readonly localJwks: LocalJwks,
     private readonly state: ProcessState,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: IdentitySettings,
   ) {}
 
   onModuleInit(): void {

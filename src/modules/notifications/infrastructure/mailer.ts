@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { NotificationsSettings } from '../notifications.settings';
 import type { EmailMessage } from '../domain/order-email';
 
 /**
@@ -15,7 +16,7 @@ import type { EmailMessage } from '../domain/order-email';
 export class Mailer implements OnApplicationShutdown {
   private transport: Transporter | undefined;
 
-  constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
+  constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
   /** Sends one message; `key` names the `.eml` file, so a retried send overwrites it. */
   async send(message: EmailMessage, key: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { NotificationsSettings } from '../notifications.settings';
 import { describeRefusal, judgeTarget, type WebhookUrl } from '../domain/webhook-target';
 
 export interface ResolvedAddress {
@@ -21,7 +22,7 @@ export type ResolvedTarget =
  */
 @Injectable()
 export class WebhookTargetResolver {
-  constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
+  constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
   async resolve(url: WebhookUrl): Promise<ResolvedTarget> {
     let addresses: ResolvedAddress[];

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupAddress, LookupOneOptions } from 'node:dns';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { NotificationsSettings } from '../notifications.settings';
 import type { ResolvedAddress } from './webhook-target-resolver';
 
 export interface WebhookPost {
@@ -25,7 +26,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 /** POSTs one webhook attempt; 2xx is success, anything else (or no answer in time) a failure. */
 @Injectable()
 export class WebhookTransport {
-  constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
+  constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
   post(post: WebhookPost): Promise<PostOutcome> {
     const timeoutMs = this.settings.webhookTimeoutMs;

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { JobsOptions, Queue } from 'bullmq';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../payments.settings';
 
 export const CHARGE_QUEUE = 'payments.charges';
 export const REFUND_QUEUE = 'payments.refunds';
@@ -34,7 +35,7 @@ export class PaymentJobs {
     @InjectQueue(CHARGE_QUEUE) private readonly charges: Queue,
     @InjectQueue(REFUND_QUEUE) private readonly refunds: Queue,
     @InjectQueue(PROVIDER_EVENT_QUEUE) private readonly providerEvents: Queue,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   /** Schedules the charge of each payment, in one round trip to the queue. */

@@ -3,7 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { ReadCache } from '#libs/cache';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
 import { bodyEtag, cacheableRead, RateLimiter } from '#libs/http';
 import { registeredMetric } from '#libs/observability';
@@ -61,7 +62,7 @@ export class CachedProductReads implements OnModuleInit {
   constructor(
     private readonly cache: ReadCache,
     private readonly pages: ProductPageIndex,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: CatalogSettings,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
     @Optional() private readonly limiter?: RateLimiter,
   ) {}

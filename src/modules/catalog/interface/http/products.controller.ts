@@ -20,7 +20,8 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
 import { bodyEtag, cacheableRead } from '#libs/http';
 import { ProblemException } from '#libs/problems';
@@ -42,7 +43,7 @@ export class ProductsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: CatalogSettings,
     private readonly pages: ProductPageIndex,
   ) {}
 

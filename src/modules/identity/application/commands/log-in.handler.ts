@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { IdentitySettings } from '../../identity.settings';
 import { IdentityError } from '../../domain/identity-errors';
 import { gateLogin, recordFailure, type LoginThrottlePolicy } from '../../domain/login-throttle';
 import { LoginFailureRecord } from '../../infrastructure/login-failure.record';
@@ -32,7 +33,7 @@ export class LogInHandler implements ICommandHandler<LogIn> {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionIssuer,
-    @Inject(SETTINGS) settings: Settings,
+    @Inject(SETTINGS) settings: IdentitySettings,
   ) {
     this.policy = {
       slowdownAfter: settings.loginSlowdownAfter,

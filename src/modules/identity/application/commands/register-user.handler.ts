@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { IdentitySettings } from '../../identity.settings';
 import { UserRegistered } from '#libs/contracts';
 import { Outbox } from '#libs/messaging';
 import { EmailAddress } from '../../domain/email-address';
@@ -32,7 +33,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly hasher: PasswordHasher,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: IdentitySettings,
   ) {}
 
   async execute(command: RegisterUser): Promise<RegisteredUser> {

@@ -7,7 +7,8 @@ import {
   type EventEnvelope,
   type PayloadOf,
 } from '#libs/contracts';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { InventorySettings } from '../../inventory.settings';
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
 import { decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
 import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
@@ -31,7 +32,7 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
   constructor(
     private readonly outbox: Outbox,
     private readonly expiryJobs: ReservationExpiryJobs,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: InventorySettings,
   ) {}
 
   async handleMany(

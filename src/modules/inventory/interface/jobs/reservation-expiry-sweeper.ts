@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { ProcessState, SETTINGS } from '#libs/config';
+import type { InventorySettings } from '../../inventory.settings';
 import { PeriodicSweeper } from '#libs/modularity';
 import { sweeperRecovered } from '#libs/observability';
 import { ReleaseOverdueReservations } from '../../application/commands/release-overdue-reservations.handler';
@@ -14,7 +15,7 @@ export class ReservationExpirySweeper extends PeriodicSweeper {
   constructor(
     private readonly commands: CommandBus,
     state: ProcessState,
-    @Inject(SETTINGS) settings: Settings,
+    @Inject(SETTINGS) settings: InventorySettings,
   ) {
     super(state, settings.sweepIntervalMs, new Logger('Inventory'), 'reservations past their expiry');
     sweeperRecovered.inc({ module: 'inventory', kind: 'reservation_expiry' }, 0);

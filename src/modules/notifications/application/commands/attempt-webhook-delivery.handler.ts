@@ -1,7 +1,8 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { NotificationsSettings } from '../../notifications.settings';
 import { mayAttempt, nextInLine } from '../../domain/delivery-sequence';
 import { afterFailedAttempt } from '../../domain/retry-schedule';
 import { afterAttempt } from '../../domain/webhook-endpoint';
@@ -65,7 +66,7 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     private readonly resolver: WebhookTargetResolver,
     private readonly transport: WebhookTransport,
     private readonly jobs: WebhookDeliveryJobs,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: NotificationsSettings,
   ) {}
 
   async execute(command: AttemptWebhookDelivery): Promise<AttemptOutcome> {

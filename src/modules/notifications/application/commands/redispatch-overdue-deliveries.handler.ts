@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { NotificationsSettings } from '../../notifications.settings';
 import { overdueDeliveries } from '../../infrastructure/delivery-store';
 import { WebhookDeliveryJobs } from '../../infrastructure/webhook-delivery-jobs';
 
@@ -21,7 +22,7 @@ export class RedispatchOverdueDeliveriesHandler implements ICommandHandler<Redis
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: WebhookDeliveryJobs,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: NotificationsSettings,
   ) {}
 
   async execute(): Promise<number> {

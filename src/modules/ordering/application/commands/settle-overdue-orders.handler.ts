@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { OrderingSettings } from '../../ordering.settings';
 import { sweeperRecovered } from '#libs/observability';
 import { ordersPastDeadline } from '../../infrastructure/order-store';
 import { OrderTransitions } from '../order-transitions';
@@ -34,7 +35,7 @@ export class SettleOverdueOrdersHandler implements ICommandHandler<SettleOverdue
   constructor(
     private readonly dataSource: DataSource,
     private readonly transitions: OrderTransitions,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: OrderingSettings,
   ) {}
 
   async execute(): Promise<SettledOrders> {

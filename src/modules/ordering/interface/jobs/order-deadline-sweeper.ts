@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { ProcessState, SETTINGS } from '#libs/config';
+import type { OrderingSettings } from '../../ordering.settings';
 import { PeriodicSweeper } from '#libs/modularity';
 import { sweeperRecovered } from '#libs/observability';
 import { SettleOverdueOrders } from '../../application/commands/settle-overdue-orders.handler';
@@ -14,7 +15,7 @@ export class OrderDeadlineSweeper extends PeriodicSweeper {
   constructor(
     private readonly commands: CommandBus,
     state: ProcessState,
-    @Inject(SETTINGS) settings: Settings,
+    @Inject(SETTINGS) settings: OrderingSettings,
   ) {
     super(state, settings.sweepIntervalMs, new Logger('Ordering'), 'orders past their deadline');
     for (const kind of ['timed_out', 'confirmed']) sweeperRecovered.inc({ module: 'ordering', kind }, 0);

@@ -1,7 +1,8 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import type { PaymentState } from '../../domain/payment';
 import { measuredProviderCall, paymentMetrics } from '../../infrastructure/payment-metrics';
 import { PaymentTransitions } from '../payment-transitions';
@@ -44,7 +45,7 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
     private readonly dataSource: DataSource,
     private readonly transitions: PaymentTransitions,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   async execute(command: ChargePayment): Promise<ChargeResult> {

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import { sweeperRecovered } from '#libs/observability';
 import { PaymentJobs } from '../../infrastructure/payment-jobs';
 import { paymentsPastDeadline, providerEventsPastDeadline } from '../../infrastructure/payment-store';
@@ -34,7 +35,7 @@ export class RedriveOverduePaymentsHandler implements ICommandHandler<RedriveOve
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: PaymentJobs,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   async execute(): Promise<Redriven> {

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import { measuredProviderCall } from '../../infrastructure/payment-metrics';
 import { lockPayment } from '../../infrastructure/payment-store';
 import { PaymentTransitions } from '../payment-transitions';
@@ -24,7 +25,7 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment> {
     private readonly dataSource: DataSource,
     private readonly transitions: PaymentTransitions,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   async execute({ paymentId }: RefundPayment): Promise<'refunded' | 'refunded-before'> {

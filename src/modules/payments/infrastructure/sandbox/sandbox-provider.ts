@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import { queryPrepared } from '#libs/sql';
 import {
   ProviderUnavailableError,
@@ -89,7 +90,7 @@ export class SandboxProvider implements PaymentProvider {
   constructor(
     private readonly dataSource: DataSource,
     private readonly webhooks: SandboxWebhooks,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   charge(request: ChargeRequest, timeoutMs: number): Promise<ChargeOutcome> {

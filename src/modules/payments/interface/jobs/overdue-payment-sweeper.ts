@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { ProcessState, SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import { PeriodicSweeper } from '#libs/modularity';
 import { sweeperRecovered } from '#libs/observability';
 import { RedriveOverduePayments } from '../../application/commands/redrive-overdue-payments.handler';
@@ -14,7 +15,7 @@ export class OverduePaymentSweeper extends PeriodicSweeper {
   constructor(
     private readonly commands: CommandBus,
     state: ProcessState,
-    @Inject(SETTINGS) settings: Settings,
+    @Inject(SETTINGS) settings: PaymentsSettings,
   ) {
     super(state, settings.sweepIntervalMs, new Logger('Payments'), 'payments waiting past their deadline');
     for (const kind of ['charge', 'refund', 'provider_event']) sweeperRecovered.inc({ module: 'payments', kind }, 0);

@@ -3,7 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import type { AddressInfo } from 'node:net';
-import { SETTINGS, type Settings } from '#libs/config';
+import { SETTINGS } from '#libs/config';
+import type { PaymentsSettings } from '../../payments.settings';
 import { JobProcessor } from '#libs/messaging';
 import { signWebhook } from '../../domain/webhook-signature';
 import { SANDBOX_SIGNATURE_HEADER } from '../../infrastructure/sandbox/sandbox-event';
@@ -17,7 +18,7 @@ import { SANDBOX_WEBHOOK_QUEUE, type SandboxWebhookJob } from '../../infrastruct
 export class SandboxWebhookSenderProcessor extends WorkerHost {
   constructor(
     private readonly http: HttpAdapterHost,
-    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {
     super();
   }
