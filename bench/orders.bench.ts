@@ -13,7 +13,7 @@
  *   --deployment one-process (default) | split-saga: the API (every module, role api) pinned
  *   to core 0; the reservation path's workers and relays (inventory, ordering) in a process
  *   of their own; every other module's workers and relays in a third, at niceness 19. That is
- *   the split deployment with the order path given the CPU first (README, Deploy).
+ *   the split deployment with the order path given the CPU first (docs/operations.md, "Scaling").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';

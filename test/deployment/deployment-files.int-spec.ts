@@ -175,6 +175,16 @@ function alertRules(): AlertRule[] {
   return (documents(ALERTS)[0] as { groups: { rules: AlertRule[] }[] }).groups.flatMap((group) => group.rules);
 }
 
+/** The anchors of docs/operations.md's headings as GitHub makes them: lower-cased, punctuation dropped, spaces as hyphens. */
+function operationsAnchors(): string[] {
+  return [...readFileSync(join(ROOT, 'docs/operations.md'), 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, heading]) =>
+    heading!
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, '')
+      .replace(/ /g, '-'),
+  );
+}
+
 function dashboardPanels(file: string): DashboardPanel[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { panels: DashboardPanel[] }).panels;
 }
@@ -854,16 +864,22 @@ describe('monitoring of the database pools', () => {
     expect(rule!.for).toBeDefined();
     expect(rule!.labels?.severity).toBeTruthy();
     expect(rule!.annotations?.summary).toBeTruthy();
-    const anchor = /#([\w-]+)$/.exec(rule!.annotations?.runbook_url ?? '')?.[1];
-    // GitHub's anchors: a heading lower-cased, punctuation dropped, spaces as hyphens.
-    const anchors = [...readFileSync(join(ROOT, 'docs/operations.md'), 'utf8').matchAll(/^#+ (.+)$/gm)].map(
-      ([, heading]) =>
-        heading!
-          .toLowerCase()
-          .replace(/[^\w\- ]/g, '')
-          .replace(/ /g, '-'),
-    );
-    expect(anchors).toContain(anchor);
+    expect(rule!.annotations?.runbook_url).toBe('docs/operations.md#tesseradatabasepoolwaiting');
+    expect(operationsAnchors()).toContain('tesseradatabasepoolwaiting');
+  });
+
+  it('every alert links its own runbook, a section of docs/operations.md named after it', () => {
+    const rules = alertRules();
+    expect(rules.length).toBeGreaterThan(0);
+    const anchors = operationsAnchors();
+    const missing = rules
+      .filter((rule) => {
+        const url = rule.annotations?.runbook_url ?? '';
+        const anchor = /^docs\/operations\.md#([\w-]+)$/.exec(url)?.[1];
+        return anchor !== (rule.alert ?? '').toLowerCase() || !anchors.includes(anchor);
+      })
+      .map((rule) => `${rule.alert}: ${rule.annotations?.runbook_url ?? 'no runbook_url'}`);
+    expect(missing).toEqual([]);
   });
 
   it('the dashboards chart the pools (busy, max, waiting) and the p99 wait for a connection, in panels that do not overlap', () => {
