@@ -11,11 +11,23 @@ import { RecordOrderIntentHandler } from './application/events/record-order-inte
 import { SettlePaymentOfCancelledOrderHandler } from './application/events/settle-payment-of-cancelled-order.handler';
 import { StartPaymentWhenStockReservedHandler } from './application/events/start-payment-when-stock-reserved.handler';
 import { PaymentTransitions } from './application/payment-transitions';
-import { PAYMENT_PROVIDERS, type PaymentProvider } from './application/ports/payment-provider';
+import { OrderIntentStore } from './application/ports/order-intent-store';
+import { PaymentJobs } from './application/ports/payment-jobs';
+import { PAYMENT_PROVIDERS, PaymentProvider } from './application/ports/payment-provider';
+import { PaymentStore } from './application/ports/payment-store';
+import { ProviderEventStore } from './application/ports/provider-event-store';
 import { GetPaymentHandler } from './application/queries/get-payment.handler';
 import { CreatePaymentsTables1764700000000 } from './infrastructure/migrations/create-payments-tables';
 import { IndexPaymentsAwaitingJobs1765300000000 } from './infrastructure/migrations/index-payments-awaiting-jobs';
-import { CHARGE_QUEUE, PaymentJobs, PROVIDER_EVENT_QUEUE, REFUND_QUEUE } from './infrastructure/payment-jobs';
+import {
+  BullmqPaymentJobs,
+  CHARGE_QUEUE,
+  PROVIDER_EVENT_QUEUE,
+  REFUND_QUEUE,
+} from './infrastructure/bullmq-payment-jobs';
+import { PostgresOrderIntentStore } from './infrastructure/postgres-order-intent-store';
+import { PostgresPaymentStore } from './infrastructure/postgres-payment-store';
+import { PostgresProviderEventStore } from './infrastructure/postgres-provider-event-store';
 import { SandboxProvider } from './infrastructure/sandbox/sandbox-provider';
 import { SANDBOX_WEBHOOK_QUEUE, SandboxWebhooks } from './infrastructure/sandbox/sandbox-webhooks';
 import { OrderPaymentController } from './interface/http/order-payment.controller';
@@ -36,10 +48,14 @@ export const paymentsModule = defineModule({
   entities: [],
   migrations: [CreatePaymentsTables1764700000000, IndexPaymentsAwaitingJobs1765300000000],
   providers: [
-    PaymentJobs,
+    { provide: PaymentStore, useClass: PostgresPaymentStore },
+    { provide: OrderIntentStore, useClass: PostgresOrderIntentStore },
+    { provide: ProviderEventStore, useClass: PostgresProviderEventStore },
+    { provide: PaymentJobs, useClass: BullmqPaymentJobs },
     PaymentTransitions,
     SandboxWebhooks,
     SandboxProvider,
+    { provide: PaymentProvider, useExisting: SandboxProvider },
     {
       provide: PAYMENT_PROVIDERS,
       useFactory: (...providers: PaymentProvider[]) => new Map(providers.map((p) => [p.name, p])),

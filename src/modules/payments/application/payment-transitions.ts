@@ -3,8 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '#libs/contracts';
 import { Outbox } from '#libs/messaging';
 import { Payment, type PaymentChange, type PaymentState } from '../domain/payment';
-import { PaymentJobs } from '../infrastructure/payment-jobs';
-import { lockPayment, savePayment, type PaymentKey } from '../infrastructure/payment-store';
+import { PaymentJobs } from './ports/payment-jobs';
+import { PaymentStore, type PaymentKey } from './ports/payment-store';
+
+type Step = (payment: Payment, now: Date) => PaymentChange | undefined;
+type Applied = { payment: Payment; change: PaymentChange | undefined };
 
 /**
  * How every change of a payment is made, whoever reports it (the charge job, a webhook, a
@@ -17,22 +20,24 @@ export class PaymentTransitions {
   constructor(
     private readonly outbox: Outbox,
     private readonly jobs: PaymentJobs,
+    private readonly payments: PaymentStore,
   ) {}
 
-  async apply(
-    manager: EntityManager,
-    key: PaymentKey,
-    step: (payment: Payment, now: Date) => PaymentChange | undefined,
-  ): Promise<{ payment: Payment; change: PaymentChange | undefined } | undefined> {
-    const state = await lockPayment(manager, key);
+  async apply(manager: EntityManager, key: PaymentKey, step: Step): Promise<Applied | undefined> {
+    const state = await this.payments.lock(manager, key);
     if (!state) return undefined;
     const payment = Payment.restore(state);
     const change = step(payment, new Date());
     if (change) {
-      await savePayment(manager, payment.state);
+      await this.payments.save(manager, payment.state);
       await this.announce(manager, payment.state, change);
     }
     return { payment, change };
+  }
+
+  /** `apply` in a transaction of its own. */
+  applyAlone(key: PaymentKey, step: Step): Promise<Applied | undefined> {
+    return this.payments.transaction((manager) => this.apply(manager, key, step));
   }
 
   private async announce(manager: EntityManager, payment: PaymentState, change: PaymentChange): Promise<void> {

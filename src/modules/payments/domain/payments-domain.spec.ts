@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { sandboxBehaviour } from '../infrastructure/sandbox/sandbox-payment-methods';
 import {
   PAYMENT_STATUSES,
   Payment,
@@ -196,20 +195,5 @@ describe('webhook signatures', () => {
   it('accepts any of several v1 signatures (a secret being rotated)', () => {
     const good = signWebhook(secret, body, t).split(',')[1]!;
     expect(verifyWebhook(secret, body, `t=${t},v1=${'a'.repeat(64)},${good}`, t)).toMatchObject({ valid: true });
-  });
-});
-
-describe('sandbox test payment methods', () => {
-  it('behaves as documented', () => {
-    expect(sandboxBehaviour('pm_card_ok', 1)).toEqual({ kind: 'charge', status: 'succeeded', answerAfterMs: 0 });
-    expect(sandboxBehaviour('pm_card_slow', 1)).toMatchObject({ answerAfterMs: 3000 });
-    expect(sandboxBehaviour('pm_card_declined', 1)).toEqual({ kind: 'decline', declineCode: 'card_declined' });
-    expect(sandboxBehaviour('pm_card_3ds', 1)).toMatchObject({ status: 'requires_action' });
-    expect([1, 2, 3].map((call) => sandboxBehaviour('pm_card_flaky', call).kind)).toEqual([
-      'unavailable',
-      'unavailable',
-      'charge',
-    ]);
-    expect(sandboxBehaviour('pm_card_visa', 1)).toEqual({ kind: 'decline', declineCode: 'unknown_payment_method' });
   });
 });

@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { queryPrepared } from '#libs/sql';
 import { isPaymentId, type PaymentChange } from '../../domain/payment';
 import { PaymentTransitions } from '../payment-transitions';
-import type { ProviderEvent } from '../ports/payment-provider';
+import { PaymentStore } from '../ports/payment-store';
+import { ProviderEventStore } from '../ports/provider-event-store';
 
 export class ApplyProviderEvent extends Command<'applied' | 'no-change' | 'applied-before'> {
   constructor(
@@ -25,20 +24,17 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
   private readonly logger = new Logger('Payments');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly payments: PaymentStore,
+    private readonly providerEvents: ProviderEventStore,
     private readonly transitions: PaymentTransitions,
   ) {}
 
   execute({ provider, eventId }: ApplyProviderEvent): Promise<'applied' | 'no-change' | 'applied-before'> {
-    return this.dataSource.transaction(async (manager) => {
-      const [row] = await queryPrepared<{ payload: ProviderEvent; processed_at: Date | null }>(
-        manager,
-        `SELECT payload, processed_at FROM payments.provider_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`,
-        [provider, eventId],
-      );
-      if (!row) throw new Error(`provider event ${provider}/${eventId} is not recorded (yet)`);
-      if (row.processed_at) return 'applied-before';
-      const event = row.payload;
+    return this.payments.transaction(async (manager) => {
+      const recorded = await this.providerEvents.lock(manager, { provider, eventId });
+      if (!recorded) throw new Error(`provider event ${provider}/${eventId} is not recorded (yet)`);
+      if (recorded.processed) return 'applied-before';
+      const { event } = recorded;
       let applied: { change: PaymentChange | undefined } | undefined;
       if (isPaymentId(event.reference)) {
         applied = await this.transitions.apply(manager, { id: event.reference }, (payment, now) =>
@@ -46,11 +42,7 @@ export class ApplyProviderEventHandler implements ICommandHandler<ApplyProviderE
         );
       }
       if (!applied) this.logger.warn(`provider event ${provider}/${eventId} names no known payment; recorded only`);
-      await queryPrepared(
-        manager,
-        `UPDATE payments.provider_events SET processed_at = now() WHERE provider = $1 AND event_id = $2`,
-        [provider, eventId],
-      );
+      await this.providerEvents.markProcessed(manager, { provider, eventId });
       return applied?.change ? 'applied' : 'no-change';
     });
   }

@@ -1,10 +1,8 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { PaymentsSettings } from '../../payments.settings';
-import type { PaymentState } from '../../domain/payment';
-import { measuredProviderCall, paymentMetrics } from '../../infrastructure/payment-metrics';
+import { measuredProviderCall, paymentMetrics } from '../payment-metrics';
 import { PaymentTransitions } from '../payment-transitions';
 import {
   PAYMENT_PROVIDERS,
@@ -31,18 +29,16 @@ export function chargeKey(paymentId: string): string {
 }
 
 /**
- * Charges a payment through its provider. The provider call runs outside any transaction
- * (it may take seconds); before it, the attempt is counted; after it, the outcome is applied
- * to the locked payment, where a webhook that answered first has already left it settled.
- * Timeouts and transient errors are thrown for the queue to retry with backoff, with the
- * same idempotency key, so a charge that went through unseen is not made twice.
+ * Charges a payment. The attempt is counted, the provider is called outside any transaction
+ * (it may take seconds), then the outcome is applied to the locked payment (a webhook may have
+ * settled it first). Transient errors are thrown for the queue to retry with the same
+ * idempotency key, so a charge that went through unseen is not made twice.
  */
 @CommandHandler(ChargePayment)
 export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
   private readonly logger = new Logger('Payments');
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transitions: PaymentTransitions,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
     @Inject(SETTINGS) private readonly settings: PaymentsSettings,
@@ -55,10 +51,8 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
   }
 
   private async charge({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
-    const before = await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
-        payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
-      ),
+    const before = await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
+      payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
     );
     // Scheduled in the transaction that creates the payment: it may not be visible yet.
     if (!before) throw new Error(`payment ${paymentId} does not exist (yet)`);
@@ -72,7 +66,9 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
         // An earlier attempt may have gone through unseen: settle what it did, charge nothing new.
         const earlier =
           state.chargeAttempts > 0 ? await provider.findCharge(chargeKey(paymentId), timeoutMs) : undefined;
-        return earlier ? await this.settle(state, earlier) : await this.abandon(paymentId);
+        if (earlier) return await this.settle(paymentId, earlier);
+        await this.transitions.applyAlone({ id: paymentId }, (payment, now) => payment.abandonCharge(now));
+        return 'abandoned';
       }
       const outcome = await measuredProviderCall(provider.name, 'charge', () =>
         provider.charge(
@@ -85,39 +81,28 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
           timeoutMs,
         ),
       );
-      return await this.settle(state, outcome);
+      return await this.settle(paymentId, outcome);
     } catch (error) {
       if (!(error instanceof ProviderUnavailableError) || !lastAttempt) throw error;
       this.logger.warn(`payment ${paymentId}: provider unavailable on the last attempt (${error.message})`);
-      await this.dataSource.transaction((manager) =>
-        this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
-          payment.chargeDeclined('provider_unavailable', null, now),
-        ),
+      await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
+        payment.chargeDeclined('provider_unavailable', null, now),
       );
       return 'declined';
     }
   }
 
-  private async settle(state: PaymentState, outcome: ChargeOutcome): Promise<ChargeResult> {
-    await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, { id: state.id }, (payment, now) => {
-        switch (outcome.status) {
-          case 'succeeded':
-            return payment.chargeSucceeded(outcome.chargeId, now);
-          case 'declined':
-            return payment.chargeDeclined(outcome.declineCode, outcome.chargeId, now);
-          case 'requires_action':
-            return payment.chargeRequiresAction(outcome.chargeId, now);
-        }
-      }),
-    );
+  private async settle(paymentId: string, outcome: ChargeOutcome): Promise<ChargeResult> {
+    await this.transitions.applyAlone({ id: paymentId }, (payment, now) => {
+      switch (outcome.status) {
+        case 'succeeded':
+          return payment.chargeSucceeded(outcome.chargeId, now);
+        case 'declined':
+          return payment.chargeDeclined(outcome.declineCode, outcome.chargeId, now);
+        case 'requires_action':
+          return payment.chargeRequiresAction(outcome.chargeId, now);
+      }
+    });
     return outcome.status === 'succeeded' ? 'charged' : outcome.status === 'declined' ? 'declined' : 'requires-action';
-  }
-
-  private async abandon(paymentId: string): Promise<ChargeResult> {
-    await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, { id: paymentId }, (payment, now) => payment.abandonCharge(now)),
-    );
-    return 'abandoned';
   }
 }

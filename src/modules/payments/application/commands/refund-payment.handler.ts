@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { PaymentsSettings } from '../../payments.settings';
-import { measuredProviderCall } from '../../infrastructure/payment-metrics';
-import { lockPayment } from '../../infrastructure/payment-store';
+import { measuredProviderCall } from '../payment-metrics';
 import { PaymentTransitions } from '../payment-transitions';
 import { PAYMENT_PROVIDERS, type PaymentProviders } from '../ports/payment-provider';
+import { PaymentStore } from '../ports/payment-store';
 
 export class RefundPayment extends Command<'refunded' | 'refunded-before'> {
   constructor(readonly paymentId: string) {
@@ -22,14 +21,14 @@ export class RefundPayment extends Command<'refunded' | 'refunded-before'> {
 @CommandHandler(RefundPayment)
 export class RefundPaymentHandler implements ICommandHandler<RefundPayment> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly payments: PaymentStore,
     private readonly transitions: PaymentTransitions,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
     @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
   async execute({ paymentId }: RefundPayment): Promise<'refunded' | 'refunded-before'> {
-    const state = await this.dataSource.transaction((manager) => lockPayment(manager, { id: paymentId }));
+    const state = await this.payments.transaction((manager) => this.payments.lock(manager, { id: paymentId }));
     if (state?.status === 'refunded') return 'refunded-before';
     // Requested in a transaction that may not have committed yet: retried until it has.
     if (state?.status !== 'refund_pending' || !state.providerChargeId) {
@@ -44,9 +43,7 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPayment> {
         this.settings.paymentProviderTimeoutMs,
       ),
     );
-    await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, { id: paymentId }, (payment, now) => payment.refundSucceeded(now)),
-    );
+    await this.transitions.applyAlone({ id: paymentId }, (payment, now) => payment.refundSucceeded(now));
     return 'refunded';
   }
 }

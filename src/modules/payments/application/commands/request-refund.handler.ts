@@ -1,5 +1,4 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { PaymentsError } from '../../domain/payment-errors';
 import { paymentView, type PaymentView } from '../payment-view';
 import { PaymentTransitions } from '../payment-transitions';
@@ -17,16 +16,11 @@ export class RequestRefund extends Command<PaymentView> {
  */
 @CommandHandler(RequestRefund)
 export class RequestRefundHandler implements ICommandHandler<RequestRefund> {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly transitions: PaymentTransitions,
-  ) {}
+  constructor(private readonly transitions: PaymentTransitions) {}
 
   async execute({ paymentId }: RequestRefund): Promise<PaymentView> {
-    const applied = await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, { id: paymentId }, (payment, now) =>
-        payment.requestRefund('requested_by_admin', now),
-      ),
+    const applied = await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
+      payment.requestRefund('requested_by_admin', now),
     );
     if (!applied) throw new PaymentsError('payment-not-found', `payment ${paymentId} does not exist`);
     return paymentView(applied.payment.state);

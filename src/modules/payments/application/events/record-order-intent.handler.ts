@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { OrderPlaced, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
-import { queryPrepared } from '#libs/sql';
+import { OrderIntentStore } from '../ports/order-intent-store';
 
 /**
  * Keeps what a payment of the order will need (customer, total, payment method): the
@@ -10,26 +10,21 @@ import { queryPrepared } from '#libs/sql';
  */
 @OnIntegrationEvent(OrderPlaced)
 export class RecordOrderIntentHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
-  /** The intents of one inbox transaction's orders, in one statement. */
+  constructor(private readonly intents: OrderIntentStore) {}
+
+  /** The intents of one inbox transaction's orders, together (docs/decisions/0007-set-wise-inbox-handlers.md). */
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderPlaced>>[],
     manager: EntityManager,
   ): Promise<void> {
-    // One row per order: an upsert may not touch a row twice in one statement.
-    const placed = [...new Map(events.map((event) => [event.payload.orderId, event.payload])).values()];
-    await queryPrepared(
+    await this.intents.recordPlaced(
       manager,
-      `INSERT INTO payments.order_intents (order_id, customer_id, amount, currency, payment_method)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[])
-       ON CONFLICT (order_id) DO UPDATE SET payment_method = EXCLUDED.payment_method
-         WHERE order_intents.payment_method = ''`,
-      [
-        placed.map((order) => order.orderId),
-        placed.map((order) => order.customerId),
-        placed.map((order) => order.total.amount),
-        placed.map((order) => order.total.currency),
-        placed.map((order) => order.paymentMethod),
-      ],
+      events.map(({ payload }) => ({
+        orderId: payload.orderId,
+        customerId: payload.customerId,
+        amount: payload.total,
+        paymentMethod: payload.paymentMethod,
+      })),
     );
   }
 }

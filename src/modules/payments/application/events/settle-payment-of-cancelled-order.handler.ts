@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { OrderCancelled, type EventEnvelope, type PayloadOf } from '#libs/contracts';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
 import { PaymentTransitions } from '../payment-transitions';
+import { OrderIntentStore } from '../ports/order-intent-store';
 
 /**
  * The order will not be fulfilled: no charge starts for it, a charge waiting for the
@@ -9,17 +10,15 @@ import { PaymentTransitions } from '../payment-transitions';
  */
 @OnIntegrationEvent(OrderCancelled)
 export class SettlePaymentOfCancelledOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderCancelled>> {
-  constructor(private readonly transitions: PaymentTransitions) {}
+  constructor(
+    private readonly intents: OrderIntentStore,
+    private readonly transitions: PaymentTransitions,
+  ) {}
 
   async handle(event: EventEnvelope<PayloadOf<typeof OrderCancelled>>, manager: EntityManager): Promise<void> {
     const { orderId, customerId, total } = event.payload;
     // Also when the cancellation overtook OrderPlaced: the row then says "cancelled" first.
-    await manager.query(
-      `INSERT INTO payments.order_intents (order_id, customer_id, amount, currency, payment_method, cancelled)
-       VALUES ($1, $2, $3, $4, '', true)
-       ON CONFLICT (order_id) DO UPDATE SET cancelled = true`,
-      [orderId, customerId, total.amount, total.currency],
-    );
+    await this.intents.recordCancelled(manager, { orderId, customerId, amount: total });
     await this.transitions.apply(manager, { orderId }, (payment, now) => payment.orderWasCancelled(now));
   }
 }

@@ -37,18 +37,25 @@ export interface ProviderEvent {
  */
 export class ProviderUnavailableError extends Error {}
 
-/** The port every payment provider adapter implements. */
-export interface PaymentProvider {
-  readonly name: string;
-  charge(request: ChargeRequest, timeoutMs: number): Promise<ChargeOutcome>;
+/**
+ * The port every payment provider adapter implements. As a DI token: the provider new
+ * payments are charged through.
+ */
+export abstract class PaymentProvider {
+  abstract readonly name: string;
+  abstract charge(request: ChargeRequest, timeoutMs: number): Promise<ChargeOutcome>;
   /** What became of a charge sent with this key, if the provider ever received it. */
-  findCharge(idempotencyKey: string, timeoutMs: number): Promise<ChargeOutcome | undefined>;
-  refund(request: RefundRequest, timeoutMs: number): Promise<void>;
+  abstract findCharge(idempotencyKey: string, timeoutMs: number): Promise<ChargeOutcome | undefined>;
+  abstract refund(request: RefundRequest, timeoutMs: number): Promise<void>;
   /**
    * Checks a webhook's signature and timestamp against the raw body and parses it; throws
    * `PaymentsError('webhook-signature-invalid' | 'webhook-payload-invalid')`.
    */
-  parseWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>, now: Date): ProviderEvent;
+  abstract parseWebhook(
+    rawBody: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+    now: Date,
+  ): ProviderEvent;
 }
 
 export const PAYMENT_PROVIDERS = Symbol('PAYMENT_PROVIDERS');

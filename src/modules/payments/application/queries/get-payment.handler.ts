@@ -1,13 +1,8 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ReadDataSource } from '#libs/database';
 import { PaymentsError } from '../../domain/payment-errors';
-import { findPayment, type PaymentKey } from '../../infrastructure/payment-store';
+import type { Requester } from '../../domain/requester';
 import { paymentView, type PaymentView } from '../payment-view';
-
-export interface Requester {
-  readonly id: string;
-  readonly isAdmin: boolean;
-}
+import { PaymentStore, type PaymentKey } from '../ports/payment-store';
 
 export class GetPayment extends Query<PaymentView> {
   constructor(
@@ -23,13 +18,10 @@ export class GetPayment extends Query<PaymentView> {
 /** A payment, for the customer who pays it or an admin; to anyone else it does not exist. */
 @QueryHandler(GetPayment)
 export class GetPaymentHandler implements IQueryHandler<GetPayment> {
-  constructor(private readonly reads: ReadDataSource) {}
+  constructor(private readonly payments: PaymentStore) {}
 
   async execute({ key, requester, atLeastLsn }: GetPayment): Promise<PaymentView> {
-    const { value: payment } = await this.reads.query(
-      (dataSource) => findPayment((sql, params) => dataSource.query(sql, params), key),
-      atLeastLsn,
-    );
+    const payment = await this.payments.find(key, atLeastLsn);
     if (!payment || (payment.customerId !== requester.id && !requester.isAdmin)) {
       const what = 'id' in key ? `payment ${key.id}` : `a payment of order ${key.orderId}`;
       throw new PaymentsError('payment-not-found', `${what} does not exist`);

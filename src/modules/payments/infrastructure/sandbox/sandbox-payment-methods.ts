@@ -1,15 +1,3 @@
-/**
- * The sandbox's test payment methods and what each does, as a real provider's test mode
- * documents its test cards. Any other method is declined with `unknown_payment_method`.
- */
-export const SANDBOX_PAYMENT_METHODS = {
-  pm_card_ok: 'succeeds at once',
-  pm_card_declined: 'is declined (`card_declined`); never retried',
-  pm_card_slow: 'succeeds, but the answer takes 3 s',
-  pm_card_flaky: 'answers 503 to the first two calls with one idempotency key, then succeeds (charged once)',
-  pm_card_3ds: 'waits for the customer to authenticate (`requires_action`); succeeds when confirmed, by webhook only',
-} as const;
-
 export type SandboxAnswer =
   | { readonly kind: 'charge'; readonly status: 'succeeded' | 'requires_action'; readonly answerAfterMs: number }
   | { readonly kind: 'decline'; readonly declineCode: string };
@@ -28,6 +16,7 @@ export interface SandboxMethod {
   readonly answer: SandboxAnswer;
 }
 
+/** The sandbox's test cards (README, "Sandbox provider"); any other method is declined. */
 export function sandboxMethod(paymentMethod: string): SandboxMethod {
   switch (paymentMethod) {
     case 'pm_card_ok':

@@ -19,8 +19,6 @@ import { sandboxMethod } from './sandbox-payment-methods';
 import { SANDBOX_SIGNATURE_HEADER, sandboxEventSchema } from './sandbox-event';
 import { SandboxWebhooks } from './sandbox-webhooks';
 
-export const SANDBOX_PROVIDER = 'sandbox';
-
 export interface SandboxCharge {
   readonly id: string;
   readonly idempotencyKey: string;
@@ -33,36 +31,16 @@ export interface SandboxCharge {
   readonly createdAt: Date;
 }
 
-interface ChargeRow {
-  id: string;
-  idempotency_key: string;
-  reference: string;
-  payment_method: string;
-  amount: string;
-  currency: string;
-  status: SandboxCharge['status'];
-  decline_code: string | null;
-  created_at: Date;
-}
+type ChargeRow = Omit<SandboxCharge, 'amount'> & { amount: string };
 
 /** A counted call, and the charge it made (every column null when it made none). */
 type CountedCall = Omit<ChargeRow, 'id'> & { readonly id: string | null; readonly calls: number };
 
-const CHARGE_COLUMNS =
-  'id, idempotency_key, reference, payment_method, amount, currency, status, decline_code, created_at';
+const CHARGE_COLUMNS = `id, idempotency_key AS "idempotencyKey", reference, payment_method AS "paymentMethod", amount,
+  currency, status, decline_code AS "declineCode", created_at AS "createdAt"`;
 
 function sandboxCharge(row: ChargeRow): SandboxCharge {
-  return {
-    id: row.id,
-    idempotencyKey: row.idempotency_key,
-    reference: row.reference,
-    paymentMethod: row.payment_method,
-    amount: Number(row.amount),
-    currency: row.currency,
-    status: row.status,
-    declineCode: row.decline_code,
-    createdAt: row.created_at,
-  };
+  return { ...row, amount: Number(row.amount) };
 }
 
 function outcomeOf(charge: SandboxCharge): ChargeOutcome {
@@ -77,15 +55,13 @@ function outcomeOf(charge: SandboxCharge): ChargeOutcome {
 }
 
 /**
- * A payment provider's test mode, run by Tessera itself: its own state (the `sandbox_*`
- * tables), one charge per idempotency key however often it is asked, outcomes that also
- * arrive later as signed webhooks, and the test payment methods of
- * `sandbox-payment-methods.ts`. It stands where a real provider's HTTP API would: callers
- * see latency, timeouts and 503s, never its tables.
+ * A provider's test mode run by Tessera itself, on its own `sandbox_*` tables: one charge per
+ * idempotency key, outcomes sent again later as signed webhooks. It stands where a real
+ * provider's HTTP API would: callers see latency, timeouts and 503s, never its tables.
  */
 @Injectable()
 export class SandboxProvider implements PaymentProvider {
-  readonly name = SANDBOX_PROVIDER;
+  readonly name = 'sandbox';
 
   constructor(
     private readonly dataSource: DataSource,
@@ -99,7 +75,7 @@ export class SandboxProvider implements PaymentProvider {
 
   findCharge(idempotencyKey: string, timeoutMs: number): Promise<ChargeOutcome | undefined> {
     return this.withinTimeout(
-      this.chargeByKey(idempotencyKey).then((charge) => (charge ? outcomeOf(charge) : undefined)),
+      this.chargeWhere('idempotency_key', idempotencyKey).then((charge) => (charge ? outcomeOf(charge) : undefined)),
       timeoutMs,
     );
   }
@@ -142,12 +118,12 @@ export class SandboxProvider implements PaymentProvider {
 
   /** The customer completed (or failed) 3-D Secure for a charge that waited for it. */
   async authenticate(chargeId: string, succeeded: boolean): Promise<SandboxCharge | undefined> {
-    const [rows] = (await this.dataSource.query(
+    const [row] = await queryPrepared<ChargeRow>(
+      this.dataSource,
       `UPDATE payments.sandbox_charges SET status = $2, decline_code = $3, updated_at = now()
         WHERE id = $1 AND status = 'requires_action' RETURNING ${CHARGE_COLUMNS}`,
       [chargeId, succeeded ? 'succeeded' : 'declined', succeeded ? null : 'authentication_failed'],
-    )) as [ChargeRow[], number];
-    const row = rows[0];
+    );
     if (!row) return this.chargeById(chargeId);
     const charge = sandboxCharge(row);
     await this.webhooks.send(succeeded ? 'charge.succeeded' : 'charge.failed', {
@@ -159,18 +135,21 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   async chargesOf(reference: string): Promise<SandboxCharge[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await queryPrepared<ChargeRow>(
+      this.dataSource,
       `SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE reference = $1 ORDER BY created_at`,
       [reference],
-    )) as ChargeRow[];
+    );
     return rows.map(sandboxCharge);
   }
 
   /** How many requests the sandbox received with one idempotency key (retries included). */
   async callsWith(idempotencyKey: string): Promise<number> {
-    const [row] = (await this.dataSource.query(`SELECT calls FROM payments.sandbox_calls WHERE idempotency_key = $1`, [
-      idempotencyKey,
-    ])) as { calls: number }[];
+    const [row] = await queryPrepared<{ calls: number }>(
+      this.dataSource,
+      `SELECT calls FROM payments.sandbox_calls WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
     return row?.calls ?? 0;
   }
 
@@ -208,8 +187,9 @@ export class SandboxProvider implements PaymentProvider {
     if (row.calls <= unavailableCalls) {
       throw new ProviderUnavailableError(`sandbox answered 503 (call ${row.calls} with this key)`);
     }
-    const made = row.id === null ? undefined : sandboxCharge({ ...row, id: row.id });
-    const created = made ?? (await this.chargeByKey(request.idempotencyKey));
+    const { calls: _, id, ...columns } = row;
+    const made = id === null ? undefined : sandboxCharge({ ...columns, id });
+    const created = made ?? (await this.chargeWhere('idempotency_key', request.idempotencyKey));
     if (!created) throw new ProviderUnavailableError('sandbox lost a charge it had just made');
     // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
     // client that gives up or dies meanwhile has still charged the card: its retry must
@@ -229,33 +209,32 @@ export class SandboxProvider implements PaymentProvider {
     await this.latency();
     const charge = await this.chargeById(request.chargeId);
     if (!charge) throw new Error(`sandbox: no charge ${request.chargeId}`);
-    const rows = (await this.dataSource.query(
+    const rows = await queryPrepared(
+      this.dataSource,
       `INSERT INTO payments.sandbox_refunds (idempotency_key, charge_id, amount) VALUES ($1, $2, $3)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING charge_id`,
       [request.idempotencyKey, request.chargeId, request.amount.amount],
-    )) as unknown[];
+    );
     if (rows.length === 0) return;
-    await this.dataSource.query(
+    await queryPrepared(
+      this.dataSource,
       `UPDATE payments.sandbox_charges SET status = 'refunded', updated_at = now() WHERE id = $1`,
       [request.chargeId],
     );
     await this.webhooks.send('charge.refunded', { chargeId: charge.id, reference: charge.reference });
   }
 
-  private async chargeByKey(idempotencyKey: string): Promise<SandboxCharge | undefined> {
-    const [row] = await queryPrepared<ChargeRow>(
-      this.dataSource,
-      `SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE idempotency_key = $1`,
-      [idempotencyKey],
-    );
-    return row ? sandboxCharge(row) : undefined;
-  }
-
   /** A charge by the sandbox's id (`ch_…`), as its pages show it. */
   async chargeById(id: string): Promise<SandboxCharge | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE id = $1`, [
-      id,
-    ])) as ChargeRow[];
+    return this.chargeWhere('id', id);
+  }
+
+  private async chargeWhere(column: 'id' | 'idempotency_key', value: string): Promise<SandboxCharge | undefined> {
+    const [row] = await queryPrepared<ChargeRow>(
+      this.dataSource,
+      `SELECT ${CHARGE_COLUMNS} FROM payments.sandbox_charges WHERE ${column} = $1`,
+      [value],
+    );
     return row ? sandboxCharge(row) : undefined;
   }
 

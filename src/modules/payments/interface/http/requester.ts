@@ -1,5 +1,5 @@
 import { ADMIN_ROLE, type AuthUser } from '#libs/auth';
-import type { Requester } from '../../application/queries/get-payment.handler';
+import type { Requester } from '../../domain/requester';
 
 export function requester(user: AuthUser): Requester {
   return { id: user.id, isAdmin: user.roles.includes(ADMIN_ROLE) };

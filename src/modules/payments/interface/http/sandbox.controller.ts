@@ -1,21 +1,18 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
 import { chargeKey } from '../../application/commands/charge-payment.handler';
+import { PaymentStore } from '../../application/ports/payment-store';
+import { isPaymentId } from '../../domain/payment';
 import { PaymentsError } from '../../domain/payment-errors';
-import { findPayment } from '../../infrastructure/payment-store';
 import { SandboxProvider, type SandboxCharge } from '../../infrastructure/sandbox/sandbox-provider';
 import { PaymentsProblemsFilter } from './payments-problems.filter';
 import { requester } from './requester';
 import { AuthenticateChargeDto, SandboxChargesQuery } from './sandbox.dto';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
- * The sandbox provider's own pages, as a real provider's test dashboard and 3-D Secure page
- * would offer them: the customer completes authentication of a `pm_card_3ds` charge, and an
- * admin lists what the provider holds for a payment (how tests prove a card was charged once).
+ * The sandbox provider's own pages, as a real provider offers them: the 3-D Secure page of a
+ * `pm_card_3ds` charge, and a payment's charges (how tests prove a card was charged once).
  */
 @ApiTags('payments sandbox')
 @ApiBearerAuth()
@@ -24,14 +21,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export class SandboxController {
   constructor(
     private readonly sandbox: SandboxProvider,
-    private readonly dataSource: DataSource,
+    private readonly payments: PaymentStore,
   ) {}
 
   /**
-   * Completes (or fails) the customer's 3-D Secure step; the outcome reaches payments by
-   * webhook. Only the customer who pays the charge (or an admin) may: anyone else's charge
-   * is 404 `sandbox-charge-not-found`, like one that does not exist, as a real provider's page
-   * is bound to its customer's session.
+   * Completes (or fails) the customer's 3-D Secure step; the outcome reaches payments by webhook.
+   * Anyone but the paying customer or an admin gets 404, as a real provider's page is bound to
+   * its customer's session.
    */
   @Post('charges/:chargeId/authenticate')
   @HttpCode(200)
@@ -60,15 +56,12 @@ export class SandboxController {
     return { items, requests };
   }
 
-  /**
-   * An admin, or the customer of the payment the charge is for (its reference is the payment's
-   * id). Read on the primary: the customer may come here the moment the charge exists.
-   */
+  /** An admin, or the payment's customer; read on the primary, as the charge may be brand new. */
   private async mayAuthenticate(charge: SandboxCharge, user: AuthUser): Promise<boolean> {
     const caller = requester(user);
     if (caller.isAdmin) return true;
-    if (!UUID.test(charge.reference)) return false;
-    const payment = await findPayment((sql, params) => this.dataSource.query(sql, params), { id: charge.reference });
+    if (!isPaymentId(charge.reference)) return false;
+    const payment = await this.payments.findOnPrimary({ id: charge.reference });
     return payment?.customerId === caller.id;
   }
 }

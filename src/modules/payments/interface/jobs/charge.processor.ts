@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { Job } from 'bullmq';
 import { JobProcessor } from '#libs/messaging';
 import { ChargePayment, type ChargeResult } from '../../application/commands/charge-payment.handler';
-import { CHARGE_QUEUE, type PaymentJob } from '../../infrastructure/payment-jobs';
+import { CHARGE_QUEUE, type PaymentJob } from '../../infrastructure/bullmq-payment-jobs';
 
 /**
  * Runs charges. A worker killed mid-charge loses its job's lock within 10 s and another

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { Job } from 'bullmq';
 import { JobProcessor } from '#libs/messaging';
 import { ApplyProviderEvent } from '../../application/commands/apply-provider-event.handler';
-import { PROVIDER_EVENT_QUEUE, type ProviderEventJob } from '../../infrastructure/payment-jobs';
+import { PROVIDER_EVENT_QUEUE, type ProviderEventJob } from '../../infrastructure/bullmq-payment-jobs';
 
 @JobProcessor(PROVIDER_EVENT_QUEUE)
 export class ProviderEventProcessor extends WorkerHost {

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { Job } from 'bullmq';
 import { JobProcessor } from '#libs/messaging';
 import { RefundPayment } from '../../application/commands/refund-payment.handler';
-import { REFUND_QUEUE, type PaymentJob } from '../../infrastructure/payment-jobs';
+import { REFUND_QUEUE, type PaymentJob } from '../../infrastructure/bullmq-payment-jobs';
 
 @JobProcessor(REFUND_QUEUE, { lockDurationMs: 10_000, stalledIntervalMs: 5_000 })
 export class RefundProcessor extends WorkerHost {
