@@ -10,7 +10,7 @@ export function freePort(): Promise<number> {
  * A free port below the kernel's ephemeral range, for a port chosen long before it is listened
  * on (the e2e webhook and SMTP receivers, told to the deployment at launch, listened on by each
  * topology's tests). A port from `freePort` can meanwhile become the local end of some outgoing
- * connection (a database or Redis client): session 19's CI failed with EADDRINUSE that way.
+ * connection (a database or Redis client) and fail with EADDRINUSE.
  */
 export async function freePortOutsideEphemeralRange(besides: readonly number[] = []): Promise<number> {
   const [ephemeralLow] = ephemeralRange();
