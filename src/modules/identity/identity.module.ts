@@ -9,13 +9,21 @@ import { RegisterUserHandler } from './application/commands/register-user.handle
 import { RotateSigningKeyHandler } from './application/commands/rotate-signing-key.handler';
 import { GetUserHandler } from './application/queries/get-user.handler';
 import { ListUsersHandler } from './application/queries/list-users.handler';
+import { LoginFailureStore } from './application/ports/login-failure-store';
+import { PasswordHasher } from './application/ports/password-hasher';
+import { RefreshTokenStore } from './application/ports/refresh-token-store';
+import { SigningKeyStore } from './application/ports/signing-key-store';
+import { UserStore } from './application/ports/user-store';
+import { SessionIssuer } from './application/session-issuer';
+import { Argon2PasswordHasher } from './infrastructure/argon2-password-hasher';
 import { LoginFailureRecord } from './infrastructure/login-failure.record';
 import { CreateIdentityTables1764300000000 } from './infrastructure/migrations/create-identity-tables';
-import { PasswordHasher } from './infrastructure/password-hasher';
+import { PostgresLoginFailureStore } from './infrastructure/postgres-login-failure-store';
+import { PostgresRefreshTokenStore } from './infrastructure/postgres-refresh-token-store';
+import { PostgresSigningKeyStore } from './infrastructure/postgres-signing-key-store';
+import { PostgresUserStore } from './infrastructure/postgres-user-store';
 import { RefreshTokenRecord } from './infrastructure/refresh-token.record';
-import { SessionIssuer } from './infrastructure/session-issuer';
 import { SigningKeyRecord } from './infrastructure/signing-key.record';
-import { SigningKeyStore } from './infrastructure/signing-key-store';
 import { UserRecord } from './infrastructure/user.record';
 import { AdminUsersController } from './interface/http/admin-users.controller';
 import { AuthController } from './interface/http/auth.controller';
@@ -30,8 +38,11 @@ export const identityModule = defineModule({
   entities: [UserRecord, RefreshTokenRecord, SigningKeyRecord, LoginFailureRecord],
   migrations: [CreateIdentityTables1764300000000],
   providers: [
-    PasswordHasher,
-    SigningKeyStore,
+    { provide: UserStore, useClass: PostgresUserStore },
+    { provide: RefreshTokenStore, useClass: PostgresRefreshTokenStore },
+    { provide: LoginFailureStore, useClass: PostgresLoginFailureStore },
+    { provide: SigningKeyStore, useClass: PostgresSigningKeyStore },
+    { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     SessionIssuer,
     RegisterUserHandler,
     LogInHandler,

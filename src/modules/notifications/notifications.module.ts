@@ -20,18 +20,28 @@ import {
   ProjectRegisteredCustomerHandler,
 } from './application/events/project-customer.handler';
 import { OrderEmails } from './application/order-emails';
+import { CustomerDirectory } from './application/ports/customer-directory';
+import { DeliveryStore } from './application/ports/delivery-store';
+import { EmailJobs } from './application/ports/email-jobs';
+import { EndpointStore } from './application/ports/endpoint-store';
+import { Mailer } from './application/ports/mailer';
+import { NotificationMetrics } from './application/ports/notification-metrics';
+import { WebhookDeliveryJobs } from './application/ports/webhook-delivery-jobs';
+import { WebhookTargetResolver } from './application/ports/webhook-target-resolver';
+import { WebhookTransport } from './application/ports/webhook-transport';
 import { ListWebhookDeliveriesHandler } from './application/queries/list-webhook-deliveries.handler';
 import { ListWebhookEndpointsHandler } from './application/queries/list-webhook-endpoints.handler';
 import { WebhookFanOut } from './application/webhook-fan-out';
-import { CustomerRecord } from './infrastructure/customer.record';
-import { EMAIL_QUEUE, EmailJobs } from './infrastructure/email-jobs';
-import { Mailer } from './infrastructure/mailer';
+import { BullmqEmailJobs, EMAIL_QUEUE } from './infrastructure/bullmq-email-jobs';
+import { BullmqWebhookDeliveryJobs, WEBHOOK_DELIVERY_QUEUE } from './infrastructure/bullmq-webhook-delivery-jobs';
+import { DnsWebhookTargetResolver } from './infrastructure/dns-webhook-target-resolver';
+import { HttpWebhookTransport } from './infrastructure/http-webhook-transport';
 import { CreateNotificationsTables1764700000000 } from './infrastructure/migrations/create-notifications-tables';
-import { WebhookDeliveryRecord } from './infrastructure/webhook-delivery.record';
-import { WEBHOOK_DELIVERY_QUEUE, WebhookDeliveryJobs } from './infrastructure/webhook-delivery-jobs';
-import { WebhookEndpointRecord } from './infrastructure/webhook-endpoint.record';
-import { WebhookTargetResolver } from './infrastructure/webhook-target-resolver';
-import { WebhookTransport } from './infrastructure/webhook-transport';
+import { PostgresCustomerDirectory } from './infrastructure/postgres-customer-directory';
+import { PostgresDeliveryStore } from './infrastructure/postgres-delivery-store';
+import { PostgresEndpointStore } from './infrastructure/postgres-endpoint-store';
+import { PrometheusNotificationMetrics } from './infrastructure/prometheus-notification-metrics';
+import { SmtpMailer } from './infrastructure/smtp-mailer';
 import { WebhookEndpointsController } from './interface/http/webhook-endpoints.controller';
 import { EmailProcessor } from './interface/jobs/email.processor';
 import { OverdueDeliverySweeper } from './interface/jobs/overdue-delivery-sweeper';
@@ -42,14 +52,18 @@ export const notificationsModule = defineModule({
   name: 'notifications',
   schema: 'notifications',
   settings: notificationsSettings,
-  entities: [CustomerRecord, WebhookEndpointRecord, WebhookDeliveryRecord],
+  entities: [],
   migrations: [CreateNotificationsTables1764700000000],
   providers: [
-    WebhookDeliveryJobs,
-    EmailJobs,
-    WebhookTargetResolver,
-    WebhookTransport,
-    Mailer,
+    { provide: DeliveryStore, useClass: PostgresDeliveryStore },
+    { provide: EndpointStore, useClass: PostgresEndpointStore },
+    { provide: CustomerDirectory, useClass: PostgresCustomerDirectory },
+    { provide: WebhookDeliveryJobs, useClass: BullmqWebhookDeliveryJobs },
+    { provide: EmailJobs, useClass: BullmqEmailJobs },
+    { provide: WebhookTargetResolver, useClass: DnsWebhookTargetResolver },
+    { provide: WebhookTransport, useClass: HttpWebhookTransport },
+    { provide: Mailer, useClass: SmtpMailer },
+    { provide: NotificationMetrics, useClass: PrometheusNotificationMetrics },
     WebhookFanOut,
     OrderEmails,
     RegisterWebhookEndpointHandler,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** What identity knows of one refresh token. */
 export interface RefreshTokenState {
   readonly status: 'active' | 'rotated' | 'revoked';
@@ -21,4 +23,9 @@ export function decideRefresh(token: RefreshTokenState | undefined, now: Date): 
   if (token.status === 'rotated') return 'revoke-family';
   if (token.status === 'revoked' || token.expiresAt.getTime() <= now.getTime()) return 'refuse';
   return 'rotate';
+}
+
+/** How a refresh token is stored: a database leak yields no usable token. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }

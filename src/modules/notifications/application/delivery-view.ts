@@ -1,4 +1,5 @@
-import type { DeliveryStatus, WebhookDeliveryRecord } from '../infrastructure/webhook-delivery.record';
+import type { DeliveryStatus } from '../domain/delivery-sequence';
+import type { DeliveryLogEntry } from './ports/delivery-store';
 
 /** One line of an endpoint's delivery log. */
 export interface DeliveryView {
@@ -19,17 +20,17 @@ export interface DeliveryPage {
   readonly next: string | null;
 }
 
-export function deliveryView(record: WebhookDeliveryRecord): DeliveryView {
+export function deliveryView(entry: DeliveryLogEntry): DeliveryView {
   return {
-    id: record.id,
-    eventId: record.eventId,
-    type: record.eventType,
-    status: record.status,
-    attempts: record.attempts,
-    lastStatusCode: record.lastStatusCode,
-    lastError: record.lastError,
-    nextAttemptAt: record.nextAttemptAt?.toISOString() ?? null,
-    deliveredAt: record.deliveredAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
+    id: entry.id,
+    eventId: entry.eventId,
+    type: entry.eventType,
+    status: entry.status,
+    attempts: entry.attempts,
+    lastStatusCode: entry.lastStatusCode,
+    lastError: entry.lastError,
+    nextAttemptAt: entry.nextAttemptAt?.toISOString() ?? null,
+    deliveredAt: entry.deliveredAt?.toISOString() ?? null,
+    createdAt: entry.createdAt.toISOString(),
   };
 }

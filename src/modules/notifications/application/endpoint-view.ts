@@ -1,6 +1,5 @@
-import type { EndpointStatus } from '../domain/webhook-endpoint';
+import type { EndpointStatus, WebhookEndpoint } from '../domain/webhook-endpoint';
 import type { WebhookEventType } from '../domain/webhook-event-types';
-import type { WebhookEndpointRecord } from '../infrastructure/webhook-endpoint.record';
 
 /** An endpoint as its owner sees it: never the secret (shown once, on creation). */
 export interface EndpointView {
@@ -22,14 +21,14 @@ export interface EndpointPage {
   readonly next: string | null;
 }
 
-export function endpointView(record: WebhookEndpointRecord): EndpointView {
+export function endpointView(endpoint: WebhookEndpoint): EndpointView {
   return {
-    id: record.id,
-    url: record.url,
-    eventTypes: record.eventTypes,
-    status: record.status,
-    consecutiveFailures: record.consecutiveFailures,
-    disabledAt: record.disabledAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
+    id: endpoint.id,
+    url: endpoint.url,
+    eventTypes: endpoint.eventTypes,
+    status: endpoint.status,
+    consecutiveFailures: endpoint.consecutiveFailures,
+    disabledAt: endpoint.disabledAt?.toISOString() ?? null,
+    createdAt: endpoint.createdAt.toISOString(),
   };
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { orderEmail, type OrderNews } from '../domain/order-email';
-import { emailsOf } from '../infrastructure/customer-directory';
-import { EmailJobs } from '../infrastructure/email-jobs';
+import { CustomerDirectory } from './ports/customer-directory';
+import { EmailJobs } from './ports/email-jobs';
 
 /** News of an order for its customer, from the integration event that carried it. */
 export interface OrderNewsItem {
@@ -16,12 +16,15 @@ export interface OrderNewsItem {
 export class OrderEmails {
   private readonly logger = new Logger('Notifications');
 
-  constructor(private readonly jobs: EmailJobs) {}
+  constructor(
+    private readonly jobs: EmailJobs,
+    private readonly customers: CustomerDirectory,
+  ) {}
 
   /** Queues the emails of one inbox transaction's events: one read of the addresses, one `addBulk`. */
   async schedule(manager: EntityManager, items: readonly OrderNewsItem[]): Promise<void> {
     if (items.length === 0) return;
-    const addresses = await emailsOf(
+    const addresses = await this.customers.emailsOf(
       manager,
       items.map((item) => item.customerId),
     );

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '#libs/contracts';
 import { webhookBody } from '../domain/webhook-body';
 import type { WebhookEventType } from '../domain/webhook-event-types';
-import { recordDeliveries } from '../infrastructure/delivery-store';
-import { WebhookDeliveryJobs } from '../infrastructure/webhook-delivery-jobs';
+import { DeliveryStore } from './ports/delivery-store';
+import { WebhookDeliveryJobs } from './ports/webhook-delivery-jobs';
 
 /** What every forwarded event is about: an order of a customer. */
 export interface OrderSubject {
@@ -14,19 +14,22 @@ export interface OrderSubject {
 
 /**
  * Turns integration events into one delivery per interested endpoint, in the inbox's
- * transaction (so a redelivered event adds nothing), and schedules their first attempts:
- * the events of one inbox transaction in one statement and one `addBulk`.
+ * transaction (so a redelivered event adds nothing), and schedules their first attempts: one
+ * statement and one `addBulk` per inbox transaction (docs/decisions/0007-set-wise-inbox-handlers.md).
  */
 @Injectable()
 export class WebhookFanOut {
-  constructor(private readonly jobs: WebhookDeliveryJobs) {}
+  constructor(
+    private readonly deliveries: DeliveryStore,
+    private readonly jobs: WebhookDeliveryJobs,
+  ) {}
 
   async fanOut(
     manager: EntityManager,
     type: WebhookEventType,
     events: readonly EventEnvelope<OrderSubject>[],
   ): Promise<void> {
-    const ids = await recordDeliveries(
+    const ids = await this.deliveries.record(
       manager,
       events.map((event) => ({
         eventId: event.id,

@@ -1,3 +1,5 @@
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
 /**
  * Deliveries to one endpoint about one order form a sequence, in the order the events
  * happened: `occurredAt`, then `position` (the order the deliveries were recorded in) for

@@ -1,4 +1,20 @@
+import type { WebhookEventType } from './webhook-event-types';
+
 export type EndpointStatus = 'active' | 'disabled';
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly url: string;
+  readonly eventTypes: WebhookEventType[];
+  /** Shown once, in the response that created the endpoint; signs every delivery. */
+  readonly secret: string;
+  readonly status: EndpointStatus;
+  /** Failed attempts in a row, any delivery; a success resets it. */
+  readonly consecutiveFailures: number;
+  readonly disabledAt: Date | null;
+  readonly createdAt: Date;
+}
 
 /** Who asks: admins may read and delete any endpoint, anyone else only their own. */
 export interface Requester {

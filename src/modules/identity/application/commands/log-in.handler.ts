@@ -5,10 +5,10 @@ import { SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../../identity.settings';
 import { IdentityError } from '../../domain/identity-errors';
 import { gateLogin, recordFailure, type LoginThrottlePolicy } from '../../domain/login-throttle';
-import { LoginFailureRecord } from '../../infrastructure/login-failure.record';
-import { PasswordHasher } from '../../infrastructure/password-hasher';
-import { SessionIssuer, type Session } from '../../infrastructure/session-issuer';
-import { UserRecord } from '../../infrastructure/user.record';
+import { LoginFailureStore } from '../ports/login-failure-store';
+import { PasswordHasher } from '../ports/password-hasher';
+import { UserStore } from '../ports/user-store';
+import { SessionIssuer, type Session } from '../session-issuer';
 
 export class LogIn extends Command<Session> {
   constructor(
@@ -33,6 +33,8 @@ export class LogInHandler implements ICommandHandler<LogIn> {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionIssuer,
+    private readonly users: UserStore,
+    private readonly failures: LoginFailureStore,
     @Inject(SETTINGS) settings: IdentitySettings,
   ) {
     this.policy = {
@@ -44,28 +46,25 @@ export class LogInHandler implements ICommandHandler<LogIn> {
 
   async execute(command: LogIn): Promise<Session> {
     const email = command.email.trim().toLowerCase();
-    const failures = (await this.dataSource.getRepository(LoginFailureRecord).findOneBy({ email })) ?? undefined;
+    const failures = await this.failures.find(email);
     const gate = gateLogin(failures, this.policy, new Date());
     if (!gate.allowed) throw new IdentityError('invalid-credentials', INVALID);
     if (gate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.delayMs));
-    const user = await this.dataSource.getRepository(UserRecord).findOneBy({ email });
+    const user = await this.users.findByEmail(email);
     if (!(await this.hasher.verify(user?.passwordHash, command.password)) || !user) {
       await this.recordFailure(email);
       throw new IdentityError('invalid-credentials', INVALID);
     }
     return this.dataSource.transaction(async (manager) => {
-      if (failures) await manager.getRepository(LoginFailureRecord).delete({ email });
+      if (failures) await this.failures.clear(manager, email);
       return this.sessions.issue(manager, user);
     });
   }
 
   private async recordFailure(email: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(LoginFailureRecord);
-      // Row lock: concurrent failures for one email must all count.
-      const current = await repository.findOne({ where: { email }, lock: { mode: 'pessimistic_write' } });
-      const next = recordFailure(current ?? undefined, this.policy, new Date());
-      await repository.upsert({ email, count: next.count, lockedUntil: next.lockedUntil }, ['email']);
+      const current = await this.failures.lock(manager, email);
+      await this.failures.save(manager, email, recordFailure(current, this.policy, new Date()));
     });
   }
 }

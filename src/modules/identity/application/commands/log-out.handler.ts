@@ -1,7 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { RefreshTokenRecord } from '../../infrastructure/refresh-token.record';
-import { hashRefreshToken } from '../../infrastructure/session-issuer';
+import { hashRefreshToken } from '../../domain/refresh-token-rotation';
+import { RefreshTokenStore } from '../ports/refresh-token-store';
 
 export class LogOut extends Command<void> {
   constructor(
@@ -15,11 +14,10 @@ export class LogOut extends Command<void> {
 /** Revokes the whole family of the caller's refresh token. Unknown or foreign tokens change nothing. */
 @CommandHandler(LogOut)
 export class LogOutHandler implements ICommandHandler<LogOut> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly tokens: RefreshTokenStore) {}
 
   async execute(command: LogOut): Promise<void> {
-    const tokens = this.dataSource.getRepository(RefreshTokenRecord);
-    const token = await tokens.findOneBy({ tokenHash: hashRefreshToken(command.refreshToken), userId: command.userId });
-    if (token) await tokens.update({ familyId: token.familyId }, { status: 'revoked' });
+    const token = await this.tokens.find(hashRefreshToken(command.refreshToken), command.userId);
+    if (token) await this.tokens.revokeFamily(token.familyId);
   }
 }

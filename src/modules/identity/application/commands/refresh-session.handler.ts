@@ -1,10 +1,10 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { IdentityError } from '../../domain/identity-errors';
-import { decideRefresh } from '../../domain/refresh-token-rotation';
-import { RefreshTokenRecord } from '../../infrastructure/refresh-token.record';
-import { hashRefreshToken, SessionIssuer, type Session } from '../../infrastructure/session-issuer';
-import { UserRecord } from '../../infrastructure/user.record';
+import { decideRefresh, hashRefreshToken } from '../../domain/refresh-token-rotation';
+import { RefreshTokenStore } from '../ports/refresh-token-store';
+import { UserStore } from '../ports/user-store';
+import { SessionIssuer, type Session } from '../session-issuer';
 
 export class RefreshSession extends Command<Session> {
   constructor(readonly refreshToken: string) {
@@ -17,25 +17,22 @@ export class RefreshSessionHandler implements ICommandHandler<RefreshSession> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sessions: SessionIssuer,
+    private readonly tokens: RefreshTokenStore,
+    private readonly users: UserStore,
   ) {}
 
   async execute(command: RefreshSession): Promise<Session> {
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const tokens = manager.getRepository(RefreshTokenRecord);
-      // Locked so two concurrent uses of one token cannot both rotate it.
-      const token = await tokens.findOne({
-        where: { tokenHash: hashRefreshToken(command.refreshToken) },
-        lock: { mode: 'pessimistic_write' },
-      });
-      const decision = decideRefresh(token ?? undefined, new Date());
+      const token = await this.tokens.lock(manager, hashRefreshToken(command.refreshToken));
+      const decision = decideRefresh(token, new Date());
       if (decision === 'revoke-family' && token) {
-        await tokens.update({ familyId: token.familyId }, { status: 'revoked' });
+        await this.tokens.revokeFamily(token.familyId, manager);
         return undefined;
       }
       if (decision !== 'rotate' || !token) return undefined;
-      const user = await manager.getRepository(UserRecord).findOneBy({ id: token.userId });
+      const user = await this.users.findById(token.userId, manager);
       if (!user) return undefined;
-      await tokens.update({ tokenHash: token.tokenHash }, { status: 'rotated' });
+      await this.tokens.markRotated(manager, token.tokenHash);
       // Roles are re-read: a refreshed access token reflects a role change.
       return this.sessions.issue(manager, user, token.familyId);
     });

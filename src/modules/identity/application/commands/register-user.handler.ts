@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../../identity.settings';
 import { UserRegistered } from '#libs/contracts';
@@ -10,8 +10,8 @@ import { EmailAddress } from '../../domain/email-address';
 import { IdentityError } from '../../domain/identity-errors';
 import { assertAcceptablePassword } from '../../domain/password-policy';
 import { initialRoles } from '../../domain/user-roles';
-import { PasswordHasher } from '../../infrastructure/password-hasher';
-import { UserRecord } from '../../infrastructure/user.record';
+import { PasswordHasher } from '../ports/password-hasher';
+import { UserStore } from '../ports/user-store';
 
 export interface RegisteredUser {
   readonly id: string;
@@ -33,6 +33,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly hasher: PasswordHasher,
+    private readonly users: UserStore,
     @Inject(SETTINGS) private readonly settings: IdentitySettings,
   ) {}
 
@@ -41,22 +42,17 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
     assertAcceptablePassword(command.password, email);
     const passwordHash = await this.hasher.hash(command.password);
     const user = { id: randomUUID(), email, passwordHash, roles: initialRoles(email, this.settings.adminEmails) };
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.getRepository(UserRecord).insert({ ...user, version: 1 });
-        await this.outbox.publish(
-          manager,
-          UserRegistered,
-          { userId: user.id, email, roles: user.roles },
-          { aggregateId: user.id, aggregateVersion: 1 },
-        );
-      });
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.users.insert(manager, user))) {
         throw new IdentityError('email-taken', 'an account with this email already exists');
       }
-      throw error;
-    }
+      await this.outbox.publish(
+        manager,
+        UserRegistered,
+        { userId: user.id, email, roles: user.roles },
+        { aggregateId: user.id, aggregateVersion: 1 },
+      );
+    });
     return { id: user.id, email };
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { SigningKeyStore } from '../../infrastructure/signing-key-store';
+import { SigningKeyStore } from '../ports/signing-key-store';
 
 export class RotateSigningKey extends Command<{ kid: string }> {}
 

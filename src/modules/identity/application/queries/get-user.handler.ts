@@ -1,7 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { IdentityError } from '../../domain/identity-errors';
-import { UserRecord } from '../../infrastructure/user.record';
+import { UserStore } from '../ports/user-store';
 
 export interface UserView {
   readonly id: string;
@@ -17,10 +16,10 @@ export class GetUser extends Query<UserView> {
 
 @QueryHandler(GetUser)
 export class GetUserHandler implements IQueryHandler<GetUser> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly users: UserStore) {}
 
   async execute(query: GetUser): Promise<UserView> {
-    const user = await this.dataSource.getRepository(UserRecord).findOneBy({ id: query.userId });
+    const user = await this.users.findById(query.userId);
     if (!user) throw new IdentityError('user-not-found', `user ${query.userId} does not exist`);
     return { id: user.id, email: user.email, roles: user.roles };
   }

@@ -1,6 +1,5 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { UserRecord } from '../../infrastructure/user.record';
+import { UserStore } from '../ports/user-store';
 import type { UserView } from './get-user.handler';
 
 export interface UserPage {
@@ -20,17 +19,10 @@ export class ListUsers extends Query<UserPage> {
 /** Keyset pagination on (created_at, id): stable while accounts are being created. */
 @QueryHandler(ListUsers)
 export class ListUsersHandler implements IQueryHandler<ListUsers> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly users: UserStore) {}
 
   async execute(query: ListUsers): Promise<UserPage> {
-    const builder = this.dataSource
-      .getRepository(UserRecord)
-      .createQueryBuilder('u')
-      .orderBy('u.created_at', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .limit(query.limit + 1);
-    if (query.after) builder.where('(u.created_at, u.id) > (:createdAt, :id)', query.after);
-    const rows = await builder.getMany();
+    const rows = await this.users.page(query.limit + 1, query.after);
     const items = rows
       .slice(0, query.limit)
       .map((u) => ({ id: u.id, email: u.email, roles: u.roles, createdAt: u.createdAt.toISOString() }));

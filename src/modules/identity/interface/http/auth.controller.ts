@@ -7,7 +7,7 @@ import { LogIn } from '../../application/commands/log-in.handler';
 import { LogOut } from '../../application/commands/log-out.handler';
 import { RefreshSession } from '../../application/commands/refresh-session.handler';
 import { RegisterUser, type RegisteredUser } from '../../application/commands/register-user.handler';
-import type { Session } from '../../infrastructure/session-issuer';
+import type { Session } from '../../application/session-issuer';
 import { CredentialsDto, RefreshTokenDto, SessionDto } from './auth.dto';
 import { IdentityProblemsFilter } from './identity-problems.filter';
 

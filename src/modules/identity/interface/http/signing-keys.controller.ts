@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { RotateSigningKey } from '../../application/commands/rotate-signing-key.handler';
-import { SigningKeyStore } from '../../infrastructure/signing-key-store';
+import { SigningKeyStore } from '../../application/ports/signing-key-store';
 import { IdentityProblemsFilter } from './identity-problems.filter';
 
 @ApiTags('identity')

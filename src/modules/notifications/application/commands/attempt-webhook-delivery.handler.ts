@@ -8,23 +8,12 @@ import { afterFailedAttempt } from '../../domain/retry-schedule';
 import { afterAttempt } from '../../domain/webhook-endpoint';
 import { signatureHeader } from '../../domain/webhook-signature';
 import { WebhookUrl } from '../../domain/webhook-target';
-import {
-  failWithoutAttempt,
-  lockDelivery,
-  lockFailureRun,
-  lockSequence,
-  park,
-  recordAttempt,
-  redispatch,
-  saveFailureRun,
-  sequenceOf,
-  unfinishedInSequence,
-  type LockedDelivery,
-} from '../../infrastructure/delivery-store';
-import { notificationMetrics } from '../../infrastructure/notification-metrics';
-import { WebhookDeliveryJobs } from '../../infrastructure/webhook-delivery-jobs';
-import { WebhookTargetResolver } from '../../infrastructure/webhook-target-resolver';
-import { WebhookTransport, type PostOutcome } from '../../infrastructure/webhook-transport';
+import { DeliveryStore, type LockedDelivery } from '../ports/delivery-store';
+import { EndpointStore } from '../ports/endpoint-store';
+import { NotificationMetrics } from '../ports/notification-metrics';
+import { WebhookDeliveryJobs } from '../ports/webhook-delivery-jobs';
+import { WebhookTargetResolver } from '../ports/webhook-target-resolver';
+import { WebhookTransport, type PostOutcome } from '../ports/webhook-transport';
 
 export type AttemptOutcome =
   /** No such row yet (its transaction has not committed) or any more (its endpoint was deleted). */
@@ -49,13 +38,10 @@ export class AttemptWebhookDelivery extends Command<AttemptOutcome> {
 }
 
 /**
- * One attempt of a webhook delivery, in three steps so that no lock is held across the
- * network: (1) under the sequence lock, check the job is current and no earlier delivery
- * of the same (endpoint, order) is unfinished (otherwise park: that one releases this
- * one when it finishes); (2) check the target again (DNS may have changed) and POST the
- * signed body to the checked addresses; (3) under the sequence lock again, record the
- * outcome, update the endpoint's failure run, then schedule the retry, or release the
- * next delivery of the sequence once this one is finished.
+ * One attempt, in three steps so that no lock is held across the network: under the
+ * sequence lock, check the job is current and nothing earlier is unfinished (else park);
+ * check the target again and POST; under the lock again, record the outcome, then retry
+ * or release the next delivery of the sequence.
  */
 @CommandHandler(AttemptWebhookDelivery)
 export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWebhookDelivery> {
@@ -66,6 +52,9 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     private readonly resolver: WebhookTargetResolver,
     private readonly transport: WebhookTransport,
     private readonly jobs: WebhookDeliveryJobs,
+    private readonly deliveries: DeliveryStore,
+    private readonly endpoints: EndpointStore,
+    private readonly metrics: NotificationMetrics,
     @Inject(SETTINGS) private readonly settings: NotificationsSettings,
   ) {}
 
@@ -80,20 +69,16 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     manager: EntityManager,
     command: AttemptWebhookDelivery,
   ): Promise<AttemptOutcome | LockedDelivery> {
-    const sequence = await sequenceOf(manager, command.deliveryId);
-    if (!sequence) return 'not-visible';
-    await lockSequence(manager, sequence.endpointId, sequence.sequenceKey);
-    const delivery = await lockDelivery(manager, command.deliveryId);
+    const delivery = await this.deliveries.lock(manager, command.deliveryId);
     if (!delivery) return 'not-visible';
     if (delivery.status !== 'pending' || delivery.dispatch !== command.dispatch) return 'stale';
-    const unfinished = await unfinishedInSequence(manager, delivery.endpointId, delivery.sequenceKey);
-    if (!mayAttempt(delivery, unfinished)) {
-      await park(manager, delivery.id);
+    if (!mayAttempt(delivery, await this.deliveries.unfinished(manager, delivery))) {
+      await this.deliveries.park(manager, delivery.id);
       return 'waiting';
     }
     if (delivery.endpoint.status === 'disabled') {
-      await failWithoutAttempt(manager, delivery.id, 'endpoint disabled: not attempted');
-      notificationMetrics.webhookDeliveries.inc({ outcome: 'failed' });
+      await this.deliveries.failWithoutAttempt(manager, delivery.id, 'endpoint disabled: not attempted');
+      this.metrics.webhookAttempt('failed');
       await this.releaseNext(manager, delivery);
       return 'failed';
     }
@@ -124,14 +109,14 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     attempted: LockedDelivery,
     outcome: PostOutcome,
   ): Promise<AttemptOutcome> {
-    await lockSequence(manager, attempted.endpointId, attempted.sequenceKey);
-    const delivery = await lockDelivery(manager, command.deliveryId);
+    const delivery = await this.deliveries.lock(manager, command.deliveryId, attempted);
     if (!delivery) return 'not-visible';
     if (delivery.dispatch !== command.dispatch || delivery.status !== 'pending') return 'superseded';
     await this.updateFailureRun(manager, delivery.endpointId, outcome.ok);
+    const attempt = { statusCode: outcome.statusCode, error: outcome.ok ? null : outcome.error };
     if (outcome.ok) {
-      await recordAttempt(manager, delivery.id, { status: 'delivered', statusCode: outcome.statusCode, error: null });
-      notificationMetrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      await this.deliveries.recordAttempt(manager, delivery.id, { status: 'delivered', ...attempt });
+      this.metrics.webhookAttempt('delivered');
       await this.releaseNext(manager, delivery);
       return 'delivered';
     }
@@ -140,16 +125,15 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
       { maxAttempts: this.settings.webhookMaxAttempts, baseDelayMs: this.settings.webhookRetryBaseDelayMs },
       Math.random(),
     );
-    const failure = { statusCode: outcome.statusCode, error: outcome.error };
     if (next.kind === 'retry') {
-      await recordAttempt(manager, delivery.id, { status: 'pending', ...failure });
-      const dispatch = await redispatch(manager, delivery.id, next.delayMs);
+      await this.deliveries.recordAttempt(manager, delivery.id, { status: 'pending', ...attempt });
+      const dispatch = await this.deliveries.redispatch(manager, delivery.id, next.delayMs);
       await this.jobs.schedule([{ deliveryId: delivery.id, dispatch, delayMs: next.delayMs }]);
-      notificationMetrics.webhookDeliveries.inc({ outcome: 'retrying' });
+      this.metrics.webhookAttempt('retrying');
       return 'retrying';
     }
-    await recordAttempt(manager, delivery.id, { status: 'failed', ...failure });
-    notificationMetrics.webhookDeliveries.inc({ outcome: 'failed' });
+    await this.deliveries.recordAttempt(manager, delivery.id, { status: 'failed', ...attempt });
+    this.metrics.webhookAttempt('failed');
     this.logger.warn(
       `webhook delivery ${delivery.id} (${delivery.eventType} ${delivery.eventId}) failed for good: ${outcome.error}`,
     );
@@ -158,13 +142,13 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
   }
 
   private async updateFailureRun(manager: EntityManager, endpointId: string, succeeded: boolean): Promise<void> {
-    const run = await lockFailureRun(manager, endpointId);
+    const run = await this.endpoints.lockFailureRun(manager, endpointId);
     if (!run) return;
     const next = afterAttempt(run, succeeded, this.settings.webhookDisableAfterFailures);
     if (next.consecutiveFailures === run.consecutiveFailures && next.status === run.status) return;
-    await saveFailureRun(manager, endpointId, next);
+    await this.endpoints.saveFailureRun(manager, endpointId, next);
     if (run.status === 'active' && next.status === 'disabled') {
-      notificationMetrics.endpointsDisabled.inc();
+      this.metrics.endpointDisabled();
       this.logger.warn(
         `webhook endpoint ${endpointId} disabled after ${next.consecutiveFailures} failed attempts in a row`,
       );
@@ -173,10 +157,10 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
 
   /** The delivery finished: the earliest unfinished one of its sequence may go (when it is due). */
   private async releaseNext(manager: EntityManager, finished: LockedDelivery): Promise<void> {
-    const next = nextInLine(await unfinishedInSequence(manager, finished.endpointId, finished.sequenceKey));
+    const next = nextInLine(await this.deliveries.unfinished(manager, finished));
     if (!next) return;
     const delayMs = next.nextAttemptAt ? Math.max(0, next.nextAttemptAt.getTime() - Date.now()) : 0;
-    const dispatch = await redispatch(manager, next.id, delayMs);
+    const dispatch = await this.deliveries.redispatch(manager, next.id, delayMs);
     await this.jobs.schedule([{ deliveryId: next.id, dispatch, delayMs }]);
   }
 }

@@ -1,8 +1,8 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import type { Requester } from '../../domain/webhook-endpoint';
-import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
 import { managedEndpoint } from '../managed-endpoint';
+import { EndpointStore } from '../ports/endpoint-store';
 
 export class DeleteWebhookEndpoint extends Command<void> {
   constructor(
@@ -19,12 +19,15 @@ export class DeleteWebhookEndpoint extends Command<void> {
  */
 @CommandHandler(DeleteWebhookEndpoint)
 export class DeleteWebhookEndpointHandler implements ICommandHandler<DeleteWebhookEndpoint> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly endpoints: EndpointStore,
+  ) {}
 
   async execute(command: DeleteWebhookEndpoint): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const endpoint = await managedEndpoint(manager, command.endpointId, command.requester);
-      await manager.getRepository(WebhookEndpointRecord).delete({ id: endpoint.id });
+      const endpoint = await managedEndpoint(this.endpoints, command.endpointId, command.requester, manager);
+      await this.endpoints.delete(manager, endpoint.id);
     });
   }
 }

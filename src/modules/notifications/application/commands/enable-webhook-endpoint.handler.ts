@@ -1,9 +1,9 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import type { Requester } from '../../domain/webhook-endpoint';
-import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
 import { endpointView, type EndpointView } from '../endpoint-view';
 import { managedEndpoint } from '../managed-endpoint';
+import { EndpointStore } from '../ports/endpoint-store';
 
 export class EnableWebhookEndpoint extends Command<EndpointView> {
   constructor(
@@ -20,18 +20,16 @@ export class EnableWebhookEndpoint extends Command<EndpointView> {
  */
 @CommandHandler(EnableWebhookEndpoint)
 export class EnableWebhookEndpointHandler implements ICommandHandler<EnableWebhookEndpoint> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly endpoints: EndpointStore,
+  ) {}
 
   execute(command: EnableWebhookEndpoint): Promise<EndpointView> {
     return this.dataSource.transaction(async (manager) => {
-      const endpoint = await managedEndpoint(manager, command.endpointId, command.requester);
-      endpoint.status = 'active';
-      endpoint.consecutiveFailures = 0;
-      endpoint.disabledAt = null;
-      await manager
-        .getRepository(WebhookEndpointRecord)
-        .update({ id: endpoint.id }, { status: 'active', consecutiveFailures: 0, disabledAt: null });
-      return endpointView(endpoint);
+      const endpoint = await managedEndpoint(this.endpoints, command.endpointId, command.requester, manager);
+      await this.endpoints.enable(manager, endpoint.id);
+      return endpointView({ ...endpoint, status: 'active', consecutiveFailures: 0, disabledAt: null });
     });
   }
 }

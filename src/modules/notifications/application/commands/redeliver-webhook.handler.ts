@@ -2,9 +2,10 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { NotificationsError } from '../../domain/notification-errors';
 import type { Requester } from '../../domain/webhook-endpoint';
-import { lockDelivery, lockSequence, redispatch, sequenceOf } from '../../infrastructure/delivery-store';
-import { WebhookDeliveryJobs } from '../../infrastructure/webhook-delivery-jobs';
 import { managedEndpoint } from '../managed-endpoint';
+import { DeliveryStore } from '../ports/delivery-store';
+import { EndpointStore } from '../ports/endpoint-store';
+import { WebhookDeliveryJobs } from '../ports/webhook-delivery-jobs';
 
 export class RedeliverWebhook extends Command<{ id: string; status: 'pending' }> {
   constructor(
@@ -26,30 +27,21 @@ export class RedeliverWebhookHandler implements ICommandHandler<RedeliverWebhook
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: WebhookDeliveryJobs,
+    private readonly deliveries: DeliveryStore,
+    private readonly endpoints: EndpointStore,
   ) {}
 
   execute(command: RedeliverWebhook): Promise<{ id: string; status: 'pending' }> {
     return this.dataSource.transaction(async (manager) => {
-      await managedEndpoint(manager, command.endpointId, command.requester);
-      const sequence = await sequenceOf(manager, command.deliveryId);
-      if (!sequence || sequence.endpointId !== command.endpointId) {
+      await managedEndpoint(this.endpoints, command.endpointId, command.requester, manager);
+      const delivery = await this.deliveries.lock(manager, command.deliveryId);
+      if (delivery?.endpointId !== command.endpointId) {
         throw new NotificationsError(
           'webhook-delivery-not-found',
           `no delivery ${command.deliveryId} for this endpoint`,
         );
       }
-      await lockSequence(manager, sequence.endpointId, sequence.sequenceKey);
-      if (!(await lockDelivery(manager, command.deliveryId))) {
-        throw new NotificationsError(
-          'webhook-delivery-not-found',
-          `no delivery ${command.deliveryId} for this endpoint`,
-        );
-      }
-      await manager.query(
-        `UPDATE notifications.webhook_deliveries SET status = 'pending', attempts = 0, delivered_at = NULL WHERE id = $1`,
-        [command.deliveryId],
-      );
-      const dispatch = await redispatch(manager, command.deliveryId, 0);
+      const dispatch = await this.deliveries.restart(manager, command.deliveryId);
       await this.jobs.schedule([{ deliveryId: command.deliveryId, dispatch }]);
       return { id: command.deliveryId, status: 'pending' };
     });

@@ -1,10 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { NotificationsSettings } from '../../notifications.settings';
-import { overdueDeliveries } from '../../infrastructure/delivery-store';
-import { WebhookDeliveryJobs } from '../../infrastructure/webhook-delivery-jobs';
+import { DeliveryStore } from '../ports/delivery-store';
+import { WebhookDeliveryJobs } from '../ports/webhook-delivery-jobs';
 
 /** How many overdue deliveries one sweep schedules again. */
 const SWEEP_LIMIT = 500;
@@ -20,14 +19,14 @@ export class RedispatchOverdueDeliveries extends Command<number> {}
 @CommandHandler(RedispatchOverdueDeliveries)
 export class RedispatchOverdueDeliveriesHandler implements ICommandHandler<RedispatchOverdueDeliveries> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryStore,
     private readonly jobs: WebhookDeliveryJobs,
     @Inject(SETTINGS) private readonly settings: NotificationsSettings,
   ) {}
 
   async execute(): Promise<number> {
     const graceMs = Math.max(120_000, 3 * this.settings.webhookTimeoutMs);
-    const overdue = await overdueDeliveries(this.dataSource.manager, graceMs, SWEEP_LIMIT);
+    const overdue = await this.deliveries.overdue(graceMs, SWEEP_LIMIT);
     await this.jobs.schedule(overdue.map((d) => ({ deliveryId: d.id, dispatch: d.dispatch })));
     return overdue.length;
   }

@@ -1,13 +1,13 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { NotificationsError } from '../../domain/notification-errors';
+import type { WebhookEndpoint } from '../../domain/webhook-endpoint';
 import type { WebhookEventType } from '../../domain/webhook-event-types';
 import { newSigningSecret } from '../../domain/webhook-signature';
 import { WebhookUrl } from '../../domain/webhook-target';
-import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
-import { WebhookTargetResolver } from '../../infrastructure/webhook-target-resolver';
 import { endpointView, type CreatedEndpointView } from '../endpoint-view';
+import { EndpointStore } from '../ports/endpoint-store';
+import { WebhookTargetResolver } from '../ports/webhook-target-resolver';
 
 export class RegisterWebhookEndpoint extends Command<CreatedEndpointView> {
   constructor(
@@ -27,7 +27,7 @@ export class RegisterWebhookEndpoint extends Command<CreatedEndpointView> {
 @CommandHandler(RegisterWebhookEndpoint)
 export class RegisterWebhookEndpointHandler implements ICommandHandler<RegisterWebhookEndpoint> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly endpoints: EndpointStore,
     private readonly resolver: WebhookTargetResolver,
   ) {}
 
@@ -35,8 +35,7 @@ export class RegisterWebhookEndpointHandler implements ICommandHandler<RegisterW
     const url = WebhookUrl.parse(command.url);
     const target = await this.resolver.resolve(url);
     if (!target.ok) throw new NotificationsError('webhook-target-not-allowed', target.error);
-    const repository = this.dataSource.getRepository(WebhookEndpointRecord);
-    const record = repository.create({
+    const endpoint: WebhookEndpoint = {
       id: randomUUID(),
       ownerId: command.ownerId,
       url: url.href,
@@ -46,8 +45,8 @@ export class RegisterWebhookEndpointHandler implements ICommandHandler<RegisterW
       consecutiveFailures: 0,
       disabledAt: null,
       createdAt: new Date(),
-    });
-    await repository.insert(record);
-    return { ...endpointView(record), secret: record.secret };
+    };
+    await this.endpoints.insert(endpoint);
+    return { ...endpointView(endpoint), secret: endpoint.secret };
   }
 }

@@ -1,7 +1,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EmailMessage } from '../../domain/order-email';
-import { Mailer } from '../../infrastructure/mailer';
-import { notificationMetrics } from '../../infrastructure/notification-metrics';
+import { Mailer } from '../ports/mailer';
+import { NotificationMetrics } from '../ports/notification-metrics';
 
 export class SendEmail extends Command<void> {
   constructor(
@@ -15,14 +15,17 @@ export class SendEmail extends Command<void> {
 /** Sends one queued email; a failure is counted and thrown, so the job retries with backoff. */
 @CommandHandler(SendEmail)
 export class SendEmailHandler implements ICommandHandler<SendEmail> {
-  constructor(private readonly mailer: Mailer) {}
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly metrics: NotificationMetrics,
+  ) {}
 
   async execute(command: SendEmail): Promise<void> {
     try {
       await this.mailer.send(command.message, command.eventId);
-      notificationMetrics.emails.inc({ outcome: 'sent' });
+      this.metrics.emailAttempt('sent');
     } catch (error) {
-      notificationMetrics.emails.inc({ outcome: 'failed' });
+      this.metrics.emailAttempt('failed');
       throw error;
     }
   }

@@ -24,10 +24,6 @@ export class AnnouncePaymentSucceededHandler implements IntegrationEventHandler<
 export class AnnouncePaymentFailedHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentFailed>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
 
-  handle(event: EventEnvelope<PayloadOf<typeof PaymentFailed>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
-
   handleMany(events: readonly EventEnvelope<PayloadOf<typeof PaymentFailed>>[], manager: EntityManager): Promise<void> {
     return this.webhooks.fanOut(manager, 'payment.failed', events);
   }
@@ -36,10 +32,6 @@ export class AnnouncePaymentFailedHandler implements IntegrationEventHandler<Pay
 @OnIntegrationEvent(PaymentRefunded)
 export class AnnouncePaymentRefundedHandler implements IntegrationEventHandler<PayloadOf<typeof PaymentRefunded>> {
   constructor(private readonly webhooks: WebhookFanOut) {}
-
-  handle(event: EventEnvelope<PayloadOf<typeof PaymentRefunded>>, manager: EntityManager): Promise<void> {
-    return this.handleMany([event], manager);
-  }
 
   handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof PaymentRefunded>>[],

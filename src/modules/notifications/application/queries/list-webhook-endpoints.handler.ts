@@ -1,8 +1,7 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { decodeEndpointCursor, encodeEndpointCursor } from '../../domain/page-cursors';
-import { WebhookEndpointRecord } from '../../infrastructure/webhook-endpoint.record';
 import { endpointView, type EndpointPage } from '../endpoint-view';
+import { EndpointStore } from '../ports/endpoint-store';
 
 export class ListWebhookEndpoints extends Query<EndpointPage> {
   constructor(
@@ -20,19 +19,11 @@ export class ListWebhookEndpoints extends Query<EndpointPage> {
  */
 @QueryHandler(ListWebhookEndpoints)
 export class ListWebhookEndpointsHandler implements IQueryHandler<ListWebhookEndpoints> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly endpoints: EndpointStore) {}
 
   async execute(query: ListWebhookEndpoints): Promise<EndpointPage> {
     const after = query.cursor ? decodeEndpointCursor(query.cursor) : undefined;
-    const builder = this.dataSource
-      .getRepository(WebhookEndpointRecord)
-      .createQueryBuilder('e')
-      .where('e.ownerId = :owner', { owner: query.ownerId })
-      .orderBy('e.createdAt', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(query.limit + 1);
-    if (after) builder.andWhere('(e.createdAt, e.id) < (:createdAt, :id)', after);
-    const rows = await builder.getMany();
+    const rows = await this.endpoints.ownedBy(query.ownerId, query.limit + 1, after);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {

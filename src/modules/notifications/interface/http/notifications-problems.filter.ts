@@ -6,32 +6,18 @@ import { NotificationsError } from '../../domain/notification-errors';
 /** Maps the module's domain errors to problem+json with stable types. */
 export const NotificationsProblemsFilter = domainProblems(NotificationsError, toProblem);
 
+const PROBLEMS: Record<
+  Exclude<NotificationsError['code'], 'invalid-webhook-url' | 'malformed-cursor'>,
+  [HttpStatus, string]
+> = {
+  'webhook-target-not-allowed': [HttpStatus.UNPROCESSABLE_ENTITY, 'Webhook target not allowed'],
+  'webhook-endpoint-not-found': [HttpStatus.NOT_FOUND, 'Webhook endpoint not found'],
+  'webhook-delivery-not-found': [HttpStatus.NOT_FOUND, 'Webhook delivery not found'],
+};
+
 function toProblem(error: NotificationsError): ProblemException {
-  switch (error.code) {
-    case 'invalid-webhook-url':
-      return new ValidationProblem([{ field: 'url', message: error.message }]);
-    case 'malformed-cursor':
-      return new ValidationProblem([{ field: 'cursor', message: error.message }]);
-    case 'webhook-target-not-allowed':
-      return new ProblemException(
-        'webhook-target-not-allowed',
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        'Webhook target not allowed',
-        error.message,
-      );
-    case 'webhook-endpoint-not-found':
-      return new ProblemException(
-        'webhook-endpoint-not-found',
-        HttpStatus.NOT_FOUND,
-        'Webhook endpoint not found',
-        error.message,
-      );
-    case 'webhook-delivery-not-found':
-      return new ProblemException(
-        'webhook-delivery-not-found',
-        HttpStatus.NOT_FOUND,
-        'Webhook delivery not found',
-        error.message,
-      );
-  }
+  if (error.code === 'invalid-webhook-url') return new ValidationProblem([{ field: 'url', message: error.message }]);
+  if (error.code === 'malformed-cursor') return new ValidationProblem([{ field: 'cursor', message: error.message }]);
+  const [status, title] = PROBLEMS[error.code];
+  return new ProblemException(error.code, status, title, error.message);
 }

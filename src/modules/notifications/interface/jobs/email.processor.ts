@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { Job } from 'bullmq';
 import { JobProcessor } from '#libs/messaging';
 import { SendEmail } from '../../application/commands/send-email.handler';
-import { EMAIL_QUEUE, type EmailJob } from '../../infrastructure/email-jobs';
+import type { EmailJob } from '../../application/ports/email-jobs';
+import { EMAIL_QUEUE } from '../../infrastructure/bullmq-email-jobs';
 
 /** Sends queued customer emails; a failed send throws, and BullMQ retries it with backoff. */
 @JobProcessor(EMAIL_QUEUE)

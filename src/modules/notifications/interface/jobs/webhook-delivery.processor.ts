@@ -6,7 +6,8 @@ import {
   AttemptWebhookDelivery,
   type AttemptOutcome,
 } from '../../application/commands/attempt-webhook-delivery.handler';
-import { WEBHOOK_DELIVERY_QUEUE, type WebhookDeliveryJob } from '../../infrastructure/webhook-delivery-jobs';
+import type { WebhookDeliveryJob } from '../../application/ports/webhook-delivery-jobs';
+import { WEBHOOK_DELIVERY_QUEUE } from '../../infrastructure/bullmq-webhook-delivery-jobs';
 
 /**
  * Makes one attempt of a webhook delivery. A failed HTTP attempt is not a failed job: the

@@ -1,26 +1,18 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import type { WebhookDeliveryJob, WebhookDeliveryJobs } from '../application/ports/webhook-delivery-jobs';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'notifications.webhook-deliveries';
 
-export interface WebhookDeliveryJob {
-  readonly deliveryId: string;
-  /** The delivery's dispatch number when this job was scheduled: an older one is stale. */
-  readonly dispatch: number;
-}
-
-/** One job per scheduled attempt of a delivery; the row, not the job, holds the truth. */
 @Injectable()
-export class WebhookDeliveryJobs {
+export class BullmqWebhookDeliveryJobs implements WebhookDeliveryJobs {
   constructor(@InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue) {}
 
   /**
-   * Schedules attempts, usually inside the transaction that made them due (so a failed
-   * enqueue rolls the change back). The job id is the delivery and its dispatch number: a
-   * second schedule of the same dispatch (the sweeper) is a no-op while the job exists,
-   * and a new dispatch never collides with a job still finishing. A job may run before
-   * the transaction commits: the attempt waits for it (see AttemptWebhookDelivery).
+   * The job id is the delivery and its dispatch number, so a new dispatch never collides with
+   * a job still finishing. A job may run before the transaction commits: the attempt then
+   * finds no row and the job is retried.
    */
   async schedule(jobs: readonly (WebhookDeliveryJob & { delayMs?: number })[]): Promise<void> {
     if (jobs.length === 0) return;

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { SETTINGS } from '#libs/config';
 import type { NotificationsSettings } from '../notifications.settings';
+import type { Mailer } from '../application/ports/mailer';
 import type { EmailMessage } from '../domain/order-email';
 
 /**
@@ -13,12 +14,12 @@ import type { EmailMessage } from '../domain/order-email';
  * so a laptop run shows what would have been sent without any mail server.
  */
 @Injectable()
-export class Mailer implements OnApplicationShutdown {
+export class SmtpMailer implements Mailer, OnApplicationShutdown {
   private transport: Transporter | undefined;
 
   constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
-  /** Sends one message; `key` names the `.eml` file, so a retried send overwrites it. */
+  /** `key` names the `.eml` file, so a retried send overwrites it. */
   async send(message: EmailMessage, key: string): Promise<void> {
     const mail = {
       from: this.settings.mailFrom,

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { EntityManager } from 'typeorm';
 import { SIGNING_ALGORITHM } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../identity.settings';
-import { RefreshTokenRecord } from './refresh-token.record';
-import { SigningKeyStore } from './signing-key-store';
+import { hashRefreshToken } from '../domain/refresh-token-rotation';
+import { RefreshTokenStore } from './ports/refresh-token-store';
+import { SigningKeyStore } from './ports/signing-key-store';
 
 export interface Session {
   readonly accessToken: string;
@@ -14,15 +15,12 @@ export interface Session {
   readonly expiresIn: number;
 }
 
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
-
-/** Issues an access token and a refresh token of a (new or continuing) family. */
+/** Issues an access token and a refresh token of a new family, or of `familyId`, in the caller's transaction. */
 @Injectable()
 export class SessionIssuer {
   constructor(
     private readonly keys: SigningKeyStore,
+    private readonly tokens: RefreshTokenStore,
     @Inject(SETTINGS) private readonly settings: IdentitySettings,
   ) {}
 
@@ -32,7 +30,7 @@ export class SessionIssuer {
     familyId: string = randomUUID(),
   ): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
-    await manager.getRepository(RefreshTokenRecord).insert({
+    await this.tokens.insert(manager, {
       tokenHash: hashRefreshToken(refreshToken),
       familyId,
       userId: user.id,

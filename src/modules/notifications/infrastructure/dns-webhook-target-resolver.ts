@@ -3,25 +3,16 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { SETTINGS } from '#libs/config';
 import type { NotificationsSettings } from '../notifications.settings';
+import type {
+  ResolvedAddress,
+  ResolvedTarget,
+  WebhookTargetResolver,
+} from '../application/ports/webhook-target-resolver';
 import { describeRefusal, judgeTarget, type WebhookUrl } from '../domain/webhook-target';
 
-export interface ResolvedAddress {
-  readonly address: string;
-  readonly family: 4 | 6;
-}
-
-export type ResolvedTarget =
-  | { readonly ok: true; readonly addresses: readonly ResolvedAddress[] }
-  | { readonly ok: false; readonly error: string };
-
-/**
- * Resolves a webhook host (every address, as the OS resolver returns them) and applies the
- * SSRF rule to all of them. The addresses returned are the ones that were checked: the
- * transport connects to them and nothing else, so DNS cannot change the answer between
- * the check and the connection (rebinding).
- */
+/** Every address the OS resolver returns for the host, as it returns them. */
 @Injectable()
-export class WebhookTargetResolver {
+export class DnsWebhookTargetResolver implements WebhookTargetResolver {
   constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
   async resolve(url: WebhookUrl): Promise<ResolvedTarget> {

@@ -8,29 +8,25 @@ import {
 } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { DataSource, IsNull, type Repository } from 'typeorm';
+import { DataSource, IsNull, Raw, type Repository } from 'typeorm';
 import { LocalJwks, SIGNING_ALGORITHM, type JwksProvider } from '#libs/auth';
 import { ProcessState, SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../identity.settings';
+import type { SigningKey, SigningKeyStore } from '../application/ports/signing-key-store';
 import { IdentityError } from '../domain/identity-errors';
 import { SigningKeyRecord } from './signing-key.record';
-
-export interface SigningKey {
-  readonly kid: string;
-  readonly privateKey: KeyObject;
-}
 
 const RELOAD_MS = 60_000;
 
 /**
- * Identity's signing keys. Configured (AUTH_PRIVATE_KEY) or, by default, generated once and
- * kept in identity's schema so every replica signs with the same key without set-up. The
- * newest key signs; when it is older than AUTH_KEY_ROTATION_DAYS (or on an admin's request)
- * a new one replaces it, and retired public keys stay published until the tokens they
- * signed have expired. Also the in-process JWKS for libs/auth.
+ * Configured (AUTH_PRIVATE_KEY) or, by default, generated and kept in identity's schema, so
+ * every replica signs with the same key without set-up. Retired public keys stay published
+ * until the tokens they signed have expired. Also the in-process JWKS for libs/auth.
  */
 @Injectable()
-export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class PostgresSigningKeyStore
+  implements SigningKeyStore, JwksProvider, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('SigningKeys');
   private active: SigningKey | undefined;
   private published: JWK[] = [];
@@ -80,10 +76,6 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
     return Boolean(this.settings.authPrivateKey);
   }
 
-  /**
-   * Retires the signing key now and starts signing with a new one. Refused (409
-   * `signing-key-managed-by-setting`) when the key comes from AUTH_PRIVATE_KEY.
-   */
   async rotate(): Promise<string> {
     if (this.managedBySetting) {
       throw new IdentityError(
@@ -91,11 +83,7 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
         'the signing key comes from the AUTH_PRIVATE_KEY setting: rotate it by deploying a new AUTH_PRIVATE_KEY',
       );
     }
-    const kid = await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
-      await manager.query(`UPDATE identity.signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
-      return this.insertNewKey(manager.getRepository(SigningKeyRecord));
-    });
+    const kid = await this.locked((keys) => this.replaceKey(keys));
     await this.refresh();
     this.logger.log(`rotated signing key; now signing with ${kid}`);
     return kid;
@@ -109,28 +97,36 @@ export class SigningKeyStore implements JwksProvider, OnModuleInit, OnApplicatio
       this.published = [jwk];
       return;
     }
-    const repository = this.dataSource.getRepository(SigningKeyRecord);
-    const current = await this.dataSource.transaction(async (manager) => {
-      // Replicas starting together must agree on one key, not each generate their own.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
-      const keys = manager.getRepository(SigningKeyRecord);
+    const current = await this.locked(async (keys) => {
       const newest = await keys.findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
       const maxAgeMs = this.settings.authKeyRotationDays * 86_400_000;
       if (newest && Date.now() - newest.createdAt.getTime() < maxAgeMs) return newest;
-      await manager.query(`UPDATE identity.signing_keys SET retired_at = now() WHERE retired_at IS NULL`);
-      const kid = await this.insertNewKey(keys);
-      return keys.findOneByOrFail({ kid });
+      return keys.findOneByOrFail({ kid: await this.replaceKey(keys) });
     });
-    const graceSeconds = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds;
-    const visible = (await repository.query(
-      `SELECT public_jwk FROM identity.signing_keys WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1) ORDER BY created_at DESC`,
-      [graceSeconds],
-    )) as { public_jwk: JWK }[];
+    const grace = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds;
+    const visible = await this.dataSource.getRepository(SigningKeyRecord).find({
+      select: { publicJwk: true },
+      where: [
+        { retiredAt: IsNull() },
+        { retiredAt: Raw((at) => `${at} > now() - make_interval(secs => :grace)`, { grace }) },
+      ],
+      order: { createdAt: 'DESC' },
+    });
     this.active = { kid: current.kid, privateKey: createPrivateKey(current.privateKeyPem) };
-    this.published = visible.map((row) => row.public_jwk);
+    this.published = visible.map((key) => key.publicJwk as JWK);
   }
 
-  private async insertNewKey(keys: Repository<SigningKeyRecord>): Promise<string> {
+  /** Under a lock, so replicas starting together agree on one key instead of each generating their own. */
+  private locked<T>(work: (keys: Repository<SigningKeyRecord>) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
+      return work(manager.getRepository(SigningKeyRecord));
+    });
+  }
+
+  /** Retires the current key and inserts a new one; returns its kid. */
+  private async replaceKey(keys: Repository<SigningKeyRecord>): Promise<string> {
+    await keys.update({ retiredAt: IsNull() }, { retiredAt: () => 'now()' });
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const jwk = await publicJwk(publicKey);
     await keys.insert({

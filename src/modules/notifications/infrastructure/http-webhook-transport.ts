@@ -4,28 +4,16 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupAddress, LookupOneOptions } from 'node:dns';
 import { SETTINGS } from '#libs/config';
 import type { NotificationsSettings } from '../notifications.settings';
-import type { ResolvedAddress } from './webhook-target-resolver';
-
-export interface WebhookPost {
-  readonly url: string;
-  /** The checked addresses: the only ones the request may connect to. */
-  readonly addresses: readonly ResolvedAddress[];
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
-export type PostOutcome =
-  | { readonly ok: true; readonly statusCode: number }
-  | { readonly ok: false; readonly statusCode: number | null; readonly error: string };
+import type { PostOutcome, WebhookPost, WebhookTransport } from '../application/ports/webhook-transport';
 
 /** How much of a receiver's answer is read: it is not stored, only drained. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** POSTs one webhook attempt; 2xx is success, anything else (or no answer in time) a failure. */
+/** Connects only to the checked addresses; redirects are not followed. */
 @Injectable()
-export class WebhookTransport {
+export class HttpWebhookTransport implements WebhookTransport {
   constructor(@Inject(SETTINGS) private readonly settings: NotificationsSettings) {}
 
   post(post: WebhookPost): Promise<PostOutcome> {

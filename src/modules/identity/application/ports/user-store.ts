@@ -1,0 +1,25 @@
+import type { EntityManager } from 'typeorm';
+
+/** An account as identity stores it (the email trimmed and lower-cased). */
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly roles: string[];
+  readonly version: number;
+  readonly createdAt: Date;
+}
+
+/** Identity's accounts. Methods taking a manager run in the caller's transaction. */
+export abstract class UserStore {
+  abstract findById(id: string, manager?: EntityManager): Promise<User | undefined>;
+  abstract findByEmail(email: string): Promise<User | undefined>;
+  /** Locked until the caller's transaction ends. */
+  abstract lock(manager: EntityManager, id: string): Promise<User | undefined>;
+  /** At version 1; false when the email is taken. */
+  abstract insert(manager: EntityManager, user: Omit<User, 'version' | 'createdAt'>): Promise<boolean>;
+  /** Returns the user's new version. */
+  abstract changeRoles(manager: EntityManager, user: User, roles: string[]): Promise<number>;
+  /** Oldest first, after the (createdAt, id) position when given. */
+  abstract page(limit: number, after: { createdAt: string; id: string } | undefined): Promise<User[]>;
+}

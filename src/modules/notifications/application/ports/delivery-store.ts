@@ -1,0 +1,92 @@
+import type { EntityManager } from 'typeorm';
+import type { DeliveryStatus, SequencedDelivery } from '../../domain/delivery-sequence';
+import type { EndpointStatus } from '../../domain/webhook-endpoint';
+import type { WebhookEventType } from '../../domain/webhook-event-types';
+
+export interface NewDeliveries {
+  readonly eventId: string;
+  readonly type: WebhookEventType;
+  /** The order the event is about. */
+  readonly sequenceKey: string;
+  readonly occurredAt: string;
+  readonly body: string;
+  /** The customer the event is about: their endpoints get it, and every admin's. */
+  readonly customerId: string;
+}
+
+export interface LockedDelivery extends SequencedDelivery, DeliverySequence {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly body: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly dispatch: number;
+  readonly endpoint: { readonly url: string; readonly secret: string; readonly status: EndpointStatus };
+}
+
+/** The deliveries to one endpoint about one order. */
+export interface DeliverySequence {
+  readonly endpointId: string;
+  readonly sequenceKey: string;
+}
+
+export interface AttemptRecord {
+  readonly status: DeliveryStatus;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+}
+
+export interface PendingDelivery extends SequencedDelivery {
+  readonly nextAttemptAt: Date | null;
+}
+
+/** One line of an endpoint's delivery log. */
+export interface DeliveryLogEntry {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: Date | null;
+  readonly deliveredAt: Date | null;
+  readonly createdAt: Date;
+  readonly position: string;
+}
+
+/**
+ * Webhook deliveries. Whatever decides whether a delivery may go, or finishes one, holds
+ * its sequence's lock (`lock`), so a delivery checking its predecessors and a predecessor
+ * releasing it never interleave, in any process. Methods taking a manager run in its transaction.
+ */
+export abstract class DeliveryStore {
+  /**
+   * One pending delivery per event and active endpoint subscribed to its type that belongs
+   * to the customer or to an admin; an endpoint's deliveries take their positions in the
+   * order of `events`, and a redelivered event adds none. Returns the new ids (dispatch 1).
+   */
+  abstract record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<string[]>;
+  /** Locks the delivery's sequence (read first unless given), then the delivery, until the transaction ends. */
+  abstract lock(
+    manager: EntityManager,
+    deliveryId: string,
+    sequence?: DeliverySequence,
+  ): Promise<LockedDelivery | undefined>;
+  /** The pending deliveries of a sequence (the caller holds its lock). */
+  abstract unfinished(manager: EntityManager, sequence: DeliverySequence): Promise<PendingDelivery[]>;
+  /** The delivery waits for an earlier one of its sequence, with no job: that one releases it. */
+  abstract park(manager: EntityManager, deliveryId: string): Promise<void>;
+  /** A new dispatch of a delivery, due `delayMs` from now; returns its number. */
+  abstract redispatch(manager: EntityManager, deliveryId: string, delayMs: number): Promise<number>;
+  /** Counts an attempt and what came of it; a finished delivery has no next attempt. */
+  abstract recordAttempt(manager: EntityManager, deliveryId: string, attempt: AttemptRecord): Promise<void>;
+  /** Ends a delivery without an attempt (its endpoint is disabled). */
+  abstract failWithoutAttempt(manager: EntityManager, deliveryId: string, error: string): Promise<void>;
+  /** Pending again, whatever became of it, with a fresh run of attempts and a new dispatch due now (returned). */
+  abstract restart(manager: EntityManager, deliveryId: string): Promise<number>;
+  /** Pending deliveries due for more than `graceMs` with no attempt made: their job was lost. */
+  abstract overdue(graceMs: number, limit: number): Promise<{ id: string; dispatch: number }[]>;
+  /** An endpoint's delivery log, newest first, before the position when given. */
+  abstract log(endpointId: string, limit: number, before: string | undefined): Promise<DeliveryLogEntry[]>;
+}
