@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OrderPlaced } from '#libs/contracts';
-import { Outbox } from '#libs/messaging';
+import { Outbox, OUTBOX_COLUMNS, OUTBOX_TYPES } from '#libs/messaging';
 import { GroupCommit, statementParameter, type GroupedWrite } from '#libs/sql';
 import { orderPlacedPayload } from '../application/order-placed-payload';
 import {
@@ -34,7 +34,7 @@ export class PostgresOrderPlacementWriter implements OrderPlacementWriter {
 
   async place(placement: OrderPlacement): Promise<PlacementOutcome> {
     const { order, response, pricedFromKept } = placement;
-    const announcement = this.outbox.prepare(OrderPlaced, orderPlacedPayload(order), {
+    const event = this.outbox.row(OrderPlaced, orderPlacedPayload(order), {
       aggregateId: order.id,
       aggregateVersion: order.version,
     });
@@ -50,7 +50,7 @@ export class PostgresOrderPlacementWriter implements OrderPlacementWriter {
             ...(unchanged ? [`${unchanged} AS (${copiesUnchangedSql(params, pricedFromKept)})`] : []),
             `recorded${suffix} AS (${recording.sql})`,
             `placed${suffix} AS (${insertOrderSql(params, order, `recorded${suffix}`)})`,
-            `announced${suffix} AS (${announcement.sql(params, `placed${suffix}`).insert})`,
+            `announced${suffix} AS (${insertEventSql(params, event, `placed${suffix}`)})`,
           ],
           result: unchanged
             ? `CASE WHEN EXISTS (SELECT 1 FROM ${unchanged}) THEN ${placed} ELSE ${COPY_MOVED} END`
@@ -76,6 +76,12 @@ function insertOrderSql(params: unknown[], order: OrderState, gate: string): str
            ${$(order.total.currency, 'text')}, ${$(order.paymentMethod, 'text')}, ${$(order.version, 'int')},
            ${$(order.createdAt, 'timestamptz')}, ${$(order.updatedAt, 'timestamptz')} FROM ${gate}
     RETURNING id`;
+}
+
+/** The INSERT of the order's event into the outbox, once per row of the CTE `gate`. */
+function insertEventSql(params: unknown[], row: readonly unknown[], gate: string): string {
+  const values = OUTBOX_TYPES.map((type, i) => statementParameter(params, row[i], type));
+  return `INSERT INTO ordering.outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')} FROM ${gate}`;
 }
 
 /** One row if each copy is still at its version, none if one has moved (or gone). */
