@@ -5,10 +5,10 @@ export const CONSISTENCY_TOKEN_HEADER = 'consistency-token';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * After a successful write, answers with `Consistency-Token`: the primary's WAL position,
+ * After a successful write, answers with `Consistency-Token`: the primary's LSN,
  * which now includes the write. A read that sends it back is served from data at least that
  * fresh (read-your-writes), whichever replica or cache answers it. A route whose write read
- * the position in its own round trip (`GroupCommit.commit`) sets the header itself, and no
+ * the LSN in its own round trip (`GroupCommit.commit`) sets the header itself, and no
  * read is made for it.
  *
  * A Fastify `onSend` hook rather than a global Nest interceptor: any global interceptor puts
@@ -31,7 +31,7 @@ export function answerWritesWithConsistencyTokens(fastify: FastifyInstance, prim
   });
 }
 
-/** The token a read request carries, if it is a WAL position. */
+/** The token a read request carries, if it is an LSN. */
 export function consistencyTokenOf(request: FastifyRequest): string | undefined {
   const value = request.headers[CONSISTENCY_TOKEN_HEADER];
   const token = Array.isArray(value) ? value[0] : value;

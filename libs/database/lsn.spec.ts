@@ -1,6 +1,6 @@
 import { lsnAtLeast, lsnValue } from './lsn';
 
-describe('WAL positions', () => {
+describe('LSNs', () => {
   it('order by both halves', () => {
     expect(lsnAtLeast('16/B374D848', '16/B374D848')).toBe(true);
     expect(lsnAtLeast('17/0', '16/FFFFFFFF')).toBe(true);

@@ -1,5 +1,5 @@
 import type { BudgetPool } from './budget-pool';
-import { GroupedRuns, preparedStatementName, WAL_POSITION_SQL } from '#libs/sql';
+import { GroupedRuns, preparedStatementName, CURRENT_LSN_SQL } from '#libs/sql';
 
 interface LsnWaiter {
   resolve(lsn: string): void;
@@ -8,14 +8,14 @@ interface LsnWaiter {
 
 /**
  * The primary, for what is not a module's business: readiness probes, the queue backend's
- * health when queues live in PostgreSQL, and the WAL position consistency tokens carry. It
+ * health when queues live in PostgreSQL, and the LSN consistency tokens carry. It
  * borrows from the process's budget like the modules do, so a process whose pool is
  * exhausted reports itself not ready.
  */
 export class PrimaryDatabase {
-  /** One read of the position in flight; whoever asks meanwhile shares the next one. */
+  /** One read of the LSN in flight; whoever asks meanwhile shares the next one. */
   private readonly lsnReads = new GroupedRuns<LsnWaiter>(
-    'wal_position',
+    'wal_position', // the metric label dashboards know
     1,
     (waiting) => waiting.splice(0),
     (waiters) => this.readLsnFor(waiters),
@@ -40,8 +40,8 @@ export class PrimaryDatabase {
   }
 
   /**
-   * The primary's current WAL position, read after this call began (so it includes every
-   * commit the caller made before): what a consistency token carries. Asked after every write
+   * The primary's current LSN, read after this call began (so it includes every commit the
+   * caller made before): what a consistency token carries. Asked after every write
    * a client may read back, so concurrent callers share reads: each read answers everyone who
    * asked before it started; whoever asks while it runs waits for the next one.
    */
@@ -60,10 +60,10 @@ export class PrimaryDatabase {
 
   private async readLsn(): Promise<string> {
     // Prepared, so it is only executed.
-    const result = await this.pool.pool.query<{ position: string }>({
-      name: preparedStatementName(WAL_POSITION_SQL),
-      text: WAL_POSITION_SQL,
+    const result = await this.pool.pool.query<{ lsn: string }>({
+      name: preparedStatementName(CURRENT_LSN_SQL),
+      text: CURRENT_LSN_SQL,
     });
-    return result.rows[0]!.position;
+    return result.rows[0]!.lsn;
   }
 }

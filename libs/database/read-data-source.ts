@@ -4,12 +4,12 @@ import { readsByTarget, type ReplicaSet } from './replica-set';
 
 export interface ReadResult<T> {
   readonly value: T;
-  /** The WAL position the data is at least as fresh as. */
+  /** The LSN the data is at least as fresh as. */
   readonly lsn: string;
 }
 
-/** How long one reading of a server's WAL position serves reads without a token. */
-const POSITION_REUSE_MS = 100;
+/** How long one reading of a server's LSN serves reads without a token. */
+const LSN_REUSE_MS = 100;
 
 /** A replica in recovery cancels queries that conflict with replay: the primary can answer them. */
 function unreachable(error: unknown): boolean {
@@ -26,8 +26,8 @@ function unreachable(error: unknown): boolean {
  */
 export class ReadDataSource {
   private readonly ready = new Map<number, Promise<DataSource>>();
-  /** The last WAL position read from each server, and when its reading began. */
-  private readonly positions = new Map<DataSource, { readonly since: number; readonly lsn: Promise<string> }>();
+  /** The last LSN read from each server, and when its reading began. */
+  private readonly lsns = new Map<DataSource, { readonly since: number; readonly lsn: Promise<string> }>();
 
   constructor(
     private readonly module: string,
@@ -41,7 +41,7 @@ export class ReadDataSource {
     if (index !== undefined) {
       try {
         const replica = await this.initialized(index);
-        const lsn = await this.positionOf(replica, `SELECT pg_last_wal_replay_lsn()::text AS lsn`, atLeastLsn);
+        const lsn = await this.lsnOf(replica, `SELECT pg_last_wal_replay_lsn()::text AS lsn`, atLeastLsn);
         const value = await work(replica);
         readsByTarget.inc({ module: this.module, target: 'replica' });
         return { value, lsn };
@@ -51,28 +51,28 @@ export class ReadDataSource {
         this.ready.delete(index);
       }
     }
-    const lsn = await this.positionOf(this.primary, `SELECT pg_current_wal_lsn()::text AS lsn`, atLeastLsn);
+    const lsn = await this.lsnOf(this.primary, `SELECT pg_current_wal_lsn()::text AS lsn`, atLeastLsn);
     const value = await work(this.primary);
     readsByTarget.inc({ module: this.module, target: 'primary' });
     return { value, lsn };
   }
 
   /**
-   * A WAL position the server had reached before the caller's query begins, so whatever the
-   * query reads is at least that fresh. Any position read earlier is such a lower bound, so
-   * reads without a consistency token share one reading for POSITION_REUSE_MS instead of each
+   * An LSN the server had reached before the caller's query begins, so whatever the
+   * query reads is at least that fresh. Any LSN read earlier is such a lower bound, so
+   * reads without a consistency token share one reading for LSN_REUSE_MS instead of each
    * paying a round trip for it (half the statements of a cache miss). A read with a token
-   * reads the position afresh: its entry then satisfies the token at once.
+   * reads the LSN afresh: its entry then satisfies the token at once.
    */
-  private positionOf(server: DataSource, sql: string, atLeastLsn: string | undefined): Promise<string> {
-    const known = this.positions.get(server);
+  private lsnOf(server: DataSource, sql: string, atLeastLsn: string | undefined): Promise<string> {
+    const known = this.lsns.get(server);
     const now = Date.now();
-    if (!atLeastLsn && known && now - known.since < POSITION_REUSE_MS) return known.lsn;
+    if (!atLeastLsn && known && now - known.since < LSN_REUSE_MS) return known.lsn;
     const lsn = server.query(sql).then((rows) => (rows as [{ lsn: string }])[0].lsn);
-    this.positions.set(server, { since: now, lsn });
+    this.lsns.set(server, { since: now, lsn });
     // A failed reading is not kept: the next read asks again.
     lsn.catch(() => {
-      if (this.positions.get(server)?.lsn === lsn) this.positions.delete(server);
+      if (this.lsns.get(server)?.lsn === lsn) this.lsns.delete(server);
     });
     return lsn;
   }

@@ -12,7 +12,7 @@ export interface ReplicaState {
   readonly url: string;
   healthy: boolean;
   lagSeconds: number;
-  /** WAL position the replica has replayed, as of the last check. */
+  /** LSN the replica has replayed, as of the last check. */
   replayLsn: string | undefined;
   error: string | undefined;
 }

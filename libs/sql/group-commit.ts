@@ -4,18 +4,12 @@ import { queryPreparedCommitted } from './prepared-statement';
 
 /** One write's part of a grouped statement. */
 export interface GroupedWrite {
-  /**
-   * Writes with the same key never share a statement: two requests with one idempotency key
-   * must meet as two transactions (the second sees the first, or is refused), not as two
-   * parts of one.
-   */
+  /** Writes with one key never share a statement: two requests with one idempotency key meet as two transactions. */
   readonly key?: string;
   /**
-   * Appends the write's values to `params` and answers its data-modifying CTEs, each named
-   * with `suffix` so that several writes fit one `WITH`, and `result`: one scalar SQL
-   * expression over them (e.g. `(SELECT count(*)::int FROM placed_1)`), what `write`
-   * resolves with. Called again if the write has to run on its own: build from values
-   * decided before, never from state the previous call changed.
+   * Appends the write's values to `params` and answers its CTEs, named with `suffix`, and
+   * `result`, one scalar SQL expression over them. Called again if the write has to run on
+   * its own: build from values decided before, never from state the previous call changed.
    */
   build(params: unknown[], suffix: string): { readonly ctes: readonly string[]; readonly result: string };
 }
@@ -23,23 +17,17 @@ export interface GroupedWrite {
 export interface GroupCommitOptions {
   /** What the writes are, for the metric `grouped_statement_parts` (`place_order`). */
   readonly name: string;
-  /**
-   * Statements in flight at once. Writes that arrive while fewer run go out at the end of the
-   * event loop's turn, together; the rest wait for the next free slot and go out together.
-   */
+  /** Statements in flight at once (see `GroupedRuns`). */
   readonly statements: number;
   /** Writes in one statement at most. */
   readonly maxWrites: number;
 }
 
-/** A write's result, and where the primary's WAL was once its statement had committed. */
+/** A write's result, and the primary's LSN once its statement had committed. */
 export interface CommittedWrite<T> {
   readonly result: T;
-  /**
-   * Includes the write's commit: what its consistency token can say, without a read of its
-   * own. Absent if that read failed after the commit.
-   */
-  readonly walPosition: string | undefined;
+  /** Includes the write's commit; absent if reading it failed after the commit. */
+  readonly lsn: string | undefined;
 }
 
 interface Waiting {
@@ -49,15 +37,11 @@ interface Waiting {
 }
 
 /**
- * Group commit in the application: concurrent writes of one kind, each a few data-modifying
- * CTEs, go to PostgreSQL as ONE statement (one round trip, one transaction, one WAL flush)
- * while the database is busy with earlier ones, or arrive in the same turn of the event loop
- * (`GroupedRuns`). Under load this is most of what a write costs the server and the client,
- * and the replica's apply with it; with nothing in flight a write goes out at the end of the
- * turn, so a quiet system waits for nothing more.
- *
- * All of a statement's writes commit or none do: if it fails, each write runs again on its
- * own, so only the write at fault sees its error.
+ * Group commit in the application (docs/decisions/0008-group-commit.md): concurrent writes of
+ * one kind, each a few data-modifying CTEs, go to PostgreSQL as ONE statement (one round trip,
+ * one transaction, one WAL flush) while the database is busy with earlier ones, or arrive in
+ * the same turn of the event loop (`GroupedRuns`). All of a statement's writes commit or none
+ * do: if it fails, each write runs again on its own, so only the write at fault sees its error.
  */
 export class GroupCommit {
   private readonly runs: GroupedRuns<Waiting>;
@@ -79,10 +63,7 @@ export class GroupCommit {
     return (await this.commit<T>(write)).result;
   }
 
-  /**
-   * Runs `write` as `write` does and resolves with its `result` and the WAL position after its
-   * commit, read in the statement's round trip (`queryPreparedCommitted`).
-   */
+  /** `write`, also resolving with the LSN after its commit, read in the same round trip (`queryPreparedCommitted`). */
   commit<T>(write: GroupedWrite): Promise<CommittedWrite<T>> {
     return new Promise<CommittedWrite<T>>((resolve, reject) => {
       this.runs.add({ write, resolve: resolve as (committed: CommittedWrite<unknown>) => void, reject });
@@ -107,9 +88,9 @@ export class GroupCommit {
 
   private async run(group: readonly Waiting[]): Promise<void> {
     let results: unknown[];
-    let walPosition: string | undefined;
+    let lsn: string | undefined;
     try {
-      ({ results, walPosition } = await this.execute(group.map((waiting) => waiting.write)));
+      ({ results, lsn } = await this.execute(group.map((waiting) => waiting.write)));
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);
@@ -118,22 +99,20 @@ export class GroupCommit {
       await Promise.all(group.map((waiting) => this.run([waiting])));
       return;
     }
-    group.forEach((waiting, i) => waiting.resolve({ result: results[i], walPosition }));
+    group.forEach((waiting, i) => waiting.resolve({ result: results[i], lsn }));
   }
 
-  private async execute(
-    writes: readonly GroupedWrite[],
-  ): Promise<{ results: unknown[]; walPosition: string | undefined }> {
+  private async execute(writes: readonly GroupedWrite[]): Promise<{ results: unknown[]; lsn: string | undefined }> {
     const params: unknown[] = [];
     const parts = writes.map((write, i) => write.build(params, `_${i}`));
     // One text per group size and shape: a few prepared statements per connection.
-    const { rows, walPosition } = await queryPreparedCommitted<Record<string, unknown>>(
+    const { rows, lsn } = await queryPreparedCommitted<Record<string, unknown>>(
       this.dataSource,
       `WITH ${parts.flatMap((part) => part.ctes).join(',\n')}
        SELECT ${parts.map((part, i) => `${part.result} AS r${i}`).join(', ')}`,
       params,
     );
     const [row] = rows;
-    return { results: parts.map((_, i) => row?.[`r${i}`]), walPosition };
+    return { results: parts.map((_, i) => row?.[`r${i}`]), lsn };
   }
 }

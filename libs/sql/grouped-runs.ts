@@ -6,20 +6,17 @@ const groupSizes =
   (register.getSingleMetric('grouped_statement_parts') as Histogram<'name'> | undefined) ??
   new Histogram({
     name: 'grouped_statement_parts',
-    help: 'Items one grouped run carried: writes (GroupCommit), lookups (GroupedLookup), WAL-position reads, outbox doorbell rings',
+    help: 'Items one grouped run carried: writes (GroupCommit), lookups (GroupedLookup), LSN reads, outbox doorbell rings',
     labelNames: ['name'],
     buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32],
   });
 
 /**
  * Runs waiting items in groups, at most `slots` groups at once. Items that arrive while a slot
- * is free run together at the end of the event loop's current turn: what else arrives in that
- * turn (the other requests read in the same poll, the other responses of a group just written)
- * joins them, where starting at once would send the first alone and make the rest wait for a
- * whole run. Items that arrive while every slot is busy wait and run together in the next free
- * one. So grouping costs a quiet system only the rest of a turn, and under load a group is as
- * large as what arrived during one run (starting at once instead cost about 12 % of accepted
- * orders/s with the saga running; bench/README.md, "Orders").
+ * is free run together at the end of the event loop's current turn, so what else arrives in
+ * that turn joins them; items that arrive while every slot is busy run together in the next
+ * free one. A quiet system waits only for the rest of a turn; under load a group is as large
+ * as what arrived during one run (docs/decisions/0008-group-commit.md).
  */
 export class GroupedRuns<T> {
   private readonly waiting: T[] = [];

@@ -1,5 +1,4 @@
 export * from './prepared-statement';
 export * from './group-commit';
-export * from './grouped-lookup';
 export * from './grouped-runs';
 export * from './statement-parameter';

@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 
-/**
- * The name a statement is prepared under: derived from its text, so one text is one name on
- * every connection and two texts can never share one (node-postgres refuses a known name
- * with another text).
- */
+/** The name a statement is prepared under: derived from its text, so two texts never share one. */
 export function preparedStatementName(text: string): string {
   let name = names.get(text);
   if (name === undefined) {
@@ -24,15 +20,12 @@ const NAMES_KEPT = 1000;
 
 /**
  * Runs `text` as a named prepared statement: PostgreSQL parses and plans it the first time a
- * connection sees it and only binds and executes it after. For the statements of a hot path,
- * where planning costs as much as executing: on the order path it was 0.3 of 0.6 ms of the
- * server's time per order (pg_stat_statements). Use it only for texts built from a fixed shape
- * (values always as parameters), since every distinct text stays prepared on each connection.
+ * connection sees it and only binds and executes it after (docs/decisions/0009-prepared-statements.md).
+ * Use it only for texts built from a fixed shape (values always as parameters), since every
+ * distinct text stays prepared on each connection.
  *
- * With an EntityManager inside a transaction it runs on that transaction's connection;
- * otherwise on a connection of the pool, as `DataSource.query` does. Failures are TypeORM's
- * `QueryFailedError`, as from `query`. TypeORM's query logger does not see these statements
- * (Tessera configures none); `pg_stat_statements` does, one row per text.
+ * With an EntityManager inside a transaction it runs on that transaction's connection,
+ * otherwise on one of the pool. Failures are TypeORM's `QueryFailedError`, as from `query`.
  */
 export async function queryPrepared<Row extends QueryResultRow>(
   on: DataSource | EntityManager,
@@ -55,26 +48,21 @@ export async function queryPrepared<Row extends QueryResultRow>(
   }
 }
 
-/** The primary's current WAL position, as text (`0/16B3748`): what a consistency token carries. */
-export const WAL_POSITION_SQL = 'SELECT pg_current_wal_lsn()::text AS position';
+/** The primary's current LSN, as text (`0/16B3748`): what a consistency token carries. */
+export const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()::text AS lsn';
 
-/** What a statement run in its own transaction answered, and where the primary's WAL was after it. */
+/** What a statement run in its own transaction answered, and the primary's LSN after it. */
 export interface CommittedStatement<Row> {
   readonly rows: Row[];
-  /**
-   * `pg_current_wal_lsn()` read after the statement committed: it includes the commit. Absent
-   * if that read failed: the statement's outcome stands all the same.
-   */
-  readonly walPosition: string | undefined;
+  /** Read after the statement committed, so it includes the commit; absent if that read failed. */
+  readonly lsn: string | undefined;
 }
 
 /**
- * Runs `text` as `queryPrepared` does, as its own transaction, and reads the primary's WAL
- * position right behind it on the same connection: the position includes the commit, so it
- * can be the write's consistency token. On a pipelined connection (`pipeline: true`, as the
- * module data sources are) both go in one round trip, where reading the position afterwards
- * costs the writer a second one. Never inside a transaction: the position would be read
- * before its commit.
+ * Runs `text` as `queryPrepared` does, as its own transaction, and reads the primary's LSN
+ * right behind it on the same connection: it includes the commit, so it can be the write's
+ * consistency token. On a pipelined connection (as the module data sources are) both go in
+ * one round trip. Never inside a transaction: the LSN would be read before its commit.
  */
 export async function queryPreparedCommitted<Row extends QueryResultRow>(
   dataSource: DataSource,
@@ -86,16 +74,13 @@ export async function queryPreparedCommitted<Row extends QueryResultRow>(
     const client = (await runner.connect()) as PoolClient;
     const written = client.query<Row>({ name: preparedStatementName(text), text, values: [...values] });
     // Queued behind the statement: PostgreSQL runs it after the statement's Sync, i.e. after its commit.
-    const position = client.query<{ position: string }>({
-      name: preparedStatementName(WAL_POSITION_SQL),
-      text: WAL_POSITION_SQL,
-    });
+    const lsn = client.query<{ lsn: string }>({ name: preparedStatementName(CURRENT_LSN_SQL), text: CURRENT_LSN_SQL });
     // Both settled before the connection goes back to the pool.
-    const [result, read] = await Promise.allSettled([written, position]);
+    const [result, read] = await Promise.allSettled([written, lsn]);
     if (result.status === 'rejected') throw new QueryFailedError(text, [...values], result.reason as Error);
     return {
       rows: result.value.rows,
-      walPosition: read.status === 'fulfilled' ? read.value.rows[0]?.position : undefined,
+      lsn: read.status === 'fulfilled' ? read.value.rows[0]?.lsn : undefined,
     };
   } finally {
     await runner.release();

@@ -92,7 +92,7 @@ describe('PrimaryDatabase.currentLsn (the position a consistency token carries)'
   it('answers a write that read its position itself with that token, and reads one for the others', async () => {
     const app = Fastify();
     answerWritesWithConsistencyTokens(app, primary);
-    // As `sendIdempotentResponse` does with the position its write read (`GroupCommit.commit`).
+    // As `sendIdempotentResponse` does with the LSN its write read (`GroupCommit.commit`).
     app.post('/located', (_, reply) => reply.status(201).header('Consistency-Token', '0/1').send({}));
     app.post('/unlocated', (_, reply) => reply.status(201).send({}));
     const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,5 +1,5 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { GroupCommit, GroupedLookup, type GroupedWrite } from '#libs/sql';
+import { GroupCommit, type GroupedWrite } from '#libs/sql';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** Inserts note `id` and resolves with the id it wrote. */
@@ -96,36 +96,5 @@ describe('GroupCommit (concurrent writes as one statement)', () => {
     await Promise.all(written);
     // 1 and 2 each went out at the end of their turn; 3-5 waited for the first free slot.
     expect(await transactions()).toEqual([[1], [2], [3, 4, 5]]);
-  });
-
-  it('looks up the keys of lookups that wait together in one query, and answers each only its own', async () => {
-    await db.query(`INSERT INTO notes (id) SELECT generate_series(1, 10)`);
-    const queries: number[][] = [];
-    const lookups = new GroupedLookup<number, bigint>(
-      async (ids) => {
-        queries.push([...ids]);
-        const rows = await dataSource.query<{ id: number; xid: string }[]>(
-          `SELECT id, xid FROM notes WHERE id = ANY($1::int[])`,
-          [ids],
-        );
-        return new Map(rows.map((row) => [row.id, BigInt(row.xid)]));
-      },
-      { name: 'notes', statements: 1, maxKeys: 5 },
-    );
-    const asked = [[1], [2, 3], [3, 99], [4], [5, 6], [7]];
-    const firstAnswer = lookups.lookup(asked[0]!);
-    await endOfTurn(); // the first is in flight
-    const answers = [firstAnswer, ...asked.slice(1).map((ids) => lookups.lookup(ids))];
-
-    expect((await Promise.all(answers)).map((found) => [...found.keys()])).toEqual([
-      [1],
-      [2, 3],
-      [3],
-      [4],
-      [5, 6],
-      [7],
-    ]);
-    // The first alone; then as many as fit in 5 keys (3 asked twice counts twice), then the rest.
-    expect(queries).toEqual([[1], [2, 3, 99, 4], [5, 6, 7]]);
   });
 });

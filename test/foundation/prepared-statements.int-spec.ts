@@ -59,7 +59,7 @@ describe('queryPrepared (named prepared statements on TypeORM connections)', () 
     expect(preparedStatementName(INSERT_NOTE).length).toBeLessThanOrEqual(63);
   });
 
-  describe('queryPreparedCommitted (a statement and the WAL position after its commit)', () => {
+  describe('queryPreparedCommitted (a statement and the LSN after its commit)', () => {
     let pipelined: DataSource;
 
     beforeAll(async () => {
@@ -81,15 +81,14 @@ describe('queryPrepared (named prepared statements on TypeORM connections)', () 
       ['pipelined, in one round trip', () => pipelined],
       ['not pipelined, in two', () => dataSource],
     ])('answers a position past the commit record, %s', async (_, on) => {
-      const { rows, walPosition } = await queryPreparedCommitted<{ id: number; inside: string }>(
-        on(),
-        WRITE_AND_LOCATE,
-        [on() === pipelined ? 10 : 11, 'located'],
-      );
+      const { rows, lsn } = await queryPreparedCommitted<{ id: number; inside: string }>(on(), WRITE_AND_LOCATE, [
+        on() === pipelined ? 10 : 11,
+        'located',
+      ]);
       expect(rows).toEqual([{ id: expect.any(Number), inside: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) }]);
       // Strictly after: a position read inside the transaction could not be past its own commit.
       const [past] = await db.query<{ past: boolean }>(`SELECT $1::pg_lsn > $2::pg_lsn AS past`, [
-        walPosition,
+        lsn,
         rows[0]!.inside,
       ]);
       expect(past).toEqual({ past: true });
@@ -104,7 +103,7 @@ describe('queryPrepared (named prepared statements on TypeORM connections)', () 
       // The position read queued behind the failed statement was answered before the connection went back.
       const after = await queryPreparedCommitted<{ id: number }>(pipelined, INSERT_NOTE, [12, 'after']);
       expect(after.rows).toEqual([{ id: 12, body: 'after' }]);
-      expect(after.walPosition).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(after.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     });
 
     it.each([

@@ -27,7 +27,7 @@ export function sendIdempotentResponse(reply: FastifyReply, response: Idempotent
     .status(response.status)
     .type(response.status >= 400 ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8');
   if (response.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-  // Its write read the position already: `ConsistencyTokens` leaves a token set here as it is.
-  if (response.walPosition) void reply.header(CONSISTENCY_TOKEN_HEADER, response.walPosition);
+  // Its write read the token already: `ConsistencyTokens` leaves a token set here as it is.
+  if (response.consistencyToken) void reply.header(CONSISTENCY_TOKEN_HEADER, response.consistencyToken);
   return response.body;
 }

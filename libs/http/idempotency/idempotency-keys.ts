@@ -32,26 +32,23 @@ export interface IdempotentResponse {
   readonly body: string;
   /** True when this is the stored answer to an earlier request with the key. */
   readonly replayed: boolean;
-  /**
-   * The primary's WAL position after the write that recorded it, when that write read it in
-   * its own round trip: the response's `Consistency-Token`, so none has to be read for it.
-   */
-  readonly walPosition?: string;
+  /** The LSN of the write that recorded it, when that write read it: the `Consistency-Token` to send. */
+  readonly consistencyToken?: string;
 }
+
+/** What idempotent work came to: its response recorded with the key, or the key found taken. */
+export type IdempotentOutcome =
+  { readonly kind: 'recorded'; readonly response: IdempotentResponse } | { readonly kind: 'key_taken' };
 
 export interface IdempotencyKeysOptions {
   /** How long a key replays its first response; an older key counts as absent. */
   readonly ttlHours: number;
   /**
-   * An `in_progress` key (written by older versions, which claimed a key in a commit of its
-   * own before the work) older than this belongs to a request whose process
-   * died: a retry of the same request may take it over. Far longer than any request takes.
+   * An `in_progress` key (a claim committed on its own before the work) older than this
+   * belongs to a request whose process died: a retry of the same request may take it over.
    */
   readonly abandonedAfterSeconds?: number;
 }
-
-/** The key is another request's: its write found the key taken. */
-export class IdempotencyClaimLost extends Error {}
 
 /**
  * The right to run one request for an idempotency key, claimed by the write that records its
@@ -60,8 +57,6 @@ export class IdempotencyClaimLost extends Error {}
  * the key costs no statement or commit of its own.
  */
 export class IdempotencyClaim {
-  private recorded: IdempotentResponse | undefined;
-
   constructor(
     readonly scope: string,
     readonly key: string,
@@ -71,30 +66,23 @@ export class IdempotencyClaim {
     private readonly schema: string,
   ) {}
 
-  /** The response recorded by `recordWithin` or a refusal, once it has been. */
-  get response(): IdempotentResponse | undefined {
-    return this.recorded;
-  }
-
   /**
-   * For work written as ONE statement (see `Outbox.prepare`): appends to the statement's
-   * `params` and returns `sql`, the body of a data-modifying CTE that claims the key with the
-   * response and returns one row if it got it (gate the statement's writes on it, so they
-   * happen exactly when the response is recorded). Once the statement ran, `confirm(heldRow)`
-   * gives the response as it will be sent (or throws `IdempotencyClaimLost`), with the WAL
-   * position after the statement's commit if it is given one. With `gate`, the name of an
-   * earlier CTE of the statement, the key is claimed only if that CTE has a row.
+   * For work written as ONE statement: appends to its `params` and returns `sql`, the body of
+   * a data-modifying CTE that claims the key with the response and returns one row if it got
+   * it (gate the work's writes on it). With `gate`, an earlier CTE of the statement, the key is
+   * claimed only if that CTE has a row. If the row came back, `recorded(lsn)` is the response
+   * as it will be sent.
    */
   recordWithin(
     params: unknown[],
     status: number,
     body: unknown,
     gate?: string,
-  ): { readonly sql: string; confirm(held: boolean, walPosition?: string): IdempotentResponse } {
+  ): { readonly sql: string; recorded(lsn?: string): IdempotentResponse } {
     const text = canonicalJson(body);
     return {
       sql: this.claimingInsert(params, status, text, gate),
-      confirm: (held, walPosition) => this.settle(held, status, text, walPosition),
+      recorded: (lsn) => ({ status, body: text, replayed: false, ...(lsn ? { consistencyToken: lsn } : {}) }),
     };
   }
 
@@ -110,7 +98,7 @@ export class IdempotencyClaim {
       `WITH done AS (${this.claimingInsert(params, status, text)}) SELECT count(*)::int AS n FROM done`,
       params,
     );
-    return row?.n === 1 ? this.settle(true, status, text) : undefined;
+    return row?.n === 1 ? { status, body: text, replayed: false } : undefined;
   }
 
   /**
@@ -138,12 +126,6 @@ export class IdempotencyClaim {
           OR (k.state = 'in_progress' AND k.request_hash = EXCLUDED.request_hash
               AND k.created_at <= now() - make_interval(secs => ${statementParameter(params, this.settings.abandonedAfterSeconds, 'int')}))
        RETURNING 1`;
-  }
-
-  private settle(held: boolean, status: number, body: string, walPosition?: string): IdempotentResponse {
-    if (!held) throw new IdempotencyClaimLost(`idempotency key ${this.key} is another request's`);
-    this.recorded = { status, body, replayed: false, ...(walPosition ? { walPosition } : {}) };
-    return this.recorded;
   }
 }
 
@@ -183,7 +165,7 @@ export class IdempotencyKeys {
    */
   async execute(
     request: IdempotentRequest,
-    work: (claim: IdempotencyClaim) => Promise<unknown>,
+    work: (claim: IdempotencyClaim) => Promise<IdempotentOutcome>,
     toProblem: (error: unknown) => ProblemException | undefined = () => undefined,
   ): Promise<IdempotentResponse> {
     const key = parseIdempotencyKey(request.key);
@@ -191,10 +173,10 @@ export class IdempotencyKeys {
     const claim = new IdempotencyClaim(request.scope, key, hash, this.settings, this.schema);
     // The key is another request's: answer as it says (absent: that request has not committed yet).
     const taken = async () => (await this.existingAnswer(request.scope, key, hash)) ?? Promise.reject(keyInUse());
+    let outcome: IdempotentOutcome;
     try {
-      await work(claim);
+      outcome = await work(claim);
     } catch (error) {
-      if (error instanceof IdempotencyClaimLost) return taken();
       const problem = error instanceof ProblemException ? error : toProblem(error);
       const status = problem?.getStatus() ?? HttpStatus.INTERNAL_SERVER_ERROR;
       if (!problem || status >= 500 || status < 400 || RETRYABLE_STATUSES.has(status)) throw problem ?? error;
@@ -207,10 +189,7 @@ export class IdempotencyKeys {
       }
       return recorded ?? taken();
     }
-    if (!claim.response) {
-      throw new Error('idempotent work finished without recording its response (IdempotencyClaim.recordWithin)');
-    }
-    return claim.response;
+    return outcome.kind === 'recorded' ? outcome.response : taken();
   }
 
   /** Deletes keys past their TTL, in batches; returns how many. */

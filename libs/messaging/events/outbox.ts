@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventKey, type IntegrationEvent } from '#libs/contracts';
 import { afterCommit } from '#libs/database';
-import { queryPrepared, statementParameter } from '#libs/sql';
+import { queryPrepared } from '#libs/sql';
 import { currentMessageContext, type MessageContext } from '#libs/observability';
 
 /** What wakes the module's relays once written events have committed (`OutboxDoorbell`). */
@@ -10,8 +10,8 @@ export interface RelayDoorbell {
   ring(): void;
 }
 
-/** The columns `prepare` writes, with the types of their parameters. */
-const OUTBOX_COLUMNS = [
+/** The columns of an event's outbox row (`Outbox.row`), with the types of their parameters. */
+export const OUTBOX_COLUMNS = [
   'event_id',
   'event_name',
   'event_version',
@@ -21,7 +21,7 @@ const OUTBOX_COLUMNS = [
   'correlation_id',
   'causation_id',
 ] as const;
-const OUTBOX_TYPES = ['uuid', 'text', 'int', 'text', 'bigint', 'jsonb', 'text', 'text'] as const;
+export const OUTBOX_TYPES = ['uuid', 'text', 'int', 'text', 'bigint', 'jsonb', 'text', 'text'] as const;
 
 export interface AggregateRef {
   readonly aggregateId: string;
@@ -97,36 +97,7 @@ export class Outbox {
     return rows.map((row) => row[0] as string);
   }
 
-  /**
-   * `publish` for a state change written as ONE statement (its own implicit transaction: one
-   * round trip instead of BEGIN, the writes and COMMIT). Checks the event as `publish` does and
-   * takes its correlation from the work in progress NOW; `sql` then appends its values to the
-   * statement's `params` (as often as the statement is built, from whatever context) and
-   * returns `insert`, the body of a data-modifying CTE that writes the outbox row (once per
-   * row of the CTE `gate` when given, so the event exists exactly when the gated write
-   * happened). Once the statement has committed a row, call `committed()`.
-   */
-  prepare<T>(
-    event: IntegrationEvent<T>,
-    payload: T,
-    aggregate: AggregateRef,
-  ): {
-    readonly id: string;
-    sql(params: unknown[], gate?: string): { readonly insert: string };
-  } {
-    const row = this.row(event, payload, aggregate);
-    return {
-      id: row[0] as string,
-      sql: (params, gate) => {
-        const values = row.map((value, i) => statementParameter(params, value, OUTBOX_TYPES[i]!));
-        return {
-          insert: `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')}) SELECT ${values.join(', ')}${gate ? ` FROM ${gate}` : ''}`,
-        };
-      },
-    };
-  }
-
-  /** Wakes the relays after a statement built with `prepare` committed an event. */
+  /** Wakes the relays after a statement of the caller's own (see `row`) committed an event. */
   committed(): void {
     this.doorbell.ring();
   }
@@ -137,10 +108,11 @@ export class Outbox {
   }
 
   /**
-   * The outbox row of an event, once it is known to be publishable and to fit its schema.
-   * Its correlation and causation come from `cause` when given, else from the work in progress.
+   * The values of an event's outbox row (`OUTBOX_COLUMNS`), once it is known to be publishable
+   * and to fit its schema; its correlation and causation come from `cause` when given, else
+   * from the work in progress now. For a caller that writes the row in a statement of its own.
    */
-  private row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef, cause?: MessageContext): unknown[] {
+  row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef, cause?: MessageContext): unknown[] {
     const key = eventKey(event);
     if (!this.publishable.has(key)) {
       throw new Error(`module ${this.module} does not publish ${key}: add it to its manifest's publishes`);

@@ -16,12 +16,18 @@ import {
 } from './application/events/project-product.handler';
 import { RecordStockReservedHandler } from './application/events/record-stock-reserved.handler';
 import { OrderTransitions } from './application/order-transitions';
+import { OrderPlacementWriter } from './application/ports/order-placement-writer';
+import { OrderStore } from './application/ports/order-store';
+import { ProductCopyStore } from './application/ports/product-copy-store';
 import { GetOrderHandler } from './application/queries/get-order.handler';
 import { ListOrdersHandler } from './application/queries/list-orders.handler';
 import { AddOrderDeadlines1765200000000 } from './infrastructure/migrations/add-order-deadlines';
 import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
 import { OrderRecord } from './infrastructure/order.record';
-import { ProductRecord } from './infrastructure/product.record';
+import { PostgresOrderPlacementWriter } from './infrastructure/postgres-order-placement-writer';
+import { PostgresOrderStore } from './infrastructure/postgres-order-store';
+import { PostgresProductCopyStore } from './infrastructure/postgres-product-copy-store';
+import { ProductCopyRecord } from './infrastructure/product-copy.record';
 import { OrdersController } from './interface/http/orders.controller';
 import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning';
 import { OrderDeadlineSweeper } from './interface/jobs/order-deadline-sweeper';
@@ -34,10 +40,13 @@ export const orderingModule = defineModule({
   // Reservations are what a buyer waits for after the 201: in a process that also charges
   // and mails, this module's jobs go first.
   jobsGoFirst: true,
-  entities: [OrderRecord, ProductRecord],
+  entities: [OrderRecord, ProductCopyRecord],
   migrations: [CreateOrderingTables1764600000000, AddOrderDeadlines1765200000000],
   providers: [
     idempotencyKeysProvider(),
+    { provide: OrderStore, useClass: PostgresOrderStore },
+    { provide: ProductCopyStore, useClass: PostgresProductCopyStore },
+    { provide: OrderPlacementWriter, useClass: PostgresOrderPlacementWriter },
     OrderTransitions,
     PlaceOrderHandler,
     CancelOrderHandler,

@@ -1,28 +1,29 @@
 import { OrderPlaced } from '#libs/contracts';
-import { Order, ORDER_LIMITS, type CatalogEntry } from '../domain/order';
+import { Order, ORDER_LIMITS, type ProductCopy } from '../domain/order';
 import { OrderingError } from '../domain/ordering-errors';
 import { orderPlacedPayload } from './order-placed-payload';
 
 const LAMP = '6f1c1c0e-1d1b-4c43-9b61-0c9b0a1f2a3b';
 const CUSTOMER = '22222222-2222-4222-8222-222222222222';
 
-function catalogOf(entries: CatalogEntry[]): Map<string, CatalogEntry> {
+function catalogOf(entries: ProductCopy[]): Map<string, ProductCopy> {
   return new Map(entries.map((entry) => [entry.productId, entry]));
 }
 
-const lamp: CatalogEntry = {
+const lamp: ProductCopy = {
   productId: LAMP,
   sku: 'LAMP-1',
   name: 'Lamp',
   price: { amount: 1999, currency: 'EUR' },
   status: 'active',
+  version: 1,
 };
 
 function place(overrides: {
   customerId?: string;
   lines?: { productId: string; quantity: number }[];
   paymentMethod?: string;
-  catalog?: Map<string, CatalogEntry>;
+  catalog?: Map<string, ProductCopy>;
 }): Order {
   return Order.place({
     id: '11111111-1111-4111-8111-111111111111',

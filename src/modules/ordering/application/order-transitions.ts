@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { OrderCancelled, OrderConfirmed, type EventEnvelope } from '#libs/contracts';
 import { Outbox } from '#libs/messaging';
 import { Order, type OrderChange, type OrderState } from '../domain/order';
-import { lockOrders, saveTransitions } from '../infrastructure/order-store';
 import { contractLines } from './contract-lines';
+import { OrderStore } from './ports/order-store';
 
 /** A step of one order: it decides from the order's current state; undefined is no change. */
 export type OrderStep = (order: Order, now: Date) => OrderChange | undefined;
@@ -16,26 +16,27 @@ export interface AppliedStep {
 }
 
 /**
- * How every change of an existing order is made, by a saga step or a customer: in the
- * caller's transaction, the order row is locked (FOR UPDATE), the step decides from its
- * current state, and a transition is saved together with the event announcing it.
- * Concurrent events for one order therefore apply one after the other, each seeing the
- * other's effect.
+ * How every change of an existing order is made: in the caller's transaction the order is
+ * locked, the step decides from its current state, and a transition is saved with the event
+ * announcing it, so concurrent events for one order apply one after the other.
  */
 @Injectable()
 export class OrderTransitions {
   private readonly logger = new Logger('Ordering');
 
-  constructor(private readonly outbox: Outbox) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly orders: OrderStore,
+  ) {}
 
   /** Applies `step` to the locked order; undefined when there is no such order. */
   async apply(manager: EntityManager, orderId: string, step: OrderStep): Promise<AppliedStep | undefined> {
-    const state = (await lockOrders(manager, [orderId])).get(orderId);
+    const state = (await this.orders.lock(manager, [orderId])).get(orderId);
     if (!state) return undefined;
     const order = Order.restore(state);
     const change = step(order, new Date());
     if (change) {
-      await saveTransitions(manager, [order.state]);
+      await this.orders.saveTransitions(manager, [order.state]);
       const announcement = this.announcement(order.state, change);
       if (announcement)
         await this.outbox.publish(manager, announcement.event, announcement.payload, announcement.aggregate);
@@ -44,12 +45,11 @@ export class OrderTransitions {
   }
 
   /**
-   * `apply` for saga events that each name their order, the events of one inbox transaction
-   * (a handler's `handleMany`), in four round trips for all of them: every order locked at once
-   * (in id order), `step` taken for each event in turn (two events of one order: the second
-   * sees the first's effect), every changed order written in one statement, every announcement
-   * in one more, naming the event it answers. An event about an order ordering does not know is
-   * logged (`said`: what the event says) and left; its entry is undefined.
+   * `apply` for the events of one inbox transaction (`handleMany`), in four round trips: all
+   * orders locked, `step` taken per event in turn (the second event of an order sees the
+   * first's effect), changed orders saved in one statement, announcements in one more (see
+   * docs/decisions/0007-set-wise-inbox-handlers.md). An event about an unknown order is logged
+   * (`said`: what it says) and its entry is undefined.
    */
   async applyToEvents<P extends { readonly orderId: string }>(
     manager: EntityManager,
@@ -57,7 +57,7 @@ export class OrderTransitions {
     step: OrderStep,
     said: (payload: P) => string,
   ): Promise<(AppliedStep | undefined)[]> {
-    const states = await lockOrders(
+    const states = await this.orders.lock(
       manager,
       events.map((event) => event.payload.orderId),
     );
@@ -82,7 +82,7 @@ export class OrderTransitions {
       }
       return { order: order.state, change };
     });
-    await saveTransitions(
+    await this.orders.saveTransitions(
       manager,
       [...changed].map((order) => order.state),
     );

@@ -60,14 +60,16 @@ export interface RequestedLine {
   readonly quantity: number;
 }
 
-/** What ordering knows of a product (its projection of the catalog's events). */
-export interface CatalogEntry {
+/** Ordering's copy of a catalog product, kept from the catalog's product events. */
+export interface ProductCopy {
   readonly productId: string;
   readonly sku: string;
   /** Null only for a product known solely from its archiving. */
   readonly name: string | null;
   readonly price: Money | null;
   readonly status: 'draft' | 'active' | 'archived';
+  /** The aggregate version of the last catalog event applied: older events are ignored. */
+  readonly version: number;
 }
 
 /** A transition that happened, and what the rest of the system must hear about it. */
@@ -113,7 +115,7 @@ export class Order {
     readonly customerId: string;
     readonly lines: readonly RequestedLine[];
     readonly paymentMethod: string;
-    readonly catalog: ReadonlyMap<string, CatalogEntry>;
+    readonly catalog: ReadonlyMap<string, ProductCopy>;
     readonly now: Date;
   }): Order {
     assertWellFormed(input.customerId, input.lines, input.paymentMethod);
@@ -300,7 +302,7 @@ function assertWellFormed(customerId: string, lines: readonly RequestedLine[], p
 }
 
 /** A copy that can be announced as an order line: a SKU, and a price in whole minor units of a currency. */
-function sellable(entry: CatalogEntry): boolean {
+function sellable(entry: ProductCopy): boolean {
   return (
     entry.sku.length > 0 &&
     entry.price !== null &&

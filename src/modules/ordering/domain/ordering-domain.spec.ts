@@ -1,4 +1,4 @@
-import { canTransition, Order, type CatalogEntry, type OrderState, type OrderStatus } from './order';
+import { canTransition, Order, type ProductCopy, type OrderState, type OrderStatus } from './order';
 import { decodeOrderCursor, encodeOrderCursor } from './order-cursor';
 import { OrderingError } from './ordering-errors';
 
@@ -10,14 +10,14 @@ const USD = 'c0ffee00-0000-4000-8000-000000000001';
 const placedAt = new Date('2026-03-01T10:00:00.000Z');
 const later = new Date('2026-03-01T10:05:00.000Z');
 
-const catalog = new Map<string, CatalogEntry>(
+const catalog = new Map<string, ProductCopy>(
   [
     { productId: LAMP, sku: 'LAMP-1', name: 'Lamp', price: { amount: 1999, currency: 'EUR' }, status: 'active' },
     { productId: DESK, sku: 'DESK-1', name: 'Desk', price: { amount: 25000, currency: 'EUR' }, status: 'active' },
     { productId: GONE, sku: 'GONE-1', name: 'Gone', price: { amount: 100, currency: 'EUR' }, status: 'archived' },
     { productId: DRAFT, sku: 'DRAFT-1', name: 'Draft', price: { amount: 100, currency: 'EUR' }, status: 'draft' },
     { productId: USD, sku: 'USD-1', name: 'Imported', price: { amount: 500, currency: 'USD' }, status: 'active' },
-  ].map((entry) => [entry.productId, entry as CatalogEntry]),
+  ].map((entry) => [entry.productId, entry as ProductCopy]),
 );
 
 function place(lines = [{ productId: LAMP, quantity: 2 }], paymentMethod = 'pm_card'): Order {

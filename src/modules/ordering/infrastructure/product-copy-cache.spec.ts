@@ -1,5 +1,5 @@
 import { ProductCopyCache } from './product-copy-cache';
-import type { ProductCopy } from './product-projection';
+import type { ProductCopy } from '../domain/order';
 
 const copy = (productId: string, version = 1, status: ProductCopy['status'] = 'active'): ProductCopy => ({
   productId,

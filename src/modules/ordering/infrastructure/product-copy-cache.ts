@@ -1,11 +1,10 @@
-import type { ProductCopy } from './product-projection';
+import type { ProductCopy } from '../domain/order';
 
 /**
- * The product copies (rows of ordering's projection) this process priced orders from lately,
- * so that placing an order needs no read of them. Nothing here is trusted: the order's own
- * statement checks that each copy is still at the version it was priced from and writes
- * nothing if one has moved (`productCopiesUnchangedSql`); the handler then reads and prices
- * again. Only products for sale are kept, so a refusal is always decided on a fresh read.
+ * The product copies this process priced orders from lately, so that placing an order needs
+ * no read of them (docs/decisions/0010-cache-hit-fast-path.md). Nothing here is trusted: the
+ * order's statement writes nothing if a copy has moved (`PostgresOrderPlacementWriter`). Only
+ * products for sale are kept, so a refusal is always decided on a fresh read.
  */
 export class ProductCopyCache {
   private readonly copies = new Map<string, ProductCopy>();

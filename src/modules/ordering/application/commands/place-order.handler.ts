@@ -1,145 +1,81 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { OrderPlaced } from '#libs/contracts';
-import { GroupCommit, GroupedLookup } from '#libs/sql';
-import type { IdempotencyClaim } from '#libs/http';
-import { Outbox } from '#libs/messaging';
-import { Order, type RequestedLine } from '../../domain/order';
+import type { IdempotencyClaim, IdempotentOutcome } from '#libs/http';
+import { Order, type OrderState, type ProductCopy, type RequestedLine } from '../../domain/order';
 import { OrderingError } from '../../domain/ordering-errors';
-import { insertOrderSql } from '../../infrastructure/order-store';
-import { productCopyPricings } from '../../infrastructure/ordering-metrics';
-import { ProductCopyCache } from '../../infrastructure/product-copy-cache';
-import { catalogEntries, productCopiesUnchangedSql, type ProductCopy } from '../../infrastructure/product-projection';
-import { orderView, type OrderView } from '../order-view';
-import { orderPlacedPayload } from '../order-placed-payload';
+import { productCopyPricings } from '../ordering-metrics';
+import { orderView } from '../order-view';
+import { OrderPlacementWriter, type PlacementOutcome } from '../ports/order-placement-writer';
+import { ProductCopyStore } from '../ports/product-copy-store';
 
-export class PlaceOrder extends Command<OrderView> {
+export class PlaceOrder extends Command<IdempotentOutcome> {
   constructor(
     readonly customerId: string,
     readonly lines: readonly RequestedLine[],
     readonly paymentMethod: string,
-    /**
-     * The request's idempotency key, and the status its response will have: the response is
-     * recorded in the very statement that writes the order, so the order never exists
-     * without it.
-     */
-    readonly idempotency?: { readonly claim: IdempotencyClaim; readonly status: number },
+    /** The request's idempotency key, and the status of the response recorded with the order. */
+    readonly idempotency: { readonly claim: IdempotencyClaim; readonly status: number },
   ) {
     super();
   }
 }
 
-/** Product copies kept per process: a few MB, far more products than a sale's hot set. */
-const KEPT_PRODUCT_COPIES = 10_000;
-
 /**
- * Places an order at the prices of ordering's own product copy in ONE statement (its own
- * transaction) that claims the idempotency key with the response (`IdempotencyKeys.execute`)
- * and inserts the order and its `OrderPlaced` event; once it has committed, the relays are
- * woken. The order and the event are written only if the key is this request's, and the
- * response carries the WAL position read right behind the statement as its consistency token.
- * Under load that statement carries other orders placed at the same time (`GroupCommit`): one
- * commit for all of them.
- *
- * The copies come from this process's `ProductCopyCache` when it has them all, and the
- * statement writes only if each is still at the version priced from; otherwise (or if one had
- * moved) from a read, which orders placed at the same time share (`GroupedLookup`).
+ * Places an order at the prices of ordering's own product copies, written in one statement
+ * with its event and its idempotency key (`OrderPlacementWriter`). The copies this process
+ * kept are tried first, unread; if one has moved (or the order is refused) the copies are read
+ * and the order priced again (docs/decisions/0010-cache-hit-fast-path.md).
  */
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
-  private readonly products: GroupedLookup<string, ProductCopy>;
-  private readonly placements: GroupCommit;
-  private readonly copies = new ProductCopyCache(KEPT_PRODUCT_COPIES);
-
   constructor(
-    dataSource: DataSource,
-    private readonly outbox: Outbox,
-  ) {
-    // One query and one statement in flight per process: what arrives meanwhile waits for it and
-    // goes out as one: with 10 clients about 1.3x the orders/s of two in flight, and 1.7x of
-    // nothing grouped (bench/README.md, "Orders").
-    this.products = new GroupedLookup((ids) => catalogEntries(dataSource, ids), {
-      name: 'order_products',
-      statements: 1,
-      maxKeys: 200,
-    });
-    this.placements = new GroupCommit(dataSource, { name: 'place_order', statements: 1, maxWrites: 16 });
-  }
+    private readonly copies: ProductCopyStore,
+    private readonly writer: OrderPlacementWriter,
+  ) {}
 
-  async execute(command: PlaceOrder): Promise<OrderView> {
-    // UUIDs compare case-insensitively; the projection keeps them lower-case.
+  async execute(command: PlaceOrder): Promise<IdempotentOutcome> {
+    // UUIDs compare case-insensitively; the copies keep them lower-case.
     const lines = command.lines.map((line) => ({ productId: line.productId.toLowerCase(), quantity: line.quantity }));
     const productIds = lines.map((line) => line.productId);
-    const kept = this.copies.all(productIds);
-    if (kept) {
-      const placed = await this.place(command, lines, kept, true).catch((error: unknown) => {
-        // A refusal (mixed currencies, say) is recorded against the key: decide it on a fresh read.
-        if (error instanceof OrderingError) return 'refused' as const;
-        throw error;
-      });
-      if (placed && placed !== 'refused') {
+    const kept = this.copies.kept(productIds);
+    // A refusal (mixed currencies, say) is recorded against the key: decide it on a fresh read.
+    const fromKept = kept && refusedAsUndefined(() => price(command, lines, kept));
+    if (fromKept) {
+      const outcome = await this.writer.place(this.placement(command, fromKept, [...kept.values()]));
+      if (outcome.kind !== 'copy_moved') {
         productCopyPricings.inc({ outcome: 'cached' });
-        return placed;
+        return answer(outcome);
       }
-      // A product changed since this process priced from it: nothing was written.
-      if (!placed) this.copies.forget(productIds);
-      productCopyPricings.inc({ outcome: placed ? 'read' : 'moved' });
-    } else productCopyPricings.inc({ outcome: 'read' });
-    const read = await this.products.lookup(productIds);
-    this.copies.remember(read.values());
-    return (await this.place(command, lines, read, false))!;
+      this.copies.forget(productIds);
+    }
+    productCopyPricings.inc({ outcome: fromKept ? 'moved' : 'read' });
+    const read = await this.copies.read(productIds);
+    return answer(await this.writer.place(this.placement(command, price(command, lines, read))));
   }
 
-  /** The order placed, or undefined when `guarded` and a copy priced from has moved. */
-  private async place(
-    command: PlaceOrder,
-    lines: readonly RequestedLine[],
-    catalog: ReadonlyMap<string, ProductCopy>,
-    guarded: boolean,
-  ): Promise<OrderView | undefined> {
-    const order = Order.place({
-      id: randomUUID(),
-      customerId: command.customerId,
-      lines,
-      paymentMethod: command.paymentMethod,
-      catalog,
-      now: new Date(),
-    }).state;
-    const view = orderView(order);
-    const announcement = this.outbox.prepare(OrderPlaced, orderPlacedPayload(order), {
-      aggregateId: order.id,
-      aggregateVersion: order.version,
-    });
-
-    const idempotency = command.idempotency;
-    let recording: ReturnType<IdempotencyClaim['recordWithin']> | undefined;
-    const { result: placed, walPosition } = await this.placements.commit<number>({
-      ...(idempotency ? { key: `${idempotency.claim.scope} ${idempotency.claim.key}` } : {}),
-      build: (params, suffix) => {
-        const unchanged = guarded ? `unchanged${suffix}` : undefined;
-        recording = idempotency?.claim.recordWithin(params, idempotency.status, view, unchanged);
-        const guard = unchanged
-          ? [`${unchanged} AS (${productCopiesUnchangedSql(params, [...catalog.values()])})`]
-          : [];
-        const insert = insertOrderSql(params, order, recording ? `recorded${suffix}` : unchanged);
-        const announced = announcement.sql(params, `placed${suffix}`);
-        const count = `(SELECT count(*)::int FROM placed${suffix})`;
-        return {
-          ctes: [
-            ...guard,
-            ...(recording ? [`recorded${suffix} AS (${recording.sql})`] : []),
-            `placed${suffix} AS (${insert})`,
-            `announced${suffix} AS (${announced.insert})`,
-          ],
-          // -1: a copy has moved, so neither the key nor the order was written.
-          result: unchanged ? `CASE WHEN EXISTS (SELECT 1 FROM ${unchanged}) THEN ${count} ELSE -1 END` : count,
-        };
-      },
-    });
-    if (placed === -1) return undefined;
-    recording?.confirm(placed === 1, walPosition);
-    if (placed === 1) this.outbox.committed();
-    return view;
+  private placement(command: PlaceOrder, order: OrderState, pricedFromKept?: readonly ProductCopy[]) {
+    const { claim, status } = command.idempotency;
+    const response = { claim, status, body: orderView(order) };
+    return { order, response, ...(pricedFromKept ? { pricedFromKept } : {}) };
   }
+}
+
+function price(command: PlaceOrder, lines: readonly RequestedLine[], catalog: ReadonlyMap<string, ProductCopy>) {
+  const { customerId, paymentMethod } = command;
+  return Order.place({ id: randomUUID(), customerId, lines, paymentMethod, catalog, now: new Date() }).state;
+}
+
+function refusedAsUndefined<T>(work: () => T): T | undefined {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof OrderingError) return undefined;
+    throw error;
+  }
+}
+
+function answer(outcome: PlacementOutcome): IdempotentOutcome {
+  if (outcome.kind === 'placed') return { kind: 'recorded', response: outcome.response };
+  if (outcome.kind === 'key_taken') return outcome;
+  throw new Error('copies just read found moved: only kept copies are checked');
 }

@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { OrderingSettings } from '../../ordering.settings';
 import { sweeperRecovered } from '#libs/observability';
-import { ordersPastDeadline } from '../../infrastructure/order-store';
 import { OrderTransitions } from '../order-transitions';
+import { OrderStore } from '../ports/order-store';
 
 /** Orders one batch looks at; a sweep takes batches until one comes back short. */
 const BATCH = 200;
@@ -22,13 +22,10 @@ export interface SettledOrders {
 export class SettleOverdueOrders extends Command<SettledOrders> {}
 
 /**
- * Every order has a deadline: ORDER_DEADLINE_SECONDS after it was placed, one that is still
- * not settled is settled here (`Order.deadlinePassed`): not paid yet, it is cancelled
- * `timed_out`, and `OrderCancelled` has inventory release its units and payments drop or
- * refund its charge (both idempotent); paid, it is confirmed. One transaction per order, its
- * row locked and its status decided again under the lock, so an event that settles it in
- * between, or another replica sweeping at once, makes it a no-op. Counted in
- * `sweeper_recovered_total{module="ordering",kind="timed_out"|"confirmed"}`.
+ * Settles orders still unsettled ORDER_DEADLINE_SECONDS after they were placed
+ * (`Order.deadlinePassed`; docs/decisions/0002-deadlines-and-sweepers.md). One transaction per
+ * order, decided again under its lock, so an event or another replica settling it meanwhile
+ * makes this a no-op. Counted in `sweeper_recovered_total{module="ordering"}`.
  */
 @CommandHandler(SettleOverdueOrders)
 export class SettleOverdueOrdersHandler implements ICommandHandler<SettleOverdueOrders> {
@@ -36,13 +33,14 @@ export class SettleOverdueOrdersHandler implements ICommandHandler<SettleOverdue
     private readonly dataSource: DataSource,
     private readonly transitions: OrderTransitions,
     @Inject(SETTINGS) private readonly settings: OrderingSettings,
+    private readonly orders: OrderStore,
   ) {}
 
   async execute(): Promise<SettledOrders> {
     let timedOut = 0;
     let confirmed = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const overdue = await ordersPastDeadline(this.dataSource.manager, this.settings.orderDeadlineSeconds, BATCH);
+      const overdue = await this.orders.pastDeadline(this.settings.orderDeadlineSeconds, BATCH);
       let settledNow = 0;
       // In random order: replicas sweeping the same rows at once mostly take different ones.
       for (const orderId of shuffled(overdue)) {

@@ -1,10 +1,8 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ReadDataSource } from '#libs/database';
 import { OrderingError } from '../../domain/ordering-errors';
-import { OrderRecord } from '../../infrastructure/order.record';
-import { orderState } from '../../infrastructure/order-store';
 import type { Requester } from '../commands/cancel-order.handler';
 import { orderView, type OrderView } from '../order-view';
+import { OrderStore } from '../ports/order-store';
 
 export class GetOrder extends Query<OrderView> {
   constructor(
@@ -20,16 +18,13 @@ export class GetOrder extends Query<OrderView> {
 /** One order, for its owner or an admin; to anyone else it does not exist (404, not 403). */
 @QueryHandler(GetOrder)
 export class GetOrderHandler implements IQueryHandler<GetOrder> {
-  constructor(private readonly reads: ReadDataSource) {}
+  constructor(private readonly orders: OrderStore) {}
 
   async execute({ orderId, requester, atLeastLsn }: GetOrder): Promise<OrderView> {
-    const { value: record } = await this.reads.query(
-      (dataSource) => dataSource.getRepository(OrderRecord).findOneBy({ id: orderId }),
-      atLeastLsn,
-    );
-    if (!record || (record.customerId !== requester.id && !requester.isAdmin)) {
+    const order = await this.orders.find(orderId, atLeastLsn);
+    if (!order || (order.customerId !== requester.id && !requester.isAdmin)) {
       throw new OrderingError('order-not-found', `order ${orderId} does not exist`);
     }
-    return orderView(orderState(record));
+    return orderView(order);
   }
 }

@@ -1,9 +1,7 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ReadDataSource } from '#libs/database';
 import { decodeOrderCursor, encodeOrderCursor } from '../../domain/order-cursor';
-import { OrderRecord } from '../../infrastructure/order.record';
-import { orderState } from '../../infrastructure/order-store';
 import { orderView, type OrderPage } from '../order-view';
+import { OrderStore } from '../ports/order-store';
 
 export class ListOrders extends Query<OrderPage> {
   constructor(
@@ -22,27 +20,16 @@ export class ListOrders extends Query<OrderPage> {
  */
 @QueryHandler(ListOrders)
 export class ListOrdersHandler implements IQueryHandler<ListOrders> {
-  constructor(private readonly reads: ReadDataSource) {}
+  constructor(private readonly orders: OrderStore) {}
 
   async execute(query: ListOrders): Promise<OrderPage> {
     const cursor = query.cursor ? decodeOrderCursor(query.cursor) : undefined;
-    const { value: rows } = await this.reads.query((dataSource) => {
-      const builder = dataSource
-        .getRepository(OrderRecord)
-        .createQueryBuilder('o')
-        .where('o.customer_id = :customerId', { customerId: query.customerId })
-        .orderBy('o.created_at', 'DESC')
-        .addOrderBy('o.id', 'DESC')
-        .limit(query.limit + 1);
-      if (cursor) {
-        builder.andWhere('(o.created_at, o.id) < (:createdAt, :id)', { createdAt: cursor.createdAt, id: cursor.id });
-      }
-      return builder.getMany();
-    }, query.atLeastLsn);
+    // One more than a page: whether another follows.
+    const rows = await this.orders.listByCustomer(query.customerId, query.limit + 1, cursor, query.atLeastLsn);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((record) => orderView(orderState(record))),
+      items: page.map(orderView),
       next: rows.length > query.limit && last ? encodeOrderCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };
   }

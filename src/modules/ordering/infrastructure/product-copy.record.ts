@@ -10,7 +10,7 @@ const bigintAsNumber = {
  * events): the only source of the prices orders are placed at.
  */
 @Entity({ name: 'products' })
-export class ProductRecord {
+export class ProductCopyRecord {
   @PrimaryColumn('uuid', { name: 'product_id' })
   productId!: string;
 

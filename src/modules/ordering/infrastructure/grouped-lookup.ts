@@ -1,9 +1,9 @@
-import { GroupedRuns } from './grouped-runs';
+import { GroupedRuns } from '#libs/sql';
 
 export interface GroupedLookupOptions {
   /** What is looked up, for the metric `grouped_statement_parts` (`order_products`). */
   readonly name: string;
-  /** Queries in flight at once (see `GroupCommit`). */
+  /** Queries in flight at once. */
   readonly statements: number;
   /** Keys in one query at most (a lookup with more still goes, alone). */
   readonly maxKeys: number;
@@ -17,9 +17,8 @@ interface Waiting<K, V> {
 
 /**
  * Reads by key, grouped as `GroupCommit` groups writes: lookups that arrive while the
- * database is busy with earlier ones go out as ONE query for all their keys, so concurrent
- * requests cost one round trip between them. Each lookup gets only its own keys back. A query
- * that fails fails every lookup of it (what fails a read fails them all alike).
+ * database is busy with earlier ones go out as ONE query for all their keys. Each lookup gets
+ * only its own keys back; a query that fails fails every lookup of it.
  */
 export class GroupedLookup<K, V> {
   private readonly runs: GroupedRuns<Waiting<K, V>>;
