@@ -7,10 +7,8 @@ export const OUTBOX_CHANNEL = 'tessera_outbox';
  * Tells a module's relays that its outbox has new rows: a NOTIFY sent AFTER the commit that
  * wrote them, as a statement of its own. Not `pg_notify` inside the writing transaction:
  * PostgreSQL serializes the commits of all transactions that notified (a lock held through
- * the commit's WAL flush), so concurrent commits cannot share a flush. Measured here with
- * pgbench, 10 clients each inserting one row per transaction: 2,700-3,200 commits/s with a
- * notify inside, 9,700-10,800 without. A notify of its own writes no WAL, so it waits for no
- * flush and holds that lock only briefly.
+ * the commit's WAL flush), so concurrent commits cannot share a flush (docs/decisions/0006).
+ * A notify of its own writes no WAL, so it waits for no flush and holds that lock only briefly.
  *
  * Rings that come while a notify is in flight share the next one. A notify that is lost
  * (a failed query, a crash after the commit) only delays the rows until the relay's poll.
