@@ -52,10 +52,7 @@ export interface Launch {
 const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
   .version;
 
-/**
- * Parses flags and settings, then serves (or migrates) the selected modules. A wrong flag
- * or setting ends the process with exit code 2 and one line on stderr.
- */
+/** A wrong flag or setting ends the process with exit code 2 and one line on stderr. */
 export async function runTessera(launch: Launch): Promise<void> {
   const names = launch.manifests.map((manifest) => manifest.name);
   let command: ReturnType<typeof parseEntrypoint>;
@@ -140,10 +137,7 @@ function deriveSubscriptions(manifests: readonly ModuleManifest[]): Subscription
   }
 }
 
-/**
- * Split processes must share one database; an embedded one per process would give each
- * its own data and events that never meet.
- */
+/** Split processes must share one database: embedded ones would each hold data and events that never meet. */
 function requireSharedDatabaseWhenSplit(
   selection: ProcessSelection,
   names: readonly string[],
@@ -226,9 +220,7 @@ async function serve(context: {
     VERSION,
   );
   const http = new HttpDrain(app.getHttpServer());
-  // Node's default accept backlog (511) overflows when a load balancer opens a burst of
-  // connections (a flash sale through one upstream); the kernel caps this at somaxconn
-  // (docs/decisions/0030).
+  // A load balancer's burst of connections overflows Node's default (docs/decisions/0030-accept-backlog.md).
   await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
   const address = app.getHttpServer().address();
   logger.info(
@@ -246,12 +238,8 @@ async function serve(context: {
 
   let stopping = false;
   /**
-   * SIGTERM drops nothing: readiness answers 503 at once, and for SHUTDOWN_DELAY_MS (while load
-   * balancers move away) the process keeps serving every request, old connections and new,
-   * each response with `Connection: close` so keep-alive connections end after their response
-   * rather than being reset. Then idle connections close, the listener stops, busy connections
-   * close after their response, workers finish their jobs, and the process exits 0. The HTTP
-   * server closes before Fastify does, so no request ever meets Fastify's closing state.
+   * SIGTERM drops nothing (docs/decisions/0003-drain-without-dropping-requests.md). The HTTP server
+   * closes before Fastify does, so no request ever meets Fastify's closing state.
    */
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

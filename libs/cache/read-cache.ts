@@ -29,13 +29,8 @@ export interface Loaded<T> {
 }
 
 /**
- * Two tiers (an in-process LRU, then Redis when configured) for read models, each a
- * cache-manager cache. Concurrent misses of one key load once per process (cache-manager
- * coalesces them), a value found in Redis is kept in memory too; TTLs are jittered
- * so entries do not expire together; every entry records the WAL position it was read at,
- * so a request carrying a consistency token never gets something older than its own write.
- * Invalidation deletes a key from both tiers and, through the bus, from every other
- * replica's memory tier.
+ * An in-process LRU, then Redis when configured (docs/decisions/0021-read-cache-and-invalidation.md).
+ * Each entry keeps the LSN it was read at, so a consistency token never gets a value older than its write.
  */
 export class ReadCache {
   private readonly logger = new Logger('ReadCache');
@@ -44,10 +39,7 @@ export class ReadCache {
   private readonly shared: Cache | undefined;
   /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
   private readonly namespaces = new Map<string, { cache: Cache; store: CacheableMemory }>();
-  /**
-   * Loads in flight, by key. A load that overlaps an invalidation of its key may have read
-   * the value from before the change; it must not be kept in either tier.
-   */
+  /** Loads in flight: one that overlaps an invalidation of its key may hold the old value and is not kept. */
   private readonly loads = new Map<string, Set<LoadTicket>>();
   private readonly pendingRedeletes = new Set<NodeJS.Timeout>();
 
@@ -64,19 +56,12 @@ export class ReadCache {
     bus.onInvalidate((keys) => void this.dropLocal(keys));
   }
 
-  /**
-   * The cached value of `key`, or `load()`'s. With `atLeastLsn` (a consistency token), a
-   * cached value read before that position is not good enough and is read again.
-   */
+  /** With `atLeastLsn` (a consistency token), a value cached before that position is read again. */
   get<T>(key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     return this.read(this.memory, this.shared, key, family(key), load, atLeastLsn);
   }
 
-  /**
-   * The value of `key` when this process's memory tier holds it, synchronously: no load, no
-   * Redis, no promise. For request paths that answer a hit before any other work (a miss
-   * goes the normal way, through `get`). Counts as a memory hit.
-   */
+  /** A memory-tier hit, synchronously, for the cache-hit fast path (docs/decisions/0010-cache-hit-fast-path.md). */
   peek<T>(key: string): T | undefined {
     return peekStore<T>(this.memoryStore, key, family(key));
   }
@@ -87,10 +72,7 @@ export class ReadCache {
     return held && peekStore<T>(held.store, `${namespace}:${key}`, namespace);
   }
 
-  /**
-   * Like `get`, in a memory-only namespace that `invalidate([namespace])` clears whole on
-   * every replica: for families of values no change can name one by one, like list pages.
-   */
+  /** Memory-only, cleared whole on every replica by `invalidate([namespace])`: for list pages and the like. */
   getInNamespace<T>(namespace: string, key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     let held = this.namespaces.get(namespace);
     if (!held) {
@@ -162,10 +144,7 @@ export class ReadCache {
     if (tickets?.size === 0) this.loads.delete(key);
   }
 
-  /**
-   * Forgets keys (and whole namespaces) everywhere: both tiers here, the memory tier of
-   * every other replica.
-   */
+  /** Forgets keys and namespaces in both tiers here and in every other replica's memory tier. */
   async invalidate(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.deleteShared(keys);
@@ -240,9 +219,7 @@ function memoryCache(ttlSeconds: number, lruSize: number): { cache: Cache; store
   const store = new CacheableMemory({ ttl: ttlSeconds * 1000, lruSize, useClone: false, storeHashSize: 1 });
   // No key prefix: `peek` reads the store by the cache's own keys.
   const memory = new Keyv({ store, useKeyPrefix: false });
-  // In-process values need no serialising (Keyv's default would JSON-encode every hit) nor
-  // cloning (the store's default structuredClones every hit); they are read-only views,
-  // never mutated by callers.
+  // No JSON encoding or cloning per hit: callers never mutate the values.
   memory.serialize = undefined;
   memory.deserialize = undefined;
   return { cache: createCache({ stores: [memory] }), store };

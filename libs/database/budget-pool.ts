@@ -28,9 +28,8 @@ const acquireSeconds = registeredMetric(
 );
 
 /**
- * One pool of a process's connection budget. Every module of the process that talks to the
- * database borrows from it (TypeORM data sources through `typeormDriver`), so the process
- * holds at most `max` connections for this role however many modules it runs.
+ * One share of the budget, borrowed by every module of the process
+ * (docs/decisions/0001-one-connection-budget-per-process.md).
  */
 export class BudgetPool {
   readonly pool: Pool;
@@ -66,11 +65,7 @@ export class BudgetPool {
     }
   }
 
-  /**
-   * The `pg` module TypeORM is given (its `driver` option): its `Pool` is a view of this pool,
-   * so a data source borrows connections from the budget and its `destroy()` leaves the
-   * pool to its owner.
-   */
+  /** TypeORM's `driver`: its `Pool` is a view of this pool, so a data source's `destroy()` leaves the pool be. */
   typeormDriver(): typeof pg {
     const connect = () => this.connect();
     class SharedPoolView {
@@ -97,11 +92,7 @@ export class BudgetPool {
   }
 }
 
-/**
- * A client that sends every statement unnamed: a transaction-mode pooler before PgBouncer
- * 1.21 hands each transaction another server connection, where a statement prepared on the
- * first is unknown. Statements stay parameterized; only the server-side plan cache is lost.
- */
+/** Every statement unnamed: before PgBouncer 1.21 a transaction-mode pooler loses prepared statements. */
 class UnnamedStatementClient extends Client {}
 const namedQuery = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
 UnnamedStatementClient.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {

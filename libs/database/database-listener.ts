@@ -5,11 +5,8 @@ import { describeError } from './describe-error';
 type Handler = (payload: string | undefined) => void;
 
 /**
- * The process's one LISTEN connection to a database. Every part of the process that waits for
- * a NOTIFY (outbox relays, BullMQ's PostgreSQL backend) subscribes here instead of opening a
- * connection of its own. It connects to the direct URL: a transaction-mode pooler cannot keep
- * a LISTEN. A lost connection is reconnected, its channels listened to again, and `onReconnect`
- * subscribers told, since notifications sent meanwhile are gone.
+ * The process's one LISTEN connection, on the direct URL (a pooler cannot keep a LISTEN). After a
+ * reconnect `onReconnect` subscribers are told, since notifications sent meanwhile are gone.
  */
 export class DatabaseListener {
   private readonly logger = new Logger('DatabaseListener');
@@ -38,12 +35,7 @@ export class DatabaseListener {
     }
   }
 
-  /**
-   * Holds a shared session advisory lock on `key` for as long as this process's LISTEN
-   * connection lives (taken again after a reconnect): how other processes can see, in
-   * `pg_locks`, that this one is there (e.g. as a queue's consumer). Counted: the lock goes
-   * once every holder has let go.
-   */
+  /** Shows other processes, in `pg_locks`, that this one is there; retaken on reconnect, released by the last one. */
   async holdSharedLock(key: string): Promise<void> {
     const holders = this.sharedLocks.get(key) ?? 0;
     this.sharedLocks.set(key, holders + 1);

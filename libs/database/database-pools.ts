@@ -7,11 +7,7 @@ export interface DatabasePoolsOptions {
   /** How long a caller waits for a connection before it gets "database unavailable". */
   readonly acquireTimeoutMs: number;
   readonly preparedStatements: boolean;
-  /**
-   * The URL that reaches the primary without a pooler, for LISTEN (a transaction-mode pooler
-   * cannot keep one). Other databases (a module's own `<MODULE>_DATABASE_URL`) are reached
-   * directly at their URL.
-   */
+  /** The primary without a pooler, for LISTEN; a module's own database is reached at its URL. */
   readonly primaryUrl: string;
   readonly primaryDirectUrl: string;
 }
@@ -23,11 +19,7 @@ interface DatabaseEntry {
   readonly listener: DatabaseListener;
 }
 
-/**
- * The connections of one process: per database it talks to, a pool for each share of its
- * budget (`connectionShares`) and one LISTEN connection; per read replica, one pool. Every
- * module the process runs borrows from these; none opens connections of its own.
- */
+/** Every connection of the process (docs/decisions/0001-one-connection-budget-per-process.md). */
 export class DatabasePools {
   private readonly databases = new Map<string, DatabaseEntry>();
   private readonly replicas = new Map<string, BudgetPool>();

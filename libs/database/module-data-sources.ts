@@ -10,19 +10,13 @@ export interface ModuleDataSource {
   readonly module: ModuleManifest;
   readonly url: string;
   readonly dataSource: DataSource;
-  /**
-   * Where the module's event delivery (outbox relay, inbox consumer and its handlers) runs:
-   * the events share of the budget when the process also serves the API, else `dataSource`.
-   */
+  /** Outbox relay and inbox: the events share of the budget when the process also serves the API. */
   readonly messaging: DataSource;
 }
 
 /**
- * One TypeORM data source per module, each bound to the module's own schema and database
- * URL (`<MODULE>_DATABASE_URL` when set, else the primary), all borrowing connections from
- * the process's pools: modules that share a database share its budget. Nothing here lets one
- * module reach another's data source: the composition root hands each module only its own.
- * Connections carry no search_path: a module's statements name their schema.
+ * One data source per module on its schema and URL, borrowing from the process's pools
+ * (docs/decisions/0001-one-connection-budget-per-process.md). No search_path: statements name their schema.
  */
 export class ModuleDataSources {
   private readonly byModule = new Map<string, ModuleDataSource>();
@@ -72,11 +66,7 @@ export class ModuleDataSources {
     return this.entry(name).messaging;
   }
 
-  /**
-   * A data source for migrating the module's schema: on the direct URL (its session advisory
-   * lock needs a session, which a transaction-mode pooler does not keep), with the module's
-   * search_path (migrations name tables unqualified), one connection. Destroy it after use.
-   */
+  /** On the direct URL (its advisory lock needs a session a pooler does not keep), with search_path. Destroy after. */
   migrationSource(name: string): DataSource {
     const { module, url } = this.entry(name);
     return new DataSource({

@@ -19,10 +19,8 @@ function unreachable(error: unknown): boolean {
 }
 
 /**
- * Where a module's queries run: a healthy replica that has replayed the caller's consistency
- * token when there is one, else the primary. A replica that fails mid-query is taken out of
- * rotation and the query runs again on the primary, so a dead replica is never an error to
- * the client.
+ * A healthy replica that has replayed the caller's token, else the primary; a replica failing
+ * mid-query is dropped and the query rerun (docs/decisions/0019-read-replicas-and-consistency-tokens.md).
  */
 export class ReadDataSource {
   private readonly ready = new Map<number, Promise<DataSource>>();
@@ -58,11 +56,8 @@ export class ReadDataSource {
   }
 
   /**
-   * An LSN the server had reached before the caller's query begins, so whatever the
-   * query reads is at least that fresh. Any LSN read earlier is such a lower bound, so
-   * reads without a consistency token share one reading for LSN_REUSE_MS instead of each
-   * paying a round trip for it (half the statements of a cache miss). A read with a token
-   * reads the LSN afresh: its entry then satisfies the token at once.
+   * A lower bound of what the query will read. Any earlier reading is one, so reads without a token
+   * share one for LSN_REUSE_MS; a read with a token reads afresh, so its entry satisfies it at once.
    */
   private lsnOf(server: DataSource, sql: string, atLeastLsn: string | undefined): Promise<string> {
     const known = this.lsns.get(server);

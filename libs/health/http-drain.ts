@@ -8,15 +8,8 @@ const SILENT_CONNECTION_GRACE_MS = 1000;
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 /**
- * Stops an HTTP server without dropping a request (docs/decisions/0003).
- *
- * `begin()` (at SIGTERM): the server keeps serving, but every response from then on carries
- * `Connection: close`, so clients close each keep-alive connection after its current response.
- *
- * `close()` (after the drain delay): closes the idle keep-alive connections, stops accepting,
- * serves what still arrives on the connections it has, and resolves once each has closed.
- * Node's `server.close()` alone reaps idle connections only once, when called, so a connection
- * busy at that moment would hold the close until the keep-alive timeout.
+ * Stops an HTTP server without dropping a request (docs/decisions/0003-drain-without-dropping-requests.md).
+ * Node's `server.close()` reaps idle connections only once, so a busy one would hold it until keep-alive times out.
  */
 export class HttpDrain {
   private readonly sockets = new Set<HttpSocket>();
@@ -43,22 +36,16 @@ export class HttpDrain {
     }
   }
 
-  /**
-   * Closes idle keep-alive connections, stops accepting, and resolves once every connection has
-   * closed, or after `timeoutMs` with the connections still busy destroyed.
-   */
+  /** Resolves once every connection has closed, or after `timeoutMs` with the busy ones destroyed. */
   async close(timeoutMs: number): Promise<HttpDrainResult> {
     this.begin();
     const sockets = [...this.sockets];
-    // Idle keep-alive connections (they have carried a request and have none now) are closed
-    // while the listener still accepts: a load balancer drops them from its pool and opens a new
-    // connection, served here or refused and tried elsewhere. (A connection that has carried no
-    // request yet is not idle: its request may be on its way.)
+    // Closed while still accepting, so a load balancer's new connection is served or refused and retried.
+    // One that has carried no request yet is not idle: its request may be on its way.
     const idle = sockets.filter((socket) => socket.bytesRead > 0 && !socket._httpMessage);
     for (const socket of idle) socket.destroy();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // A connection accepted but silent so far gets a moment to send its request (served, with
-    // `Connection: close`); one that sends nothing is closed after it.
+    // A silent connection gets a moment to send its request; then it is closed.
     const silent = setTimeout(
       () => {
         for (const socket of this.sockets) if (socket.bytesRead === 0) socket.destroy();

@@ -7,10 +7,8 @@ import { PROBLEM_CONTENT_TYPE, problemFor, STATUS_SLUGS } from './problem.filter
 import { API_SECURITY_HEADERS } from './security-headers';
 
 /**
- * How long a socket answered by `clientErrorHandler` is kept open for the rest of what the
- * client is sending. Closed at once, with unread bytes still arriving, the kernel answers
- * them with a reset, which can reach the client before it has read the answer: the client
- * sees no response at all (nginx's "lingering close" solves the same problem).
+ * How long an answered socket keeps reading what the client still sends: closed at once, the
+ * kernel's reset can beat the answer to the client (nginx's "lingering close").
  */
 export const LINGER_MS = 2000;
 
@@ -23,11 +21,7 @@ export interface ClientErrorProblem {
   readonly detail: string;
 }
 
-/**
- * Whether the URL is what made the head too large: the bytes the parser choked on begin with
- * the request line, and that line takes at least half the limit. Node reports only the chunk
- * it was reading, so a URL that arrived in small pieces is answered 431, which is true too.
- */
+/** The request line takes half the limit or more; Node shows only the last chunk, so a URL sent in pieces gets 431. */
 function requestLineTooLong(error: ConnectionError): boolean {
   const packet: unknown = error.rawPacket;
   if (!Buffer.isBuffer(packet) || !/^[A-Za-z]+ \S/.test(packet.subarray(0, 24).toString('latin1'))) return false;
@@ -89,11 +83,7 @@ function rawResponse(
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`;
 }
 
-/**
- * Writes a problem straight to the socket and half-closes it. The socket is not destroyed: it
- * keeps reading (and Node's parser keeps refusing what comes) until the client closes or
- * `LINGER_MS` passes, so that the answer reaches a client still sending, not a reset.
- */
+/** Writes a problem to the socket and half-closes it, lingering `LINGER_MS` (see there). */
 function answerOnSocket(
   socket: Socket,
   { status, slug, detail }: ClientErrorProblem,
@@ -114,15 +104,8 @@ function responseInProgress(socket: Socket): ServerResponse | undefined {
 }
 
 /**
- * Fastify's `clientErrorHandler`: what Node's HTTP server reports before any request exists
- * (a malformed request, an unknown method, a request head over 16 KB, a request line alone
- * over it, a request that did not arrive within `requestTimeout`) is answered as
- * problem+json, with `Connection: close`, instead of Fastify's plain JSON.
- *
- * The socket lingers half-closed (`answerOnSocket`; the parser's further refusals are
- * reported here again and ignored): a 70 KB URL, whose sender was still sending when the
- * socket was destroyed, would otherwise get a reset instead of an answer. Nothing is written when a
- * response has started on the socket already.
+ * Answers Node's parser errors (before any request exists) as problem+json with `Connection: close`.
+ * Further refusals on a lingering socket are ignored; nothing is written once a response has started.
  */
 export function clientErrorHandler(
   requestTimeoutMs: number,
@@ -143,12 +126,7 @@ export function clientErrorHandler(
   };
 }
 
-/**
- * Fastify's `frameworkErrors`: the router's own refusals, before any hook runs (a URL that
- * does not decode, `/v1/products/%`: 400 `malformed-url`; a path parameter over
- * `maxParamLength`: 414 `uri-too-long`), answered as problem+json with the API's security
- * headers. Fastify's default sends its own JSON through an error handler Nest never sees.
- */
+/** The router's refusals before any hook (400 `malformed-url`, 414 `uri-too-long`), which Nest never sees. */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers } = problemFor(error, request);
   void reply
@@ -162,10 +140,7 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
     .send(JSON.stringify(problem));
 }
 
-/**
- * An `Expect` header other than `100-continue`: Node answers 417 with an empty body unless
- * the server handles `checkExpectation`; this handler answers problem+json.
- */
+/** Node's own 417 for an unmet `Expect` has an empty body; this one is problem+json. */
 export function installExpectationHandler(server: Server): void {
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     const status = 417;
@@ -186,11 +161,7 @@ export function installExpectationHandler(server: Server): void {
   });
 }
 
-/**
- * `CONNECT host:port`: this server is no proxy. Without a `connect` listener Node closes the
- * connection without a word; this answers 405 `method-not-allowed`, with the empty `Allow`
- * of a target that allows no method (RFC 9110, 10.2.1).
- */
+/** Node closes a CONNECT silently; this answers 405 with the empty `Allow` of RFC 9110, 10.2.1. */
 export function installConnectHandler(server: Server): void {
   server.on('connect', (_request: IncomingMessage, socket: Socket) => {
     answerOnSocket(

@@ -27,14 +27,8 @@ import { createValidationPipe } from './validation';
 const MAX_PARAM_LENGTH = 100;
 
 /**
- * Builds the Nest application on Fastify with the conventions every module relies on:
- * problem+json errors, strict validation, body limit, request ids, security headers,
- * metrics, and the OpenAPI document at /docs and /docs-json.
- *
- * No input reaches a 500: what Node's HTTP parser refuses (malformed requests, heads over
- * 16 KB, slow clients), what Fastify's router refuses (undecodable URLs, long parameters),
- * JSON nested too deep, text PostgreSQL cannot store and numbers past any column are all
- * answered 4xx problem+json, before any module code runs.
+ * Nest on Fastify (docs/decisions/0005-fastify.md) with the conventions every module relies on.
+ * No input reaches a 500: what the parser, the router or the input guards refuse is a 4xx problem+json.
  */
 export async function createHttpApp(
   rootModule: DynamicModule,
@@ -47,10 +41,7 @@ export async function createHttpApp(
     logger: false,
     http: {
       maxHeaderSize: MAX_HEADER_BYTES,
-      // Node's request timeout (head and body; Fastify sets it again from `requestTimeout`),
-      // checked often enough to be kept within a quarter of it. Without it, a body sent a
-      // byte a second held its connection forever. The head's own timeout stays Node's
-      // min(60 s, requestTimeout).
+      // Checked often enough to hold within a quarter: else a body sent a byte a second holds its connection.
       requestTimeout,
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
       // Answered by installInputGuards as problem+json instead of Node's empty 400.

@@ -11,11 +11,8 @@ import type { Pool } from 'pg';
 import { databaseLabel, SHARED_LOCK_HOLDERS_SQL, trackPool, untrackPool, type DatabaseListener } from '#libs/database';
 
 /**
- * One BullMQ PostgreSQL connection for every queue, worker and queue-events of the process:
- * one pool of the `queues` share of the budget, and no LISTEN connection of its own, since
- * BullMQ's waits listen on the process's `DatabaseListener`. (BullMQ's own factory gives each
- * queue and worker a pool and a LISTEN connection: dozens per process.) Queues and workers
- * closing leave it open; `end()` closes it once they all have.
+ * One BullMQ PostgreSQL connection for the whole process, on the `queues` share and the process's
+ * LISTEN (BullMQ's own factory opens dozens; docs/decisions/0018-queue-backends.md). `end()` closes it.
  */
 export class SharedQueueConnection extends PostgresConnection {
   private ending = false;
@@ -88,12 +85,7 @@ export class SharedQueueConnection extends PostgresConnection {
 
 const consumerKey = (queue: string) => `tessera:queue-consumer:${queue}`;
 
-/**
- * A queue, worker or queue-events on the shared connection. BullMQ finds a queue's workers by
- * the names of their own LISTEN sessions, which a shared LISTEN connection cannot give; a
- * worker instead holds a shared advisory lock on that connection, and `getClientList`
- * answers one worker per process holding it.
- */
+/** BullMQ counts workers by LISTEN session names; here a worker holds a shared advisory lock instead. */
 class SharedConnectionBackend extends PostgresQueueBackend {
   private consuming = false;
 

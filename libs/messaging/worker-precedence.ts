@@ -15,15 +15,8 @@ interface Waiter {
 }
 
 /**
- * Which modules' jobs go first when one process runs the jobs of several.
- *
- * A process has one event loop: niceness and CPU shares order processes, not the work inside
- * one, so there a backlog of charges and e-mails delays the next reservation as much as
- * another reservation would. Here a job of a module that does not go first waits, before it
- * starts, while a job of one that does runs in this process; when none runs, every waiting
- * job starts. A job waits at most `maxWaitMs`, so under a sustained load of the first
- * modules the others slow down but never stop. Jobs already running are never interrupted,
- * and a process that runs only one kind (a split deployment) waits for nothing.
+ * Which modules' jobs go first in a process running several (docs/decisions/0012-worker-precedence.md):
+ * one event loop means CPU shares cannot order the work inside it. Others wait at most `maxWaitMs`.
  */
 export class WorkerPrecedence {
   private first = new Set<string>();
@@ -80,10 +73,7 @@ export class WorkerPrecedence {
   }
 }
 
-/**
- * The modules whose jobs go first: WORKER_FIRST_MODULES when set (`none` for no order), else
- * the manifests that declare `jobsGoFirst`.
- */
+/** WORKER_FIRST_MODULES when set (`none` for no order), else the manifests declaring `jobsGoFirst`. */
 export function firstModules(setting: readonly string[] | undefined, manifests: readonly ModuleManifest[]): string[] {
   if (setting) return setting.includes('none') ? [] : [...setting];
   return manifests.filter((manifest) => manifest.jobsGoFirst).map((manifest) => manifest.name);

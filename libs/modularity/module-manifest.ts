@@ -16,11 +16,7 @@ export type MigrationClass = new () => {
   down(queryRunner: unknown): Promise<unknown>;
 };
 
-/**
- * Everything the composition root needs to know about a bounded context, declared once in
- * its `<name>.module.ts`. Parts are grouped by role so that a process started with
- * `--roles api` never constructs a job processor and a worker never mounts a route.
- */
+/** A bounded context as the composition root sees it; parts are grouped by role so `--roles` loads only its own. */
 export interface ModuleManifest {
   /** Lower-case module name used in `--modules`, settings and metrics. */
   readonly name: string;
@@ -46,29 +42,15 @@ export interface ModuleManifest {
   readonly relayProviders?: readonly Provider[];
   /** Job queues the module owns. */
   readonly queues?: readonly QueueDeclaration[];
-  /**
-   * URL path prefixes of its routes (e.g. `/v1/products`): how a path router finds the module.
-   * A route inside another module's prefix is an nginx regex location (`~ ^/v1/orders/[^/]+/payment$`).
-   */
+  /** Path prefixes a router uses to find the module; one inside another module's prefix is an nginx regex location. */
   readonly routes?: readonly string[];
   /** Integration events the module publishes through its outbox (contracts from libs/contracts). */
   readonly publishes?: readonly IntegrationEvent[];
-  /**
-   * Its integration event handlers (`@OnIntegrationEvent(Contract)` classes): loaded with the
-   * `worker` role; every process reads them to derive the subscription table.
-   */
+  /** `@OnIntegrationEvent` classes: loaded with `worker`; every process reads them for the subscription table. */
   readonly eventHandlers?: readonly Type[];
-  /**
-   * Takes the row locks a transaction of its inbox will need, in one global order, before
-   * any handler runs (an `InboxLockOrder` from libs/messaging): what keeps two batches
-   * whose events touch the same rows in different orders from deadlocking.
-   */
+  /** Locks an inbox batch's rows in one order before any handler runs (docs/decisions/0026-inbox-lock-order.md). */
   readonly inboxLockOrder?: Type;
-  /**
-   * Its jobs and events go first in a process that also runs other modules' jobs: it is on
-   * the path a customer waits on (WorkerPrecedence in libs/messaging; WORKER_FIRST_MODULES
-   * overrides the choice).
-   */
+  /** On the path a customer waits on: its jobs go first (docs/decisions/0012-worker-precedence.md). */
   readonly jobsGoFirst?: boolean;
 }
 

@@ -6,11 +6,7 @@ import { queryPreparedCommitted } from './prepared-statement';
 export interface GroupedWrite {
   /** Writes with one key never share a statement: two requests with one idempotency key meet as two transactions. */
   readonly key?: string;
-  /**
-   * Appends the write's values to `params` and answers its CTEs, named with `suffix`, and
-   * `result`, one scalar SQL expression over them. Called again if the write has to run on
-   * its own: build from values decided before, never from state the previous call changed.
-   */
+  /** Its CTEs (named with `suffix`) and `result` over them; may be called again, so build from values fixed before. */
   build(params: unknown[], suffix: string): { readonly ctes: readonly string[]; readonly result: string };
 }
 
@@ -37,11 +33,8 @@ interface Waiting {
 }
 
 /**
- * Group commit in the application (docs/decisions/0008-group-commit.md): concurrent writes of
- * one kind, each a few data-modifying CTEs, go to PostgreSQL as ONE statement (one round trip,
- * one transaction, one WAL flush) while the database is busy with earlier ones, or arrive in
- * the same turn of the event loop (`GroupedRuns`). All of a statement's writes commit or none
- * do: if it fails, each write runs again on its own, so only the write at fault sees its error.
+ * Concurrent writes of one kind as ONE statement (docs/decisions/0008-group-commit.md). If it fails,
+ * each write runs again on its own, so only the write at fault sees its error.
  */
 export class GroupCommit {
   private readonly runs: GroupedRuns<Waiting>;

@@ -19,13 +19,8 @@ const names = new Map<string, string>();
 const NAMES_KEPT = 1000;
 
 /**
- * Runs `text` as a named prepared statement: PostgreSQL parses and plans it the first time a
- * connection sees it and only binds and executes it after (docs/decisions/0009-prepared-statements.md).
- * Use it only for texts built from a fixed shape (values always as parameters), since every
- * distinct text stays prepared on each connection.
- *
- * With an EntityManager inside a transaction it runs on that transaction's connection,
- * otherwise on one of the pool. Failures are TypeORM's `QueryFailedError`, as from `query`.
+ * A named prepared statement (docs/decisions/0009-prepared-statements.md): only for texts of a fixed
+ * shape, since every distinct text stays prepared on each connection. Failures are `QueryFailedError`.
  */
 export async function queryPrepared<Row extends QueryResultRow>(
   on: DataSource | EntityManager,
@@ -59,10 +54,8 @@ export interface CommittedStatement<Row> {
 }
 
 /**
- * Runs `text` as `queryPrepared` does, as its own transaction, and reads the primary's LSN
- * right behind it on the same connection: it includes the commit, so it can be the write's
- * consistency token. On a pipelined connection (as the module data sources are) both go in
- * one round trip. Never inside a transaction: the LSN would be read before its commit.
+ * `queryPrepared` as its own transaction, then the LSN on the same (pipelined) connection in the same
+ * round trip, so it includes the commit. Never inside a transaction: the LSN would precede the commit.
  */
 export async function queryPreparedCommitted<Row extends QueryResultRow>(
   dataSource: DataSource,

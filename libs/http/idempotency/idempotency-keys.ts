@@ -5,10 +5,7 @@ import { ProblemException, problemType, ValidationProblem, type ProblemDetails }
 import { canonicalJson } from './canonical-json';
 import { checkIdempotencyKey, requestHash } from './request-identity';
 
-/**
- * 4xx failures that say "not now" rather than "never": not recorded, so a retry with the key
- * can still succeed.
- */
+/** 4xx that mean "not now" rather than "never": not recorded, so a retry can still succeed. */
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 
 export interface IdempotentRequest {
@@ -43,18 +40,13 @@ export type IdempotentOutcome =
 export interface IdempotencyKeysOptions {
   /** How long a key replays its first response; an older key counts as absent. */
   readonly ttlHours: number;
-  /**
-   * An `in_progress` key (a claim committed on its own before the work) older than this
-   * belongs to a request whose process died: a retry of the same request may take it over.
-   */
+  /** An `in_progress` key older than this was left by a dead process: the same request may take it over. */
   readonly abandonedAfterSeconds?: number;
 }
 
 /**
- * The right to run one request for an idempotency key, claimed by the write that records its
- * response: the work records the response in the one statement that makes its effect
- * (`recordWithin`), so the effect exists exactly when the response a retry will get does, and
- * the key costs no statement or commit of its own.
+ * The right to run one request for a key, claimed in the statement that makes the work's effect,
+ * so the effect exists exactly when the recorded response does (docs/decisions/0020-idempotency-keys.md).
  */
 export class IdempotencyClaim {
   constructor(
@@ -67,11 +59,8 @@ export class IdempotencyClaim {
   ) {}
 
   /**
-   * For work written as ONE statement: appends to its `params` and returns `sql`, the body of
-   * a data-modifying CTE that claims the key with the response and returns one row if it got
-   * it (gate the work's writes on it). With `gate`, an earlier CTE of the statement, the key is
-   * claimed only if that CTE has a row. If the row came back, `recorded(lsn)` is the response
-   * as it will be sent.
+   * A data-modifying CTE that claims the key with the response and returns one row if it got it
+   * (gate the work's writes on it); `gate` names an earlier CTE that must have a row first.
    */
   recordWithin(
     params: unknown[],
@@ -86,10 +75,7 @@ export class IdempotencyClaim {
     };
   }
 
-  /**
-   * Records a refusal (a 4xx) on its own, the work having written nothing: the response as it
-   * will be sent, or undefined if the key is another request's.
-   */
+  /** Records a 4xx on its own (the work wrote nothing); undefined if the key is another request's. */
   async recordRefusal(dataSource: DataSource, status: number, body: unknown): Promise<IdempotentResponse | undefined> {
     const params: unknown[] = [];
     const text = canonicalJson(body);
@@ -101,11 +87,7 @@ export class IdempotencyClaim {
     return row?.n === 1 ? { status, body: text, replayed: false } : undefined;
   }
 
-  /**
-   * The INSERT that claims the key and records the response at once: one row returned if the
-   * key was free (or expired, or abandoned by the same request), none if another request has
-   * it, or is writing it right now.
-   */
+  /** One row if the key was free, expired or abandoned by the same request; none if another request has it. */
   private claimingInsert(params: unknown[], status: number, body: string, gate?: string): string {
     const scope = statementParameter(params, this.scope, 'text');
     const key = statementParameter(params, this.key, 'text');
@@ -130,21 +112,9 @@ export class IdempotencyClaim {
 }
 
 /**
- * `Idempotency-Key` handling for writes whose only effect is in the module's database, on its
- * own `idempotency_keys` table (see `createIdempotencyKeysTable`). Per (scope, key):
- *
- * - first request: the work runs and its one statement claims the key with the response
- *   (`IdempotencyClaim.recordWithin`); the key costs no round trip or commit of its own;
- * - same key and request again: the recorded status and body, byte for byte;
- * - same key, different request (method, path or body): 422 `idempotency-key-reused`;
- * - same key while the first is being written: 409 `idempotency-key-in-use`, `Retry-After: 1`;
- * - a 4xx the work fails with is recorded and replayed like a success (except 408/409/425/429);
- *   any other error records nothing, so a retry runs again;
- * - a key older than `ttlHours` counts as absent; `pruneExpired` deletes such keys.
- *
- * The work runs before the key is looked at: a replay or a reused key is answered once the
- * work's write finds the key taken (its writes then never happen). Work with an effect outside
- * the database (a call to a provider) would need the key claimed before that effect instead.
+ * `Idempotency-Key` for writes whose only effect is in the module's database; the rules (replay,
+ * 422 reused, 409 in use, TTL) are in docs/decisions/0020-idempotency-keys.md. The work runs before
+ * the key is looked at, so an effect outside the database would need the key claimed first.
  */
 export class IdempotencyKeys {
   private readonly logger = new Logger('IdempotencyKeys');
@@ -159,10 +129,7 @@ export class IdempotencyKeys {
     this.schema = (dataSource.options as { readonly schema?: string }).schema ?? 'public';
   }
 
-  /**
-   * Lets `work` take effect at most once for the request's key and answers with the recorded
-   * response. `toProblem` turns the work's domain errors into problems (the rest are 5xx).
-   */
+  /** Lets `work` take effect at most once per key; `toProblem` maps domain errors (the rest are 5xx). */
   async execute(
     request: IdempotentRequest,
     work: (claim: IdempotencyClaim) => Promise<IdempotentOutcome>,
@@ -209,10 +176,7 @@ export class IdempotencyKeys {
     }
   }
 
-  /**
-   * What a key another request has means for this one: its recorded response (a replay), 422
-   * if it was used for a different request, 409 while it runs; undefined if there is none.
-   */
+  /** Another request's key: its response (replay), 422 if reused, 409 while it runs; undefined if none. */
   private async existingAnswer(scope: string, key: string, hash: string): Promise<IdempotentResponse | undefined> {
     const [existing] = await queryPrepared<{
       request_hash: string;

@@ -34,14 +34,9 @@ const republished = registeredMetric(
 );
 
 /**
- * Makes delivery acknowledged: an event counts as delivered when the subscriber's inbox has
- * recorded it, not when the queue took it. Runs in the worker role of a subscribing module.
- * For each module it subscribes to, it walks that publisher's outbox from where it last
- * stopped (`delivery_watermarks`), asks its own inbox which of the published events it has,
- * and publishes again each one still missing EVENT_DELIVERY_DEADLINE_SECONDS after it was
- * sent (a job Redis lost, a queue flushed). Re-published events are kept in `redeliveries`
- * and published again, less and less often, until the inbox has them; the inbox makes every
- * extra copy harmless, and so it does for replicas sweeping at once.
+ * Delivered means the subscriber's inbox has it (docs/decisions/0004-acknowledged-delivery.md): walks
+ * each publisher's outbox from its watermark and publishes again what the inbox still lacks after
+ * EVENT_DELIVERY_DEADLINE_SECONDS, backing off in `redeliveries`. The inbox makes extra copies harmless.
  */
 export class EventReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
@@ -99,10 +94,8 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Reads first, one connection at a time (never a second one while holding one: the events
-   * share is small), then records what it found in one short transaction, then publishes. A
-   * replica sweeping at the same moment finds the same and publishes the same jobs, which the
-   * queue and the inbox absorb; the watermark only moves forward.
+   * Never holds two connections at once (the events share of the budget is small). Replicas sweeping
+   * together publish the same jobs, which the queue and the inbox absorb; the watermark only moves forward.
    */
   private async reconcile(publisher: string, keys: ReadonlySet<string>): Promise<number> {
     const own = this.module.schema;
@@ -157,11 +150,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     return events.length;
   }
 
-  /**
-   * Re-published events whose next check is due: settled once the inbox has them, else
-   * published once more, the wait doubling each time (up to 64 deadlines). One that has left
-   * the publisher's outbox (older than OUTBOX_RETENTION_HOURS) cannot be published again.
-   */
+  /** Due redeliveries: settled once in the inbox, else published again, the wait doubling up to 64 deadlines. */
   private async dueAgain(
     publisher: string,
     keys: ReadonlySet<string>,

@@ -34,11 +34,9 @@ const MAX_IN_FLIGHT = 2;
 const MAX_BATCH = 64;
 
 /**
- * Consumes one module's inbox queue (role `worker`). The handler's effect and the inbox
- * record of the event id commit in one transaction: a redelivered or concurrently
- * duplicated event finds its id taken and is acknowledged with no second effect. A payload
- * that breaks its contract fails without retries (straight to dead letters); other failures
- * retry with exponential backoff and jitter until EVENT_MAX_ATTEMPTS.
+ * A module's inbox queue: the effect and the inbox record of the event id commit together, so a
+ * duplicate has no second effect. A broken contract goes straight to dead letters; other failures
+ * retry with backoff until EVENT_MAX_ATTEMPTS.
  */
 export class InboxConsumer implements OnApplicationBootstrap {
   private readonly logger: Logger;
@@ -117,11 +115,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
   }
 
   /**
-   * A relay batch's events for this module, handled together. An event that cannot be handled
-   * (no handler, a broken contract, a failing handler) is queued again as its own job, with
-   * the retries and the dead letter it would have had if published alone; the others are
-   * done. Should queueing those fail, the batch fails and is retried whole; the inbox
-   * acknowledges what it already handled.
+   * A relay batch (docs/decisions/0027-one-job-per-relay-batch.md): an event that cannot be handled is
+   * queued again as its own job; if that fails the batch is retried whole, the inbox absorbing the rest.
    */
   private async processBatch(job: Job<EventBatch>): Promise<void> {
     const { events } = job.data;
@@ -187,10 +182,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
   }
 
   /**
-   * Starts transactions for waiting deliveries, at most MAX_IN_FLIGHT at once. Under load,
-   * deliveries that arrive while those run are handled together in the next transaction:
-   * one commit for many events, which is what bounds throughput. At low load every
-   * delivery gets its own transaction at once, so batching adds no latency.
+   * At most MAX_IN_FLIGHT transactions; deliveries arriving meanwhile share the next one, so
+   * batching costs no latency at low load (docs/decisions/0007-set-wise-inbox-handlers.md).
    */
   private pump(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.pending.length > 0) {

@@ -28,11 +28,7 @@ export interface AggregateRef {
   readonly aggregateVersion: number;
 }
 
-/**
- * A module's outbox. `publish` writes the event in the caller's transaction, so it exists
- * exactly when the state change does; the relay sends it later, even if this process dies
- * right after the commit.
- */
+/** `publish` writes in the caller's transaction, so the event exists exactly when the state change does. */
 export class Outbox {
   private readonly publishable: Set<string>;
 
@@ -64,11 +60,7 @@ export class Outbox {
     return row[0] as string;
   }
 
-  /**
-   * `publish` for a handler's `handleMany`: the events announcing several events' effects,
-   * written in one statement. Each names the event it answers (`cause`), which gives it
-   * the correlation and causation `publish` takes from the context of a single event.
-   */
+  /** `publish` for `handleMany`, in one statement; each `cause` gives the correlation and causation. */
   async publishEach(
     manager: EntityManager,
     items: readonly {
@@ -107,11 +99,7 @@ export class Outbox {
     afterCommit(manager, `outbox:${this.schema}`, () => this.doorbell.ring());
   }
 
-  /**
-   * The values of an event's outbox row (`OUTBOX_COLUMNS`), once it is known to be publishable
-   * and to fit its schema; its correlation and causation come from `cause` when given, else
-   * from the work in progress now. For a caller that writes the row in a statement of its own.
-   */
+  /** A checked outbox row for a caller's own statement; causation from `cause`, else from the current work. */
   row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef, cause?: MessageContext): unknown[] {
     const key = eventKey(event);
     if (!this.publishable.has(key)) {

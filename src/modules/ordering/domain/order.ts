@@ -16,17 +16,10 @@ export type CancelReason = (typeof CANCEL_REASONS)[number];
 /** What one order may hold; the HTTP layer validates the same bounds first. */
 export const ORDER_LIMITS = { maxLines: 100, maxQuantity: 1000, maxPaymentMethodLength: 100 } as const;
 
-/**
- * A payment method: 1 to 100 characters (code points), none of them a control character or
- * a lone surrogate (neither survives the trip through JSON into PostgreSQL's jsonb). The
- * request is checked against this very pattern, so what the API accepts the domain accepts.
- */
+/** No control characters or lone surrogates (neither survives JSON into jsonb); the request DTO uses it too. */
 export const PAYMENT_METHOD = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${ORDER_LIMITS.maxPaymentMethodLength}}$`, 'u');
 
-/**
- * An RFC 9562 UUID, exactly what `OrderPlaced` (zod's `z.uuid()`) accepts for the order's,
- * the customer's and each product's id.
- */
+/** Exactly what `OrderPlaced` (zod's `z.uuid()`) accepts. */
 const UUID =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i;
 const CURRENCY = /^[A-Z]{3}$/;
@@ -82,11 +75,7 @@ export type OrderChange =
       readonly previousStatus: Exclude<OrderStatus, 'cancelled'>;
     };
 
-/**
- * The order saga's state machine. Every transition goes through this table; `paid` is
- * passed through on the way to `confirmed`; `cancelled` is final, and a `confirmed` order can
- * only be cancelled by an admin (its payment is then refunded).
- */
+/** The saga's state machine: `paid` is passed through to `confirmed`; only an admin cancels a `confirmed` order. */
 const NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['stock_reserved', 'paid', 'cancelled'],
   stock_reserved: ['paid', 'cancelled'],
@@ -100,11 +89,9 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 }
 
 /**
- * An order and the rules of its life. Methods named after what happened elsewhere
- * (stock reserved, payment failed...) are saga steps: they answer the change they made, or
- * undefined when the event does not apply to the order as it is now (a redelivery, or an
- * event overtaken by a later one), so applying an event twice or late never moves the
- * order backwards. `cancelByCustomer` is a request, and refuses with an error instead.
+ * Saga steps (named after what happened elsewhere) return undefined when the event no longer
+ * applies (a redelivery, or overtaken), so an event applied twice or late never moves the order
+ * backwards. `cancelByCustomer` is a request, and refuses with an error instead.
  */
 export class Order {
   private constructor(private current: OrderState) {}
@@ -186,11 +173,7 @@ export class Order {
     return this.cancel('reservation_expired', now);
   }
 
-  /**
-   * The order was charged: `paid`, then `confirmed`. From `pending` too, since the payment's
-   * event may overtake the reservation's (they travel on different queues). Nothing on a
-   * cancelled order: the charge is for payments to refund.
-   */
+  /** From `pending` too: the payment's event may overtake the reservation's (different queues). */
   paymentSucceeded(now: Date): OrderChange | undefined {
     if (!this.isOpen()) return undefined;
     this.move('paid', now);
@@ -204,13 +187,7 @@ export class Order {
     return this.cancel('payment_failed', now);
   }
 
-  /**
-   * The order is past its deadline (ORDER_DEADLINE_SECONDS after it was placed) and still
-   * not settled: what it waited for (its reservation, its payment) was lost or never came.
-   * Not yet paid: cancelled `timed_out`, and `OrderCancelled` has its stock released and any
-   * money taken refunded. Paid: confirmed, the one step left, which is ordering's own.
-   * Settled orders are left as they are.
-   */
+  /** What it waited for was lost (docs/decisions/0002-deadlines-and-sweepers.md): paid confirms, open cancels. */
   deadlinePassed(now: Date): OrderChange | undefined {
     if (this.current.status === 'paid') {
       this.move('confirmed', now);
@@ -234,10 +211,7 @@ export class Order {
     return this.cancel('customer_cancelled', now);
   }
 
-  /**
-   * An admin cancels for the customer: also a confirmed order, whose payment the payments
-   * context then refunds (it hears `OrderCancelled` with `previousStatus: confirmed`).
-   */
+  /** Also a confirmed order: payments refunds on `OrderCancelled` with `previousStatus: confirmed`. */
   cancelByAdmin(now: Date): OrderChange {
     if (this.current.status === 'confirmed') return this.cancel('customer_cancelled', now);
     return this.cancelByCustomer(now);
@@ -268,11 +242,7 @@ export class Order {
   }
 }
 
-/**
- * Everything `OrderPlaced` requires of the request, checked before anything is written: an
- * order that is accepted can always be announced (an order whose event breaks its contract
- * would be refused at the outbox, a 500, after the request had passed validation).
- */
+/** Everything `OrderPlaced` requires, checked first: otherwise the outbox would refuse the event with a 500. */
 function assertWellFormed(customerId: string, lines: readonly RequestedLine[], paymentMethod: string): void {
   if (!UUID.test(customerId)) {
     throw new OrderingError('invalid-order', 'the customer id is not a UUID', [], 'customerId');

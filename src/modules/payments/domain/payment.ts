@@ -24,11 +24,8 @@ export function isPaymentId(reference: string): boolean {
 export type ProviderReport = 'charge.succeeded' | 'charge.failed' | 'charge.refunded';
 
 /**
- * The statuses a provider's report of this kind can no longer move, now or after any later
- * change: nothing leads out of them into a status the report would move. A report that finds
- * its payment in one of them is settled by being recorded: no job needs to apply it, which
- * is the common case of a webhook arriving after the charge job's own answer.
- * payments-domain.spec.ts walks every transition to hold this true.
+ * Statuses a report of this kind can never move: such a report is settled by being recorded, with
+ * no job (docs/decisions/0031-provider-webhook-settled-at-receipt.md). payments-domain.spec.ts holds this.
  */
 export const STATUSES_UNMOVED_BY: Readonly<Record<ProviderReport, readonly PaymentStatus[]>> = {
   'charge.succeeded': ['succeeded', 'failed', 'refund_pending', 'refunded'],
@@ -75,10 +72,8 @@ export type PaymentChange =
   | { readonly kind: 'noted' };
 
 /**
- * A payment of one order and the rules of its life. Outcomes come from the provider in any
- * order and any number of times (the charge's answer, its webhook, a retry's replay): each
- * method is a no-op when the payment is already past it. Money taken for a cancelled order
- * is always given back: a success that arrives after the cancellation asks for a refund.
+ * Provider outcomes arrive in any order and any number of times: each method is a no-op once the
+ * payment is past it. Money taken for a cancelled order is always refunded.
  */
 export class Payment {
   private constructor(private current: PaymentState) {}
@@ -177,10 +172,7 @@ export class Payment {
     return this.change({ status: 'requires_action', providerChargeId: chargeId }, now, { kind: 'requires-action' });
   }
 
-  /**
-   * The order is cancelled. Nothing charged yet: the payment is cancelled (a charge still
-   * waiting for the customer's authentication is refunded if it completes). Charged: refund.
-   */
+  /** Not charged yet: cancelled (a pending authentication is refunded if it completes). Charged: refund. */
   orderWasCancelled(now: Date): PaymentChange | undefined {
     if (this.current.orderCancelled) return undefined;
     switch (this.current.status) {

@@ -55,17 +55,9 @@ export interface DeliveryLogEntry {
   readonly position: string;
 }
 
-/**
- * Webhook deliveries. Whatever decides whether a delivery may go, or finishes one, holds
- * its sequence's lock (`lock`), so a delivery checking its predecessors and a predecessor
- * releasing it never interleave, in any process. Methods taking a manager run in its transaction.
- */
+/** Deciding or finishing a delivery holds its sequence's `lock`: it never interleaves with a predecessor's release. */
 export abstract class DeliveryStore {
-  /**
-   * One pending delivery per event and active endpoint subscribed to its type that belongs
-   * to the customer or to an admin; an endpoint's deliveries take their positions in the
-   * order of `events`, and a redelivered event adds none. Returns the new ids (dispatch 1).
-   */
+  /** One pending delivery per event and subscribed endpoint, positioned in `events` order; a redelivery adds none. */
   abstract record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<string[]>;
   /** Locks the delivery's sequence (read first unless given), then the delivery, until the transaction ends. */
   abstract lock(

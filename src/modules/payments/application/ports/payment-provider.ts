@@ -31,26 +31,17 @@ export interface ProviderEvent {
   readonly declineCode?: string;
 }
 
-/**
- * The provider could not be reached, timed out, or answered with a transient error: the
- * same request (same idempotency key) may be sent again.
- */
+/** Unreachable, timed out or transient: the same request (same idempotency key) may be sent again. */
 export class ProviderUnavailableError extends Error {}
 
-/**
- * The port every payment provider adapter implements. As a DI token: the provider new
- * payments are charged through.
- */
+/** Every provider adapter implements it; as a DI token, the provider new payments are charged through. */
 export abstract class PaymentProvider {
   abstract readonly name: string;
   abstract charge(request: ChargeRequest, timeoutMs: number): Promise<ChargeOutcome>;
   /** What became of a charge sent with this key, if the provider ever received it. */
   abstract findCharge(idempotencyKey: string, timeoutMs: number): Promise<ChargeOutcome | undefined>;
   abstract refund(request: RefundRequest, timeoutMs: number): Promise<void>;
-  /**
-   * Checks a webhook's signature and timestamp against the raw body and parses it; throws
-   * `PaymentsError('webhook-signature-invalid' | 'webhook-payload-invalid')`.
-   */
+  /** Verifies signature and timestamp over the raw body; throws `webhook-signature-invalid` or `-payload-invalid`. */
   abstract parseWebhook(
     rawBody: Buffer,
     headers: Record<string, string | string[] | undefined>,
