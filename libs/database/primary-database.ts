@@ -6,12 +6,7 @@ interface LsnWaiter {
   reject(error: unknown): void;
 }
 
-/**
- * The primary, for what is not a module's business: readiness probes, the queue backend's
- * health when queues live in PostgreSQL, and the LSN consistency tokens carry. It
- * borrows from the process's budget like the modules do, so a process whose pool is
- * exhausted reports itself not ready.
- */
+/** Readiness, queue health and the LSN, borrowed from the budget: an exhausted pool reports not ready. */
 export class PrimaryDatabase {
   /** One read of the LSN in flight; whoever asks meanwhile shares the next one. */
   private readonly lsnReads = new GroupedRuns<LsnWaiter>(
@@ -39,12 +34,7 @@ export class PrimaryDatabase {
     }
   }
 
-  /**
-   * The primary's current LSN, read after this call began (so it includes every commit the
-   * caller made before): what a consistency token carries. Asked after every write
-   * a client may read back, so concurrent callers share reads: each read answers everyone who
-   * asked before it started; whoever asks while it runs waits for the next one.
-   */
+  /** The LSN, read after this call began; concurrent callers share a read started after they asked. */
   currentLsn(): Promise<string> {
     return new Promise((resolve, reject) => this.lsnReads.add({ resolve, reject }));
   }

@@ -40,11 +40,7 @@ export const readsByTarget = registeredMetric(
     }),
 );
 
-/**
- * The read replicas and what they are worth right now: each is checked every
- * REPLICA_CHECK_INTERVAL_MS; one that does not answer, is not in recovery, or lags more than
- * REPLICA_MAX_LAG_SECONDS leaves the rotation until a later check finds it fit again.
- */
+/** A replica silent, not in recovery or past REPLICA_MAX_LAG_SECONDS leaves the rotation until a check finds it fit. */
 export class ReplicaSet {
   private readonly logger = new Logger('Replicas');
   readonly replicas: ReplicaState[];
@@ -78,10 +74,7 @@ export class ReplicaSet {
     this.timer.unref();
   }
 
-  /**
-   * A replica to read from: healthy and, given a consistency token, already past it. None
-   * means the primary.
-   */
+  /** A healthy replica already past the consistency token, if given; none means the primary. */
   choose(atLeastLsn?: string): number | undefined {
     const candidates = this.replicas
       .map((replica, index) => ({ replica, index }))

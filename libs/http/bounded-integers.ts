@@ -3,17 +3,10 @@ import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validato
 /** Range of a PostgreSQL `integer` (int4) column. */
 export const INT32_MIN = -2_147_483_648;
 export const INT32_MAX = 2_147_483_647;
-/**
- * The largest integer a JSON number carries exactly (2^53 − 1), below a PostgreSQL `bigint`'s
- * 2^63 − 1: the bound of any bigint value that comes from a client.
- */
+/** 2^53 − 1: the largest integer JSON carries exactly, so the bound of any client's `bigint`. */
 export const SAFE_INTEGER_MAX = Number.MAX_SAFE_INTEGER;
 
-/**
- * An integer from `min` to `max`, both included: `@IsInt()` with its range in one rule, so a
- * number can never reach a column that cannot hold it (`1e23` is an integer to `@IsInt()`).
- * Query parameters still need `@Type(() => Number)` before it.
- */
+/** `@IsInt()` with its range (`1e23` is an integer to `@IsInt()`); queries still need `@Type(() => Number)`. */
 export function IsIntegerBetween(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
@@ -37,11 +30,7 @@ export function IsInt32(options?: ValidationOptions): PropertyDecorator {
   return IsIntegerBetween(INT32_MIN, INT32_MAX, options);
 }
 
-/**
- * An amount of money in minor units (cents): an integer from 0 to 2^53 − 1, which a `bigint`
- * column holds and JSON carries exactly. A price filter or a price takes this, or a tighter
- * range of its own.
- */
+/** Money in minor units: 0 to 2^53 − 1, which a `bigint` holds and JSON carries exactly. */
 export function IsSafeMoneyAmount(options?: ValidationOptions): PropertyDecorator {
   return IsIntegerBetween(0, SAFE_INTEGER_MAX, options);
 }

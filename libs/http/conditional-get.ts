@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/**
- * ETags already computed, by body object. Cached reads hand out the same (never mutated)
- * object on every hit, so a list page is serialised and hashed once per cache entry, not once
- * per request (docs/decisions/0010).
- */
+/** By body object: a cached read's object is hashed once per entry (docs/decisions/0010-cache-hit-fast-path.md). */
 const knownEtags = new WeakMap<object, string>();
 
 /** A strong ETag over a response body, for responses without a version of their own (lists). */
@@ -25,11 +21,7 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-/**
- * Marks a public read cacheable (ETag + Cache-Control, so a CDN may serve it) and answers
- * 304 with no body when the client already holds this version. Returns the body to send,
- * or undefined for a 304.
- */
+/** ETag + Cache-Control on a public read; undefined when the answer is a 304. */
 export function cacheableRead<T>(
   request: FastifyRequest,
   reply: FastifyReply,

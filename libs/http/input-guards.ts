@@ -17,18 +17,9 @@ export class MissingHostProblem extends ProblemException {
 }
 
 /**
- * Refuses, before any route, guard or pipe sees it, input that would otherwise fail deep
- * inside as a 500: a string PostgreSQL cannot store, anywhere in the path parameters, the
- * query or the body (400 `validation-error` naming the field, like any invalid field). Headers
- * need no check: Node's HTTP parser refuses a NUL in a header (400), and header values are
- * read as Latin-1, which has no surrogates.
- *
- * Also answers an HTTP/1.1 request without Host (Node's own check, turned off in
- * `createHttpApp`, answers it with an empty 400 that is not problem+json).
- *
- * A `preValidation` hook: after the body is parsed, for every route, whatever the controller
- * reads (`@Body()`, `@Param()`, or `request.params` itself). Callback style, as an async hook
- * would cost every request a promise.
+ * Refuses, before any route sees it, a string PostgreSQL cannot store (else a 500 deep inside) and
+ * an HTTP/1.1 request without Host (Node's own answer is not problem+json). Headers need no check:
+ * Node refuses a NUL and reads Latin-1. Callback style: an async hook costs every request a promise.
  */
 export function installInputGuards(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, _reply, done) => {

@@ -49,10 +49,8 @@ export interface ProblemResponse {
 }
 
 /**
- * Every error leaves as `application/problem+json` with a stable `type`, unknown routes
- * and framework errors included. A database that cannot be reached, or a pool with no free
- * connection within its wait limit, is a 503 with `Retry-After`. Unexpected errors are logged
- * with their stack and answered with a generic 500 so internals never reach a client.
+ * Every error leaves as problem+json with a stable `type`; an unreachable database or exhausted pool
+ * is a 503 with `Retry-After`; unexpected errors are logged and answered with a generic 500.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -76,11 +74,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/**
- * The problem type of one of Fastify's own errors. Nest hands them to the filters as an
- * HttpException whose `cause` is the Fastify error; the router's (`frameworkErrors`) come as
- * they are.
- */
+/** Nest wraps Fastify's errors in an HttpException's `cause`; the router's come as they are. */
 function fastifyProblem(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? FASTIFY_PROBLEMS[code] : undefined;

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
-/**
- * What an API response needs (OWASP REST Security Cheat Sheet): JSON is never rendered, so
- * nothing may load from it or frame it. Five headers instead of helmet's twelve, which are
- * written for HTML pages: Node checks and copies every header of every response
- * (docs/decisions/0024).
- */
+/** What a JSON response needs (OWASP REST): five, not helmet's 12 (docs/decisions/0024-five-security-headers.md). */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
@@ -38,10 +33,7 @@ function documentationHeaders(): Record<string, string> {
   return headers;
 }
 
-/**
- * Computed once: the headers do not depend on the request, and running helmet's middleware
- * per request (as @fastify/helmet does) parses the CSP every time (docs/decisions/0024).
- */
+/** Once: @fastify/helmet parses the CSP on every request (docs/decisions/0024-five-security-headers.md). */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
   const documentation = documentationHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {

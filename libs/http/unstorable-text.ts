@@ -9,21 +9,14 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const NUL_MESSAGE = 'must not contain NUL characters (\\u0000)';
 const SURROGATE_MESSAGE = 'must be valid Unicode: it contains an unpaired UTF-16 surrogate';
 
-/**
- * Why PostgreSQL would refuse this text, if it would: `text` and `jsonb` cannot hold NUL, and
- * a lone surrogate has no UTF-8 encoding ("invalid byte sequence for encoding UTF8").
- */
+/** Why PostgreSQL would refuse this text: no NUL in `text`/`jsonb`, and a lone surrogate has no UTF-8. */
 export function unstorableTextReason(text: string): string | undefined {
   if (!SUSPECT.test(text)) return undefined;
   if (text.includes('\u0000')) return NUL_MESSAGE;
   return LONE_SURROGATE.test(text) ? SURROGATE_MESSAGE : undefined;
 }
 
-/**
- * Objects built from JSON, query strings or form bodies: arrays, plain objects, objects without
- * a prototype, and those whose prototype has none (the query parser's `new Empty()`). Anything
- * else (a Buffer) is not walked.
- */
+/** Objects parsed from JSON, queries or forms (incl. the query parser's `new Empty()`); a Buffer is not walked. */
 function isPlainContainer(value: object): boolean {
   if (Array.isArray(value)) return true;
   const prototype = Object.getPrototypeOf(value) as object | null;
@@ -39,11 +32,7 @@ function join(parent: string | undefined, key: string): string {
   return parent === undefined || parent === '' ? key : `${parent}.${key}`;
 }
 
-/**
- * The first string (value or field name) in `value` that PostgreSQL would refuse, named like
- * a validation error names it (`lines.0.productId`); `field` names `value` itself. Walks with
- * a stack of its own, not recursion.
- */
+/** The first string or field name PostgreSQL would refuse, named as a validation error would (`lines.0.productId`). */
 export function findUnstorableText(value: unknown, field?: string): FieldViolation | undefined {
   if (typeof value === 'string') {
     const message = unstorableTextReason(value);

@@ -2,13 +2,8 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import type { ProcessState } from '#libs/config';
 
 /**
- * The timer under a module's sweeper (role `worker`: list it in the manifest's `processors`):
- * once the process has started, `sweepOnce` runs every `intervalMs` (SWEEP_INTERVAL_MS),
- * the first time at a random point of the first interval so that replicas started together
- * do not sweep in step, and never twice at once in one process. A sweep finds work waiting
- * past its deadline in PostgreSQL (the record; Redis is not) and drives it on through the
- * module's own use cases, which are idempotent: replicas may sweep at the same moment.
- * Shutdown stops the timer and waits for a sweep in progress.
+ * The timer under a sweeper (docs/decisions/0002-deadlines-and-sweepers.md; list it in `processors`).
+ * First run at a random point so replicas do not sweep in step; never two at once in one process.
  */
 export abstract class PeriodicSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;

@@ -12,11 +12,8 @@ const groupSizes =
   });
 
 /**
- * Runs waiting items in groups, at most `slots` groups at once. Items that arrive while a slot
- * is free run together at the end of the event loop's current turn, so what else arrives in
- * that turn joins them; items that arrive while every slot is busy run together in the next
- * free one. A quiet system waits only for the rest of a turn; under load a group is as large
- * as what arrived during one run (docs/decisions/0008-group-commit.md).
+ * At most `slots` groups at once: a quiet system waits only for the rest of an event-loop turn; under
+ * load a group is what arrived during one run (docs/decisions/0008-group-commit.md).
  */
 export class GroupedRuns<T> {
   private readonly waiting: T[] = [];

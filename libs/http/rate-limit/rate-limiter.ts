@@ -18,11 +18,7 @@ export interface RateLimitOutcome {
 const COUNTED = Symbol('tessera:rate-limit-outcome');
 type CountedRequest = FastifyRequest & { [COUNTED]?: RateLimitOutcome };
 
-/**
- * Counts requests per client IP and policy group (not per route) in the throttler's storage.
- * Used by the guard on every Nest route, and by paths that answer before Nest's pipeline
- * (a cache hit), which hand their outcome on with `rememberOutcome` when they fall through.
- */
+/** Per IP and policy group; paths answering before Nest (a cache hit) pass it on with `rememberOutcome`. */
 @Injectable()
 export class RateLimiter {
   private readonly log = new Logger('RateLimit');
@@ -36,10 +32,7 @@ export class RateLimiter {
     return this.settings.rateLimitEnabled;
   }
 
-  /**
-   * Counts the request. Undefined when the counter store is unreachable: a rate limiter
-   * must not take the API down with it, so the request is let through.
-   */
+  /** Undefined when the store is unreachable: the request goes through rather than the API going down. */
   async count(request: FastifyRequest, group: RateLimitGroup): Promise<RateLimitOutcome | undefined> {
     const counted = (request as CountedRequest)[COUNTED];
     if (counted?.group === group) return counted;

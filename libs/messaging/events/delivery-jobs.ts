@@ -18,13 +18,8 @@ export interface DeliveryJob {
 type RetrySettings = Pick<Settings, 'eventMaxAttempts' | 'eventRetryDelayMs'>;
 
 /**
- * The job that delivers one relay batch to one subscriber. A lone event is a job of its own,
- * named by its contract. Several events share one job, because a job costs the queue backend
- * about as much as the handling costs the database, so carrying a batch in one job saves the
- * saga most of its queue work. Under load a relay batch holds up to RELAY_BATCH_SIZE events.
- * The job id is derived from the events, so a batch that is published twice (a crash between
- * enqueue and commit) is deduplicated by the queue while the first job waits or runs. Failing
- * that, the consumer's inbox deduplicates it.
+ * One relay batch for one subscriber in one job (docs/decisions/0027-one-job-per-relay-batch.md); a lone
+ * event is a job named by its contract. The id comes from the events, so a batch published twice is deduplicated.
  */
 export function deliveryJob(
   subscriber: string,
@@ -42,11 +37,7 @@ export function deliveryJob(
   };
 }
 
-/**
- * One event's own job. The consumer also uses it for an event that failed within a batch: that
- * event then retries, and is dead-lettered, on its own, under the same id as if it had been
- * published alone.
- */
+/** Also for an event that failed within a batch: it retries and dead-letters alone, under the same id. */
 export function eventJob(subscriber: string, event: EventEnvelope, settings: RetrySettings): DeliveryJob {
   return { name: eventKey(event), data: event, opts: { ...retried(settings), jobId: `${subscriber}_${event.id}` } };
 }

@@ -4,14 +4,8 @@ import { GroupedRuns, queryPrepared } from '#libs/sql';
 export const OUTBOX_CHANNEL = 'tessera_outbox';
 
 /**
- * Tells a module's relays that its outbox has new rows: a NOTIFY sent AFTER the commit that
- * wrote them, as a statement of its own. Not `pg_notify` inside the writing transaction:
- * PostgreSQL serializes the commits of all transactions that notified (a lock held through
- * the commit's WAL flush), so concurrent commits cannot share a flush (docs/decisions/0006).
- * A notify of its own writes no WAL, so it waits for no flush and holds that lock only briefly.
- *
- * Rings that come while a notify is in flight share the next one. A notify that is lost
- * (a failed query, a crash after the commit) only delays the rows until the relay's poll.
+ * A NOTIFY after the commit, never inside it (docs/decisions/0006-outbox-relay-woken-after-commit.md).
+ * Rings during a notify share the next one; a lost one only delays the rows until the relay's poll.
  */
 export class OutboxDoorbell {
   private readonly notifies = new GroupedRuns<true>(

@@ -13,11 +13,8 @@ import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
 /**
- * Publishes one module's outbox (role `relay`). Claims unsent rows in batches with
- * `FOR UPDATE SKIP LOCKED`, so any number of relays share the work; enqueues one job per
- * subscribing module and batch, carrying that module's events of the batch in outbox order
- * (`deliveryJob`). Wakes on NOTIFY (`OutboxDoorbell`, after each commit that wrote events),
- * polls as a fallback.
+ * Publishes one module's outbox; `SKIP LOCKED` lets any number of relays share it. Woken after the
+ * commit (docs/decisions/0006-outbox-relay-woken-after-commit.md), polling as a fallback.
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;

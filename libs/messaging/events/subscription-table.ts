@@ -14,20 +14,13 @@ export function inboxQueueName(module: string): string {
   return `inbox.${module}`;
 }
 
-/**
- * Who consumes which event, derived from every module's manifest, including modules this
- * process does not run: a relay fans out to all subscribers whether or not their processes
- * are up. Built once at start-up; an inconsistency is a start-up error.
- */
+/** From every manifest, run here or not: a relay fans out to all subscribers. An inconsistency fails start-up. */
 export class SubscriptionTable {
   private readonly byEvent = new Map<string, Subscription[]>();
   private readonly contracts = new Map<string, IntegrationEvent>();
   private readonly schemas = new Map<string, string>();
 
-  /**
-   * `defined`: contracts that exist though no module given here publishes them (yet); a
-   * handler may consume them. Any other consumed event must be published by a manifest.
-   */
+  /** `defined`: contracts no module given here publishes, which a handler may still consume. */
   constructor(manifests: readonly ModuleManifest[], defined: readonly IntegrationEvent[] = []) {
     const known = new Map(defined.map((event) => [eventKey(event), event]));
     for (const manifest of manifests) {

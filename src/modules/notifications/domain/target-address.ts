@@ -72,10 +72,7 @@ export function ipv6Groups(address: string): number[] | undefined {
   return [...before, ...Array<number>(Math.max(0, missing)).fill(0), ...after];
 }
 
-/**
- * The IPv4 address an IPv6 address stands for when it is IPv4-mapped (`::ffff:a.b.c.d`) or
- * NAT64 (`64:ff9b::a.b.c.d`): those reach the IPv4 address, so they are judged as it.
- */
+/** IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`) reach an IPv4 address, so are judged as it. */
 export function embeddedIPv4(address: string): string | undefined {
   const groups = ipv6Groups(address);
   if (!groups) return undefined;

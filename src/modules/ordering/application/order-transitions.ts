@@ -15,11 +15,7 @@ export interface AppliedStep {
   readonly change: OrderChange | undefined;
 }
 
-/**
- * How every change of an existing order is made: in the caller's transaction the order is
- * locked, the step decides from its current state, and a transition is saved with the event
- * announcing it, so concurrent events for one order apply one after the other.
- */
+/** Every change locks the order in the caller's transaction, so concurrent events for one order serialise. */
 @Injectable()
 export class OrderTransitions {
   private readonly logger = new Logger('Ordering');
@@ -45,11 +41,8 @@ export class OrderTransitions {
   }
 
   /**
-   * `apply` for the events of one inbox transaction (`handleMany`), in four round trips: all
-   * orders locked, `step` taken per event in turn (the second event of an order sees the
-   * first's effect), changed orders saved in one statement, announcements in one more (see
-   * docs/decisions/0007-set-wise-inbox-handlers.md). An event about an unknown order is logged
-   * (`said`: what it says) and its entry is undefined.
+   * `apply` set-wise for `handleMany` (docs/decisions/0007-set-wise-inbox-handlers.md); a later event of
+   * an order sees the earlier one's effect. An unknown order is logged (`said`) and its entry undefined.
    */
   async applyToEvents<P extends { readonly orderId: string }>(
     manager: EntityManager,

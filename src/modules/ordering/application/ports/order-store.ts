@@ -4,19 +4,13 @@ import type { OrderCursor } from '../../domain/order-cursor';
 
 /** Where orders are kept. Methods given an `EntityManager` run in the caller's transaction. */
 export abstract class OrderStore {
-  /**
-   * The orders, locked (FOR UPDATE) until the caller's transaction ends, by id; an id with no
-   * order is absent. Locked in id order, so overlapping sets queue instead of deadlocking.
-   */
+  /** Locked FOR UPDATE in id order, so overlapping sets queue instead of deadlocking; an unknown id is absent. */
   abstract lock(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderState>>;
 
   /** Writes the transitions (status, reason, version) of orders locked by `lock`, in one statement. */
   abstract saveTransitions(manager: EntityManager, orders: readonly OrderState[]): Promise<void>;
 
-  /**
-   * Ids of orders not settled yet placed more than `deadlineSeconds` ago, oldest first, read
-   * without a lock: candidates the deadline sweeper locks and decides again.
-   */
+  /** Unsettled orders past `deadlineSeconds`, unlocked: candidates the sweeper locks and decides again. */
   abstract pastDeadline(deadlineSeconds: number, limit: number): Promise<string[]>;
 
   /** One order, from data at least as fresh as `atLeastLsn`. */

@@ -54,11 +54,7 @@ function outcomeOf(charge: SandboxCharge): ChargeOutcome {
   }
 }
 
-/**
- * A provider's test mode run by Tessera itself, on its own `sandbox_*` tables: one charge per
- * idempotency key, outcomes sent again later as signed webhooks. It stands where a real
- * provider's HTTP API would: callers see latency, timeouts and 503s, never its tables.
- */
+/** A provider's test mode on its own `sandbox_*` tables: callers see latency, timeouts and 503s, never its tables. */
 @Injectable()
 export class SandboxProvider implements PaymentProvider {
   readonly name = 'sandbox';
@@ -158,9 +154,7 @@ export class SandboxProvider implements PaymentProvider {
     const { unavailableCalls, answer } = sandboxMethod(request.paymentMethod);
     const status = answer.kind === 'decline' ? 'declined' : answer.status;
     const declineCode = answer.kind === 'decline' ? answer.declineCode : null;
-    // The call is counted and, past the calls answered 503, the charge made, in one statement
-    // (one commit). A key seen before keeps its first charge: the insert does nothing, and
-    // the charge is then read back by its key.
+    // Counts the call and makes the charge in one commit; a key seen before keeps its first charge.
     const [row] = (await queryPrepared<CountedCall>(
       this.dataSource,
       `WITH call AS (
@@ -191,9 +185,7 @@ export class SandboxProvider implements PaymentProvider {
     const made = id === null ? undefined : sandboxCharge({ ...columns, id });
     const created = made ?? (await this.chargeWhere('idempotency_key', request.idempotencyKey));
     if (!created) throw new ProviderUnavailableError('sandbox lost a charge it had just made');
-    // pm_card_slow: the charge is made at once, the answer (and the webhook) come late. A
-    // client that gives up or dies meanwhile has still charged the card: its retry must
-    // reuse the key, and then gets this charge back at once.
+    // pm_card_slow: charged at once, answered late; a client that gives up must retry with the same key.
     if (made && answer.kind === 'charge' && answer.answerAfterMs > 0) await sleep(answer.answerAfterMs);
     if (made && created.status !== 'requires_action') {
       await this.webhooks.send(created.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', {
