@@ -19,7 +19,8 @@ export class MissingHostProblem extends ProblemException {
 /**
  * Refuses, before any route sees it, a string PostgreSQL cannot store (else a 500 deep inside) and
  * an HTTP/1.1 request without Host (Node's own answer is not problem+json). Headers need no check:
- * Node refuses a NUL and reads Latin-1. Callback style: an async hook costs every request a promise.
+ * Node refuses a NUL and reads Latin-1. `preValidation`: the body is parsed, whatever the controller
+ * reads. Callback style: an async hook costs every request a promise.
  */
 export function installInputGuards(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, _reply, done) => {
