@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type MovementKind = 'set' | 'adjustment' | 'commit';
+import type { MovementKind } from '../application/ports/stock-ledger';
 
 /** The audit trail of on-hand changes: who (or which order) changed it, by how much, to what. */
 @Entity({ name: 'stock_movements' })
