@@ -1,9 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { MovementKind } from '../application/ports/stock-ledger';
+import type { MovementKind, StockMovement } from '../application/ports/stock-ledger';
 
 /** The audit trail of on-hand changes: who (or which order) changed it, by how much, to what. */
 @Entity({ name: 'stock_movements' })
-export class StockMovementRecord {
+export class StockMovementRecord implements StockMovement {
   /** `bigint GENERATED ALWAYS AS IDENTITY`: rows are inserted with SQL, never through TypeORM. */
   @PrimaryColumn('bigint')
   id!: string;

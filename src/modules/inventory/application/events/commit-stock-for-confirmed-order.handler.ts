@@ -11,7 +11,7 @@ type Confirmation = EventEnvelope<PayloadOf<typeof OrderConfirmed>>;
 
 /**
  * A confirmed order's reserved units leave stock for good; after a just-expired reservation they
- * are taken from what is available (README, "The expiry / confirmation edge").
+ * are taken from what is available (this module's README, "The expiry / confirmation edge").
  */
 @OnIntegrationEvent(OrderConfirmed)
 export class CommitStockForConfirmedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderConfirmed>> {
