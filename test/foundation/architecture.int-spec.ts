@@ -106,10 +106,10 @@ describe("a module's statements touch only its own schema", () => {
   );
 });
 
-/** Whether a source text holds SQL (upper-case keywords, as every statement here is written), or a raw query call. */
+/** Whether a source text holds SQL (upper-case keywords, as every statement here is written) or a raw query of a literal. */
 function holdsSql(source: string): boolean {
   return (
-    /\.query(?:<[^>]*>)?\(/.test(source) ||
+    /\.query(?:<[^>]*>)?\(\s*[`'"]/.test(source) ||
     /[`'"]\s*(?:SELECT\s[\s\S]*?\sFROM|INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|WITH\s+\w+\s+AS)\b/.test(source)
   );
 }
@@ -127,6 +127,7 @@ describe('SQL lives only in infrastructure/', () => {
     expect(holdsSql("await manager.query<Row>('SELECT 1')")).toBe(true);
     expect(holdsSql('const sql = `UPDATE ordering.orders SET status = $1`;')).toBe(true);
     expect(holdsSql("const hint = 'select a product from the list';")).toBe(false);
+    expect(holdsSql('await this.read.query((source) => store.page(source, filter), token)')).toBe(false);
   });
 
   it.each(readdirSync(modulesDir).filter((name) => statSync(join(modulesDir, name)).isDirectory()))(

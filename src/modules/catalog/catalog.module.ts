@@ -13,9 +13,13 @@ import {
 import { GetProductHandler } from './application/queries/get-product.handler';
 import { ListCategoriesHandler } from './application/queries/list-categories.handler';
 import { ListProductsHandler } from './application/queries/list-products.handler';
+import { CategoryStore } from './application/ports/category-store';
+import { ProductStore } from './application/ports/product-store';
 import { CategoryRecord } from './infrastructure/category.record';
+import { PostgresCategoryStore } from './infrastructure/category-store';
 import { CreateCatalogTables1764400000000 } from './infrastructure/migrations/create-catalog-tables';
 import { ProductRecord } from './infrastructure/product.record';
+import { PostgresProductStore } from './infrastructure/product-store';
 import { CachedProductReads } from './interface/http/cached-product-reads';
 import { ProductPageIndex } from './interface/http/product-page-index';
 import { CategoriesController } from './interface/http/categories.controller';
@@ -29,6 +33,8 @@ export const catalogModule = defineModule({
   entities: [CategoryRecord, ProductRecord],
   migrations: [CreateCatalogTables1764400000000],
   providers: [
+    { provide: ProductStore, useClass: PostgresProductStore },
+    { provide: CategoryStore, useClass: PostgresCategoryStore },
     CreateCategoryHandler,
     CreateProductHandler,
     UpdateProductHandler,

@@ -10,10 +10,15 @@ import { CreateStockForProductHandler } from './application/events/create-stock-
 import { ReleaseStockForCancelledOrderHandler } from './application/events/release-stock-for-cancelled-order.handler';
 import { ReserveStockForPlacedOrderHandler } from './application/events/reserve-stock-for-placed-order.handler';
 import { StockLockOrder } from './application/events/stock-lock-order';
+import { ReservationExpiryJobs } from './application/ports/reservation-expiry-jobs';
+import { ReservationStore } from './application/ports/reservation-store';
+import { StockLedger } from './application/ports/stock-ledger';
 import { GetStockHandler } from './application/queries/get-stock.handler';
 import { ListStockMovementsHandler } from './application/queries/list-stock-movements.handler';
 import { CreateInventoryTables1764500000000 } from './infrastructure/migrations/create-inventory-tables';
-import { ReservationExpiryJobs, RESERVATION_EXPIRY_QUEUE } from './infrastructure/reservation-expiry-jobs';
+import { BullmqReservationExpiryJobs, RESERVATION_EXPIRY_QUEUE } from './infrastructure/reservation-expiry-jobs';
+import { PostgresReservationStore } from './infrastructure/reservation-store';
+import { PostgresStockLedger } from './infrastructure/stock-ledger';
 import { ReservationRecord } from './infrastructure/reservation.record';
 import { StockMovementRecord } from './infrastructure/stock-movement.record';
 import { StockRecord } from './infrastructure/stock.record';
@@ -32,7 +37,9 @@ export const inventoryModule = defineModule({
   entities: [StockRecord, StockMovementRecord, ReservationRecord],
   migrations: [CreateInventoryTables1764500000000],
   providers: [
-    ReservationExpiryJobs,
+    { provide: StockLedger, useClass: PostgresStockLedger },
+    { provide: ReservationStore, useClass: PostgresReservationStore },
+    { provide: ReservationExpiryJobs, useClass: BullmqReservationExpiryJobs },
     SetStockHandler,
     AdjustStockHandler,
     ExpireReservationHandler,

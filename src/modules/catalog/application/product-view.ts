@@ -1,5 +1,5 @@
 import type { ProductState } from '../domain/product';
-import type { ProductRecord } from '../infrastructure/product.record';
+import type { StoredProduct } from './ports/product-store';
 
 /** A product as the API shows it: its state plus when it was created and last changed. */
 export interface ProductView extends ProductState {
@@ -7,18 +7,18 @@ export interface ProductView extends ProductState {
   readonly updatedAt: string;
 }
 
-export function productView(record: ProductRecord): ProductView {
+export function productView(product: StoredProduct): ProductView {
   return {
-    id: record.id,
-    sku: record.sku,
-    name: record.name,
-    description: record.description,
-    categoryId: record.categoryId,
-    price: { amount: record.priceAmount, currency: record.currency },
-    attributes: record.attributes,
-    status: record.status,
-    version: record.version,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString(),
+    id: product.id,
+    sku: product.sku,
+    name: product.name,
+    description: product.description,
+    categoryId: product.categoryId,
+    price: { amount: product.priceAmount, currency: product.currency },
+    attributes: product.attributes,
+    status: product.status,
+    version: product.version,
+    createdAt: product.createdAt.toISOString(),
+    updatedAt: product.updatedAt.toISOString(),
   };
 }

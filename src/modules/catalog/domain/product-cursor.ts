@@ -21,10 +21,7 @@ function isInstant(key: unknown): key is string {
   return typeof key === 'string' && ISO_INSTANT.test(key) && new Date(key).toISOString() === key;
 }
 
-/**
- * The cursor as `encodeCursor` wrote it, for this sort order. Anything else is refused here,
- * never sent to PostgreSQL as a timestamp, bigint or uuid it would reject.
- */
+/** The cursor as `encodeCursor` wrote it for this sort; anything else is refused before it reaches PostgreSQL. */
 export function decodeCursor(raw: string, sort: ProductSort): ProductCursor {
   try {
     const [cursorSort, key, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];

@@ -20,8 +20,7 @@ export type ProductChanges = Partial<
 >;
 
 /**
- * The rules of a product's life: draft and active may move either way, archived is final
- * (an archived product is never sold again, so it cannot change), and every change bumps
+ * Draft and active move either way; archived is final (never sold again). Every change bumps
  * the version that ETags and optimistic concurrency rely on.
  */
 export function changeProduct(product: ProductState, changes: ProductChanges): ProductState {

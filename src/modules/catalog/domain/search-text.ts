@@ -1,17 +1,10 @@
-/**
- * A run of `-` that PostgreSQL's `websearch_to_tsquery` would read as stacked negations: a
- * `-` where a term may start (at the beginning, or after anything but a letter, digit, mark
- * or `-`), followed by more `-`, with anything but letters, digits, marks and quotes between
- * them (`--x`, `- - x`, `-!-(-x`). Dashes inside a word (`x-y`, `a--b`) are not matched.
- */
+// A run of `-` that `websearch_to_tsquery` would read as stacked negations (`--x`, `- - x`,
+// `-!-(-x`); dashes inside a word (`x-y`, `a--b`) are not.
 const NEGATIONS = /(^|[^\p{L}\p{N}\p{M}-])(-(?:[^\p{L}\p{N}\p{M}"-]*-)*)/gu;
 
 /**
- * The text of `?q=` as `websearch_to_tsquery` gets it: the same search (words, "phrases",
- * `or`, `-word`), with every run of negations folded to what it means: one `-` when odd, none
- * when even. `websearch_to_tsquery` accepts any text, but nests each negation one level
- * deeper, and PostgreSQL refuses a query nested more than 32 levels ("tsquery stack too
- * small"): 33 dashes before a word were a 500. Folded, no query nests more than a few levels.
+ * `?q=` with each run of negations folded to one `-` or none: PostgreSQL refuses a tsquery
+ * nested more than 32 levels deep ("tsquery stack too small").
  */
 export function searchText(q: string): string {
   return q.replace(NEGATIONS, (_, lead: string, run: string) => {

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { StoredCategory } from '../application/ports/category-store';
 
 @Entity({ name: 'categories' })
-export class CategoryRecord {
+export class CategoryRecord implements StoredCategory {
   @PrimaryColumn('uuid')
   id!: string;
 

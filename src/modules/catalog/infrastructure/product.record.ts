@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { StoredProduct } from '../application/ports/product-store';
 import type { ProductStatus } from '../domain/product';
 
 @Entity({ name: 'products' })
-export class ProductRecord {
+export class ProductRecord implements StoredProduct {
   @PrimaryColumn('uuid')
   id!: string;
 

@@ -2,29 +2,30 @@ import type { EntityManager } from 'typeorm';
 import { StockReleased } from '#libs/contracts';
 import type { Outbox } from '#libs/messaging';
 import { canTransition } from '../domain/reservation';
-import { changeReserved, lockForChange } from '../infrastructure/stock-ledger';
-import { moveReservation, type LockedReservation } from '../infrastructure/reservation-store';
+import type { LockedReservation, ReservationStore } from './ports/reservation-store';
+import type { StockLedger } from './ports/stock-ledger';
 
-/**
- * Gives a held reservation's units back to available stock and announces it: shared by the
- * cancellation of an order and the expiry job. The caller holds the reservation's row lock.
- */
+/** Gives a held, row-locked reservation's units back to stock and announces it: on cancellation or expiry. */
 export async function releaseReservation(
   manager: EntityManager,
-  outbox: Outbox,
+  ports: { outbox: Outbox; stock: StockLedger; reservations: ReservationStore },
   reservation: LockedReservation,
   reason: 'expired' | 'order_cancelled',
 ): Promise<void> {
+  const { orderId, lines } = reservation;
+  const skus = lines.map((line) => line.sku);
   if (!canTransition(reservation.status, 'released')) {
-    throw new Error(`reservation of order ${reservation.orderId} is ${reservation.status}; it cannot be released`);
+    throw new Error(`reservation of order ${orderId} is ${reservation.status}; it cannot be released`);
   }
-  await lockForChange(manager, reservation.lines);
-  await changeReserved(manager, reservation.lines, -1);
-  const version = await moveReservation(manager, reservation.orderId, 'released');
-  await outbox.publish(
+  // Several rows are locked in SKU order first; a single row needs no ordering.
+  if (skus.length > 1) await ports.stock.lockStock(manager, skus);
+  await ports.stock.changeReserved(manager, lines, -1);
+  const version = (await ports.reservations.move(manager, [orderId], 'released')).get(orderId);
+  if (version === undefined) throw new Error(`reservation of order ${orderId} vanished under its lock`);
+  await ports.outbox.publish(
     manager,
     StockReleased,
-    { orderId: reservation.orderId, reason, lines: reservation.lines },
-    { aggregateId: reservation.orderId, aggregateVersion: version },
+    { orderId, reason, lines },
+    { aggregateId: orderId, aggregateVersion: version },
   );
 }

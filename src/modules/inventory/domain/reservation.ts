@@ -6,10 +6,8 @@
  *   (none) --cancelled-------------> cancelled_before_placed     | confirmed (late: units taken
  *   reserved --cancelled / expired--> released ------------------+  again from what is available)
  *
- * `cancelled_before_placed` is a tombstone: a cancellation overtook its order, so a late
- * OrderPlaced must reserve nothing. Every status except `reserved` (and `released`, for a
- * late confirmation) is final; anything else an event asks for is ignored, which is what
- * makes a re-published event harmless.
+ * `cancelled_before_placed` is a tombstone: a late OrderPlaced reserves nothing. Anything
+ * else an event asks for is ignored, which makes a re-published event harmless.
  */
 export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'refused' | 'cancelled_before_placed';
 
@@ -33,9 +31,8 @@ export function onOrderCancelled(status: ReservationStatus | undefined): 'tombst
 }
 
 /**
- * OrderConfirmed: the reserved units leave stock. A reservation released just before (it
- * expired while the payment went through) is committed from what is available. Anything
- * else is not a state a confirmed order can be in: `unexpected` (logged, nothing changes).
+ * OrderConfirmed: the reserved units leave stock, or, released just before, units from what is
+ * available. Any other state is `unexpected` (logged, nothing changes).
  */
 export function onOrderConfirmed(
   status: ReservationStatus | undefined,

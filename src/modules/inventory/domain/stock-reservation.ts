@@ -30,11 +30,7 @@ export function mergeLines(lines: readonly StockLine[]): StockLine[] {
   return [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-/**
- * All or none: every line is reserved when every SKU has enough available units, otherwise
- * nothing is and the answer lists each short line. A SKU the inventory does not know has 0
- * available.
- */
+/** All or none: all lines reserved when every SKU has enough, else the short lines (an unknown SKU has 0). */
 export function decideReservation(
   available: ReadonlyMap<string, number>,
   requested: readonly StockLine[],
@@ -66,9 +62,8 @@ export function decideReservationsInTurn(
 }
 
 /**
- * A confirmation that arrives after its reservation was released (it expired a moment
- * before): the units are taken again from what is available, as many as there are. `taken`
- * left stock; `short` is what the confirmed order lacks (an oversell to resolve by hand).
+ * A confirmation after its reservation was released takes what is available: `taken` left
+ * stock, `short` is what the order lacks (an oversell to resolve by hand).
  */
 export function takeFromAvailable(
   available: ReadonlyMap<string, number>,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import type { ReservationExpiryJobs } from '../application/ports/reservation-expiry-jobs';
 
 export const RESERVATION_EXPIRY_QUEUE = 'inventory.reservation-expiry';
 
@@ -8,17 +9,11 @@ export interface ReservationExpiryJob {
   readonly orderId: string;
 }
 
-/** One delayed job per held reservation, due when it expires. */
 @Injectable()
-export class ReservationExpiryJobs {
+export class BullmqReservationExpiryJobs implements ReservationExpiryJobs {
   constructor(@InjectQueue(RESERVATION_EXPIRY_QUEUE) private readonly queue: Queue) {}
 
-  /**
-   * Schedules the expiry of each reservation, all in one round trip to the queue. A job's id
-   * is derived from its order (BullMQ ids may not contain ':'), so a redelivered event
-   * schedules nothing twice; a job left by a transaction that rolled back finds no held
-   * reservation and does nothing.
-   */
+  // One round trip; the job id is the order's (BullMQ ids may not contain ':'), so a redelivery adds none.
   async scheduleEach(reservations: readonly { orderId: string; expiresAt: Date }[]): Promise<void> {
     if (reservations.length === 0) return;
     await this.queue.addBulk(reservations.map(({ orderId, expiresAt }) => expiryJob(orderId, expiresAt)));

@@ -1,10 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type MovementKind = 'set' | 'adjustment' | 'commit';
+import type { MovementKind, StockMovement } from '../application/ports/stock-ledger';
 
 /** The audit trail of on-hand changes: who (or which order) changed it, by how much, to what. */
 @Entity({ name: 'stock_movements' })
-export class StockMovementRecord {
+export class StockMovementRecord implements StockMovement {
   /** `bigint GENERATED ALWAYS AS IDENTITY`: rows are inserted with SQL, never through TypeORM. */
   @PrimaryColumn('bigint')
   id!: string;

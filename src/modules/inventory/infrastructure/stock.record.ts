@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { LockedStock } from '../application/ports/stock-ledger';
 
 @Entity({ name: 'stock' })
-export class StockRecord {
+export class StockRecord implements LockedStock {
   @PrimaryColumn('text')
   sku!: string;
 

@@ -6,7 +6,7 @@ import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { archiveProduct } from '../../domain/product';
-import { ProductRecord } from '../../infrastructure/product.record';
+import { ProductStore } from '../ports/product-store';
 import { productView } from '../product-view';
 
 export class ArchiveProduct extends Command<void> {
@@ -22,19 +22,16 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly products: ProductStore,
   ) {}
 
   async execute(command: ArchiveProduct): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const products = manager.getRepository(ProductRecord);
-      const record = await products.findOne({ where: { id: command.productId }, lock: { mode: 'pessimistic_write' } });
+      const record = await this.products.lock(manager, command.productId);
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
       const archived = archiveProduct(productView(record));
       if (archived.version === record.version) return;
-      await products.update(
-        { id: record.id },
-        { status: 'archived', version: archived.version, updatedAt: new Date() },
-      );
+      await this.products.archive(manager, record.id, archived.version);
       await this.outbox.publish(
         manager,
         ProductArchived,

@@ -1,17 +1,11 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
 import { ReadCache } from '#libs/cache';
 import { CATEGORY_LISTS } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
-import { CategoryRecord } from '../../infrastructure/category.record';
+import { CategoryStore, type StoredCategory } from '../ports/category-store';
 
-export interface CategoryView {
-  readonly id: string;
-  readonly name: string;
-  readonly slug: string;
-  readonly parentId: string | null;
-}
+export type CategoryView = Omit<StoredCategory, 'path'>;
 
 export class CreateCategory extends Command<CategoryView> {
   constructor(
@@ -26,31 +20,20 @@ export class CreateCategory extends Command<CategoryView> {
 @CommandHandler(CreateCategory)
 export class CreateCategoryHandler implements ICommandHandler<CreateCategory> {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly cache: ReadCache,
+    private readonly categories: CategoryStore,
   ) {}
 
   async execute(command: CreateCategory): Promise<CategoryView> {
-    const categories = this.dataSource.getRepository(CategoryRecord);
-    const parent = command.parentId ? await categories.findOneBy({ id: command.parentId }) : null;
+    const parent = command.parentId ? await this.categories.byId(command.parentId) : null;
     if (command.parentId && !parent)
       throw new CatalogError('unknown-category', `parent category ${command.parentId} does not exist`);
     const id = randomUUID();
-    try {
-      await categories.insert({
-        id,
-        name: command.name,
-        slug: command.slug,
-        parentId: parent?.id ?? null,
-        path: `${parent?.path ?? '/'}${id}/`,
-      });
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
-        throw new CatalogError('slug-taken', `a category with slug "${command.slug}" already exists`);
-      }
-      throw error;
+    const category = { id, name: command.name, slug: command.slug, parentId: parent?.id ?? null };
+    if (!(await this.categories.insert({ ...category, path: `${parent?.path ?? '/'}${id}/` }))) {
+      throw new CatalogError('slug-taken', `a category with slug "${command.slug}" already exists`);
     }
     await this.cache.invalidate([CATEGORY_LISTS]);
-    return { id, name: command.name, slug: command.slug, parentId: parent?.id ?? null };
+    return category;
   }
 }

@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ProductCreated } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
 import { Outbox } from '#libs/messaging';
@@ -8,8 +8,8 @@ import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
 import type { ProductStatus } from '../../domain/product';
-import { CategoryRecord } from '../../infrastructure/category.record';
-import { ProductRecord } from '../../infrastructure/product.record';
+import { CategoryStore } from '../ports/category-store';
+import { ProductStore, type StoredProduct } from '../ports/product-store';
 import { productView, type ProductView } from '../product-view';
 
 export interface NewProduct {
@@ -34,55 +34,51 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly products: ProductStore,
+    private readonly categories: CategoryStore,
   ) {}
 
   async execute({ product }: CreateProduct): Promise<ProductView> {
     const price = money(product.price.amount, product.price.currency);
-    try {
-      const created = await this.dataSource.transaction(async (manager) => {
-        const category = await manager.getRepository(CategoryRecord).findOneBy({ id: product.categoryId });
-        if (!category) throw new CatalogError('unknown-category', `category ${product.categoryId} does not exist`);
-        const now = new Date();
-        const record: ProductRecord = {
-          id: randomUUID(),
-          sku: product.sku,
-          name: product.name,
-          description: product.description,
-          categoryId: category.id,
-          categoryPath: category.path,
-          priceAmount: price.amount,
-          currency: price.currency,
-          attributes: product.attributes,
-          status: product.status,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-        };
-        // TypeORM's insert typing does not accept a free-form jsonb object; the record is complete.
-        await manager.getRepository(ProductRecord).insert(record as Parameters<Repository<ProductRecord>['insert']>[0]);
-        await this.outbox.publish(
-          manager,
-          ProductCreated,
-          {
-            productId: record.id,
-            sku: record.sku,
-            name: record.name,
-            categoryId: record.categoryId,
-            price,
-            status: record.status,
-          },
-          { aggregateId: record.id, aggregateVersion: 1 },
-        );
-        return productView(record);
-      });
-      // New products appear in list pages: every replica drops its cached pages.
-      await forgetProduct(this.cache, created.id);
-      return created;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+    const created = await this.dataSource.transaction(async (manager) => {
+      const category = await this.categories.byId(product.categoryId, manager);
+      if (!category) throw new CatalogError('unknown-category', `category ${product.categoryId} does not exist`);
+      const now = new Date();
+      const record: StoredProduct = {
+        id: randomUUID(),
+        sku: product.sku,
+        name: product.name,
+        description: product.description,
+        categoryId: category.id,
+        categoryPath: category.path,
+        priceAmount: price.amount,
+        currency: price.currency,
+        attributes: product.attributes,
+        status: product.status,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (!(await this.products.insert(manager, record))) {
         throw new CatalogError('sku-taken', `a product with SKU "${product.sku}" already exists`);
       }
-      throw error;
-    }
+      await this.outbox.publish(
+        manager,
+        ProductCreated,
+        {
+          productId: record.id,
+          sku: record.sku,
+          name: record.name,
+          categoryId: record.categoryId,
+          price,
+          status: record.status,
+        },
+        { aggregateId: record.id, aggregateVersion: 1 },
+      );
+      return productView(record);
+    });
+    // New products appear in list pages: every replica drops its cached pages.
+    await forgetProduct(this.cache, created.id);
+    return created;
   }
 }

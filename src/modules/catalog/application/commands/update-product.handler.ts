@@ -7,8 +7,8 @@ import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
 import { changeProduct, type ProductChanges } from '../../domain/product';
-import { CategoryRecord } from '../../infrastructure/category.record';
-import { ProductRecord } from '../../infrastructure/product.record';
+import { CategoryStore } from '../ports/category-store';
+import { ProductStore, type StoredProduct } from '../ports/product-store';
 import { productView, type ProductView } from '../product-view';
 
 export class UpdateProduct extends Command<ProductView> {
@@ -28,6 +28,8 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly products: ProductStore,
+    private readonly categories: CategoryStore,
   ) {}
 
   async execute(command: UpdateProduct): Promise<ProductView> {
@@ -36,8 +38,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
       ...(command.changes.price ? { price: money(command.changes.price.amount, command.changes.price.currency) } : {}),
     };
     const updated = await this.dataSource.transaction(async (manager) => {
-      const products = manager.getRepository(ProductRecord);
-      const record = await products.findOne({ where: { id: command.productId }, lock: { mode: 'pessimistic_write' } });
+      const record = await this.products.lock(manager, command.productId);
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
       if (record.version !== command.expectedVersion) {
         throw new CatalogError(
@@ -48,11 +49,11 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
       const next = changeProduct(productView(record), changes);
       let categoryPath = record.categoryPath;
       if (next.categoryId !== record.categoryId) {
-        const category = await manager.getRepository(CategoryRecord).findOneBy({ id: next.categoryId });
+        const category = await this.categories.byId(next.categoryId, manager);
         if (!category) throw new CatalogError('unknown-category', `category ${next.categoryId} does not exist`);
         categoryPath = category.path;
       }
-      const updated: ProductRecord = {
+      const updated: StoredProduct = {
         ...record,
         name: next.name,
         description: next.description,
@@ -65,7 +66,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
         version: next.version,
         updatedAt: new Date(),
       };
-      await products.save(updated);
+      await this.products.save(manager, updated);
       await this.outbox.publish(
         manager,
         ProductUpdated,

@@ -1,16 +1,12 @@
+import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '#libs/contracts';
 import { ProductArchived, ProductCreated, ProductUpdated } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
 import { OnIntegrationEvent, type IntegrationEventHandler } from '#libs/messaging';
 import { forgetProduct, forgetProducts } from '../queries/get-product.handler';
 
-/*
- * The catalog consumes its own product events to drop cached reads on every replica. The
- * command that made the change already did so right after its commit; these handlers are the
- * durable backstop for a process that died between commit and invalidation (the outbox still
- * delivers the event).
- */
-
+/** Drops cached reads on every replica: the backstop for a process that died after a command's commit. */
+@Injectable()
 abstract class ForgetProduct implements IntegrationEventHandler<{ productId: string }> {
   constructor(private readonly cache: ReadCache) {}
 
@@ -20,30 +16,17 @@ abstract class ForgetProduct implements IntegrationEventHandler<{ productId: str
 
   // A catalogue import is a burst of these: one invalidation for a whole inbox transaction.
   async handleMany(events: readonly EventEnvelope<{ productId: string }>[]): Promise<void> {
-    await forgetProducts(
-      this.cache,
-      events.map((event) => event.payload.productId),
-    );
+    const productIds = events.map((event) => event.payload.productId);
+    await forgetProducts(this.cache, productIds);
   }
 }
 
+// The subclasses inherit the constructor and its injection metadata.
 @OnIntegrationEvent(ProductCreated)
-export class ForgetCreatedProductHandler extends ForgetProduct {
-  constructor(cache: ReadCache) {
-    super(cache);
-  }
-}
+export class ForgetCreatedProductHandler extends ForgetProduct {}
 
 @OnIntegrationEvent(ProductUpdated)
-export class ForgetUpdatedProductHandler extends ForgetProduct {
-  constructor(cache: ReadCache) {
-    super(cache);
-  }
-}
+export class ForgetUpdatedProductHandler extends ForgetProduct {}
 
 @OnIntegrationEvent(ProductArchived)
-export class ForgetArchivedProductHandler extends ForgetProduct {
-  constructor(cache: ReadCache) {
-    super(cache);
-  }
-}
+export class ForgetArchivedProductHandler extends ForgetProduct {}

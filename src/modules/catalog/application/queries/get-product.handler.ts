@@ -1,9 +1,8 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ReadCache } from '#libs/cache';
 import { ReadDataSource } from '#libs/database';
-import { queryPrepared } from '#libs/sql';
 import { CatalogError } from '../../domain/catalog-errors';
-import { PRODUCT_BY_ID_SQL, productRecordOf, type ProductRow } from '../../infrastructure/product-by-id.sql';
+import { ProductStore } from '../ports/product-store';
 import { productView, type ProductView } from '../product-view';
 
 export class GetProduct extends Query<ProductView> {
@@ -23,6 +22,7 @@ export class GetProductHandler implements IQueryHandler<GetProduct> {
   constructor(
     private readonly reads: ReadDataSource,
     private readonly cache: ReadCache,
+    private readonly products: ProductStore,
   ) {}
 
   async execute(query: GetProduct): Promise<ProductView> {
@@ -31,9 +31,9 @@ export class GetProductHandler implements IQueryHandler<GetProduct> {
       productCacheKey(query.productId),
       () =>
         this.reads.query(async (dataSource) => {
-          const [row] = await queryPrepared<ProductRow>(dataSource, PRODUCT_BY_ID_SQL, [query.productId]);
-          if (!row) throw notFound();
-          return productView(productRecordOf(row));
+          const product = await this.products.byId(dataSource, query.productId);
+          if (!product) throw notFound();
+          return productView(product);
         }, query.atLeastLsn),
       query.atLeastLsn,
     );

@@ -2,7 +2,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ReadCache } from '#libs/cache';
 import { ReadDataSource } from '#libs/database';
 import { CATEGORY_LISTS } from './get-product.handler';
-import { CategoryRecord } from '../../infrastructure/category.record';
+import { CategoryStore } from '../ports/category-store';
 import type { CategoryView } from '../commands/create-category.handler';
 
 export class ListCategories extends Query<{ items: CategoryView[] }> {
@@ -17,6 +17,7 @@ export class ListCategoriesHandler implements IQueryHandler<ListCategories> {
   constructor(
     private readonly reads: ReadDataSource,
     private readonly cache: ReadCache,
+    private readonly categories: CategoryStore,
   ) {}
 
   execute(query: ListCategories): Promise<{ items: CategoryView[] }> {
@@ -25,7 +26,7 @@ export class ListCategoriesHandler implements IQueryHandler<ListCategories> {
       'all',
       () =>
         this.reads.query(async (dataSource) => {
-          const rows = await dataSource.getRepository(CategoryRecord).find({ order: { path: 'ASC' } });
+          const rows = await this.categories.all(dataSource);
           return { items: rows.map((c) => ({ id: c.id, name: c.name, slug: c.slug, parentId: c.parentId })) };
         }, query.atLeastLsn),
       query.atLeastLsn,

@@ -33,10 +33,7 @@ const answered = {
   [PRODUCTS]: answeredEarly.labels({ route: PRODUCTS }),
 };
 
-/**
- * Serialised bodies by cached value: a cache entry is never mutated, so it is serialised once,
- * not on every hit (what Fastify would do with the object is this same JSON.stringify).
- */
+/** Serialised bodies by cached value: an entry is never mutated, so it is serialised once. */
 const serialised = new WeakMap<object, string>();
 function jsonOf(body: object): string {
   let json = serialised.get(body);
@@ -45,17 +42,8 @@ function jsonOf(body: object): string {
 }
 
 /**
- * Answers `GET /v1/products/:id` and `GET /v1/products?…` from this process's memory cache in
- * Fastify's `onRequest`, before Nest's guards, interceptors, pipes and rxjs plumbing, which
- * cost a cache hit several times what the hit itself costs. The answer is the controller's,
- * byte for byte: the same body, ETag, Cache-Control and 304; Fastify's own hooks (security
- * headers, request id, metrics and access log) run as for any request, and the request is
- * rate limited first. A list page is answered only for a URL the controller has already
- * validated and answered (`ProductPageIndex`).
- *
- * Anything else goes the normal way: a miss, a draft (404 there), a request carrying a
- * consistency token (which may need a fresher read), or a client over its rate limit (the
- * guard, reusing this count, answers the 429).
+ * Answers reads that hit this process's memory cache in Fastify's `onRequest`, byte for byte as
+ * the controller would (docs/decisions/0010-cache-hit-fast-path.md); anything else goes to Nest.
  */
 @Injectable()
 export class CachedProductReads implements OnModuleInit {

@@ -16,11 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-/**
- * The largest price filter: prices are `bigint` minor units, and a JavaScript number is exact
- * (and reaches PostgreSQL as plain digits) only up to 2^53 - 1. `1e23` is a 400, not a
- * bigint out of range.
- */
+/** The largest price filter: a JavaScript number is exact only up to 2^53 - 1 (prices are bigint). */
 export const MAX_PRICE_FILTER = Number.MAX_SAFE_INTEGER;
 
 export class MoneyDto {

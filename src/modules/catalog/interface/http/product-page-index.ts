@@ -3,11 +3,8 @@ import { Injectable } from '@nestjs/common';
 const CAPACITY = 10_000;
 
 /**
- * Which cached list page a request URL (path and query string, as received) was answered
- * with. The controller records it after validating the query and loading the page, so the
- * same URL again can be answered from the cache without parsing or validating it again: the
- * same string always validates the same way. Bounded; the oldest URL is forgotten first, and
- * a URL whose page has since left the cache simply misses.
+ * Which cached list page a URL was answered with, recorded once the controller validated it:
+ * the same URL validates the same way, so a hit skips validation. Oldest forgotten first.
  */
 @Injectable()
 export class ProductPageIndex {

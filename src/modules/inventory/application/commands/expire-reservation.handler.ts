@@ -2,9 +2,9 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { Outbox } from '#libs/messaging';
 import { onExpiryDue } from '../../domain/reservation';
-import { lockReservation, reservedSkus } from '../../infrastructure/reservation-store';
+import { ReservationStore } from '../ports/reservation-store';
+import { StockLedger } from '../ports/stock-ledger';
 import { releaseReservation } from '../release-reservation';
-import { lockStock } from '../../infrastructure/stock-ledger';
 
 export type ExpiryOutcome =
   | { readonly kind: 'released' }
@@ -24,19 +24,26 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly stock: StockLedger,
+    private readonly reservations: ReservationStore,
   ) {}
 
   execute(command: ExpireReservation): Promise<ExpiryOutcome> {
     return this.dataSource.transaction(async (manager): Promise<ExpiryOutcome> => {
       // Stock rows first, in SKU order, as every inbox transaction takes them (StockLockOrder);
       // then the reservation's row, which orders this against a confirmation or cancellation.
-      const skus = await reservedSkus(manager, command.orderId);
-      if (skus.length > 0) await lockStock(manager, skus);
-      const reservation = await lockReservation(manager, command.orderId);
+      const skus = await this.reservations.reservedSkus(manager, command.orderId);
+      if (skus.length > 0) await this.stock.lockStock(manager, skus);
+      const reservation = (await this.reservations.lock(manager, [command.orderId])).get(command.orderId);
       if (!reservation) return { kind: 'ignored' };
       switch (onExpiryDue(reservation.status, reservation.due)) {
         case 'release':
-          await releaseReservation(manager, this.outbox, reservation, 'expired');
+          await releaseReservation(
+            manager,
+            { outbox: this.outbox, stock: this.stock, reservations: this.reservations },
+            reservation,
+            'expired',
+          );
           return { kind: 'released' };
         case 'not-due':
           return { kind: 'not-due', remainingMs: reservation.remainingMs };

@@ -1,7 +1,6 @@
 import { Command, CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { sweeperRecovered } from '#libs/observability';
-import { overdueReservations } from '../../infrastructure/reservation-store';
+import { ReservationStore } from '../ports/reservation-store';
 import { ExpireReservation } from './expire-reservation.handler';
 
 /** Reservations one batch looks at; a sweep takes batches until one comes back short. */
@@ -12,25 +11,20 @@ const MAX_BATCHES = 25;
 export class ReleaseOverdueReservations extends Command<number> {}
 
 /**
- * The safety net under the expiry job: reservations still held past `expires_at` (their
- * delayed job was lost with Redis, or never scheduled) are released by the very use case the
- * job runs, `ExpireReservation`, one transaction each: it takes the stock rows and the
- * reservation's row lock in the global order and releases only a reservation that is still
- * `reserved` and due, so a job that runs after all, a confirmation or a cancellation in
- * between, or another replica sweeping at the same moment makes it a no-op. Answers how
- * many it released (counted in `sweeper_recovered_total{module="inventory"}`).
+ * Releases reservations whose expiry job was lost, through the job's own use case, so a late
+ * job or another replica sweeping is a no-op (docs/decisions/0002-deadlines-and-sweepers.md).
  */
 @CommandHandler(ReleaseOverdueReservations)
 export class ReleaseOverdueReservationsHandler implements ICommandHandler<ReleaseOverdueReservations> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reservations: ReservationStore,
     private readonly commands: CommandBus,
   ) {}
 
   async execute(): Promise<number> {
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const overdue = await overdueReservations(this.dataSource.manager, BATCH);
+      const overdue = await this.reservations.overdue(BATCH);
       let releasedNow = 0;
       // In random order: replicas sweeping the same rows at once mostly take different ones.
       for (const orderId of shuffled(overdue)) {

@@ -4,38 +4,31 @@ import { OrderConfirmed, StockCommitted, type EventEnvelope, type PayloadOf } fr
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
 import { onOrderConfirmed } from '../../domain/reservation';
 import { takeFromAvailable, type StockLine } from '../../domain/stock-reservation';
-import { lockReservations, moveReservations, type LockedReservation } from '../../infrastructure/reservation-store';
-import { commitUnits, lockStock } from '../../infrastructure/stock-ledger';
+import { ReservationStore, type LockedReservation } from '../ports/reservation-store';
+import { StockLedger } from '../ports/stock-ledger';
 
 type Confirmation = EventEnvelope<PayloadOf<typeof OrderConfirmed>>;
 
 /**
- * A confirmed order's reserved units leave stock for good (on hand and reserved both drop,
- * one 'commit' movement per SKU). The edge: the reservation expired and was released just
- * before the confirmation arrived (payment succeeded at the last moment). The units are then
- * taken again from what is available; when some are no longer there, what is there is
- * committed, the shortfall is logged as a warning (an oversell for someone to resolve), and
- * StockCommitted lists the units that actually left stock.
- *
- * The confirmations of one inbox transaction are committed together, in four round trips in
- * all (their reservations locked, their units committed, their reservations moved, their
- * events written; the stock rows are locked already, by `StockLockOrder`). The edge, rare,
- * takes its own statements after them.
+ * A confirmed order's reserved units leave stock for good; after a just-expired reservation they
+ * are taken from what is available (this module's README, "The expiry / confirmation edge").
  */
 @OnIntegrationEvent(OrderConfirmed)
 export class CommitStockForConfirmedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderConfirmed>> {
   private readonly logger = new Logger('Inventory');
 
-  constructor(private readonly outbox: Outbox) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly stock: StockLedger,
+    private readonly reservations: ReservationStore,
+  ) {}
 
   async handleMany(
     events: readonly EventEnvelope<PayloadOf<typeof OrderConfirmed>>[],
     manager: EntityManager,
   ): Promise<void> {
-    const reservations = await lockReservations(
-      manager,
-      events.map((event) => event.payload.orderId),
-    );
+    const orderIds = events.map((event) => event.payload.orderId);
+    const reservations = await this.reservations.lock(manager, orderIds);
     const fromReserved: { event: Confirmation; reservation: LockedReservation }[] = [];
     const afterRelease: { event: Confirmation; reservation: LockedReservation }[] = [];
     const decided = new Set<string>();
@@ -54,17 +47,12 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
       decided.add(orderId);
       (action === 'commit' ? fromReserved : afterRelease).push({ event, reservation });
     }
-    await commitUnits(
-      manager,
-      fromReserved.flatMap(({ reservation }) =>
-        reservation.lines.map((line) => ({ ...line, reason: `order ${reservation.orderId} confirmed` })),
-      ),
-      { fromReserved: true },
+    const units = fromReserved.flatMap(({ reservation: { orderId, lines } }) =>
+      lines.map((line) => ({ ...line, reason: `order ${orderId} confirmed` })),
     );
-    await this.committed(
-      manager,
-      fromReserved.map(({ event, reservation }) => ({ event, lines: reservation.lines })),
-    );
+    await this.stock.commitUnits(manager, units, { fromReserved: true });
+    const commits = fromReserved.map(({ event, reservation }) => ({ event, lines: reservation.lines }));
+    await this.committed(manager, commits);
     for (const { event, reservation } of afterRelease) await this.commitAfterRelease(manager, event, reservation);
   }
 
@@ -75,10 +63,8 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
     reservation: LockedReservation,
   ): Promise<void> {
     const { orderId } = event.payload;
-    const available = await lockStock(
-      manager,
-      reservation.lines.map((line) => line.sku),
-    );
+    const skus = reservation.lines.map((line) => line.sku);
+    const available = await this.stock.lockStock(manager, skus);
     const { taken, short } = takeFromAvailable(available, reservation.lines);
     if (short.length > 0) {
       this.logger.warn(
@@ -87,11 +73,8 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
       );
     }
     const reason = `order ${orderId} confirmed after its reservation expired`;
-    await commitUnits(
-      manager,
-      taken.map((line) => ({ ...line, reason })),
-      { fromReserved: false },
-    );
+    const units = taken.map((line) => ({ ...line, reason }));
+    await this.stock.commitUnits(manager, units, { fromReserved: false });
     await this.committed(manager, [{ event, lines: taken }]);
   }
 
@@ -100,11 +83,8 @@ export class CommitStockForConfirmedOrderHandler implements IntegrationEventHand
     manager: EntityManager,
     commits: readonly { event: Confirmation; lines: readonly StockLine[] }[],
   ): Promise<void> {
-    const versions = await moveReservations(
-      manager,
-      commits.map(({ event }) => event.payload.orderId),
-      'committed',
-    );
+    const orderIds = commits.map(({ event }) => event.payload.orderId);
+    const versions = await this.reservations.move(manager, orderIds, 'committed');
     await this.outbox.publishEach(
       manager,
       // Nothing left stock: StockCommitted needs at least one line.

@@ -11,21 +11,13 @@ import { SETTINGS } from '#libs/config';
 import type { InventorySettings } from '../../inventory.settings';
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
 import { decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
-import { ReservationExpiryJobs } from '../../infrastructure/reservation-expiry-jobs';
-import { claimReservations } from '../../infrastructure/reservation-store';
-import { changeReserved, lockStock } from '../../infrastructure/stock-ledger';
+import { ReservationExpiryJobs } from '../ports/reservation-expiry-jobs';
+import { ReservationStore } from '../ports/reservation-store';
+import { StockLedger } from '../ports/stock-ledger';
 
 /**
- * Reserves every line of a placed order, or none. No read-then-write race: the stock rows
- * are locked (in SKU order) before their available units are read, so concurrent orders
- * for one SKU queue on its row and each sees what the previous one left. The decision is
- * recorded with `ON CONFLICT DO NOTHING`: an order the inventory already decided, or whose
- * cancellation came first (a tombstone), changes nothing.
- *
- * Under load the inbox hands it the placed orders of one transaction together
- * (`handleMany`): the same decisions, taken in turn, in five round trips for all of them
- * instead of five for each, so a flash sale's orders spend less time holding the SKU's lock.
- * A lone order takes the same path as a batch of one.
+ * Reserves every line of a placed order, or none, from stock rows locked before they are read.
+ * An inbox transaction's orders are decided together (docs/decisions/0007-set-wise-inbox-handlers.md).
  */
 @OnIntegrationEvent(OrderPlaced)
 export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
@@ -33,6 +25,8 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
     private readonly outbox: Outbox,
     private readonly expiryJobs: ReservationExpiryJobs,
     @Inject(SETTINGS) private readonly settings: InventorySettings,
+    private readonly stock: StockLedger,
+    private readonly reservations: ReservationStore,
   ) {}
 
   async handleMany(
@@ -40,7 +34,9 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
     manager: EntityManager,
   ): Promise<void> {
     const orders = events.map((event) => ({ event, lines: mergeLines(event.payload.lines) }));
-    const available = await lockStock(manager, [...new Set(orders.flatMap(({ lines }) => lines.map((l) => l.sku)))]);
+    const available = await this.stock.lockStock(manager, [
+      ...new Set(orders.flatMap(({ lines }) => lines.map((l) => l.sku))),
+    ]);
     const decisions = decideReservationsInTurn(
       available,
       orders.map(({ lines }) => lines),
@@ -51,7 +47,7 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
       const expiresAt = new Date(decision.kind === 'reserved' ? now + this.settings.reservationTtlSeconds * 1000 : now);
       return { event, lines, decision, expiresAt };
     });
-    const claimed = await claimReservations(
+    const claimed = await this.reservations.claim(
       manager,
       decided.map(({ event, lines, decision, expiresAt }) => ({
         orderId: event.payload.orderId,
@@ -68,7 +64,8 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
       throw new Error('an order of the batch already has a decision; deciding one at a time');
     }
     const reserved = decided.filter(({ decision }) => decision.kind === 'reserved');
-    if (reserved.length > 0) await changeReserved(manager, mergeLines(reserved.flatMap(({ lines }) => lines)), 1);
+    if (reserved.length > 0)
+      await this.stock.changeReserved(manager, mergeLines(reserved.flatMap(({ lines }) => lines)), 1);
     await this.outbox.publishEach(
       manager,
       decided.map(({ event, decision, expiresAt }) => {

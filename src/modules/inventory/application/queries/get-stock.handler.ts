@@ -1,7 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { InventoryError } from '../../domain/inventory-errors';
-import { StockRecord } from '../../infrastructure/stock.record';
+import { StockLedger } from '../ports/stock-ledger';
 import { stockView, type StockView } from '../stock-view';
 
 export class GetStock extends Query<StockView> {
@@ -10,17 +9,14 @@ export class GetStock extends Query<StockView> {
   }
 }
 
-/**
- * Reads the primary, not a replica: admins act on these figures (set, adjust), so they must
- * be exact, and the route is admin-only so it carries no read load worth offloading.
- */
+/** Reads the primary: admins act on these figures, and the admin-only route carries little load. */
 @QueryHandler(GetStock)
 export class GetStockHandler implements IQueryHandler<GetStock> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly stock: StockLedger) {}
 
   async execute(query: GetStock): Promise<StockView> {
-    const record = await this.dataSource.getRepository(StockRecord).findOneBy({ sku: query.sku });
-    if (!record) throw new InventoryError('stock-not-found', `no stock is kept for SKU ${query.sku}`);
-    return stockView(record);
+    const level = await this.stock.level(query.sku);
+    if (!level) throw new InventoryError('stock-not-found', `no stock is kept for SKU ${query.sku}`);
+    return stockView(level);
   }
 }

@@ -39,7 +39,7 @@ export class CreateInventoryTables1764500000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    // Held reservations by deadline: what an operator (or a future sweeper) looks at first.
+    // Held reservations by deadline: what the sweeper reads, oldest first.
     await queryRunner.query(`CREATE INDEX reservations_held ON reservations (expires_at) WHERE status = 'reserved'`);
   }
 

@@ -6,10 +6,7 @@ import { PeriodicSweeper } from '#libs/modularity';
 import { sweeperRecovered } from '#libs/observability';
 import { ReleaseOverdueReservations } from '../../application/commands/release-overdue-reservations.handler';
 
-/**
- * Every SWEEP_INTERVAL_MS, each worker process releases the reservations held past their
- * expiry, whether or not their delayed job still exists (README, "Deadlines and the sweeper").
- */
+/** Releases reservations held past their expiry, job or no job (docs/decisions/0002-deadlines-and-sweepers.md). */
 @Injectable()
 export class ReservationExpirySweeper extends PeriodicSweeper {
   constructor(

@@ -5,11 +5,7 @@ import { JobProcessor } from '#libs/messaging';
 import { ExpireReservation, type ExpiryOutcome } from '../../application/commands/expire-reservation.handler';
 import { RESERVATION_EXPIRY_QUEUE, type ReservationExpiryJob } from '../../infrastructure/reservation-expiry-jobs';
 
-/**
- * Releases reservations whose deadline passed. A job that fires before the deadline (the
- * reservation was decided again after a rolled-back attempt, or the clocks of this process
- * and the database disagree) is put back to wait for the rest, without using an attempt.
- */
+/** Releases reservations past their deadline; a job that fires early waits for the rest, using no attempt. */
 @JobProcessor(RESERVATION_EXPIRY_QUEUE)
 export class ReservationExpiryProcessor extends WorkerHost {
   constructor(private readonly commands: CommandBus) {
