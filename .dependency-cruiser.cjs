@@ -4,6 +4,15 @@
  * Paths are matched anywhere in the tree so the architecture test can prove each rule fires on
  * a deliberately violating fixture.
  */
+/** Inside one module, layer `from` never imports layer `to`. */
+const layerRule = (name, from, to, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: `(^|/)src/modules/([^/]+)/${from}/` },
+  to: { path: `(^|/)src/modules/$2/${to}/` },
+});
+
 module.exports = {
   forbidden: [
     {
@@ -35,29 +44,24 @@ module.exports = {
       from: { path: '(^|/)src/modules/([^/]+)/domain/' },
       to: { pathNot: '(^|/)src/modules/$2/domain/', dependencyTypesNot: ['core'] },
     },
-    {
-      name: 'application-not-interface',
-      comment:
-        'Use cases do not know how they are reached (HTTP, jobs): interface/ depends on application/, never the reverse.',
-      severity: 'error',
-      from: { path: '(^|/)src/modules/([^/]+)/application/' },
-      to: { path: '(^|/)src/modules/$2/interface/' },
-    },
-    {
-      name: 'application-not-infrastructure',
-      comment:
-        'Use cases reach persistence and queues through ports in application/ports/; infrastructure/ implements them.',
-      severity: 'error',
-      from: { path: '(^|/)src/modules/([^/]+)/application/' },
-      to: { path: '(^|/)src/modules/$2/infrastructure/' },
-    },
-    {
-      name: 'infrastructure-not-interface',
-      comment: 'Adapters implement ports; they do not call into controllers or job processors.',
-      severity: 'error',
-      from: { path: '(^|/)src/modules/([^/]+)/infrastructure/' },
-      to: { path: '(^|/)src/modules/$2/interface/' },
-    },
+    layerRule(
+      'application-not-interface',
+      'application',
+      'interface',
+      'Use cases do not know how they are reached (HTTP, jobs): interface/ depends on application/, never the reverse.',
+    ),
+    layerRule(
+      'application-not-infrastructure',
+      'application',
+      'infrastructure',
+      'Use cases reach persistence and queues through ports in application/ports/; infrastructure/ implements them.',
+    ),
+    layerRule(
+      'infrastructure-not-interface',
+      'infrastructure',
+      'interface',
+      'Adapters implement ports; they do not call into controllers or job processors.',
+    ),
     {
       name: 'no-circular',
       severity: 'error',

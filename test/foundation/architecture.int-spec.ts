@@ -64,6 +64,16 @@ describe('architecture rules (dependency-cruiser, as run by npm run lint)', () =
   });
 });
 
+const modulesDir = resolve(ROOT, 'src/modules');
+
+/** A module's non-test sources, leaving out the folders named `skipped`. */
+const sourcesOf = (dir: string, skipped: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === skipped ? [] : sourcesOf(path, skipped);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+
 /**
  * The schema-qualified tables a source text's SQL names after FROM, JOIN, INTO, UPDATE or
  * TABLE (`catalog.products` → `catalog`). Connections carry no search_path, so every table a
@@ -75,14 +85,6 @@ function schemasNamedBySql(source: string): string[] {
 }
 
 describe("a module's statements touch only its own schema", () => {
-  const modulesDir = resolve(ROOT, 'src/modules');
-  const sourcesOf = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return entry.name === 'migrations' ? [] : sourcesOf(path);
-      return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
-    });
-
   it('finds the schemas a statement names, so a reach into another module is seen', () => {
     expect(
       schemasNamedBySql(
@@ -97,7 +99,7 @@ describe("a module's statements touch only its own schema", () => {
       const schema = /schema:\s*'([a-z_]+)'/.exec(
         readFileSync(join(modulesDir, module, `${module}.module.ts`), 'utf8'),
       )![1];
-      const named = sourcesOf(join(modulesDir, module)).flatMap((file) =>
+      const named = sourcesOf(join(modulesDir, module), 'migrations').flatMap((file) =>
         schemasNamedBySql(readFileSync(file, 'utf8')).map((name) => ({ file: file.slice(ROOT.length + 1), name })),
       );
       // A module whose statements all go through TypeORM's repositories names none here.
@@ -116,14 +118,6 @@ function holdsSql(source: string): boolean {
 }
 
 describe('SQL lives only in infrastructure/', () => {
-  const modulesDir = resolve(ROOT, 'src/modules');
-  const outsideInfrastructure = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return entry.name === 'infrastructure' ? [] : outsideInfrastructure(path);
-      return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
-    });
-
   it('recognises a statement and a raw query, and not prose', () => {
     expect(holdsSql("await manager.query<Row>('SELECT 1')")).toBe(true);
     expect(holdsSql('const sql = `UPDATE ordering.orders SET status = $1`;')).toBe(true);
@@ -134,7 +128,7 @@ describe('SQL lives only in infrastructure/', () => {
   it.each(readdirSync(modulesDir).filter((name) => statSync(join(modulesDir, name)).isDirectory()))(
     '%s has no SQL in domain/, application/ or interface/',
     (module) => {
-      const offending = outsideInfrastructure(join(modulesDir, module))
+      const offending = sourcesOf(join(modulesDir, module), 'infrastructure')
         .filter((file) => holdsSql(readFileSync(file, 'utf8')))
         .map((file) => file.slice(ROOT.length + 1));
       expect(offending).toEqual([]);
