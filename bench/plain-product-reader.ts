@@ -7,7 +7,7 @@
  */
 import Fastify from 'fastify';
 import { Pool } from 'pg';
-import { PRODUCT_BY_ID_SQL } from '#app/modules/catalog/infrastructure/product-by-id.sql';
+import { PRODUCT_BY_ID_SQL } from '#app/modules/catalog/infrastructure/postgres-product-store';
 
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,

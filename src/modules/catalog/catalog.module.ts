@@ -16,10 +16,10 @@ import { ListProductsHandler } from './application/queries/list-products.handler
 import { CategoryStore } from './application/ports/category-store';
 import { ProductStore } from './application/ports/product-store';
 import { CategoryRecord } from './infrastructure/category.record';
-import { PostgresCategoryStore } from './infrastructure/category-store';
+import { PostgresCategoryStore } from './infrastructure/postgres-category-store';
 import { CreateCatalogTables1764400000000 } from './infrastructure/migrations/create-catalog-tables';
 import { ProductRecord } from './infrastructure/product.record';
-import { PostgresProductStore } from './infrastructure/product-store';
+import { PostgresProductStore } from './infrastructure/postgres-product-store';
 import { CachedProductReads } from './interface/http/cached-product-reads';
 import { ProductPageIndex } from './interface/http/product-page-index';
 import { CategoriesController } from './interface/http/categories.controller';

@@ -3,7 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { DelayedError, type Job } from 'bullmq';
 import { JobProcessor } from '#libs/messaging';
 import { ExpireReservation, type ExpiryOutcome } from '../../application/commands/expire-reservation.handler';
-import { RESERVATION_EXPIRY_QUEUE, type ReservationExpiryJob } from '../../infrastructure/reservation-expiry-jobs';
+import {
+  RESERVATION_EXPIRY_QUEUE,
+  type ReservationExpiryJob,
+} from '../../infrastructure/bullmq-reservation-expiry-jobs';
 
 /** Releases reservations past their deadline; a job that fires early waits for the rest, using no attempt. */
 @JobProcessor(RESERVATION_EXPIRY_QUEUE)

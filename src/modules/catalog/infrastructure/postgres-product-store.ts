@@ -7,7 +7,7 @@ import { ProductRecord } from './product.record';
 
 // The by-id read runs on every cache miss of `GET /v1/products/:id`: one fixed prepared
 // statement (docs/decisions/0009-prepared-statements.md). The others go through TypeORM.
-const PRODUCT_BY_ID_SQL = `SELECT id, sku, name, description, category_id, category_path, price_amount, currency,
+export const PRODUCT_BY_ID_SQL = `SELECT id, sku, name, description, category_id, category_path, price_amount, currency,
        attributes, status, version, created_at, updated_at
   FROM catalog.products WHERE id = $1`;
 

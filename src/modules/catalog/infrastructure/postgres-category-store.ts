@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CategoryStore, StoredCategory } from '../application/ports/category-store';
 import { CategoryRecord } from './category.record';
-import { isUniqueViolation } from './product-store';
+import { isUniqueViolation } from './postgres-product-store';
 
 @Injectable()
 export class PostgresCategoryStore implements CategoryStore {
