@@ -31,12 +31,16 @@ export interface StartedSdk {
  * OTEL_RESOURCE_ATTRIBUTES names it; `tessera.modules` and `tessera.roles` follow once the flags
  * are parsed (the exporter waits for them).
  */
-export function startSdk(version: string): StartedSdk {
+export function startSdk(env: NodeJS.ProcessEnv, version: string): StartedSdk {
   let name!: (process: TracedProcess) => void;
   const named = new Promise<TracedProcess>((resolve) => (name = resolve));
   // A process that stops before parsing its flags still exports what it traced.
   setTimeout(() => name({ modules: [], roles: [] }), 10_000).unref();
   const sdk = new NodeSDK({
+    // Traces only, unless asked: metrics are Prometheus's (/metrics) and logs go to stdout, so the
+    // SDK's default OTLP metric and log exporters stay off without OTEL_METRICS/LOGS_EXPORTER.
+    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     resource: resources.resourceFromAttributes({
       'service.name': 'tessera',
       'service.version': version,

@@ -42,7 +42,7 @@ export function startTracing(env: NodeJS.ProcessEnv, version: string): boolean {
   // Loaded here and only here: the SDK and the instrumentations cost nothing when tracing is off.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('./sdk') as typeof import('./sdk');
-  running = sdk.startSdk(version);
+  running = sdk.startSdk(env, version);
   return true;
 }
 

@@ -14,8 +14,6 @@ const tracingTo = (receiver: OtlpReceiver): NodeJS.ProcessEnv => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   OTEL_BSP_SCHEDULE_DELAY: '100',
-  OTEL_METRICS_EXPORTER: 'none',
-  OTEL_LOGS_EXPORTER: 'none',
 });
 
 const traceparent = () => {
@@ -149,6 +147,8 @@ describe('one order, one trace, across the split topology', () => {
     );
     expect(logged.length).toBeGreaterThan(0);
     expect(logged.every((line) => /"span_id":"[0-9a-f]{16}"/.test(line))).toBe(true);
+    // Traces only: metrics stay Prometheus's, logs stdout's.
+    expect([...receiver.paths]).toEqual(['/v1/traces']);
   }, 90_000);
 });
 

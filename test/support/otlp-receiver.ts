@@ -73,9 +73,12 @@ export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   /** Every request received, whatever its path (a process that must not export sends none). */
   requests = 0;
+  /** The paths requests came to: `/v1/traces`, or `/v1/metrics` and `/v1/logs` if those were exported. */
+  readonly paths = new Set<string>();
 
   private readonly server: Server = createServer((request, response) => {
     this.requests++;
+    this.paths.add(request.url ?? '');
     void bodyOf(request).then((body) => {
       if (request.url === '/v1/traces' && request.method === 'POST') {
         this.accept(JSON.parse(body.toString('utf8')) as OtlpExport);
