@@ -10,7 +10,7 @@
  */
 import { loadSettings } from '#libs/config';
 import { DatabasePools, ModuleDataSources } from '#libs/database';
-import { DeliveryLedger1765000000000, MessagingTables1764000000000 } from '#libs/messaging';
+import { MESSAGING_MIGRATIONS } from '#libs/messaging';
 import { TESSERA_MODULES } from '#app/modules/index';
 
 const moduleName = process.env.MODULE ?? TESSERA_MODULES[0]?.name;
@@ -32,7 +32,10 @@ const pools = new DatabasePools({
   primaryDirectUrl: settings.databaseDirectUrl ?? url,
 });
 // The data source the app migrates with: module schema, search_path, outbox/inbox migration first.
-export default new ModuleDataSources([manifest], url, settings.moduleDatabaseUrls, pools, [
-  MessagingTables1764000000000,
-  DeliveryLedger1765000000000,
-]).migrationSource(manifest.name);
+export default new ModuleDataSources(
+  [manifest],
+  url,
+  settings.moduleDatabaseUrls,
+  pools,
+  MESSAGING_MIGRATIONS,
+).migrationSource(manifest.name);

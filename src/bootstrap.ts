@@ -27,9 +27,8 @@ import { createHttpApp } from '#libs/http';
 import { HttpDrain } from '#libs/health';
 import {
   configureWorkerPrecedence,
-  DeliveryLedger1765000000000,
   firstModules,
-  MessagingTables1764000000000,
+  MESSAGING_MIGRATIONS,
   QueueWorkers,
   selectQueueBackend,
   SharedQueueConnection,
@@ -38,6 +37,7 @@ import {
 import { INTEGRATION_EVENTS } from '#libs/contracts';
 import { assertDistinctModules, type ModuleManifest } from '#libs/modularity';
 import { createAppLogger, type AppLogger } from '#libs/observability';
+import { nameTracedProcess, stopTracing } from '#libs/tracing';
 import { AppModule } from './app.module';
 import { runEventsCommand } from './events-command';
 import { describeModules } from './describe-modules';
@@ -62,6 +62,7 @@ export async function runTessera(launch: Launch): Promise<void> {
   try {
     assertDistinctModules(launch.manifests);
     command = parseEntrypoint(launch.argv, launch.env, names);
+    if ('selection' in command) nameTracedProcess(command.selection);
     if (command.kind === 'help') {
       process.stdout.write(`${usage(names)}\n`);
       return;
@@ -105,7 +106,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     primaryUrl,
     settings.moduleDatabaseUrls,
     pools,
-    [MessagingTables1764000000000, DeliveryLedger1765000000000],
+    MESSAGING_MIGRATIONS,
     // Replicas only of a configured primary: the embedded database has none.
     settings.databaseUrl ? settings.databaseReplicaUrls : [],
   );
@@ -113,6 +114,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     const ok = await migrateModules(dataSources, logger);
     await dataSources.destroy();
     await embedded?.stop();
+    await stopTracing();
     process.exitCode = ok ? 0 : 1;
     return;
   }
@@ -268,6 +270,7 @@ async function serve(context: {
     await queueConnection?.end().catch(() => undefined);
     await dataSources.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
+    await stopTracing();
     logger.info({ ms: Date.now() - startedAt }, 'stopped');
     process.exit(process.exitCode ?? 0);
   };

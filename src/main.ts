@@ -1,3 +1,5 @@
+// First: tracing must start before Nest, pg and ioredis are loaded (see ./instrumentation).
+import './instrumentation';
 import { runTessera } from './bootstrap';
 import { TESSERA_MODULES } from './modules';
 

@@ -45,5 +45,11 @@ export interface EventEnvelope<TPayload = unknown> {
   readonly correlationId: string | null;
   /** The request or event that directly caused this one. */
   readonly causationId: string | null;
+  /**
+   * W3C trace context of the relay's publish span, present only when the relay traces: the
+   * consumer's span continues that trace (docs/decisions/0032-tracing-through-the-outbox.md).
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
   readonly payload: TPayload;
 }

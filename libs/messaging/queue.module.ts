@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
+import { queueTelemetry } from '#libs/tracing';
 import { bullConnection, type QueueBackend } from './queue-backend';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueWorkers } from './queue-workers';
@@ -13,7 +14,13 @@ export class QueueModule {
   static forRoot(backend: QueueBackend, prefix: string): DynamicModule {
     return {
       module: QueueModule,
-      imports: [DiscoveryModule, TerminusModule, BullModule.forRoot({ connection: bullConnection(backend), prefix })],
+      imports: [
+        DiscoveryModule,
+        TerminusModule,
+        // With tracing on, a job carries the context of whoever queued it; the inbox queues carry it
+        // in the event envelope instead (EventQueues, docs/decisions/0032-tracing-through-the-outbox.md).
+        BullModule.forRoot({ connection: bullConnection(backend), prefix, telemetry: queueTelemetry() }),
+      ],
       providers: [{ provide: QUEUE_BACKEND, useValue: backend }, QueueHealthIndicator, QueueWorkers],
       exports: [QUEUE_BACKEND, QueueHealthIndicator, QueueWorkers],
     };

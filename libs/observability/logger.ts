@@ -1,17 +1,21 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { currentTraceIds, isTracing } from '#libs/tracing';
 import { currentMessageContext } from './message-context';
 
 export type AppLogger = Logger;
 
 /** One JSON line per event on stdout, with ISO timestamps and the service name. */
 export function createAppLogger(level: string): AppLogger {
+  // Every line written while handling a request or an event carries its request id; while the
+  // process traces, also the trace and span it belongs to. Chosen once: no tracing, no cost.
+  const tracing = isTracing();
   return pino({
     level,
-    // Every line written while handling a request or an event carries its request id.
     mixin: () => {
       const context = currentMessageContext();
-      return context ? { reqId: context.requestId } : {};
+      const ids = context ? { reqId: context.requestId } : {};
+      return tracing ? { ...ids, ...currentTraceIds() } : ids;
     },
     base: { service: 'tessera', pid: process.pid },
     timestamp: stdTimeFunctions.isoTime,

@@ -246,6 +246,35 @@ describe('deployment files (docker/)', () => {
     expect(replicated.services.migrate?.command).toEqual(['migrate']);
   });
 
+  it('both compose stacks trace into a pinned Jaeger, shown in Grafana; Kubernetes takes the endpoint from config', () => {
+    for (const file of composeFiles) {
+      const compose = documents(file)[0] as {
+        services: Record<string, { image?: string; environment?: Record<string, string> }>;
+      };
+      const jaeger = compose.services.jaeger;
+      expect({ file: relative(ROOT, file), image: jaeger?.image }).toEqual({
+        file: relative(ROOT, file),
+        image: expect.stringMatching(/^jaegertracing\/(all-in-one|jaeger):\d+\.\d+\.\d+$/),
+      });
+      const apps = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('tessera'));
+      expect(apps.length).toBeGreaterThan(0);
+      for (const [name, service] of apps) {
+        expect({ name, endpoint: service.environment?.OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({
+          name,
+          endpoint: 'http://jaeger:4318',
+        });
+      }
+    }
+    const datasources = files(join(DOCKER, 'grafana', 'provisioning', 'datasources'), /\.ya?ml$/).flatMap(
+      (file) => (documents(file)[0] as { datasources: { type: string; url: string }[] }).datasources,
+    );
+    expect(datasources).toContainEqual(expect.objectContaining({ type: 'jaeger', url: 'http://jaeger:16686' }));
+    const settings = k8sObjects.find(
+      ({ doc }) => doc.kind === 'ConfigMap' && doc.metadata?.name === 'tessera-settings',
+    );
+    expect(Object.keys((settings?.doc.data as object) ?? {})).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
   it('Kubernetes and KEDA objects validate against their schemas', () => {
     const kinds = new Set<string>();
     for (const { path, doc } of k8sObjects) {
@@ -302,6 +331,8 @@ describe('deployment files (docker/)', () => {
     const allowed = (name: string) =>
       known.has(name) ||
       ['APP_MODULES', 'APP_ROLES', 'NODE_ENV'].includes(name) ||
+      // The OpenTelemetry SDK's own variables (docs/operations.md, "Tracing"), not Tessera's settings.
+      /^OTEL_[A-Z0-9_]+$/.test(name) ||
       modules.some((m) => name === `${m.toUpperCase()}_DATABASE_URL`);
     const unknown = settingNames().filter(({ name }) => !allowed(name));
     expect(unknown).toEqual([]);

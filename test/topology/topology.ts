@@ -67,6 +67,8 @@ export async function launchTopology(
   topology: Topology,
   entry: keyof typeof ENTRYPOINTS = 'fixture',
   receivers?: E2eReceivers,
+  /** Settings added to every process's (e.g. OTEL_* for the tracing test). */
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<RunningTopology> {
   const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
   const queues = queueBackends().find((b) => b.name === 'redis');
@@ -97,6 +99,7 @@ export async function launchTopology(
           SMTP_PORT: String(receivers.smtpPort),
         }
       : {}),
+    ...extraEnv,
   };
   const processes: AppProcess[] = [];
   const launches: Launch[] = [];

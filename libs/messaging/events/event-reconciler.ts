@@ -6,9 +6,11 @@ import type { ProcessState, Settings } from '#libs/config';
 import type { BudgetPool } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
 import { registeredMetric } from '#libs/observability';
+import { inMessagingSpan } from '#libs/tracing';
 import { eventJob } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
 import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
+import { publishSpan } from './event-tracing';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
 /** Where a publishing module's outbox is: its schema, and a pool on its database. */
@@ -204,9 +206,10 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   private async publish(publisher: string, rows: readonly ReconciledRow[]): Promise<void> {
     const queue = this.queues.get(inboxQueueName(this.module.name));
     for (const row of rows) {
-      const envelope = envelopeOf(row, publisher);
+      const span = publishSpan(row, publisher, [{ subscriber: this.module.name }], true);
+      const envelope = envelopeOf(row, publisher, span?.carrier);
       const { name, data, opts } = eventJob(this.module.name, envelope, this.settings);
-      await queue.add(name, data, opts);
+      await inMessagingSpan(span, () => queue.add(name, data, opts));
     }
   }
 

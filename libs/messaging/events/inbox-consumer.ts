@@ -7,12 +7,14 @@ import type { Settings } from '#libs/config';
 import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
 import { runInMessageContext, type MessageContext } from '#libs/observability';
+import { inMessagingSpan, isTracing, type MessagingSpan } from '#libs/tracing';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
 import { workerPrecedence } from '../worker-precedence';
 import { EVENT_BATCH_JOB, eventJob, type EventBatch } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
 import { eventMetrics } from './event-metrics';
+import { handlerSpan, processSpan } from './event-tracing';
 import { runsOfOneHandler } from './handler-runs';
 import type { InboxLockOrder, IntegrationEventHandler } from './on-integration-event.decorator';
 import { inboxQueueName, type Subscription, type SubscriptionTable } from './subscription-table';
@@ -218,6 +220,15 @@ export class InboxConsumer implements OnApplicationBootstrap {
 
   /** Records the event ids in the inbox and runs the handlers of the newly claimed ones, in one transaction. */
   private inTransaction(batch: readonly Delivery[]): Promise<Outcome[]> {
+    if (!isTracing()) return this.transact(batch, undefined);
+    const span = processSpan(
+      this.module.name,
+      batch.map((delivery) => delivery.event),
+    );
+    return inMessagingSpan(span, () => this.transact(batch, span));
+  }
+
+  private transact(batch: readonly Delivery[], span: MessagingSpan | undefined): Promise<Outcome[]> {
     return this.dataSource.transaction(async (manager) => {
       // Sorted ids take their unique-index locks in one order: concurrent batches cannot deadlock.
       const ids = [...new Set(batch.map((d) => d.event.id))].sort();
@@ -245,30 +256,43 @@ export class InboxConsumer implements OnApplicationBootstrap {
         outcomes.push(first ? 'handled' : 'duplicate');
         if (first) claimedDeliveries.push(delivery);
       }
-      for (const run of runsOfOneHandler(claimedDeliveries)) await this.apply(run, manager);
+      for (const run of runsOfOneHandler(claimedDeliveries)) await this.apply(run, manager, span, batch.length > 1);
       return outcomes;
     });
   }
 
   /** Runs the handler of consecutive deliveries: set-wise when it can, else one event at a time. */
-  private async apply(run: readonly [Delivery, ...Delivery[]], manager: EntityManager): Promise<void> {
+  private async apply(
+    run: readonly [Delivery, ...Delivery[]],
+    manager: EntityManager,
+    transaction: MessagingSpan | undefined,
+    sharedTransaction: boolean,
+  ): Promise<void> {
     const { handler, key, event: first } = run[0];
     const labels = { event: key, module: this.module.name };
     const handleMany = handler.handleMany?.bind(handler);
     if (run.length > 1 && handleMany) {
+      const events = run.map((delivery) => delivery.event);
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
-      await runInMessageContext({ ...contextOf(first), severalCauses: true }, () =>
-        handleMany(
-          run.map((delivery) => delivery.event),
-          manager,
-        ),
+      const work = () =>
+        runInMessageContext({ ...contextOf(first), severalCauses: true }, () => handleMany(events, manager));
+      await (
+        transaction
+          ? inMessagingSpan(handlerSpan(handler.constructor.name, events, transaction, sharedTransaction), work)
+          : work()
       ).finally(() => stopTimer());
       return;
     }
     for (const { event } of run) {
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
-      await runInMessageContext(contextOf(event), () =>
-        handler.handle ? handler.handle(event, manager) : handleMany!([event], manager),
+      const work = () =>
+        runInMessageContext(contextOf(event), () =>
+          handler.handle ? handler.handle(event, manager) : handleMany!([event], manager),
+        );
+      await (
+        transaction
+          ? inMessagingSpan(handlerSpan(handler.constructor.name, [event], transaction, sharedTransaction), work)
+          : work()
       ).finally(() => stopTimer());
     }
   }

@@ -10,3 +10,5 @@ export * from './messaging.module';
 export * from './event-metrics';
 export * from './delivery-ledger.migration';
 export * from './event-reconciler';
+export * from './outbox-trace-context.migration';
+export * from './messaging-migrations';

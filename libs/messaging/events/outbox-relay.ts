@@ -4,12 +4,14 @@ import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import type { DatabaseListener } from '#libs/database';
 import { queryPrepared } from '#libs/sql';
+import type { MessagingSpan } from '#libs/tracing';
 import type { ModuleManifest } from '#libs/modularity';
 import { deliveryJob } from './delivery-jobs';
 import { eventMetrics } from './event-metrics';
 import type { EventQueues } from './event-queues';
 import { OUTBOX_CHANNEL } from './outbox-doorbell';
 import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
+import { publishSpan } from './event-tracing';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
 
 /**
@@ -87,22 +89,39 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       const rows = claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
       if (rows.length === 0) return 0;
       const eventsBySubscriber = new Map<string, EventEnvelope[]>();
+      const spans = new Map<string, MessagingSpan>();
       for (const row of rows) {
         const key = eventKey({ name: row.event_name, version: row.event_version });
-        const envelope = envelopeOf(row, this.module.name);
-        for (const { subscriber } of this.subscriptions.subscribersOf(key)) {
+        const subscriptions = this.subscriptions.subscribersOf(key);
+        const span = publishSpan(row, this.module.name, subscriptions);
+        if (span) spans.set(row.event_id, span);
+        const envelope = envelopeOf(row, this.module.name, span?.carrier);
+        for (const { subscriber } of subscriptions) {
           const events = eventsBySubscriber.get(subscriber) ?? [];
           events.push(envelope);
           eventsBySubscriber.set(subscriber, events);
         }
         eventMetrics.published.inc({ event: key, module: this.module.name });
       }
-      await Promise.all(
+      const enqueued = Promise.all(
         [...eventsBySubscriber].map(([subscriber, events]) => {
           const { name, data, opts } = deliveryJob(subscriber, events, this.settings);
-          return this.queues.get(inboxQueueName(subscriber)).add(name, data, opts);
+          const enqueue = () => this.queues.get(inboxQueueName(subscriber)).add(name, data, opts);
+          // A lone event's job is queued inside its publish span; a batch's, inside none of them.
+          const only = events.length === 1 ? spans.get(events[0]!.id) : undefined;
+          return only ? only.run(enqueue) : enqueue();
         }),
       );
+      if (spans.size === 0) await enqueued;
+      else {
+        await enqueued.then(
+          () => spans.forEach((span) => span.end()),
+          (error: unknown) => {
+            spans.forEach((span) => span.end(error));
+            throw error;
+          },
+        );
+      }
       return rows.length;
     });
   }

@@ -4,6 +4,7 @@ import { eventKey, type IntegrationEvent } from '#libs/contracts';
 import { afterCommit } from '#libs/database';
 import { queryPrepared } from '#libs/sql';
 import { currentMessageContext, type MessageContext } from '#libs/observability';
+import { traceCarrierFor, type TraceCarrier } from '#libs/tracing';
 
 /** What wakes the module's relays once written events have committed (`OutboxDoorbell`). */
 export interface RelayDoorbell {
@@ -20,8 +21,10 @@ export const OUTBOX_COLUMNS = [
   'payload',
   'correlation_id',
   'causation_id',
+  'traceparent',
+  'tracestate',
 ] as const;
-export const OUTBOX_TYPES = ['uuid', 'text', 'int', 'text', 'bigint', 'jsonb', 'text', 'text'] as const;
+export const OUTBOX_TYPES = ['uuid', 'text', 'int', 'text', 'bigint', 'jsonb', 'text', 'text', 'text', 'text'] as const;
 
 export interface AggregateRef {
   readonly aggregateId: string;
@@ -53,7 +56,7 @@ export class Outbox {
     }
     await queryPrepared(
       manager,
-      `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO ${this.schema}.outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
       row,
     );
     this.ringAfterCommit(manager);
@@ -67,7 +70,7 @@ export class Outbox {
       readonly event: IntegrationEvent<unknown>;
       readonly payload: unknown;
       readonly aggregate: AggregateRef;
-      readonly cause: { readonly id: string; readonly correlationId?: string | null };
+      readonly cause: { readonly id: string; readonly correlationId?: string | null } & TraceCarrier;
     }[],
   ): Promise<string[]> {
     if (items.length === 0) return [];
@@ -76,7 +79,13 @@ export class Outbox {
     }
     const rows = items.map(({ event, payload, aggregate, cause }) => {
       const correlationId = cause.correlationId ?? cause.id;
-      return this.row(event, payload, aggregate, { requestId: correlationId, correlationId, causationId: cause.id });
+      return this.row(
+        event,
+        payload,
+        aggregate,
+        { requestId: correlationId, correlationId, causationId: cause.id },
+        traceCarrierFor(cause),
+      );
     });
     const columns = OUTBOX_COLUMNS.map((_, i) => rows.map((row) => row[i]));
     await queryPrepared(
@@ -99,8 +108,17 @@ export class Outbox {
     afterCommit(manager, `outbox:${this.schema}`, () => this.doorbell.ring());
   }
 
-  /** A checked outbox row for a caller's own statement; causation from `cause`, else from the current work. */
-  row<T>(event: IntegrationEvent<T>, payload: T, aggregate: AggregateRef, cause?: MessageContext): unknown[] {
+  /**
+   * A checked outbox row for a caller's own statement; causation from `cause`, else from the current
+   * work, and so is the trace context it carries (none when not tracing).
+   */
+  row<T>(
+    event: IntegrationEvent<T>,
+    payload: T,
+    aggregate: AggregateRef,
+    cause?: MessageContext,
+    trace: TraceCarrier | undefined = traceCarrierFor(undefined),
+  ): unknown[] {
     const key = eventKey(event);
     if (!this.publishable.has(key)) {
       throw new Error(`module ${this.module} does not publish ${key}: add it to its manifest's publishes`);
@@ -122,6 +140,8 @@ export class Outbox {
       JSON.stringify(parsed.data),
       context?.correlationId ?? null,
       context?.causationId ?? null,
+      trace?.traceparent ?? null,
+      trace?.tracestate ?? null,
     ];
   }
 }
