@@ -18,7 +18,9 @@ describe('the time an event loop had its core, from the kernel', () => {
     const idle = watchLoopCoreTime(process.pid);
     await new Promise((r) => setTimeout(r, 300));
     const slept = idle.stop()!;
-    expect(slept.ran + slept.waited).toBeLessThan(0.2);
+    // The watched pid is the whole test worker: its other threads (GC, the compiler) run under a
+    // loaded CI machine too, so the bound only has to set sleep apart from the busy loop's 0.9.
+    expect(slept.ran + slept.waited).toBeLessThan(0.5);
   });
 
   it('counts the time a loop waits while another process holds its only core', async () => {
