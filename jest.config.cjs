@@ -28,6 +28,7 @@ module.exports = {
           {
             displayName: 'e2e',
             testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
+            setupFilesAfterEnv: ['<rootDir>/test/e2e/api-contract.setup.ts'],
             transform,
             moduleNameMapper,
             testEnvironment: 'node',

@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Settings } from '#libs/config';
 import {
   installHttpMetrics,
@@ -19,6 +19,7 @@ import {
 } from './client-errors';
 import { installInputGuards } from './input-guards';
 import { installJsonBodyParser } from './json-body';
+import { apiDocument } from './openapi/api-document';
 import { ProblemDetailsFilter } from './problem.filter';
 import { installSecurityHeaders } from './security-headers';
 import { createValidationPipe } from './validation';
@@ -87,17 +88,6 @@ export async function createHttpApp(
   }
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tessera API')
-      .setDescription(
-        'Commerce backend: identity, catalog, inventory, ordering, payments, notifications. Errors are RFC 9457 problem+json.',
-      )
-      .setVersion(version)
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, apiDocument(app, version), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -14,3 +14,4 @@ export * from './page-query';
 export * from './conditional-get';
 export * from './domain-problems.filter';
 export * from './idempotency';
+export * from './openapi';

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
+import { recordApiExchange } from '../support/api-exchanges';
 import { claims, signEdDSA } from '../support/forge-token';
 import { adminSession, type Session } from '../support/sessions';
 
@@ -27,8 +28,30 @@ export async function crashWorkersOf(module: string): Promise<number> {
   return ((await response.json()) as { count: number }).count;
 }
 
+const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
+
+/** A client of the deployment; every response it receives is checked against the API document (api-contract.setup.ts). */
 export function api(): ReturnType<typeof request> {
-  return request(target.baseUrl);
+  const agent = request(target.baseUrl);
+  return new Proxy(agent, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof property !== 'string' || !METHODS.has(property) || typeof value !== 'function') return value;
+      return (url: string) => recorded((value as (url: string) => request.Test).call(object, url), property, url);
+    },
+  });
+}
+
+function recorded(test: request.Test, method: string, url: string): request.Test {
+  return test.on('response', (response: request.Response) =>
+    recordApiExchange({
+      method: method.toUpperCase(),
+      url,
+      status: response.status,
+      headers: response.headers as Record<string, string>,
+      body: response.text,
+    }),
+  );
 }
 
 function required(name: string): string {

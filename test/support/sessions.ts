@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordFetchResponse } from './api-exchanges';
 
 export const ADMIN_EMAIL = 'admin@tessera.test';
 export const PASSWORD = 'correct horse battery staple';
@@ -10,11 +11,13 @@ export interface Session {
 }
 
 async function post(baseUrl: string, path: string, body: unknown, clientIp?: string): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, {
+  const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(clientIp ? { 'x-forwarded-for': clientIp } : {}) },
     body: JSON.stringify(body),
   });
+  await recordFetchResponse('POST', `${baseUrl}${path}`, response);
+  return response;
 }
 
 /** Registers (if needed) and logs in; `clientIp` keeps the caller in its own rate-limit bucket. */

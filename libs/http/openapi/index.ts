@@ -1,0 +1,5 @@
+export * from './problem.schema';
+export * from './problem-responses';
+export * from './response-headers';
+export * from './platform-responses';
+export * from './api-document';
