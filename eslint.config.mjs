@@ -6,7 +6,17 @@ const INTERCEPTORS =
   'no Nest interceptors: use a Fastify hook, or an exception filter for errors (docs/decisions/0011)';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**', 'test/client/api.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-test/**',
+      'node_modules/**',
+      'coverage/**',
+      '.data/**',
+      'bench/results/**',
+      'test/client/api.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
