@@ -35,7 +35,10 @@ function documentOperation(method: string, operation: OperationObject, shared: R
   const takesInput = (operation.parameters ?? []).length > 0 || operation.requestBody !== undefined;
   const problems: Record<number, PlatformProblem> = {
     400: operation.requestBody
-      ? { name: 'InvalidBody', slugs: ['bad-request', 'malformed-url', 'validation-error', 'malformed-body'] }
+      ? {
+          name: 'InvalidBody',
+          slugs: ['bad-request', 'malformed-url', 'validation-error', 'malformed-body', 'body-too-deep'],
+        }
       : takesInput
         ? { name: 'InvalidInput', slugs: ['bad-request', 'malformed-url', 'validation-error'] }
         : { name: 'BadRequest', slugs: ['bad-request', 'malformed-url'] },

@@ -23,7 +23,7 @@ export function problemResponse(status: number, slugs: readonly string[]): Respo
         schema: { allOf: [{ $ref: getSchemaPath(ProblemSchema) }, { properties: { type: { enum: types } } }] },
       },
     },
-    ...(status === 503 || status === 429 || status === 409 ? { headers: responseHeaders('Retry-After') } : {}),
+    ...problemHeaders(status),
   };
 }
 
@@ -34,4 +34,11 @@ export function ApiProblems(slugs: ProblemSlugs): MethodDecorator & ClassDecorat
       ApiResponse({ status: Number(status), ...problemResponse(Number(status), types) }),
     ),
   );
+}
+
+/** The headers a problem of this status carries. */
+function problemHeaders(status: number): Pick<ResponseObject, 'headers'> {
+  if (status === 401) return { headers: responseHeaders('WWW-Authenticate') };
+  if (status === 409 || status === 429 || status === 503) return { headers: responseHeaders('Retry-After') };
+  return {};
 }

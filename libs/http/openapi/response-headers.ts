@@ -15,6 +15,7 @@ export const RESPONSE_HEADERS = {
   RateLimit: text(
     'The client\'s remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`.',
   ),
+  'WWW-Authenticate': text('The bearer challenge and why the token was refused, e.g. `Bearer error="invalid_token"`.'),
   'RateLimit-Policy': text('The policy group\'s quota and window, e.g. `"default";q=100;w=60`.'),
 } satisfies Record<string, HeaderObject>;
 
