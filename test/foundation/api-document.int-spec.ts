@@ -71,7 +71,7 @@ describe('the API document', () => {
           found.push(`${status} has no schema`);
       }
       for (const status of statuses.filter((status) => status >= 400)) {
-        if (!operation.responses[status]!.content?.['application/problem+json']?.schema)
+        if (!resolved(operation.responses[status])?.content?.['application/problem+json']?.schema)
           found.push(`${status} is not problem+json`);
       }
       return found.map((defect) => `${operation.name}: ${defect}`);
