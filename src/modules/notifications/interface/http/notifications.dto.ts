@@ -21,14 +21,17 @@ export class CreateWebhookEndpointDto {
 }
 
 export class EndpointParams {
+  @ApiProperty({ format: 'uuid', description: 'the webhook endpoint' })
   @IsUUID()
   id!: string;
 }
 
 export class DeliveryParams {
+  @ApiProperty({ format: 'uuid', description: 'the webhook endpoint' })
   @IsUUID()
   id!: string;
 
+  @ApiProperty({ format: 'uuid', description: 'a delivery of that endpoint' })
   @IsUUID()
   deliveryId!: string;
 }
