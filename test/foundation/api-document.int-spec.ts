@@ -15,12 +15,16 @@ const DOCUMENT = resolve(ROOT, 'docs/openapi.json');
 const CLIENT_TYPES = resolve(ROOT, 'test/client/api.d.ts');
 const UPDATE = process.env.UPDATE_OPENAPI === '1';
 
+type Response = { content?: Record<string, { schema?: unknown }> };
 type Operation = {
   operationId?: string;
   tags?: string[];
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses: Record<string, Response | { $ref: string }>;
 };
-type Document = { paths: Record<string, Record<string, Operation>> };
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { responses?: Record<string, Response> };
+};
 
 describe('the API document', () => {
   let db: TestDatabase;
@@ -47,7 +51,13 @@ describe('the API document', () => {
   });
 
   it('gives every operation a client-friendly id, a tag, a success schema and problem+json errors', () => {
-    const operations = Object.entries((JSON.parse(served) as Document).paths).flatMap(([path, item]) =>
+    const document = JSON.parse(served) as Document;
+    // Platform answers refer to one shared response in `components.responses`.
+    const resolved = (response: Response | { $ref: string } | undefined): Response | undefined =>
+      response && '$ref' in response
+        ? document.components?.responses?.[response.$ref.slice(response.$ref.lastIndexOf('/') + 1)]
+        : response;
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.entries(item).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, ...operation })),
     );
     const ids = operations.map((operation) => operation.operationId);
@@ -60,12 +70,12 @@ describe('the API document', () => {
       const successes = statuses.filter((status) => status < 300);
       if (successes.length === 0) found.push('no success response');
       for (const status of successes) {
-        const content = operation.responses[status]!.content;
+        const content = resolved(operation.responses[status])?.content;
         if (status !== 204 && !Object.values(content ?? {}).some((media) => media.schema))
           found.push(`${status} has no schema`);
       }
       for (const status of statuses.filter((status) => status >= 400)) {
-        if (!operation.responses[status]!.content?.['application/problem+json']?.schema)
+        if (!resolved(operation.responses[status])?.content?.['application/problem+json']?.schema)
           found.push(`${status} is not problem+json`);
       }
       return found.map((defect) => `${operation.name}: ${defect}`);
