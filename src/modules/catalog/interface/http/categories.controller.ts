@@ -1,16 +1,18 @@
 import { Body, Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { bodyEtag, cacheableRead } from '#libs/http';
+import { ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
 import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
 import { ListCategories } from '../../application/queries/list-categories.handler';
 import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { CreateCategoryDto } from './catalog.dto';
+import { CategoryListResponse, CategoryResponse } from './catalog.responses';
+import { ApiConditionalRead } from './conditional-read.decorator';
 
 @ApiTags('catalog')
 @UseFilters(CatalogProblemsFilter)
@@ -24,6 +26,13 @@ export class CategoriesController {
 
   @Public()
   @Get()
+  @ApiOperation({ operationId: 'listCategories', summary: 'List the category tree' })
+  @ApiOkResponse({
+    type: CategoryListResponse,
+    description: 'Every category',
+    headers: responseHeaders('ETag', 'Cache-Control'),
+  })
+  @ApiConditionalRead()
   async list(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -38,6 +47,9 @@ export class CategoriesController {
   @ApiBearerAuth()
   @Roles(ADMIN_ROLE)
   @Post()
+  @ApiOperation({ operationId: 'createCategory', summary: 'Create a category' })
+  @ApiCreatedResponse({ type: CategoryResponse, description: 'The category created' })
+  @ApiProblems({ 403: ['forbidden'], 409: ['slug-taken'], 422: ['unknown-category'] })
   create(@Body() body: CreateCategoryDto): Promise<CategoryView> {
     return this.commands.execute(new CreateCategory(body.name, body.slug, body.parentId));
   }

@@ -17,13 +17,21 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { bodyEtag, cacheableRead } from '#libs/http';
+import { ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
 import { ProblemException } from '#libs/problems';
 import { ArchiveProduct } from '../../application/commands/archive-product.handler';
 import { CreateProduct } from '../../application/commands/create-product.handler';
@@ -35,6 +43,8 @@ import { productEtag, versionFromEtag } from '../../domain/product';
 import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { ProductPageIndex } from './product-page-index';
 import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
+import { ProductPageResponse, ProductResponse } from './catalog.responses';
+import { ApiConditionalRead } from './conditional-read.decorator';
 
 @ApiTags('catalog')
 @UseFilters(CatalogProblemsFilter)
@@ -56,6 +66,14 @@ export class ProductsController {
 
   @Public()
   @Get()
+  @ApiOperation({ operationId: 'listProducts', summary: 'List active products: filtered, sorted, paginated' })
+  @ApiOkResponse({
+    type: ProductPageResponse,
+    description: 'A page of active products',
+    headers: responseHeaders('ETag', 'Cache-Control'),
+  })
+  @ApiConditionalRead()
+  @ApiProblems({ 422: ['unknown-category'] })
   async list(
     @Query() query: ProductListQuery,
     @Req() request: FastifyRequest,
@@ -84,6 +102,14 @@ export class ProductsController {
 
   @Public()
   @Get(':id')
+  @ApiOperation({ operationId: 'getProduct', summary: 'Get a product (archived ones too; drafts are not found)' })
+  @ApiOkResponse({
+    type: ProductResponse,
+    description: 'The product',
+    headers: responseHeaders('ETag', 'Cache-Control'),
+  })
+  @ApiConditionalRead()
+  @ApiProblems({ 404: ['product-not-found'] })
   async get(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Req() request: FastifyRequest,
@@ -96,6 +122,13 @@ export class ProductsController {
   @ApiBearerAuth()
   @Roles(ADMIN_ROLE)
   @Post()
+  @ApiOperation({ operationId: 'createProduct', summary: 'Create a product' })
+  @ApiCreatedResponse({
+    type: ProductResponse,
+    description: 'The product created',
+    headers: responseHeaders('ETag', 'Location'),
+  })
+  @ApiProblems({ 403: ['forbidden'], 409: ['sku-taken'], 422: ['unknown-category'] })
   async create(@Body() body: CreateProductDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<ProductView> {
     const product = await this.commands.execute(
       new CreateProduct({
@@ -113,6 +146,17 @@ export class ProductsController {
   @ApiBearerAuth()
   @Roles(ADMIN_ROLE)
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateProduct', summary: 'Change a product at the version it was read' })
+  @ApiHeader({ name: 'If-Match', required: true, description: "The product's `ETag` as last read." })
+  @ApiOkResponse({ type: ProductResponse, description: 'The product changed', headers: responseHeaders('ETag') })
+  @ApiProblems({
+    403: ['forbidden'],
+    404: ['product-not-found'],
+    409: ['invalid-transition'],
+    412: ['precondition-failed'],
+    422: ['unknown-category'],
+    428: ['precondition-required'],
+  })
   async update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateProductDto,
@@ -148,6 +192,9 @@ export class ProductsController {
   @Roles(ADMIN_ROLE)
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'archiveProduct', summary: 'Archive a product (idempotent)' })
+  @ApiNoContentResponse({ description: 'Archived, or already archived' })
+  @ApiProblems({ 403: ['forbidden'], 404: ['product-not-found'] })
   async archive(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.commands.execute(new ArchiveProduct(id));
   }

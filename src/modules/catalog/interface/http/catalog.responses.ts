@@ -1,0 +1,87 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import type { CategoryView } from '../../application/commands/create-category.handler';
+import type { ProductView } from '../../application/product-view';
+import type { ProductPage } from '../../application/queries/list-products.handler';
+import type { Money } from '../../domain/money';
+import type { ProductStatus } from '../../domain/product';
+
+// A record, not a list: the compiler refuses it when a status is added to the domain and not here.
+const PRODUCT_STATUSES: Record<ProductStatus, true> = { draft: true, active: true, archived: true };
+
+@ApiSchema({ name: 'Category', description: 'A node of the category tree.' })
+export class CategoryResponse implements CategoryView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'Desk lamps' })
+  name!: string;
+
+  @ApiProperty({ example: 'desk-lamps' })
+  slug!: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null for a root category' })
+  parentId!: string | null;
+}
+
+@ApiSchema({ name: 'CategoryList', description: 'The whole category tree, parents before their children.' })
+export class CategoryListResponse {
+  @ApiProperty({ type: [CategoryResponse] })
+  items!: CategoryResponse[];
+}
+
+@ApiSchema({ name: 'Price', description: 'An amount in minor units of one currency.' })
+export class PriceResponse implements Money {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'minor units (cents)', example: 1999 })
+  amount!: number;
+
+  @ApiProperty({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', example: 'EUR' })
+  currency!: string;
+}
+
+@ApiSchema({
+  name: 'Product',
+  description: 'A product; reads show active and archived ones, drafts only the answers to admin writes.',
+})
+export class ProductResponse implements ProductView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'LAMP-001' })
+  sku!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty()
+  description!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  categoryId!: string;
+
+  @ApiProperty({ type: PriceResponse })
+  price!: PriceResponse;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { legs: 4 } })
+  attributes!: Record<string, unknown>;
+
+  @ApiProperty({ enum: Object.keys(PRODUCT_STATUSES), enumName: 'ProductStatus' })
+  status!: ProductStatus;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'bumped by every change; the ETag names it' })
+  version!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+@ApiSchema({ name: 'ProductPage', description: 'A page of active products.' })
+export class ProductPageResponse implements ProductPage {
+  @ApiProperty({ type: [ProductResponse] })
+  items!: ProductResponse[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'the `cursor` of the next page; null on the last page' })
+  next!: string | null;
+}
