@@ -13,11 +13,26 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE, CurrentUser, type AuthUser } from '#libs/auth';
 import { consistencyTokenOf } from '#libs/database';
-import { IdempotencyKeys, idempotentRequest, sendIdempotentResponse } from '#libs/http';
+import {
+  ApiProblems,
+  IdempotencyKeys,
+  idempotentRequest,
+  problemResponse,
+  responseHeaders,
+  sendIdempotentResponse,
+} from '#libs/http';
 import { CancelOrder, type Requester } from '../../application/commands/cancel-order.handler';
 import { PlaceOrder } from '../../application/commands/place-order.handler';
 import type { OrderPage, OrderView } from '../../application/order-view';
@@ -25,9 +40,15 @@ import { GetOrder } from '../../application/queries/get-order.handler';
 import { ListOrders } from '../../application/queries/list-orders.handler';
 import { orderingProblemOf, OrderingProblemsFilter } from './ordering-problems.filter';
 import { OrderListQuery, PlaceOrderDto } from './ordering.dto';
+import { OrderPageResponse, OrderResponse } from './ordering.responses';
 
 function requester(user: AuthUser): Requester {
   return { id: user.id, isAdmin: user.roles.includes(ADMIN_ROLE) };
+}
+
+/** A problem+json answer an idempotency key records, so a replay of it carries `Idempotent-Replayed`. */
+function replayable(status: number, slugs: readonly string[]) {
+  return { ...problemResponse(status, slugs), headers: responseHeaders('Idempotent-Replayed') };
 }
 
 @ApiTags('ordering')
@@ -47,8 +68,20 @@ export class OrdersController {
    * first is still running: 409 with `Retry-After`.
    */
   @Post()
+  @ApiOperation({ operationId: 'placeOrder', summary: 'Place an order' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1 to 255 printable characters, per request' })
-  @ApiCreatedResponse({ description: 'the order (a replay: the first response, with `Idempotent-Replayed: true`)' })
+  @ApiCreatedResponse({
+    type: OrderResponse,
+    description: 'The order, `pending` (a replay: the first response, with `Idempotent-Replayed: true`)',
+    headers: responseHeaders('Idempotent-Replayed'),
+  })
+  // A refusal is recorded with the key too: its replay is marked as the order's is.
+  @ApiResponse({ status: 400, ...replayable(400, ['validation-error']) })
+  @ApiResponse({
+    status: 422,
+    ...replayable(422, ['products-unavailable', 'mixed-currencies', 'idempotency-key-reused']),
+  })
+  @ApiProblems({ 409: ['idempotency-key-in-use'] })
   async place(
     @Body() body: PlaceOrderDto,
     @CurrentUser() user: AuthUser,
@@ -73,6 +106,8 @@ export class OrdersController {
 
   /** The caller's own orders, newest first. */
   @Get()
+  @ApiOperation({ operationId: 'listOrders', summary: "List the caller's orders" })
+  @ApiOkResponse({ type: OrderPageResponse, description: 'A page of orders, newest first' })
   list(
     @Query() query: OrderListQuery,
     @CurrentUser() user: AuthUser,
@@ -82,6 +117,9 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getOrder', summary: 'Get an order' })
+  @ApiOkResponse({ type: OrderResponse, description: 'The order' })
+  @ApiProblems({ 404: ['order-not-found'] })
   get(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentUser() user: AuthUser,
@@ -93,6 +131,9 @@ export class OrdersController {
   /** From `pending` or `stock_reserved` only (409 otherwise); the owner or an admin. */
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelOrder', summary: 'Cancel an order' })
+  @ApiOkResponse({ type: OrderResponse, description: 'The order, now `cancelled` (`customer_cancelled`)' })
+  @ApiProblems({ 404: ['order-not-found'], 409: ['order-not-cancellable', 'order-already-cancelled'] })
   cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() user: AuthUser): Promise<OrderView> {
     return this.commands.execute(new CancelOrder(id, requester(user)));
   }

@@ -1,12 +1,14 @@
 import { Controller, Get, Param, ParseUUIDPipe, Req, UseFilters } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentUser, type AuthUser } from '#libs/auth';
 import { consistencyTokenOf } from '#libs/database';
+import { ApiProblems } from '#libs/http';
 import type { PaymentView } from '../../application/payment-view';
 import { GetPayment } from '../../application/queries/get-payment.handler';
 import { PaymentsProblemsFilter } from './payments-problems.filter';
+import { PaymentResponse } from './payments.responses';
 import { requester } from './requester';
 
 /** `GET /v1/orders/:id/payment`: under ordering's path, answered by payments (see the module's routes). */
@@ -19,6 +21,9 @@ export class OrderPaymentController {
 
   /** The order's payment; 404 while it has none (its stock is not reserved yet, or it never will be). */
   @Get(':id/payment')
+  @ApiOperation({ operationId: 'getOrderPayment', summary: "Get an order's payment" })
+  @ApiOkResponse({ type: PaymentResponse, description: "The order's payment" })
+  @ApiProblems({ 404: ['payment-not-found'] })
   get(
     @Param('id', new ParseUUIDPipe()) orderId: string,
     @CurrentUser() user: AuthUser,

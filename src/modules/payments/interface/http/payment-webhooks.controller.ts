@@ -9,14 +9,16 @@ import {
   type RawBodyRequest,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '#libs/auth';
+import { ApiProblems } from '#libs/http';
 import {
   ReceiveProviderWebhook,
   type WebhookReceipt,
 } from '../../application/commands/receive-provider-webhook.handler';
 import { PaymentsProblemsFilter } from './payments-problems.filter';
+import { ProviderWebhookReceiptResponse } from './payments.responses';
 
 @ApiTags('payments')
 @UseFilters(PaymentsProblemsFilter)
@@ -32,6 +34,17 @@ export class PaymentWebhooksController {
   @Public()
   @Post(':provider')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'receivePaymentWebhook', summary: "Receive a payment provider's webhook" })
+  @ApiHeader({
+    name: 'Sandbox-Signature',
+    required: false,
+    description:
+      "The `sandbox` provider's signature, `t=<unix seconds>,v1=<hex HMAC-SHA256>`; other providers sign in their own header",
+  })
+  // Read as raw bytes (the signature covers them), so no DTO: its shape is the provider's.
+  @ApiBody({ description: "The provider's event, as it signed it", schema: { type: 'object' } })
+  @ApiOkResponse({ type: ProviderWebhookReceiptResponse, description: 'Verified and recorded; the work is queued' })
+  @ApiProblems({ 400: ['webhook-signature-invalid', 'webhook-payload-invalid'], 404: ['unknown-provider'] })
   receive(
     @Param('provider') provider: string,
     @Req() request: RawBodyRequest<FastifyRequest>,

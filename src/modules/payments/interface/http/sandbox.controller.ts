@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
+import { ApiProblems } from '#libs/http';
 import { chargeKey } from '../../application/commands/charge-payment.handler';
 import { PaymentStore } from '../../application/ports/payment-store';
 import { isPaymentId } from '../../domain/payment';
@@ -9,6 +10,7 @@ import { SandboxProvider, type SandboxCharge } from '../../infrastructure/sandbo
 import { PaymentsProblemsFilter } from './payments-problems.filter';
 import { requester } from './requester';
 import { AuthenticateChargeDto, SandboxChargesQuery } from './sandbox.dto';
+import { SandboxChargeListResponse, SandboxChargeResponse } from './sandbox.responses';
 
 /**
  * The sandbox provider's own pages, as a real provider offers them: the 3-D Secure page of a
@@ -31,6 +33,12 @@ export class SandboxController {
    */
   @Post('charges/:chargeId/authenticate')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'authenticateSandboxCharge', summary: "Complete a sandbox charge's 3-D Secure step" })
+  @ApiOkResponse({
+    type: SandboxChargeResponse,
+    description: 'The charge: `succeeded` or `declined` if it was waiting for 3-D Secure, else as it was',
+  })
+  @ApiProblems({ 404: ['sandbox-charge-not-found'] })
   async authenticate(
     @Param('chargeId') chargeId: string,
     @Body() body: AuthenticateChargeDto,
@@ -48,6 +56,9 @@ export class SandboxController {
   /** The charges the sandbox made for one payment, and how many charge requests it received for it. */
   @Get('charges')
   @Roles(ADMIN_ROLE)
+  @ApiOperation({ operationId: 'listSandboxCharges', summary: "List the sandbox's charges for a payment (admins)" })
+  @ApiOkResponse({ type: SandboxChargeListResponse, description: 'The charges, and the charge requests received' })
+  @ApiProblems({ 403: ['forbidden'] })
   async list(@Query() query: SandboxChargesQuery): Promise<{ items: SandboxCharge[]; requests: number }> {
     const [items, requests] = await Promise.all([
       this.sandbox.chargesOf(query.reference),
