@@ -1,8 +1,8 @@
+import { MoneySchema } from '#libs/http';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { CategoryView } from '../../application/commands/create-category.handler';
 import type { ProductView } from '../../application/product-view';
 import type { ProductPage } from '../../application/queries/list-products.handler';
-import type { Money } from '../../domain/money';
 import type { ProductStatus } from '../../domain/product';
 
 // A record, not a list: the compiler refuses it when a status is added to the domain and not here.
@@ -29,15 +29,6 @@ export class CategoryListResponse {
   items!: CategoryResponse[];
 }
 
-@ApiSchema({ name: 'Price', description: 'An amount in minor units of one currency.' })
-export class PriceResponse implements Money {
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'minor units (cents)', example: 1999 })
-  amount!: number;
-
-  @ApiProperty({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', example: 'EUR' })
-  currency!: string;
-}
-
 @ApiSchema({
   name: 'Product',
   description: 'A product; reads show active and archived ones, drafts only the answers to admin writes.',
@@ -58,8 +49,8 @@ export class ProductResponse implements ProductView {
   @ApiProperty({ format: 'uuid' })
   categoryId!: string;
 
-  @ApiProperty({ type: PriceResponse })
-  price!: PriceResponse;
+  @ApiProperty({ type: MoneySchema })
+  price!: MoneySchema;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { legs: 4 } })
   attributes!: Record<string, unknown>;

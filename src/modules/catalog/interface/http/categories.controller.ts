@@ -6,13 +6,12 @@ import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
+import { ApiConditionalRead, ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
 import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
 import { ListCategories } from '../../application/queries/list-categories.handler';
 import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { CreateCategoryDto } from './catalog.dto';
 import { CategoryListResponse, CategoryResponse } from './catalog.responses';
-import { ApiConditionalRead } from './conditional-read.decorator';
 
 @ApiTags('catalog')
 @UseFilters(CatalogProblemsFilter)

@@ -31,7 +31,7 @@ import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
+import { ApiConditionalRead, ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
 import { ProblemException } from '#libs/problems';
 import { ArchiveProduct } from '../../application/commands/archive-product.handler';
 import { CreateProduct } from '../../application/commands/create-product.handler';
@@ -44,7 +44,6 @@ import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { ProductPageIndex } from './product-page-index';
 import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
 import { ProductPageResponse, ProductResponse } from './catalog.responses';
-import { ApiConditionalRead } from './conditional-read.decorator';
 
 @ApiTags('catalog')
 @UseFilters(CatalogProblemsFilter)

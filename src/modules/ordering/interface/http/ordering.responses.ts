@@ -1,6 +1,6 @@
+import { MoneySchema } from '#libs/http';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { OrderPage, OrderView } from '../../application/order-view';
-import type { Money } from '../../domain/money';
 import {
   CANCEL_REASONS,
   ORDER_LIMITS,
@@ -11,15 +11,6 @@ import {
 } from '../../domain/order';
 
 // Documentation only: the bodies ordering's routes answer, each checked against the view it documents.
-
-@ApiSchema({ name: 'Money', description: 'An amount in minor units (cents) of one ISO 4217 currency.' })
-export class MoneyResponse implements Money {
-  @ApiProperty({ type: 'integer', description: 'Minor units (cents).', example: 1999 })
-  amount!: number;
-
-  @ApiProperty({ pattern: '^[A-Z]{3}$', example: 'EUR' })
-  currency!: string;
-}
 
 @ApiSchema({
   name: 'OrderLine',
@@ -38,8 +29,8 @@ export class OrderLineResponse implements OrderLine {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: ORDER_LIMITS.maxQuantity, example: 1 })
   quantity!: number;
 
-  @ApiProperty({ type: MoneyResponse })
-  unitPrice!: MoneyResponse;
+  @ApiProperty({ type: MoneySchema })
+  unitPrice!: MoneySchema;
 }
 
 @ApiSchema({
@@ -63,8 +54,8 @@ export class OrderResponse implements OrderView {
   @ApiProperty({ type: [OrderLineResponse], minItems: 1, maxItems: ORDER_LIMITS.maxLines })
   lines!: OrderLineResponse[];
 
-  @ApiProperty({ type: MoneyResponse, description: 'The sum of the lines.' })
-  total!: MoneyResponse;
+  @ApiProperty({ type: MoneySchema, description: 'The sum of the lines.' })
+  total!: MoneySchema;
 
   @ApiProperty({ example: 'pm_card_visa' })
   paymentMethod!: string;

@@ -1,7 +1,8 @@
+import { MoneySchema } from '#libs/http';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { WebhookReceipt } from '../../application/commands/receive-provider-webhook.handler';
 import type { PaymentView } from '../../application/payment-view';
-import { PAYMENT_STATUSES, type Money, type PaymentStatus, type RefundReason } from '../../domain/payment';
+import { PAYMENT_STATUSES, type PaymentStatus, type RefundReason } from '../../domain/payment';
 
 // Documentation only: the bodies payments' routes answer, each checked against the view it documents.
 
@@ -10,16 +11,6 @@ const REFUND_REASONS = Object.keys({
   requested_by_admin: true,
   order_cancelled: true,
 } satisfies Record<RefundReason, true>) as RefundReason[];
-
-/** The same schema as ordering's `Money`: one name, one shape across the API. */
-@ApiSchema({ name: 'Money', description: 'An amount in minor units (cents) of one ISO 4217 currency.' })
-export class MoneyResponse implements Money {
-  @ApiProperty({ type: 'integer', description: 'Minor units (cents).', example: 1999 })
-  amount!: number;
-
-  @ApiProperty({ pattern: '^[A-Z]{3}$', example: 'EUR' })
-  currency!: string;
-}
 
 @ApiSchema({
   name: 'Payment',
@@ -39,8 +30,8 @@ export class PaymentResponse implements PaymentView {
   @ApiProperty({ enum: PAYMENT_STATUSES, enumName: 'PaymentStatus' })
   status!: PaymentStatus;
 
-  @ApiProperty({ type: MoneyResponse, description: "The order's total." })
-  amount!: MoneyResponse;
+  @ApiProperty({ type: MoneySchema, description: "The order's total." })
+  amount!: MoneySchema;
 
   @ApiProperty({ example: 'pm_card_visa' })
   paymentMethod!: string;

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { responseHeaders } from '#libs/http';
+import { responseHeaders } from './response-headers';
 
 /** The request header and the 304 of a read answered through `cacheableRead`. */
 export function ApiConditionalRead(): MethodDecorator {
