@@ -54,7 +54,11 @@ function documentOperation(method: string, operation: OperationObject, shared: R
   }
   if ((operation.security ?? []).length > 0) problems[401] = { name: 'Unauthorized', slugs: ['unauthorized'] };
   if (!probe) problems[429] = { name: 'TooManyRequests', slugs: ['too-many-requests'] };
-  for (const [status, problem] of Object.entries(problems)) addProblems(operation, Number(status), problem, shared);
+  for (const [status, problem] of Object.entries(problems)) {
+    // A probe's own error status answers its report (terminus JSON), which a problem+json schema would hide.
+    if (probe && operation.responses[status]) continue;
+    addProblems(operation, Number(status), problem, shared);
+  }
 
   for (const [status, response] of Object.entries(operation.responses)) {
     if (!isResponse(response) || Number(status) >= 400) continue;

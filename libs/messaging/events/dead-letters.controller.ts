@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsBoolean, IsOptional, IsString } from 'class-validator';
 import { ADMIN_ROLE, Roles } from '#libs/auth';
-import { PageQuery, ProblemException, ValidationProblem } from '#libs/http';
-import { DeadLetters, type DeadLetter } from './dead-letters';
+import { ApiProblems, PageQuery, ProblemException, ValidationProblem } from '#libs/http';
+import { DeadLetters } from './dead-letters';
+import { DeadLetterPageResponse, DeadLetterReplayResponse } from './dead-letters.responses';
 
 class ReplayDeadLettersBody {
   @ApiPropertyOptional({ type: [String], description: 'dead letter ids (`<subscriber>/<job id>`)' })
@@ -18,21 +19,19 @@ class ReplayDeadLettersBody {
   all?: boolean;
 }
 
-class ReplayResult {
-  @ApiProperty({ type: [String] }) replayed!: string[];
-  @ApiProperty({ type: [String] }) notFound!: string[];
-}
-
 /** Operators' view of integration events that failed for good, and their replay. */
 @ApiTags('events')
 @ApiBearerAuth()
 @Roles(ADMIN_ROLE)
+@ApiProblems({ 403: ['forbidden'] })
 @Controller('v1/admin/dead-letters')
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLetters) {}
 
   @Get()
-  async list(@Query() query: PageQuery): Promise<{ items: DeadLetter[]; next: string | null; total: number }> {
+  @ApiOperation({ operationId: 'listDeadLetters', summary: 'List dead-lettered events, oldest failure first' })
+  @ApiOkResponse({ type: DeadLetterPageResponse, description: 'A page of dead letters.' })
+  async list(@Query() query: PageQuery): Promise<DeadLetterPageResponse> {
     const offset = query.cursor === undefined ? 0 : Number(query.cursor);
     if (!Number.isSafeInteger(offset))
       throw new ValidationProblem([{ field: 'cursor', message: 'cursor is malformed' }]);
@@ -43,7 +42,12 @@ export class DeadLettersController {
 
   @Post('replay')
   @HttpCode(200)
-  async replay(@Body() body: ReplayDeadLettersBody): Promise<ReplayResult> {
+  @ApiOperation({ operationId: 'replayDeadLetters', summary: 'Queue dead letters again for their subscribers' })
+  @ApiOkResponse({
+    type: DeadLetterReplayResponse,
+    description: 'Which ids were queued again and which were not found.',
+  })
+  async replay(@Body() body: ReplayDeadLettersBody): Promise<DeadLetterReplayResponse> {
     if (body.all === true) return this.deadLetters.replay('all');
     if (!body.ids || body.ids.length === 0) {
       throw new ProblemException('validation-error', 400, 'Request validation failed', 'give `ids` or `all: true`');

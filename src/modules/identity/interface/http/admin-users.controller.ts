@@ -1,16 +1,18 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, Roles } from '#libs/auth';
-import { PageQuery, ValidationProblem } from '#libs/http';
+import { ApiProblems, PageQuery, ValidationProblem } from '#libs/http';
 import { ChangeAdminRole } from '../../application/commands/change-admin-role.handler';
 import type { UserView } from '../../application/queries/get-user.handler';
 import { ListUsers, type UserPage } from '../../application/queries/list-users.handler';
 import { IdentityProblemsFilter } from './identity-problems.filter';
+import { UserPageResponse, UserResponse } from './identity.responses';
 
 @ApiTags('identity')
 @ApiBearerAuth()
 @Roles(ADMIN_ROLE)
+@ApiProblems({ 403: ['forbidden'] })
 @UseFilters(IdentityProblemsFilter)
 @Controller('v1/admin/users')
 export class AdminUsersController {
@@ -20,16 +22,24 @@ export class AdminUsersController {
   ) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listUsers', summary: 'List accounts, oldest first' })
+  @ApiOkResponse({ type: UserPageResponse, description: 'A page of accounts.' })
   list(@Query() query: PageQuery): Promise<UserPage> {
     return this.queries.execute(new ListUsers(query.limit, decodeCursor(query.cursor)));
   }
 
   @Put(':id/roles/admin')
+  @ApiOperation({ operationId: 'grantAdminRole', summary: 'Make an account an admin' })
+  @ApiOkResponse({ type: UserResponse, description: 'The account; its next access token carries the role.' })
+  @ApiProblems({ 404: ['user-not-found'] })
   grant(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
     return this.commands.execute(new ChangeAdminRole(id, true));
   }
 
   @Delete(':id/roles/admin')
+  @ApiOperation({ operationId: 'revokeAdminRole', summary: 'Take the admin role from an account' })
+  @ApiOkResponse({ type: UserResponse, description: 'The account; its next access token lacks the role.' })
+  @ApiProblems({ 404: ['user-not-found'] })
   revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
     return this.commands.execute(new ChangeAdminRole(id, false));
   }

@@ -21,15 +21,3 @@ export class RefreshTokenDto {
   @MaxLength(200)
   refreshToken!: string;
 }
-
-export class SessionDto {
-  @ApiProperty({ description: 'EdDSA-signed JWT; send as `Authorization: Bearer <token>`' }) accessToken!: string;
-  @ApiProperty({ description: 'opaque; rotates on every use' }) refreshToken!: string;
-  @ApiProperty({ description: 'access token lifetime in seconds' }) expiresIn!: number;
-}
-
-export class UserDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty({ type: [String] }) roles!: string[];
-}
