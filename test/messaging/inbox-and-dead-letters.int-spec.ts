@@ -304,6 +304,8 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
       .expect(403);
     expect(forbidden.body.type).toBe('https://tessera.dev/problems/forbidden');
     await request(app.url).get('/v1/admin/dead-letters?limit=0').set('Authorization', `Bearer ${token}`).expect(400);
+    // A negative cursor would page from the end and hand itself back as `next`: refused.
+    await request(app.url).get('/v1/admin/dead-letters?cursor=-5').set('Authorization', `Bearer ${token}`).expect(400);
     const created = await request(app.url).post('/v1/notes').send({ text: 'fail:3 via cli' }).expect(201);
     const letter = await deadLetterOf(created.body.id);
 

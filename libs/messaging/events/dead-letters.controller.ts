@@ -33,7 +33,7 @@ export class DeadLettersController {
   @ApiOkResponse({ type: DeadLetterPageResponse, description: 'A page of dead letters.' })
   async list(@Query() query: PageQuery): Promise<DeadLetterPageResponse> {
     const offset = query.cursor === undefined ? 0 : Number(query.cursor);
-    if (!Number.isSafeInteger(offset))
+    if (!Number.isSafeInteger(offset) || offset < 0)
       throw new ValidationProblem([{ field: 'cursor', message: 'cursor is malformed' }]);
     const page = await this.deadLetters.list(query.limit, offset);
     const next = offset + page.items.length < page.total ? String(offset + page.items.length) : null;
