@@ -11,7 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["DeadLettersController_list"];
+        /** List dead-lettered events, oldest failure first */
+        get: operations["listDeadLetters"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,7 +30,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["DeadLettersController_replay"];
+        /** Queue dead letters again for their subscribers */
+        post: operations["replayDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43,7 +45,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_live"];
+        /** Liveness probe: the process is up */
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -59,7 +62,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_ready"];
+        /** Readiness probe: this replica should receive traffic */
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -75,7 +79,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_startup"];
+        /** Startup probe: schemas migrated and the process started */
+        get: operations["checkStartup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -93,7 +98,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_register"];
+        /** Create an account */
+        post: operations["register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +115,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_logIn"];
+        /** Log in with email and password */
+        post: operations["logIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,7 +132,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_refresh"];
+        /** Trade a refresh token for new tokens */
+        post: operations["refreshSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -141,7 +149,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_logOut"];
+        /** End the session of a refresh token (the caller's own) */
+        post: operations["logOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -155,7 +164,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["MeController_me"];
+        /** The account of the access token */
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,7 +181,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AdminUsersController_list"];
+        /** List accounts, oldest first */
+        get: operations["listUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -188,9 +199,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put: operations["AdminUsersController_grant"];
+        /** Make an account an admin */
+        put: operations["grantAdminRole"];
         post?: never;
-        delete: operations["AdminUsersController_revoke"];
+        /** Take the admin role from an account */
+        delete: operations["revokeAdminRole"];
         options?: never;
         head?: never;
         patch?: never;
@@ -203,7 +216,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SigningKeysController_jwks"];
+        /** The public keys that verify access tokens (JWKS) */
+        get: operations["getJsonWebKeySet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,7 +235,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SigningKeysController_rotate"];
+        /** Sign access tokens with a new key from now on */
+        post: operations["rotateSigningKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,9 +250,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CategoriesController_list"];
+        /** List the category tree */
+        get: operations["listCategories"];
         put?: never;
-        post: operations["CategoriesController_create"];
+        /** Create a category */
+        post: operations["createCategory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -251,9 +268,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_list"];
+        /** List active products: filtered, sorted, paginated */
+        get: operations["listProducts"];
         put?: never;
-        post: operations["ProductsController_create"];
+        /** Create a product */
+        post: operations["createProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -267,13 +286,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProductsController_get"];
+        /** Get a product (archived ones too; drafts are not found) */
+        get: operations["getProduct"];
         put?: never;
         post?: never;
-        delete: operations["ProductsController_archive"];
+        /** Archive a product (idempotent) */
+        delete: operations["archiveProduct"];
         options?: never;
         head?: never;
-        patch: operations["ProductsController_update"];
+        /** Change a product at the version it was read */
+        patch: operations["updateProduct"];
         trace?: never;
     };
     "/v1/inventory/{sku}": {
@@ -283,8 +305,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InventoryController_get"];
-        put: operations["InventoryController_set"];
+        /** Get a SKU's stock */
+        get: operations["getStock"];
+        /** Set the units on hand of a SKU (a count) */
+        put: operations["setStock"];
         post?: never;
         delete?: never;
         options?: never;
@@ -301,7 +325,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["InventoryController_adjust"];
+        /** Add or remove units of a SKU, with a reason */
+        post: operations["adjustStock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -315,7 +340,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InventoryController_movements"];
+        /** List a SKU's on-hand changes, newest first */
+        get: operations["listStockMovements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -331,9 +357,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OrdersController_list"];
+        /** List the caller's orders */
+        get: operations["listOrders"];
         put?: never;
-        post: operations["OrdersController_place"];
+        /** Place an order */
+        post: operations["placeOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -347,7 +375,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OrdersController_get"];
+        /** Get an order */
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -365,7 +394,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["OrdersController_cancel"];
+        /** Cancel an order */
+        post: operations["cancelOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,7 +409,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PaymentsController_get"];
+        /** Get a payment */
+        get: operations["getPayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -397,7 +428,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PaymentsController_refund"];
+        /** Refund a payment (admins) */
+        post: operations["refundPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -411,7 +443,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OrderPaymentController_get"];
+        /** Get an order's payment */
+        get: operations["getOrderPayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -429,7 +462,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PaymentWebhooksController_receive"];
+        /** Receive a payment provider's webhook */
+        post: operations["receivePaymentWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -445,7 +479,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SandboxController_authenticate"];
+        /** Complete a sandbox charge's 3-D Secure step */
+        post: operations["authenticateSandboxCharge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -459,7 +494,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SandboxController_list"];
+        /** List the sandbox's charges for a payment (admins) */
+        get: operations["listSandboxCharges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -475,9 +511,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookEndpointsController_list"];
+        /** List the caller's webhook endpoints */
+        get: operations["listWebhookEndpoints"];
         put?: never;
-        post: operations["WebhookEndpointsController_create"];
+        /** Register a webhook endpoint */
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -494,7 +532,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["WebhookEndpointsController_remove"];
+        /** Delete a webhook endpoint and its delivery log */
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -509,7 +548,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["WebhookEndpointsController_enable"];
+        /** Re-enable a disabled webhook endpoint */
+        post: operations["enableWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -523,7 +563,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookEndpointsController_deliveries"];
+        /** List a webhook endpoint's deliveries */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -541,7 +582,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["WebhookEndpointsController_redeliver"];
+        /** Queue a webhook delivery again */
+        post: operations["redeliverWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -552,20 +594,205 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Object: Record<string, never>;
+        /** @description An integration event whose handling by one subscriber failed for good. */
+        DeadLetter: {
+            /**
+             * @description `<subscriber>/<job id>`: what replay takes.
+             * @example ordering/42
+             */
+            id: string;
+            /**
+             * @description The subscribing module.
+             * @example ordering
+             */
+            subscriber: string;
+            /**
+             * @description The event name, or `<n> events` for a batch.
+             * @example catalog.product-priced
+             */
+            event: string;
+            /** @description The event's id (of the first event of a batch); empty when unknown. */
+            eventId: string;
+            /** @description The event's aggregate id (of the first event of a batch); empty when unknown. */
+            aggregateId: string;
+            attempts: number;
+            /** @description The last failure. */
+            reason: string;
+            /** Format: date-time */
+            failedAt: string | null;
+            /** @description The event's payload, or every envelope of a batch. */
+            payload?: {
+                [key: string]: unknown;
+            } | {
+                [key: string]: unknown;
+            }[];
+        };
+        /** @description Dead letters, oldest failure first. */
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            /** @description The `cursor` of the next page; null on the last. */
+            next: string | null;
+            /** @description How many dead letters there are in all. */
+            total: number;
+        };
         ReplayDeadLettersBody: {
             /** @description dead letter ids (`<subscriber>/<job id>`) */
             ids?: string[];
             /** @description replay every dead letter */
             all?: boolean;
         };
+        /** @description What a replay moved back to its queue. */
+        DeadLetterReplay: {
+            /** @description Queued again, with a fresh attempt count. */
+            replayed: string[];
+            /** @description Not dead letters (unknown, or already replayed). */
+            notFound: string[];
+        };
+        /** @description The probe passes. */
+        ProbeUp: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        /** @description Readiness by check: `ok` or `degraded` with 200; `error` or `shutting_down` with 503. */
+        HealthReport: {
+            /** @enum {string} */
+            status: "ok" | "degraded" | "error" | "shutting_down";
+            /** @description The checks that are up or degraded. */
+            info: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down" | "degraded";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that are down (`process` while starting or draining). */
+            error: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down" | "degraded";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description Every check. */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down" | "degraded";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** @description The process has not finished starting. */
+        ProbeStarting: {
+            /** @enum {string} */
+            status: "starting";
+        };
         CredentialsDto: {
             /** @example ada@example.com */
             email: string;
             password: string;
         };
+        /** @description The account just created. */
+        RegisteredUser: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Trimmed and lower-cased as registered.
+             * @example ada@example.com
+             */
+            email: string;
+        };
+        /** @description An access token and the refresh token that renews it. */
+        Session: {
+            /** @description EdDSA-signed JWT; send as `Authorization: Bearer <token>` */
+            accessToken: string;
+            /** @description Opaque; rotates on every use. */
+            refreshToken: string;
+            /**
+             * @description Access token lifetime in seconds.
+             * @example 900
+             */
+            expiresIn: number;
+        };
         RefreshTokenDto: {
             refreshToken: string;
+        };
+        /** @description An account and its roles. */
+        User: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Trimmed and lower-cased as registered.
+             * @example ada@example.com
+             */
+            email: string;
+            /** @description Every account is a `customer`; some are also `admin`. */
+            roles: ("customer" | "admin")[];
+        };
+        /** @description An account as the admin list shows it. */
+        ListedUser: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Trimmed and lower-cased as registered.
+             * @example ada@example.com
+             */
+            email: string;
+            /** @description Every account is a `customer`; some are also `admin`. */
+            roles: ("customer" | "admin")[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description Accounts, oldest first. */
+        UserPage: {
+            items: components["schemas"]["ListedUser"][];
+            /** @description The `cursor` of the next page; null on the last. */
+            next: string | null;
+        };
+        /** @description An Ed25519 public key (RFC 8037) that verifies access tokens. */
+        JsonWebKey: {
+            /** @enum {string} */
+            kty: "OKP";
+            /** @enum {string} */
+            crv: "Ed25519";
+            /** @description The public key, base64url. */
+            x: string;
+            /** @description The key's RFC 7638 thumbprint; access tokens name it in their `kid` header. */
+            kid: string;
+            /** @enum {string} */
+            alg: "EdDSA";
+            /** @enum {string} */
+            use: "sig";
+        };
+        /** @description The signing key and the recently retired ones (RFC 7517). */
+        JsonWebKeySet: {
+            keys: components["schemas"]["JsonWebKey"][];
+        };
+        /** @description The key that signs access tokens from now on. */
+        SigningKeyRotation: {
+            /** @description The new key's id, as published in the JWKS. */
+            kid: string;
+        };
+        /** @description A node of the category tree. */
+        Category: {
+            /** Format: uuid */
+            id: string;
+            /** @example Desk lamps */
+            name: string;
+            /** @example desk-lamps */
+            slug: string;
+            /**
+             * Format: uuid
+             * @description null for a root category
+             */
+            parentId: string | null;
+        };
+        /** @description The whole category tree, parents before their children. */
+        CategoryList: {
+            items: components["schemas"]["Category"][];
         };
         CreateCategoryDto: {
             name: string;
@@ -573,6 +800,55 @@ export interface components {
             slug: string;
             /** Format: uuid */
             parentId?: string;
+        };
+        Object: Record<string, never>;
+        /** @description An amount in minor units (cents) of one ISO 4217 currency. */
+        Money: {
+            /**
+             * @description Minor units (cents).
+             * @example 1999
+             */
+            amount: number;
+            /**
+             * @description ISO 4217 code.
+             * @example EUR
+             */
+            currency: string;
+        };
+        /** @enum {string} */
+        ProductStatus: "draft" | "active" | "archived";
+        /** @description A product; reads show active and archived ones, drafts only the answers to admin writes. */
+        Product: {
+            /** Format: uuid */
+            id: string;
+            /** @example LAMP-001 */
+            sku: string;
+            name: string;
+            description: string;
+            /** Format: uuid */
+            categoryId: string;
+            price: components["schemas"]["Money"];
+            /**
+             * @example {
+             *       "legs": 4
+             *     }
+             */
+            attributes: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["ProductStatus"];
+            /** @description bumped by every change; the ETag names it */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A page of active products. */
+        ProductPage: {
+            items: components["schemas"]["Product"][];
+            /** @description the `cursor` of the next page; null on the last page */
+            next: string | null;
         };
         MoneyDto: {
             /**
@@ -612,6 +888,16 @@ export interface components {
             /** @enum {string} */
             status?: "draft" | "active";
         };
+        /** @description One SKU's stock: what is on hand, promised to open orders, and free. */
+        Stock: {
+            /** @example LAMP-001 */
+            sku: string;
+            onHand: number;
+            /** @description held by open orders */
+            reserved: number;
+            /** @description on hand minus reserved: what can still be ordered */
+            available: number;
+        };
         SetStockDto: {
             /** @description units on hand; not below what is reserved */
             onHand: number;
@@ -625,6 +911,38 @@ export interface components {
             /** @example two lamps broken in the warehouse */
             reason: string;
         };
+        /**
+         * @description `set` by a count, `adjustment` by a delta, `commit` when an order takes its units
+         * @enum {string}
+         */
+        StockMovementKind: "set" | "adjustment" | "commit";
+        /** @description One change of the units on hand, in the audit trail. */
+        StockMovement: {
+            /** @description increasing: newer movements have larger ids */
+            id: string;
+            /** @example LAMP-001 */
+            sku: string;
+            /** @description `set` by a count, `adjustment` by a delta, `commit` when an order takes its units */
+            kind: components["schemas"]["StockMovementKind"];
+            /** @description units added (positive) or removed (negative) */
+            delta: number;
+            onHandAfter: number;
+            /** @description null for a count (`set`) */
+            reason: string | null;
+            /**
+             * Format: uuid
+             * @description the admin's user id; null for commits
+             */
+            actor: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description A page of one SKU's movements, newest first. */
+        StockMovementPage: {
+            items: components["schemas"]["StockMovement"][];
+            /** @description the `cursor` of the next page; null on the last page */
+            next: string | null;
+        };
         OrderLineDto: {
             /** Format: uuid */
             productId: string;
@@ -636,7 +954,135 @@ export interface components {
             /** @example pm_card_visa */
             paymentMethod: string;
         };
-        AuthenticateChargeDto: Record<string, never>;
+        /** @enum {string} */
+        OrderStatus: "pending" | "stock_reserved" | "paid" | "confirmed" | "cancelled";
+        /** @enum {string} */
+        CancelReason: "out_of_stock" | "payment_failed" | "reservation_expired" | "customer_cancelled" | "timed_out";
+        /** @description A line of an order, at the product's SKU, name and price when it was placed. */
+        OrderLine: {
+            /** Format: uuid */
+            productId: string;
+            /** @example MUG-001 */
+            sku: string;
+            /** @example Mug */
+            name: string;
+            /** @example 1 */
+            quantity: number;
+            unitPrice: components["schemas"]["Money"];
+        };
+        /** @description An order, for its customer or an admin; `cancelReason` is present exactly when it is `cancelled`. */
+        Order: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            customerId: string;
+            status: components["schemas"]["OrderStatus"];
+            cancelReason?: components["schemas"]["CancelReason"];
+            lines: components["schemas"]["OrderLine"][];
+            /** @description The sum of the lines. */
+            total: components["schemas"]["Money"];
+            /** @example pm_card_visa */
+            paymentMethod: string;
+            /** @description 1 when placed, +1 on every change of status. */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A page of the caller's orders, newest first. */
+        OrderPage: {
+            items: components["schemas"]["Order"][];
+            /** @description The `cursor` of the next page; null on the last. */
+            next: string | null;
+        };
+        /** @enum {string} */
+        PaymentStatus: "processing" | "requires_action" | "succeeded" | "failed" | "refund_pending" | "refunded" | "cancelled";
+        /** @enum {string} */
+        RefundReason: "requested_by_admin" | "order_cancelled";
+        /** @description An order's payment, for its customer or an admin; `failureReason` is present once it failed, `refundReason` once a refund was asked. */
+        Payment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orderId: string;
+            /** Format: uuid */
+            customerId: string;
+            status: components["schemas"]["PaymentStatus"];
+            /** @description The order's total. */
+            amount: components["schemas"]["Money"];
+            /** @example pm_card_visa */
+            paymentMethod: string;
+            /**
+             * @description The provider that charges it.
+             * @example sandbox
+             */
+            provider: string;
+            /** @description The provider's id of the charge, once it answered. */
+            providerChargeId: string | null;
+            /**
+             * @description Present when the payment failed: the provider's decline code or why charging gave up.
+             * @example card_declined
+             */
+            failureReason?: string;
+            refundReason?: components["schemas"]["RefundReason"];
+            /** @description Calls made to the provider to charge, retries included. */
+            chargeAttempts: number;
+            /** @description 1 when created, +1 on every change. */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A provider webhook, verified and recorded. */
+        ProviderWebhookReceipt: {
+            /** @enum {boolean} */
+            received: true;
+            /** @description The provider sent this event before: nothing new happens. */
+            duplicate: boolean;
+        };
+        AuthenticateChargeDto: {
+            /**
+             * @default succeeded
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed";
+        };
+        /** @enum {string} */
+        SandboxChargeStatus: "succeeded" | "declined" | "requires_action" | "refunded";
+        /** @description A charge the sandbox provider made. */
+        SandboxCharge: {
+            /**
+             * @description The sandbox's charge id.
+             * @example ch_3kTz0aQ1Yb8nWc2x
+             */
+            id: string;
+            /** @description The idempotency key Tessera charged with. */
+            idempotencyKey: string;
+            /** @description Tessera's payment id. */
+            reference: string;
+            /** @example pm_card_visa */
+            paymentMethod: string;
+            /**
+             * @description Minor units (cents).
+             * @example 1999
+             */
+            amount: number;
+            /** @example EUR */
+            currency: string;
+            status: components["schemas"]["SandboxChargeStatus"];
+            /** @example card_declined */
+            declineCode: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description The sandbox's charges for one payment. */
+        SandboxChargeList: {
+            items: components["schemas"]["SandboxCharge"][];
+            /** @description Charge requests the sandbox received for the payment. */
+            requests: number;
+        };
         CreateWebhookEndpointDto: {
             /** @example https://example.com/hooks/tessera */
             url: string;
@@ -647,6 +1093,112 @@ export interface components {
              *     ]
              */
             eventTypes: ("order.placed" | "order.confirmed" | "order.cancelled" | "payment.succeeded" | "payment.failed" | "payment.refunded")[];
+        };
+        /** @description A registered endpoint with its signing secret. */
+        NewWebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uri
+             * @example https://example.com/hooks/tessera
+             */
+            url: string;
+            /**
+             * @example [
+             *       "order.placed",
+             *       "order.confirmed"
+             *     ]
+             */
+            eventTypes: ("order.placed" | "order.confirmed" | "order.cancelled" | "payment.succeeded" | "payment.failed" | "payment.refunded")[];
+            /**
+             * @description `disabled` after too many failures in a row
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** @description failed attempts since the last success */
+            consecutiveFailures: number;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description Signs every delivery (`Tessera-Signature`); shown only in this response.
+             * @example whsec_6Bqk1cFz0m7Yc4nSxJXo9Jr2a5Vv3wL8hTQeKpD0uGs
+             */
+            secret: string;
+        };
+        /** @description A webhook endpoint as its owner sees it (never its secret). */
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uri
+             * @example https://example.com/hooks/tessera
+             */
+            url: string;
+            /**
+             * @example [
+             *       "order.placed",
+             *       "order.confirmed"
+             *     ]
+             */
+            eventTypes: ("order.placed" | "order.confirmed" | "order.cancelled" | "payment.succeeded" | "payment.failed" | "payment.refunded")[];
+            /**
+             * @description `disabled` after too many failures in a row
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** @description failed attempts since the last success */
+            consecutiveFailures: number;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description A page of the caller's endpoints, newest first. */
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            /** @description the `cursor` of the next page; null on the last */
+            next: string | null;
+        };
+        /** @description One line of an endpoint's delivery log. */
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description the `id` of the delivered body, the same on every attempt
+             */
+            eventId: string;
+            /** @enum {string} */
+            type: "order.placed" | "order.confirmed" | "order.cancelled" | "payment.succeeded" | "payment.failed" | "payment.refunded";
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @description attempts in the current run */
+            attempts: number;
+            /** @description the receiver's HTTP status at the last attempt */
+            lastStatusCode: number | null;
+            /** @description why the last attempt failed */
+            lastError: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description A page of an endpoint's delivery log, newest first. */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description the `cursor` of the next page; null on the last */
+            next: string | null;
+        };
+        /** @description A delivery queued again with a fresh run of attempts. */
+        QueuedWebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending";
         };
         /** @description One field of the request that failed validation. */
         FieldViolation: {
@@ -695,6 +1247,8 @@ export interface components {
         /** @description Unauthorized: `unauthorized` */
         Unauthorized: {
             headers: {
+                /** @description The bearer challenge and why the token was refused, e.g. `Bearer error="invalid_token"`. */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -780,7 +1334,7 @@ export interface components {
                 };
             };
         };
-        /** @description Bad Request: `bad-request`, `malformed-url`, `validation-error`, `malformed-body` */
+        /** @description Bad Request: `bad-request`, `malformed-url`, `validation-error`, `malformed-body`, `body-too-deep` */
         InvalidBody: {
             headers: {
                 [name: string]: unknown;
@@ -788,7 +1342,7 @@ export interface components {
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    type?: "https://tessera.dev/problems/bad-request" | "https://tessera.dev/problems/malformed-url" | "https://tessera.dev/problems/validation-error" | "https://tessera.dev/problems/malformed-body";
+                    type?: "https://tessera.dev/problems/bad-request" | "https://tessera.dev/problems/malformed-url" | "https://tessera.dev/problems/validation-error" | "https://tessera.dev/problems/malformed-body" | "https://tessera.dev/problems/body-too-deep";
                 };
             };
         };
@@ -836,10 +1390,10 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    DeadLettersController_list: {
+    listDeadLetters: {
         parameters: {
             query?: {
-                limit?: components["schemas"]["Object"];
+                limit?: number;
                 /** @description the `next` value of the previous page */
                 cursor?: string;
             };
@@ -852,6 +1406,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of dead letters. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -860,10 +1415,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -872,7 +1441,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    DeadLettersController_replay: {
+    replayDeadLetters: {
         parameters: {
             query?: never;
             header?: never;
@@ -885,6 +1454,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Which ids were queued again and which were not found. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -895,10 +1465,24 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplay"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -909,7 +1493,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HealthController_live: {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -918,11 +1502,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process answers. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProbeUp"];
+                };
             };
             400: components["responses"]["BadRequest"];
             408: components["responses"]["RequestTimeout"];
@@ -932,7 +1519,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    HealthController_ready: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -941,21 +1528,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready; a `degraded` check is reported, not failed. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthReport"];
+                };
             };
             400: components["responses"]["BadRequest"];
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            /** @description Not ready: starting, draining, or a check is down. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReport"];
+                };
+            };
         };
     };
-    HealthController_startup: {
+    checkStartup: {
         parameters: {
             query?: never;
             header?: never;
@@ -964,21 +1562,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Started. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProbeUp"];
+                };
             };
             400: components["responses"]["BadRequest"];
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            /** @description Still starting. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeStarting"];
+                };
+            };
         };
     };
-    AuthController_register: {
+    register: {
         parameters: {
             query?: never;
             header?: never;
@@ -991,6 +1600,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The account; log in to get tokens. */
             201: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1001,10 +1611,26 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RegisteredUser"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `email-taken` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/email-taken";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1014,7 +1640,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_logIn: {
+    logIn: {
         parameters: {
             query?: never;
             header?: never;
@@ -1027,6 +1653,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A new session. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1037,9 +1664,25 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
             };
             400: components["responses"]["InvalidBody"];
+            /** @description Unauthorized: `invalid-credentials` */
+            401: {
+                headers: {
+                    /** @description The bearer challenge and why the token was refused, e.g. `Bearer error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/invalid-credentials";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -1050,7 +1693,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_refresh: {
+    refreshSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -1063,6 +1706,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The session renewed; the refresh token sent is used up. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1073,9 +1717,25 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
             };
             400: components["responses"]["InvalidBody"];
+            /** @description Unauthorized: `invalid-refresh-token` */
+            401: {
+                headers: {
+                    /** @description The bearer challenge and why the token was refused, e.g. `Bearer error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/invalid-refresh-token";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -1086,7 +1746,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AuthController_logOut: {
+    logOut: {
         parameters: {
             query?: never;
             header?: never;
@@ -1099,6 +1759,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Its refresh tokens are revoked; an unknown token changes nothing. */
             204: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1123,7 +1784,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    MeController_me: {
+    getMe: {
         parameters: {
             query?: never;
             header?: {
@@ -1135,6 +1796,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller, with its roles as stored now. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1143,10 +1805,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `user-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/user-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1155,10 +1831,10 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AdminUsersController_list: {
+    listUsers: {
         parameters: {
             query?: {
-                limit?: components["schemas"]["Object"];
+                limit?: number;
                 /** @description the `next` value of the previous page */
                 cursor?: string;
             };
@@ -1171,6 +1847,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of accounts. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1179,10 +1856,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1191,7 +1882,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AdminUsersController_grant: {
+    grantAdminRole: {
         parameters: {
             query?: never;
             header?: never;
@@ -1202,6 +1893,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The account; its next access token carries the role. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1212,10 +1904,36 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `user-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/user-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1224,7 +1942,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    AdminUsersController_revoke: {
+    revokeAdminRole: {
         parameters: {
             query?: never;
             header?: never;
@@ -1235,6 +1953,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The account; its next access token lacks the role. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1245,10 +1964,36 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `user-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/user-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1257,7 +2002,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    SigningKeysController_jwks: {
+    getJsonWebKeySet: {
         parameters: {
             query?: never;
             header?: {
@@ -1269,15 +2014,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The signing key and those retired within an access token lifetime. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
                     RateLimit?: string;
                     /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
                     "RateLimit-Policy"?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
+                };
             };
             400: components["responses"]["BadRequest"];
             408: components["responses"]["RequestTimeout"];
@@ -1288,7 +2038,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    SigningKeysController_rotate: {
+    rotateSigningKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1297,6 +2047,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The new key; tokens signed before stay valid. */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1307,11 +2058,39 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SigningKeyRotation"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `signing-key-managed-by-setting` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/signing-key-managed-by-setting";
+                    };
+                };
+            };
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
@@ -1319,10 +2098,12 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CategoriesController_list: {
+    listCategories: {
         parameters: {
             query?: never;
             header?: {
+                /** @description An `ETag` this client holds: 304 without a body while it is still current. */
+                "If-None-Match"?: string;
                 /** @description A token from an earlier write: the read sees at least that write. */
                 "Consistency-Token"?: string;
             };
@@ -1331,17 +2112,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every category */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
                     RateLimit?: string;
                     /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
                     "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryList"];
+                };
+            };
+            /** @description Not Modified: the `ETag` sent in `If-None-Match` is still current. */
+            304: {
+                headers: {
+                    /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
+                    RateLimit?: string;
+                    /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidInput"];
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1350,7 +2153,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    CategoriesController_create: {
+    createCategory: {
         parameters: {
             query?: never;
             header?: never;
@@ -1363,6 +2166,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The category created */
             201: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1373,21 +2177,61 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `slug-taken` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/slug-taken";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity: `unknown-category` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/unknown-category";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_list: {
+    listProducts: {
         parameters: {
             query?: {
                 limit?: components["schemas"]["Object"];
@@ -1404,6 +2248,8 @@ export interface operations {
                 sort?: "newest" | "price_asc" | "price_desc";
             };
             header?: {
+                /** @description An `ETag` this client holds: 304 without a body while it is still current. */
+                "If-None-Match"?: string;
                 /** @description A token from an earlier write: the read sees at least that write. */
                 "Consistency-Token"?: string;
             };
@@ -1412,12 +2258,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of active products */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
                     RateLimit?: string;
                     /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
                     "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            /** @description Not Modified: the `ETag` sent in `If-None-Match` is still current. */
+            304: {
+                headers: {
+                    /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
+                    RateLimit?: string;
+                    /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1425,13 +2293,25 @@ export interface operations {
             400: components["responses"]["InvalidInput"];
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
+            /** @description Unprocessable Entity: `unknown-category` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/unknown-category";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_create: {
+    createProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -1444,6 +2324,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The product created */
             201: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1452,26 +2333,72 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The database position of this write: send it on the next read to read at least this write, from any replica. */
                     "Consistency-Token"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description The path of the resource just created. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `sku-taken` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/sku-taken";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity: `unknown-category` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/unknown-category";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_get: {
+    getProduct: {
         parameters: {
             query?: never;
             header?: {
+                /** @description An `ETag` this client holds: 304 without a body while it is still current. */
+                "If-None-Match"?: string;
                 /** @description A token from an earlier write: the read sees at least that write. */
                 "Consistency-Token"?: string;
             };
@@ -1482,17 +2409,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The product */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
                     RateLimit?: string;
                     /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
                     "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Not Modified: the `ETag` sent in `If-None-Match` is still current. */
+            304: {
+                headers: {
+                    /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
+                    RateLimit?: string;
+                    /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
+                    /** @description How long a shared cache may keep the response. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["InvalidInput"];
+            /** @description Not Found: `product-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/product-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1501,7 +2462,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_archive: {
+    archiveProduct: {
         parameters: {
             query?: never;
             header?: never;
@@ -1512,6 +2473,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Archived, or already archived */
             204: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1526,6 +2488,30 @@ export interface operations {
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `product-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/product-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1534,10 +2520,13 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    ProductsController_update: {
+    updateProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The product's `ETag` as last read. */
+                "If-Match": string;
+            };
             path: {
                 id: string;
             };
@@ -1549,6 +2538,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The product changed */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1557,23 +2547,101 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The database position of this write: send it on the next read to read at least this write, from any replica. */
                     "Consistency-Token"?: string;
+                    /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `product-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/product-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `invalid-transition` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/invalid-transition";
+                    };
+                };
+            };
+            /** @description Precondition Failed: `precondition-failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/precondition-failed";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity: `unknown-category` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/unknown-category";
+                    };
+                };
+            };
+            /** @description Precondition Required: `precondition-required` */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/precondition-required";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    InventoryController_get: {
+    getStock: {
         parameters: {
             query?: never;
             header?: {
@@ -1587,6 +2655,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The SKU's stock */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1595,10 +2664,36 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Stock"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `stock-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/stock-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1607,7 +2702,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    InventoryController_set: {
+    setStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -1622,6 +2717,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The SKU's stock after the count */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1632,11 +2728,39 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Stock"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `below-reserved` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/below-reserved";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1646,7 +2770,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    InventoryController_adjust: {
+    adjustStock: {
         parameters: {
             query?: never;
             header?: never;
@@ -1661,6 +2785,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The SKU's stock after the adjustment */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1671,11 +2796,51 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Stock"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `stock-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/stock-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `below-reserved`, `below-zero`, `stock-limit` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/below-reserved" | "https://tessera.dev/problems/below-zero" | "https://tessera.dev/problems/stock-limit";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1685,10 +2850,10 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    InventoryController_movements: {
+    listStockMovements: {
         parameters: {
             query?: {
-                limit?: components["schemas"]["Object"];
+                limit?: number;
                 /** @description the `next` value of the previous page */
                 cursor?: string;
             };
@@ -1703,6 +2868,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of movements */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1711,10 +2877,36 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StockMovementPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `stock-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/stock-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1723,7 +2915,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    OrdersController_list: {
+    listOrders: {
         parameters: {
             query?: {
                 limit?: components["schemas"]["Object"];
@@ -1739,6 +2931,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of orders, newest first */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1747,7 +2940,9 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
@@ -1759,7 +2954,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    OrdersController_place: {
+    placeOrder: {
         parameters: {
             query?: never;
             header: {
@@ -1775,7 +2970,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the order (a replay: the first response, with `Idempotent-Replayed: true`) */
+            /** @description The order, `pending` (a replay: the first response, with `Idempotent-Replayed: true`) */
             201: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1784,23 +2979,68 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The database position of this write: send it on the next read to read at least this write, from any replica. */
                     "Consistency-Token"?: string;
+                    /** @description `true` when this is the stored first response to the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
             };
-            400: components["responses"]["InvalidBody"];
+            /** @description Bad Request: `validation-error`, `bad-request`, `malformed-url`, `malformed-body`, `body-too-deep` */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored first response to the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/validation-error" | "https://tessera.dev/problems/bad-request" | "https://tessera.dev/problems/malformed-url" | "https://tessera.dev/problems/malformed-body" | "https://tessera.dev/problems/body-too-deep";
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `idempotency-key-in-use` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/idempotency-key-in-use";
+                    };
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity: `products-unavailable`, `mixed-currencies`, `idempotency-key-reused` */
+            422: {
+                headers: {
+                    /** @description `true` when this is the stored first response to the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/products-unavailable" | "https://tessera.dev/problems/mixed-currencies" | "https://tessera.dev/problems/idempotency-key-reused";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    OrdersController_get: {
+    getOrder: {
         parameters: {
             query?: never;
             header?: {
@@ -1814,6 +3054,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The order */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1822,10 +3063,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `order-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/order-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1834,7 +3089,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    OrdersController_cancel: {
+    cancelOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -1845,6 +3100,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The order, now `cancelled` (`customer_cancelled`) */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1855,11 +3111,39 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `order-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/order-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `order-not-cancellable`, `order-already-cancelled` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/order-not-cancellable" | "https://tessera.dev/problems/order-already-cancelled";
+                    };
+                };
+            };
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
@@ -1867,7 +3151,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PaymentsController_get: {
+    getPayment: {
         parameters: {
             query?: never;
             header?: {
@@ -1881,6 +3165,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The payment */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1889,10 +3174,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `payment-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/payment-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1901,7 +3200,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PaymentsController_refund: {
+    refundPayment: {
         parameters: {
             query?: never;
             header?: never;
@@ -1912,6 +3211,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The payment, `refund_pending` (or already `refunded`); the provider is asked by a job */
             202: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1922,11 +3222,51 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
+            /** @description Not Found: `payment-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/payment-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            /** @description Conflict: `payment-not-refundable` */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/payment-not-refundable";
+                    };
+                };
+            };
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
@@ -1934,7 +3274,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    OrderPaymentController_get: {
+    getOrderPayment: {
         parameters: {
             query?: never;
             header?: {
@@ -1948,6 +3288,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The order's payment */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1956,10 +3297,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `payment-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/payment-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -1968,17 +3323,26 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    PaymentWebhooksController_receive: {
+    receivePaymentWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `sandbox` provider's signature, `t=<unix seconds>,v1=<hex HMAC-SHA256>`; other providers sign in their own header */
+                "Sandbox-Signature"?: string;
+            };
             path: {
                 provider: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The provider's event, as it signed it */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
+            /** @description Verified and recorded; the work is queued */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -1989,18 +3353,45 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProviderWebhookReceipt"];
+                };
             };
-            400: components["responses"]["InvalidInput"];
+            /** @description Bad Request: `webhook-signature-invalid`, `webhook-payload-invalid`, `bad-request`, `malformed-url`, `validation-error`, `malformed-body`, `body-too-deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-signature-invalid" | "https://tessera.dev/problems/webhook-payload-invalid" | "https://tessera.dev/problems/bad-request" | "https://tessera.dev/problems/malformed-url" | "https://tessera.dev/problems/validation-error" | "https://tessera.dev/problems/malformed-body" | "https://tessera.dev/problems/body-too-deep";
+                    };
+                };
+            };
+            /** @description Not Found: `unknown-provider` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/unknown-provider";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    SandboxController_authenticate: {
+    authenticateSandboxCharge: {
         parameters: {
             query?: never;
             header?: never;
@@ -2015,6 +3406,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The charge: `succeeded` or `declined` if it was waiting for 3-D Secure, else as it was */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2025,10 +3417,24 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SandboxCharge"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `sandbox-charge-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/sandbox-charge-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -2039,9 +3445,12 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    SandboxController_list: {
+    listSandboxCharges: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description Tessera's payment id (the charge's reference). */
+                reference: string;
+            };
             header?: {
                 /** @description A token from an earlier write: the read sees at least that write. */
                 "Consistency-Token"?: string;
@@ -2051,6 +3460,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The charges, and the charge requests received */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2059,10 +3469,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SandboxChargeList"];
+                };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Forbidden: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/forbidden";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -2071,10 +3495,10 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_list: {
+    listWebhookEndpoints: {
         parameters: {
             query?: {
-                limit?: components["schemas"]["Object"];
+                limit?: number;
                 /** @description the `next` value of the previous page */
                 cursor?: string;
             };
@@ -2087,6 +3511,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of endpoints, newest first */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2095,7 +3520,9 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
@@ -2107,7 +3534,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_create: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -2120,6 +3547,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the endpoint, with its signing secret */
             201: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2130,7 +3558,9 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NewWebhookEndpoint"];
+                };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["Unauthorized"];
@@ -2138,21 +3568,37 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity: `webhook-target-not-allowed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-target-not-allowed";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_remove: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the webhook endpoint */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description deleted */
             204: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2165,8 +3611,20 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `webhook-endpoint-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-endpoint-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -2175,15 +3633,19 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_enable: {
+    enableWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the webhook endpoint */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description the endpoint, active again */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2194,10 +3656,24 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `webhook-endpoint-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-endpoint-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -2206,10 +3682,10 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_deliveries: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
-                limit?: components["schemas"]["Object"];
+                limit?: number;
                 /** @description the `next` value of the previous page */
                 cursor?: string;
             };
@@ -2217,11 +3693,15 @@ export interface operations {
                 /** @description A token from an earlier write: the read sees at least that write. */
                 "Consistency-Token"?: string;
             };
-            path?: never;
+            path: {
+                /** @description the webhook endpoint */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description a page of the delivery log, newest first */
             200: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2230,10 +3710,24 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
             };
             400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `webhook-endpoint-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-endpoint-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
@@ -2242,15 +3736,21 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    WebhookEndpointsController_redeliver: {
+    redeliverWebhookDelivery: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the webhook endpoint */
+                id: string;
+                /** @description a delivery of that endpoint */
+                deliveryId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description the delivery, pending again */
             202: {
                 headers: {
                     /** @description The client's remaining quota in its policy group (IETF RateLimit fields), e.g. `"default";r=99;t=60`. */
@@ -2261,10 +3761,24 @@ export interface operations {
                     "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QueuedWebhookDelivery"];
+                };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["InvalidInput"];
             401: components["responses"]["Unauthorized"];
+            /** @description Not Found: `webhook-endpoint-not-found`, `webhook-delivery-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/webhook-endpoint-not-found" | "https://tessera.dev/problems/webhook-delivery-not-found";
+                    };
+                };
+            };
             408: components["responses"]["RequestTimeout"];
             414: components["responses"]["UriTooLong"];
             429: components["responses"]["TooManyRequests"];
