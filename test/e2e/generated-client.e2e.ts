@@ -33,7 +33,7 @@ describe(`a client generated from the API document (${target.topology})`, () => 
     const customer = tesseraClient(target.baseUrl, session.data.accessToken);
     const placed = await customer.POST('/v1/orders', {
       params: { header: { 'Idempotency-Key': randomUUID() } },
-      body: { lines: [{ productId: product.id, quantity: 2 }], paymentMethod: 'pm_card_visa' },
+      body: { lines: [{ productId: product.id, quantity: 2 }], paymentMethod: 'pm_card_ok' },
     });
     if (!placed.data) throw new Error(`place: ${placed.response.status} ${JSON.stringify(placed.error)}`);
     expect(placed.data.lines).toEqual([expect.objectContaining({ productId: product.id, quantity: 2 })]);
@@ -53,7 +53,7 @@ describe(`a client generated from the API document (${target.topology})`, () => 
 
     const refused = await customer.POST('/v1/orders', {
       params: { header: { 'Idempotency-Key': randomUUID() } },
-      body: { lines: [{ productId: product.id, quantity: 0 }], paymentMethod: 'pm_card_visa' },
+      body: { lines: [{ productId: product.id, quantity: 0 }], paymentMethod: 'pm_card_ok' },
     });
     expect(refused.response.status).toBe(400);
     expect(refused.error?.type).toBe('https://tessera.dev/problems/validation-error');
