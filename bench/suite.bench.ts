@@ -16,9 +16,11 @@ import { fixedWorkMs, fixedWorkMsOnCore } from './lib/core-speed';
 import { describeMachine } from './lib/machine';
 import { initPgbench } from './lib/pgbench';
 import {
+  startOtlpSink,
   startPlainOrderWriter,
   startPlainProductReader,
   startPlainServer,
+  type OtlpSink,
   type PlainServer,
 } from './lib/plain-servers';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis';
@@ -34,6 +36,8 @@ import { writeReport } from './suite/report';
 import { fitOverConnections, fitOverProcesses, measureScaling } from './suite/scaling';
 import { cachedAppScenarios, uncachedScenario, type ScenarioContext } from './suite/scenarios';
 import { forgeCustomerTokens, seedBrowseCatalog, seedOrderableProducts } from './suite/seed';
+import { summarizeTracing, tracingEnv } from './suite/tracing';
+import { measureTracing } from './suite/tracing-runs';
 import { browseShape, chooser, loadRequest } from './suite/traffic';
 import { runOpenLoop } from './lib/open-loop';
 
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
     // --saga-process: the shape of a replicated deployment, API replicas apart from workers.
     // The workers and relays (the saga) get a process of their own, not pinned, so the pinned
     // process only accepts requests.
-    const apiOnly = options.sagaProcess ? { env: { APP_ROLES: 'api' } } : {};
+    const apiOnly: { env?: NodeJS.ProcessEnv } = options.sagaProcess ? { env: { APP_ROLES: 'api' } } : {};
     app = await startTessera(deployment, { cores: String(APP_CORE), ...apiOnly });
     // Its sandbox provider sends webhooks to the API process, as a split deployment points
     // PAYMENT_SANDBOX_WEBHOOK_URL at its load balancer: this process serves no such route.
@@ -205,13 +209,25 @@ async function main(): Promise<void> {
     await app.stop();
     app = undefined;
 
+    // The receiver the tracing runs export to, started once for --tracing and --cpu-prof-tracing.
+    let sink: OtlpSink | undefined;
+    const otlpSink = async () => {
+      if (!sink) plain.push((sink = await startOtlpSink()));
+      return sink;
+    };
+
     if (options.cpuProfileDir) {
       // A separate process: profiling slows it, so its figures are not the suite's.
       const profilesMisses = options.cpuProfileScenario === 'product-uncached';
+      const tracingSettings = options.cpuProfileTracing
+        ? tracingEnv(options.cpuProfileTracing, (await otlpSink()).url)
+        : {};
       const profiled = await startTessera(deployment, {
         cores: String(APP_CORE),
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir],
-        ...(profilesMisses ? { env: { CACHE_TTL_SECONDS: '1' } } : apiOnly),
+        ...(profilesMisses
+          ? { env: { CACHE_TTL_SECONDS: '1', ...tracingSettings } }
+          : { env: { ...apiOnly.env, ...tracingSettings } }),
       });
       const profiledContext = { ...context, baseUrl: profiled.url };
       const profiledSpec = profilesMisses
@@ -257,6 +273,23 @@ async function main(): Promise<void> {
 
     await sagaWorker?.stop();
     sagaWorker = undefined;
+
+    // One Tessera process at a time from here: the variants' saga work stays in their own process.
+    const traced = cachedAppScenarios(context)
+      .map((s) => s.name)
+      .filter(wanted);
+    let tracing: BenchResults['tracing'];
+    if (options.tracing && traced.length > 0) {
+      const runs = await measureTracing({
+        deployment,
+        context,
+        scenarios: traced,
+        timing: options,
+        sink: await otlpSink(),
+        cores: String(APP_CORE),
+      });
+      tracing = summarizeTracing(runs);
+    }
 
     if (wanted('product-uncached')) {
       app = await startTessera(deployment, { cores: String(APP_CORE), env: { CACHE_TTL_SECONDS: '1' } });
@@ -314,6 +347,7 @@ async function main(): Promise<void> {
       },
       machine,
       scenarios,
+      ...(tracing ? { tracing } : {}),
       concurrency,
       scaling: {
         points: scalingPoints,

@@ -73,3 +73,21 @@ export async function startPlainOrderWriter(databaseUrl: string, cores = '0'): P
   await waitForStatus(`${url}/health/live`, 200, 20_000);
   return { url, child };
 }
+
+export interface OtlpSink extends PlainServer {
+  /** What the sink has received so far: export requests, spans in them, and exports it could not read. */
+  counts(): Promise<{ requests: number; spans: number; rejected: number }>;
+}
+
+/** The collector of the tracing runs: `bench/otlp-sink.ts`, on the load generator's core. */
+export async function startOtlpSink(cores = '1'): Promise<OtlpSink> {
+  const port = await freePort();
+  const child = pinnedNode(cores, [join(__dirname, '..', 'otlp-sink.js')], { PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForStatus(`${url}/count`, 200, 20_000);
+  return {
+    url,
+    child,
+    counts: async () => (await (await fetch(`${url}/count`)).json()) as Awaited<ReturnType<OtlpSink['counts']>>,
+  };
+}

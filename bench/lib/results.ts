@@ -51,6 +51,29 @@ export interface ScenarioResult {
   readonly byKind?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
+/** Tracing off, or on at a sampling ratio (`--tracing`): the app's OTEL_* settings, bench/suite/tracing.ts. */
+export type TracingVariant = 'off' | '100 %' | '10 %';
+
+/** One scenario under one tracing variant, over the repetitions (each a fresh process). */
+export interface TracingFigures {
+  readonly scenario: ScenarioName;
+  readonly variant: TracingVariant;
+  /** Closed-loop 2xx (201 for orders) per second. */
+  readonly okRps: Spread;
+  /** The app process's CPU time (all threads) per request of the closed-loop run. */
+  readonly appCpuMsPerRequest: Spread;
+  /** Place-order: the app's CPU per order from the first order until the saga finished the last. */
+  readonly sagaCpuMsPerOrder?: Spread;
+  /** Spans the local OTLP receiver got from the variant's processes, and per request sent to them. */
+  readonly spans: number;
+  readonly spansPerRequest: number;
+  /**
+   * Against tracing off in the same repetition, in %: throughput lost (1 − on/off) and CPU per
+   * request added (on/off − 1). Absent for tracing off itself.
+   */
+  readonly costPercent?: { readonly throughput: Spread; readonly cpuPerRequest: Spread };
+}
+
 export interface ScalingPoint {
   readonly processes: number;
   readonly connections: number;
@@ -104,6 +127,8 @@ export interface BenchResults {
     /** One process over connection counts. */
     readonly byConnections?: UslReport;
   };
+  /** `--tracing`: the chosen scenarios with tracing off, on at 100 % and at 10 % sampling. */
+  readonly tracing?: readonly TracingFigures[];
   readonly goals: readonly Goal[];
 }
 

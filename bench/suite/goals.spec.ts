@@ -1,4 +1,4 @@
-import type { BenchResults, ScenarioResult } from '../lib/results';
+import type { BenchResults, ScenarioResult, TracingFigures } from '../lib/results';
 import { spread } from '../lib/stats';
 import { judgeGoals } from './goals';
 
@@ -87,5 +87,40 @@ describe('judgeGoals', () => {
       uncachedRun([{ name: 'pgbench -S, 10 clients', unit: 'TPS', value: spread([40_000, 45_000, 50_000]) }]),
     );
     expect(goals.find((g) => g.goal.startsWith('uncached'))?.measured).toBe('0.07');
+  });
+});
+
+describe('the tracing goals', () => {
+  const figures = (variant: TracingFigures['variant'], spans: number, cost?: [number, number]): TracingFigures => ({
+    scenario: 'catalog-browse',
+    variant,
+    okRps: spread([10_000]),
+    appCpuMsPerRequest: spread([0.1]),
+    spans,
+    spansPerRequest: spans / 10_000,
+    ...(cost ? { costPercent: { throughput: spread([cost[0]]), cpuPerRequest: spread([cost[1]]) } } : {}),
+  });
+  const judge = (tracing: TracingFigures[]) =>
+    judgeGoals({ scenarios: [], scaling: { points: [] }, tracing } as unknown as Omit<BenchResults, 'goals'>);
+  const sampledGoal = (tracing: TracingFigures[]) => judge(tracing).find((g) => g.goal.startsWith('tracing at 10 %'));
+
+  it('meets the 10 % goal under 5 % of throughput and of CPU per request, with spans received', () => {
+    expect(sampledGoal([figures('off', 0), figures('10 %', 1_234, [2.5, 3])])).toEqual({
+      goal: 'tracing at 10 % sampling costs < 5 % (throughput and CPU per request, against tracing off)',
+      measured: 'catalog-browse: throughput -2.5 %, CPU per request +3 %, 1,234 spans received',
+      met: true,
+    });
+    expect(sampledGoal([figures('10 %', 1_234, [2.5, 5.5])])?.met).toBe(false);
+    expect(sampledGoal([figures('10 %', 1_234, [6, 1])])?.met).toBe(false);
+  });
+
+  it('fails a traced run that no span came from, however cheap it looked', () => {
+    expect(sampledGoal([figures('10 %', 0, [0, 0])])?.met).toBe(false);
+    const full = judge([figures('100 %', 0, [10, 12])]).find((g) => g.goal.startsWith('tracing at 100 %'));
+    expect(full).toMatchObject({ met: false, measured: expect.stringContaining('0 spans received') });
+  });
+
+  it('judges only the scenarios the issue names', () => {
+    expect(sampledGoal([{ ...figures('10 %', 0, [9, 9]), scenario: 'health' }])).toBeUndefined();
   });
 });

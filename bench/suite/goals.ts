@@ -1,6 +1,7 @@
-import type { BenchResults, Goal, ScenarioName, ScenarioResult } from '../lib/results';
+import type { BenchResults, Goal, ScenarioName, ScenarioResult, TracingFigures } from '../lib/results';
 
 const pct = (n: number) => `${Math.round(n * 100)} %`;
+const signed = (n: number) => (n > 0 ? `+${n}` : n === 0 ? '0' : `${n}`);
 
 /** The issue's goals, judged on the measured figures: reported, never asserted. */
 export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
@@ -106,6 +107,47 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
         met: half.latencyMs.p99 < 20 && half.errors === 0,
       });
   }
+  goals.push(...tracingGoals(results.tracing ?? []));
+  return goals;
+}
+
+/** Where issue #33 costs tracing: a page of the catalogue, and an order with its saga. */
+const TRACING_GOAL_SCENARIOS: readonly ScenarioName[] = ['catalog-browse', 'place-order'];
+
+/**
+ * Tracing's cost at 100 % sampling (reported) and at 10 % (under 5 % of throughput and of the
+ * app's CPU per request). Either needs spans at the receiver: a run that did not trace fails it.
+ */
+function tracingGoals(figures: readonly TracingFigures[]): Goal[] {
+  const judged = (variant: TracingFigures['variant']) =>
+    figures.filter((f) => f.variant === variant && TRACING_GOAL_SCENARIOS.includes(f.scenario));
+  const cost = (f: TracingFigures) =>
+    `${f.scenario}: ` +
+    (f.costPercent
+      ? `throughput ${signed(-f.costPercent.throughput.median)} %, CPU per request ${signed(f.costPercent.cpuPerRequest.median)} %`
+      : 'no run with tracing off beside it') +
+    `, ${f.spans.toLocaleString('en-US')} spans received`;
+  const goals: Goal[] = [];
+  const full = judged('100 %');
+  if (full.length > 0)
+    goals.push({
+      goal: 'tracing at 100 % sampling: cost per request reported',
+      measured: full.map((f) => `${cost(f)} (${f.appCpuMsPerRequest.median} ms of CPU per request)`).join('; '),
+      met: full.every((f) => f.spans > 0 && f.costPercent !== undefined),
+    });
+  const sampled = judged('10 %');
+  if (sampled.length > 0)
+    goals.push({
+      goal: 'tracing at 10 % sampling costs < 5 % (throughput and CPU per request, against tracing off)',
+      measured: sampled.map(cost).join('; '),
+      met: sampled.every(
+        (f) =>
+          f.spans > 0 &&
+          f.costPercent !== undefined &&
+          f.costPercent.throughput.median < 5 &&
+          f.costPercent.cpuPerRequest.median < 5,
+      ),
+    });
   return goals;
 }
 

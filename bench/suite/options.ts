@@ -1,5 +1,7 @@
 import { benchArgs } from '../bench-args';
+import type { TracingVariant } from '../lib/results';
 import type { SuiteTiming } from './measure';
+import { TRACING_VARIANTS } from './tracing';
 
 export interface SuiteOptions extends SuiteTiming {
   readonly quick: boolean;
@@ -10,6 +12,11 @@ export interface SuiteOptions extends SuiteTiming {
    * 0, as an operator gives API replicas the CPU first on a host they share with workers.
    */
   readonly sagaNice?: number;
+  /**
+   * Then each chosen single-process scenario again with tracing off, on at 100 % and at 10 %
+   * sampling, exporting to a local OTLP receiver (bench/suite/tracing.ts).
+   */
+  readonly tracing: boolean;
   readonly products: number;
   readonly orderableProducts: number;
   readonly users: number;
@@ -27,6 +34,14 @@ export interface SuiteOptions extends SuiteTiming {
   readonly cpuProfileScenario: string;
   /** Profile at this fixed arrival rate instead of the closed loop: stalls show only below the peak. */
   readonly cpuProfileRate?: number;
+  /** The profiled process traces (`--cpu-prof-tracing 100` or `10`: % sampled), exporting to a local receiver. */
+  readonly cpuProfileTracing?: TracingVariant;
+}
+
+function tracingVariant(percent: string): TracingVariant {
+  const variant = TRACING_VARIANTS.find((v) => v.replace(' %', '') === percent);
+  if (!variant) throw new Error(`--cpu-prof-tracing: one of ${TRACING_VARIANTS.join(', ')} (without the %)`);
+  return variant;
 }
 
 const numbers = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
@@ -37,12 +52,14 @@ const numbers = (text: string | undefined, fallback: number[]) => (text ? text.s
  */
 export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptions {
   const quick = argv.includes('--quick');
-  const args = benchArgs(argv.filter((a) => a !== '--quick' && a !== '--saga-process'));
+  const flags = ['--quick', '--saga-process', '--tracing'];
+  const args = benchArgs(argv.filter((a) => !flags.includes(a)));
   const number = (name: string, full: number, short: number) => Number(args.get(name) ?? (quick ? short : full));
   const seconds = number('seconds', 8, 2);
   return {
     quick,
     sagaProcess: argv.includes('--saga-process'),
+    tracing: argv.includes('--tracing'),
     seconds,
     warmupSeconds: number('warmup', 3, 1),
     repeat: number('repeat', 3, 1),
@@ -63,5 +80,6 @@ export function suiteOptions(argv: readonly string[] = process.argv): SuiteOptio
     ...(args.get('saga-cpu-prof') ? { sagaCpuProfileDir: args.get('saga-cpu-prof')! } : {}),
     cpuProfileScenario: args.get('cpu-prof-scenario') ?? 'catalog-browse',
     ...(args.get('cpu-prof-rate') ? { cpuProfileRate: Number(args.get('cpu-prof-rate')) } : {}),
+    ...(args.get('cpu-prof-tracing') ? { cpuProfileTracing: tracingVariant(args.get('cpu-prof-tracing')!) } : {}),
   };
 }

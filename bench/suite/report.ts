@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchResults, ScenarioResult, UslReport } from '../lib/results';
+import type { BenchResults, ScenarioResult, TracingFigures, UslReport } from '../lib/results';
 import type { Spread } from '../lib/stats';
 import { barChart, lineChart, type Series } from '../lib/svg-charts';
 import { uslThroughput } from '../lib/usl';
@@ -196,6 +196,7 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
         .join('; ')}.`,
       '',
     );
+  if (results.tracing) lines.push(...tracingSection(results.tracing));
   lines.push(
     '## Throughput vs concurrency and the scaling curve',
     '',
@@ -249,6 +250,41 @@ export function renderMarkdown(results: BenchResults, stem: string): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** `--tracing`: each scenario with tracing off and on, a fresh process per run, costs within each repetition. */
+function tracingSection(figures: readonly TracingFigures[]): string[] {
+  const ms = (s: Spread) => `${s.median} (${s.min}–${s.max})`;
+  const pctRange = (s: Spread | undefined) => (s ? `${s.median} % (${s.min}–${s.max})` : '');
+  return [
+    '## Tracing off and on',
+    '',
+    "Each scenario again in a fresh process per run (pinned to core 0): tracing off (no `OTEL_*` setting, the SDK not loaded), and exporting to a local OTLP/HTTP receiver (`bench/otlp-sink.ts`, protobuf, the SDK's default batching) at 100 % (`parentbased_always_on`) and 10 % (`parentbased_traceidratio`, 0.1) sampling; the variants run back to back, in an order rotated each repetition. Costs are taken against tracing off in the same repetition: throughput lost, and CPU the app spent per request beyond tracing off. Spans are what the receiver got from each variant's processes, per request sent to them (warm-up included; for `place-order` the saga's spans too).",
+    '',
+    table(
+      [
+        'scenario',
+        'tracing',
+        'throughput',
+        "app's CPU per request (ms)",
+        'throughput lost',
+        'CPU per request added',
+        "app's CPU per order through the saga (ms)",
+        'spans received (per request)',
+      ],
+      figures.map((f) => [
+        `\`${f.scenario}\``,
+        f.variant,
+        range(f.okRps),
+        ms(f.appCpuMsPerRequest),
+        pctRange(f.costPercent?.throughput),
+        pctRange(f.costPercent?.cpuPerRequest),
+        f.sagaCpuMsPerOrder ? ms(f.sagaCpuMsPerOrder) : '',
+        `${n(f.spans)} (${f.spansPerRequest})`,
+      ]),
+    ),
+    '',
+  ];
 }
 
 /** `<stem>.json`, `<stem>.md` and the charts beside them. */
