@@ -94,7 +94,7 @@ export const coreSettings = defineSettings({
   logLevel: setting('LOG_LEVEL', oneOf(LOG_LEVELS), 'info', 'Structured JSON log level.'),
   commit: setting(
     'TESSERA_COMMIT',
-    identifier,
+    text,
     'unknown',
     'The source commit this build came from, shown by `--version` and in the `tessera_info` metric; the image sets it from its `TESSERA_COMMIT` build argument.',
   ),
