@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import {
   CONFIG_ERROR_EXIT_CODE,
   ConfigError,
+  coreSettings,
   loadSettings,
   parseEntrypoint,
   ProcessState,
+  readSetting,
   usage,
   type ProcessSelection,
   type Runtime,
@@ -65,6 +67,12 @@ export async function runTessera(launch: Launch): Promise<void> {
     if ('selection' in command) nameTracedProcess(command.selection);
     if (command.kind === 'help') {
       process.stdout.write(`${usage(names)}\n`);
+      return;
+    }
+    if (command.kind === 'version') {
+      // Before the settings load: the version answers whatever else the environment holds.
+      const commit = readSetting(launch.env, coreSettings.commit.env, coreSettings.commit.schema);
+      process.stdout.write(`tessera ${VERSION} (commit ${commit ?? coreSettings.commit.default})\n`);
       return;
     }
     subscriptions = deriveSubscriptions(launch.manifests);
@@ -187,7 +195,12 @@ async function serve(context: {
 }): Promise<void> {
   const { settings, selection, selected, dataSources, primaryUrl, embedded, logger, subscriptions } = context;
   const state = new ProcessState();
-  const runtime: Runtime = { selection, version: VERSION, hasRole: (role) => selection.roles.includes(role) };
+  const runtime: Runtime = {
+    selection,
+    version: VERSION,
+    commit: settings.commit,
+    hasRole: (role) => selection.roles.includes(role),
+  };
   const pools = dataSources.pools;
   const primary = new PrimaryDatabase(primaryUrl, pools.requests(primaryUrl));
   const replicaSet = new ReplicaSet(
@@ -234,6 +247,7 @@ async function serve(context: {
       queues: queueBackend.kind,
       ...(selection.roles.includes('worker') ? { jobsGoFirst } : {}),
       version: VERSION,
+      commit: settings.commit,
     },
     'tessera is listening',
   );

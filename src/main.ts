@@ -1,4 +1,6 @@
-// First: tracing must start before Nest, pg and ioredis are loaded (see ./instrumentation).
+// First the env file, whose variables tracing and the settings read (see ./env-file); then
+// tracing, which must start before Nest, pg and ioredis are loaded (see ./instrumentation).
+import './env-file';
 import './instrumentation';
 import { runTessera } from './bootstrap';
 import { TESSERA_MODULES } from './modules';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { watchRedisClient } from '#libs/observability';
 
 /**
  * Carries cache invalidations to every replica of the deployment (Redis pub/sub), so a
@@ -24,6 +25,8 @@ export class InvalidationBus {
     this.publisher = new Redis({ ...redis, maxRetriesPerRequest: 1, connectionName: 'tessera:cache-bus' });
     this.subscriber = new Redis({ ...redis, maxRetriesPerRequest: null, connectionName: 'tessera:cache-bus-sub' });
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
+    watchRedisClient(this.publisher, 'cache-bus');
+    watchRedisClient(this.subscriber, 'cache-bus-sub');
     this.subscriber
       .subscribe(this.channel)
       .catch((error: unknown) => this.logger.warn(`subscribe failed: ${String(error)}`));

@@ -42,8 +42,9 @@ describe('parseEntrypoint', () => {
     expect(() => parseEntrypoint(['--roles'], {}, MODULES)).toThrow('--roles needs a comma-separated list');
   });
 
-  it('recognises help and the migrate command', () => {
+  it('recognises help, version and the migrate command', () => {
     expect(parseEntrypoint(['--modules', 'x', '--help'], {}, MODULES)).toEqual({ kind: 'help' });
+    expect(parseEntrypoint(['--version'], { APP_MODULES: 'nope' }, MODULES)).toEqual({ kind: 'version' });
     expect(parseEntrypoint(['migrate', '--modules', 'catalog'], {}, MODULES).kind).toBe('migrate');
   });
 });

@@ -9,6 +9,7 @@ export interface ProcessSelection {
 
 export type EntrypointCommand =
   | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
   | { readonly kind: 'modules' }
   | { readonly kind: 'events'; readonly action: 'dead-letters' }
   | { readonly kind: 'events'; readonly action: 'replay'; readonly ids: readonly string[] | 'all' }
@@ -21,6 +22,7 @@ export function usage(knownModules: readonly string[]): string {
     '       node dist/main.js events dead-letters',
     '       node dist/main.js events replay (--all | ID...)',
     '       node dist/main.js modules',
+    '       node dist/main.js --version',
     '',
     "  migrate            run the selected modules' migrations and exit",
     '  events             list or replay integration events that became dead letters',
@@ -28,8 +30,10 @@ export function usage(knownModules: readonly string[]): string {
     `  --modules LIST     modules to run (default: all): ${knownModules.join(', ') || '(none registered)'}`,
     `  --roles LIST       roles to run (default: all): ${ROLES.join(', ')}`,
     '  --help             print this text',
+    '  --version          print the version and the source commit (TESSERA_COMMIT)',
     '',
-    'Environment: APP_MODULES and APP_ROLES are read when the flags are absent.',
+    'Environment: APP_MODULES and APP_ROLES are read when the flags are absent; a .env file in the',
+    'working directory (or the file ENV_FILE names) is read first, variables already set winning.',
     'Every process serves /health/* and /metrics whatever its roles.',
   ].join('\n');
 }
@@ -52,6 +56,7 @@ export function parseEntrypoint(
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--version') return { kind: 'version' };
     if (arg === 'migrate' && i === 0) {
       migrate = true;
       continue;

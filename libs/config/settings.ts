@@ -92,6 +92,12 @@ export const coreSettings = defineSettings({
     'Prefix of every queue name: isolates deployments and test runs sharing a Redis or database.',
   ),
   logLevel: setting('LOG_LEVEL', oneOf(LOG_LEVELS), 'info', 'Structured JSON log level.'),
+  commit: setting(
+    'TESSERA_COMMIT',
+    text,
+    'unknown',
+    'The source commit this build came from, shown by `--version` and in the `tessera_info` metric; the image sets it from its `TESSERA_COMMIT` build argument.',
+  ),
   bodyLimitBytes: setting(
     'HTTP_BODY_LIMIT_BYTES',
     integer(1024, 100 * 1024 * 1024),

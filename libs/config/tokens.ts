@@ -9,5 +9,7 @@ export const RUNTIME = Symbol('Runtime');
 export interface Runtime {
   readonly selection: ProcessSelection;
   readonly version: string;
+  /** The source commit of the build (TESSERA_COMMIT), `unknown` when not told. */
+  readonly commit: string;
   hasRole(role: Role): boolean;
 }

@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { Redis } from 'ioredis';
 import { describeError, PrimaryDatabase } from '#libs/database';
 import { HealthContributors } from '#libs/health';
+import { watchRedisClient } from '#libs/observability';
 import { QUEUE_BACKEND } from './tokens';
 import type { QueueBackend } from './queue-backend';
 
@@ -32,6 +33,8 @@ export class QueueHealthIndicator implements OnModuleInit, OnApplicationShutdown
         retryStrategy: (times) => Math.min(times * 200, 2000),
       });
       this.redis.on('error', () => undefined);
+      // The queue backend's reachability as the metrics see it; BullMQ's own connections wait it out.
+      watchRedisClient(this.redis, 'queue-health');
       this.redis.on('ready', () => this.transition(true));
       this.redis.on('close', () => this.transition(false));
     }

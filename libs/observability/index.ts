@@ -6,3 +6,4 @@ export * from './message-context';
 export * from './message-context.hook';
 export * from './registered-metric';
 export * from './sweeper-metrics';
+export * from './redis-client-metrics';

@@ -89,7 +89,11 @@ describe('entrypoint flags (built dist/main.js)', () => {
       const notes = await request(app.url).get('/v1/notes/slow').expect(404);
       expect(notes.body.type).toBe('https://tessera.dev/problems/route-not-found');
       const metrics = await request(app.url).get('/metrics').expect(200);
-      expect(metrics.text).toContain('tessera_info{version="0.1.0",modules="echo",roles="api,worker,relay"} 1');
+      expect(metrics.text).toContain(
+        'tessera_info{version="0.1.0",commit="unknown",modules="echo",roles="api,worker,relay"} 1',
+      );
+      expect(metrics.text).toContain('tessera_module_info{module="echo",roles="api,worker,relay"} 1');
+      expect(metrics.text).not.toContain('tessera_module_info{module="notes"');
     } finally {
       await app.stop();
     }

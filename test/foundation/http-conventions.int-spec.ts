@@ -121,7 +121,7 @@ describe('HTTP conventions', () => {
     expect(metrics.text).not.toContain(created.body.id);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
     expect(metrics.text).toContain(
-      'tessera_info{version="0.1.0",modules="identity,catalog,inventory,ordering,payments,notifications,notes,tally,echo",roles="api,worker,relay"} 1',
+      'tessera_info{version="0.1.0",commit="unknown",modules="identity,catalog,inventory,ordering,payments,notifications,notes,tally,echo",roles="api,worker,relay"} 1',
     );
   });
 

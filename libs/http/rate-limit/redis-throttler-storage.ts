@@ -1,5 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
+import { watchRedisClient } from '#libs/observability';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -30,6 +31,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       connectionName: 'tessera:rate-limit',
     });
     this.redis.on('error', () => undefined);
+    watchRedisClient(this.redis, 'rate-limit');
   }
 
   async increment(
