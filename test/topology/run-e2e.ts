@@ -5,10 +5,12 @@ import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
 import { freePortOutsideEphemeralRange } from '../support/free-port';
 import {
+  E2E_DATABASES,
   E2E_PAYMENT_WEBHOOK_SECRET,
   E2E_RESERVATION_TTL_SECONDS,
   launchTopology,
   TOPOLOGIES,
+  type E2eDatabase,
   type RunningTopology,
   type Topology,
 } from './topology';
@@ -35,9 +37,11 @@ async function controlServer(running: RunningTopology): Promise<Server> {
 }
 
 /**
- * `npm run test:e2e -- --topology single|replicated|split|all`: starts the topology, runs
- * the black-box e2e suite (test/e2e) against its base URL, stops it, and exits with jest's
- * code. Every e2e test runs unchanged in every topology.
+ * `npm run test:e2e -- --topology single|replicated|split|all [--database shared|embedded]`:
+ * starts the topology, runs the black-box e2e suite (test/e2e) against its base URL, stops it,
+ * and exits with jest's code. Every e2e test runs unchanged in every topology. `--database
+ * embedded` runs the single process on the embedded PostgreSQL `npm start` uses instead of a
+ * database on the shared server.
  */
 async function main(): Promise<void> {
   const flag = process.argv.indexOf('--topology');
@@ -48,14 +52,21 @@ async function main(): Promise<void> {
     process.stderr.write(`--topology must be one of ${TOPOLOGIES.join(', ')}, all\n`);
     process.exit(2);
   }
-  const jestArgs = process.argv.slice(2).filter((arg, i, all) => arg !== '--topology' && all[i - 1] !== '--topology');
+  const databaseFlag = process.argv.indexOf('--database');
+  const database = (databaseFlag >= 0 ? process.argv[databaseFlag + 1] : 'shared') as E2eDatabase;
+  if (!E2E_DATABASES.includes(database)) {
+    process.stderr.write(`--database must be one of ${E2E_DATABASES.join(', ')}\n`);
+    process.exit(2);
+  }
+  const ours = ['--topology', '--database'];
+  const jestArgs = process.argv.slice(2).filter((arg, i, all) => !ours.includes(arg) && !ours.includes(all[i - 1]!));
   let failed = false;
   // Picked once: the deployment is told to call them, the tests listen on them.
   const webhookPort = await freePortOutsideEphemeralRange();
   const receivers = { webhookPort, smtpPort: await freePortOutsideEphemeralRange([webhookPort]) };
   for (const topology of topologies) {
-    process.stdout.write(`\n== e2e suite, topology: ${topology}\n`);
-    const running = await launchTopology(topology, 'fixture', receivers);
+    const running = await launchTopology(topology, 'fixture', receivers, {}, database);
+    process.stdout.write(`\n== e2e suite, topology: ${topology}, database: ${running.database}\n`);
     const control = await controlServer(running);
     try {
       const code = await new Promise<number | null>((done) => {

@@ -11,11 +11,21 @@ import { Nginx, type Route } from './nginx';
 export const TOPOLOGIES = ['single', 'replicated', 'split'] as const;
 export type Topology = (typeof TOPOLOGIES)[number];
 
+/**
+ * Where the deployment's database lives: a fresh database on the shared PostgreSQL CI runs
+ * (the oldest major supported), or the embedded PostgreSQL `npm start` runs (the newest), for
+ * the single process only: it has no replica.
+ */
+export const E2E_DATABASES = ['shared', 'embedded'] as const;
+export type E2eDatabase = (typeof E2E_DATABASES)[number];
+
 export interface RunningTopology {
   readonly topology: Topology;
   readonly baseUrl: string;
   /** The key the deployment signs access tokens with, so tests can forge wrong-but-signed tokens. */
   readonly signingKeyPem: string;
+  /** Which PostgreSQL it runs on, e.g. `embedded PostgreSQL 18.1`. */
+  readonly database: string;
   readonly processes: readonly AppProcess[];
   /**
    * SIGKILLs every process that runs `module`'s workers (no shutdown, no lock hand-back, as a
@@ -69,8 +79,19 @@ export async function launchTopology(
   receivers?: E2eReceivers,
   /** Settings added to every process's (e.g. OTEL_* for the tracing test). */
   extraEnv: NodeJS.ProcessEnv = {},
+  database: E2eDatabase = 'shared',
 ): Promise<RunningTopology> {
-  const db: TestDatabase = await createTestDatabase(`e2e_${topology}`);
+  if (database === 'embedded' && topology !== 'single')
+    throw new Error('the embedded PostgreSQL has no replica: it serves the single topology only');
+  // Loaded on demand: it brings in libs/database, which the e2e tests importing this file must not load.
+  const db: TestDatabase =
+    database === 'embedded'
+      ? await (await import('../support/embedded-test-database.js')).createEmbeddedTestDatabase()
+      : await createTestDatabase(`e2e_${topology}`);
+  const [{ server_version: version }] = (await db.query<{ server_version: string }>('SHOW server_version')) as [
+    { server_version: string },
+  ];
+  const described = `${database} PostgreSQL ${version}`;
   const queues = queueBackends().find((b) => b.name === 'redis');
   if (!queues) throw new Error('the e2e topologies run on Redis queues');
   const signingKeyPem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -135,7 +156,15 @@ export async function launchTopology(
   try {
     if (topology === 'single') {
       await launch({ entry, env });
-      return { topology, baseUrl: processes[0]!.url, signingKeyPem, processes, crashAndRestart, stop };
+      return {
+        topology,
+        baseUrl: processes[0]!.url,
+        signingKeyPem,
+        database: described,
+        processes,
+        crashAndRestart,
+        stop,
+      };
     }
     // The replicated and split deployments read from the CI's streaming replica.
     env.DATABASE_REPLICA_URLS = replicaUrlOf(db.url);
@@ -146,6 +175,7 @@ export async function launchTopology(
         topology,
         baseUrl: `http://127.0.0.1:${nginx.port}`,
         signingKeyPem,
+        database: described,
         processes,
         crashAndRestart,
         stop,
@@ -179,6 +209,7 @@ export async function launchTopology(
       topology,
       baseUrl: `http://127.0.0.1:${nginx.port}`,
       signingKeyPem,
+      database: described,
       processes,
       crashAndRestart,
       stop,
