@@ -847,7 +847,7 @@ export interface components {
         /** @description A page of active products. */
         ProductPage: {
             items: components["schemas"]["Product"][];
-            /** @description the `cursor` of the next page; null on the last page */
+            /** @description The `cursor` of the next page; null on the last. */
             next: string | null;
         };
         MoneyDto: {
@@ -940,7 +940,7 @@ export interface components {
         /** @description A page of one SKU's movements, newest first. */
         StockMovementPage: {
             items: components["schemas"]["StockMovement"][];
-            /** @description the `cursor` of the next page; null on the last page */
+            /** @description The `cursor` of the next page; null on the last. */
             next: string | null;
         };
         OrderLineDto: {
@@ -1158,7 +1158,7 @@ export interface components {
         /** @description A page of the caller's endpoints, newest first. */
         WebhookEndpointPage: {
             items: components["schemas"]["WebhookEndpoint"][];
-            /** @description the `cursor` of the next page; null on the last */
+            /** @description The `cursor` of the next page; null on the last. */
             next: string | null;
         };
         /** @description One line of an endpoint's delivery log. */
@@ -1190,7 +1190,7 @@ export interface components {
         /** @description A page of an endpoint's delivery log, newest first. */
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
-            /** @description the `cursor` of the next page; null on the last */
+            /** @description The `cursor` of the next page; null on the last. */
             next: string | null;
         };
         /** @description A delivery queued again with a fresh run of attempts. */

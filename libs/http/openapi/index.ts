@@ -1,4 +1,5 @@
 export * from './money.schema';
+export * from './page.schema';
 export * from './problem.schema';
 export * from './problem-responses';
 export * from './response-headers';

@@ -1,3 +1,4 @@
+import { PageSchema } from '#libs/http';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { DeadLetter } from './dead-letters';
 
@@ -33,11 +34,7 @@ export class DeadLetterResponse implements DeadLetter {
 }
 
 @ApiSchema({ name: 'DeadLetterPage', description: 'Dead letters, oldest failure first.' })
-export class DeadLetterPageResponse {
-  @ApiProperty({ type: [DeadLetterResponse] }) items!: DeadLetterResponse[];
-  @ApiProperty({ type: String, nullable: true, description: 'The `cursor` of the next page; null on the last.' })
-  next!: string | null;
-
+export class DeadLetterPageResponse extends PageSchema(DeadLetterResponse) {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'How many dead letters there are in all.' })
   total!: number;
 }

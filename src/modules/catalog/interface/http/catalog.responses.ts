@@ -1,4 +1,4 @@
-import { MoneySchema } from '#libs/http';
+import { MoneySchema, PageSchema } from '#libs/http';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { CategoryView } from '../../application/commands/create-category.handler';
 import type { ProductView } from '../../application/product-view';
@@ -69,10 +69,4 @@ export class ProductResponse implements ProductView {
 }
 
 @ApiSchema({ name: 'ProductPage', description: 'A page of active products.' })
-export class ProductPageResponse implements ProductPage {
-  @ApiProperty({ type: [ProductResponse] })
-  items!: ProductResponse[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'the `cursor` of the next page; null on the last page' })
-  next!: string | null;
-}
+export class ProductPageResponse extends PageSchema(ProductResponse) implements ProductPage {}

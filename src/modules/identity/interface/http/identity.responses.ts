@@ -1,3 +1,4 @@
+import { PageSchema } from '#libs/http';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { RegisteredUser } from '../../application/commands/register-user.handler';
 import type { UserView } from '../../application/queries/get-user.handler';
@@ -41,11 +42,7 @@ export class ListedUserResponse extends UserResponse implements ListedUser {
 }
 
 @ApiSchema({ name: 'UserPage', description: 'Accounts, oldest first.' })
-export class UserPageResponse implements UserPage {
-  @ApiProperty({ type: [ListedUserResponse] }) items!: ListedUserResponse[];
-  @ApiProperty({ type: String, nullable: true, description: 'The `cursor` of the next page; null on the last.' })
-  next!: string | null;
-}
+export class UserPageResponse extends PageSchema(ListedUserResponse) implements UserPage {}
 
 @ApiSchema({ name: 'JsonWebKey', description: 'An Ed25519 public key (RFC 8037) that verifies access tokens.' })
 export class JsonWebKeyResponse {

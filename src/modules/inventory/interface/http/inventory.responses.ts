@@ -1,3 +1,4 @@
+import { PageSchema } from '#libs/http';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { MovementKind } from '../../application/ports/stock-ledger';
 import type { MovementPage, MovementView } from '../../application/queries/list-stock-movements.handler';
@@ -53,10 +54,4 @@ export class StockMovementResponse implements MovementView {
 }
 
 @ApiSchema({ name: 'StockMovementPage', description: "A page of one SKU's movements, newest first." })
-export class StockMovementPageResponse implements MovementPage {
-  @ApiProperty({ type: [StockMovementResponse] })
-  items!: StockMovementResponse[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'the `cursor` of the next page; null on the last page' })
-  next!: string | null;
-}
+export class StockMovementPageResponse extends PageSchema(StockMovementResponse) implements MovementPage {}

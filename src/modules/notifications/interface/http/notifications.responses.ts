@@ -1,3 +1,4 @@
+import { PageSchema } from '#libs/http';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { DeliveryPage, DeliveryView } from '../../application/delivery-view';
 import type { CreatedEndpointView, EndpointPage, EndpointView } from '../../application/endpoint-view';
@@ -43,13 +44,7 @@ export class NewWebhookEndpointResponse extends WebhookEndpointResponse implemen
 }
 
 @ApiSchema({ name: 'WebhookEndpointPage', description: "A page of the caller's endpoints, newest first." })
-export class WebhookEndpointPageResponse implements EndpointPage {
-  @ApiProperty({ type: [WebhookEndpointResponse] })
-  items!: WebhookEndpointResponse[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'the `cursor` of the next page; null on the last' })
-  next!: string | null;
-}
+export class WebhookEndpointPageResponse extends PageSchema(WebhookEndpointResponse) implements EndpointPage {}
 
 @ApiSchema({ name: 'WebhookDelivery', description: "One line of an endpoint's delivery log." })
 export class WebhookDeliveryResponse implements DeliveryView {
@@ -85,13 +80,7 @@ export class WebhookDeliveryResponse implements DeliveryView {
 }
 
 @ApiSchema({ name: 'WebhookDeliveryPage', description: "A page of an endpoint's delivery log, newest first." })
-export class WebhookDeliveryPageResponse implements DeliveryPage {
-  @ApiProperty({ type: [WebhookDeliveryResponse] })
-  items!: WebhookDeliveryResponse[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'the `cursor` of the next page; null on the last' })
-  next!: string | null;
-}
+export class WebhookDeliveryPageResponse extends PageSchema(WebhookDeliveryResponse) implements DeliveryPage {}
 
 @ApiSchema({ name: 'QueuedWebhookDelivery', description: 'A delivery queued again with a fresh run of attempts.' })
 export class QueuedWebhookDeliveryResponse {

@@ -1,4 +1,4 @@
-import { MoneySchema } from '#libs/http';
+import { MoneySchema, PageSchema } from '#libs/http';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { OrderPage, OrderView } from '../../application/order-view';
 import {
@@ -71,10 +71,4 @@ export class OrderResponse implements OrderView {
 }
 
 @ApiSchema({ name: 'OrderPage', description: "A page of the caller's orders, newest first." })
-export class OrderPageResponse implements OrderPage {
-  @ApiProperty({ type: [OrderResponse] })
-  items!: OrderResponse[];
-
-  @ApiProperty({ type: 'string', nullable: true, description: 'The `cursor` of the next page; null on the last.' })
-  next!: string | null;
-}
+export class OrderPageResponse extends PageSchema(OrderResponse) implements OrderPage {}
