@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ENTRYPOINTS, ROOT, runToExit, startApp } from '../support/app-process';
 import { freePort } from '../support/free-port';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { queueBackends } from '../support/queue-backends';
 import { createTestDatabase } from '../support/test-database';
 import { baseMetricName, exportedMetrics, promqlMetricNames } from './promql-names';
 
@@ -117,10 +117,8 @@ describe('monitoring reads only what a running process exports', () => {
 
   beforeAll(async () => {
     const db = await createTestDatabase('ops_metrics');
-    const app = await startApp({
-      entry: 'main',
-      env: { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: uniqueId('ops') },
-    });
+    const queues = queueBackends().find((backend) => backend.name === 'redis')!;
+    const app = await startApp({ entry: 'main', env: { DATABASE_URL: db.url, ...queues.env() } });
     try {
       // A request or two, so the HTTP histogram and the cache have series too.
       await fetch(`${app.url}/v1/products?limit=1`);
@@ -128,6 +126,7 @@ describe('monitoring reads only what a running process exports', () => {
       exposition = await (await fetch(`${app.url}/metrics`)).text();
     } finally {
       await app.stop();
+      await queues.cleanup();
       await db.drop();
     }
   }, 120_000);
