@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { startApp } from '../support/app-process';
 import { freePort } from '../support/free-port';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { queueBackends } from '../support/queue-backends';
+import { REDIS_URL } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -35,8 +36,9 @@ describe('dependency outages', () => {
   it('Redis down after start: readiness 503 with a log line, requests that need no queue keep working', async () => {
     const proxy = new TcpProxy(await freePort(), { host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) });
     await proxy.up();
+    const queues = queueBackends().find((backend) => backend.name === 'redis')!;
     const app = await startApp({
-      env: { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, QUEUE_PREFIX: uniqueId('outage') },
+      env: { DATABASE_URL: db.url, ...queues.env(), REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
     });
     try {
       await proxy.down();
@@ -51,6 +53,7 @@ describe('dependency outages', () => {
     } finally {
       await app.stop();
       await proxy.down();
+      await queues.cleanup();
     }
   });
 });
