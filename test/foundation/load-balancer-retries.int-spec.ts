@@ -64,16 +64,25 @@ async function healthyReplica(): Promise<{ server: Server; port: number; seen: S
   return { server, port: (server.address() as { port: number }).port, seen };
 }
 
+/** What the configs proxy to: a service name and port, resolved at run time (`$request_uri` keeps it a variable). */
+const SERVICE_PROXY = /proxy_pass http:\/\/([\w-]+):3000\$request_uri;/g;
+
 /**
- * A config of docker/nginx made runnable here: its upstream hosts replaced by the two test
- * replicas (both always in the rotation), its port, pid and temp paths by the test's own.
+ * A config of docker/nginx made runnable here: every app service it names sent to an upstream
+ * of the two test replicas (both always in the rotation; nginx looks a variable proxy_pass's
+ * host up among its upstreams before asking a resolver), its port, pid and temp paths the test's own.
  */
 function shippedConfig(name: string, replicas: readonly number[]) {
   const source = readFileSync(join(ROOT, 'docker', 'nginx', name), 'utf8');
   const servers = replicas.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join(' ');
+  const upstreams = [...new Set([...source.matchAll(SERVICE_PROXY)].map(([, service]) => service!))]
+    .map((service) => `  upstream ${service} { ${servers} }`)
+    .join('\n');
   return (port: number, dir: string) => {
     const config = source
-      .replace(/server [\w.-]+:3000[^;]*;/g, servers)
+      .replace(SERVICE_PROXY, 'proxy_pass http://$1$request_uri;')
+      .replace(/resolver [^;]*;/, '')
+      .replace('http {', `http {\n${upstreams}`)
       .replace('worker_processes auto;', 'worker_processes 1;')
       .replace('pid /tmp/nginx.pid;', `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log warn;\ndaemon off;`)
       .replace('listen 8080;', `listen 127.0.0.1:${port};`)
@@ -137,13 +146,13 @@ describe('load balancer retries', () => {
   it('docker/nginx/split.conf: every location hands its keyed POSTs to a location of its own upstream', () => {
     const config = readFileSync(join(ROOT, 'docker', 'nginx', 'split.conf'), 'utf8');
     const named = new Map(
-      [...config.matchAll(/location (@[\w-]+) \{[^}]*?proxy_pass http:\/\/([\w-]+);[^}]*?non_idempotent;/g)].map(
+      [...config.matchAll(/location (@[\w-]+) \{[^}]*?proxy_pass http:\/\/([\w-]+)[^;]*;[^}]*?non_idempotent;/g)].map(
         ([, name, upstream]) => [name!, upstream!],
       ),
     );
     const locations = [...config.matchAll(/location (\/\S*) \{([^\n]*)\}\s*$/gm)].map(([, path, body]) => ({
       path: path!,
-      upstream: /proxy_pass http:\/\/([\w-]+);/.exec(body!)?.[1],
+      upstream: /proxy_pass http:\/\/([\w-]+)[^;]*;/.exec(body!)?.[1],
       keyedTo: /error_page 418 = (@[\w-]+);/.exec(body!)?.[1],
       handsOver: /if \(\$keyed_post\) \{ return 418; \}/.test(body!),
     }));
