@@ -4,7 +4,8 @@ import { startApp, type AppProcess } from '../support/app-process';
 import { catalogEventsHandled } from '../support/catalog-events';
 import { eventually } from '../support/eventually';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 function metric(text: string, name: string, labels: string): number {
@@ -13,18 +14,18 @@ function metric(text: string, name: string, labels: string): number {
 }
 
 describe('catalog read cache across three app replicas (memory + Redis tiers)', () => {
+  const prefix = uniqueId('cache');
+  const queues = redisQueues(prefix);
   let db: TestDatabase;
   let replicas: AppProcess[];
   let bearer: string;
   let categoryId: string;
-  const prefix = uniqueId('cache');
 
   beforeAll(async () => {
     db = await createTestDatabase('cache');
     const env = {
       DATABASE_URL: db.url,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      ...queues.env(),
       ADMIN_EMAILS: ADMIN_EMAIL,
       CACHE_TTL_SECONDS: '300',
     };
@@ -41,6 +42,7 @@ describe('catalog read cache across three app replicas (memory + Redis tiers)', 
   afterAll(async () => {
     await Promise.all((replicas ?? []).map((r) => r.stop()));
     await db?.drop();
+    await queues.cleanup();
   });
 
   const createProduct = async () => {

@@ -3,7 +3,8 @@ import { stockedProduct } from '../support/stocked-product';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -18,6 +19,7 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
  * accepts can be announced: OrderPlaced is published and consumed. The real modules.
  */
 describe('input bounds: what PostgreSQL or a contract would refuse is a 400, never a 500', () => {
+  const queues = redisQueues(uniqueId('bounds'));
   let db: TestDatabase;
   let app: AppProcess;
   let admin: string;
@@ -42,8 +44,7 @@ describe('input bounds: what PostgreSQL or a contract would refuse is a 400, nev
       entry: 'main',
       env: {
         DATABASE_URL: db.url,
-        REDIS_URL,
-        QUEUE_PREFIX: uniqueId('bounds'),
+        ...queues.env(),
         ADMIN_EMAILS: ADMIN_EMAIL,
         RELAY_POLL_MS: '200',
       },
@@ -60,6 +61,7 @@ describe('input bounds: what PostgreSQL or a contract would refuse is a 400, nev
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
+    await queues.cleanup();
   });
 
   describe('GET /v1/products', () => {

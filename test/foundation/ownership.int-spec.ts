@@ -5,7 +5,8 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -38,6 +39,7 @@ interface Customer {
  * admin-only), and nothing of A's changes. The real modules, in one process.
  */
 describe("ownership: one customer cannot read or act on another's resources", () => {
+  const queues = redisQueues(uniqueId('owners'));
   let db: TestDatabase;
   let app: AppProcess;
   let receiver: Server;
@@ -105,8 +107,7 @@ describe("ownership: one customer cannot read or act on another's resources", ()
       entry: 'main',
       env: {
         DATABASE_URL: db.url,
-        REDIS_URL,
-        QUEUE_PREFIX: uniqueId('owners'),
+        ...queues.env(),
         ADMIN_EMAILS: ADMIN_EMAIL,
         RELAY_POLL_MS: '200',
         WEBHOOK_ALLOWED_TARGETS: `127.0.0.1:${receiverPort}`,
@@ -121,6 +122,7 @@ describe("ownership: one customer cannot read or act on another's resources", ()
     await app?.stop();
     await db?.drop();
     await new Promise((resolve) => receiver?.close(resolve));
+    await queues.cleanup();
   });
 
   it("answers B 404 for each of A's resources (403 for admin-only routes), and A's stay as they were", async () => {

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { claims, signEdDSA, type Claims } from '../support/forge-token';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -13,6 +14,7 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
  * they can sign tokens exactly as identity would, with claims identity would never issue.
  */
 describe('a signing key that is a setting (AUTH_PRIVATE_KEY)', () => {
+  const queues = redisQueues(uniqueId('keyset'));
   let db: TestDatabase;
   let app: AppProcess;
   let kid: string;
@@ -27,8 +29,7 @@ describe('a signing key that is a setting (AUTH_PRIVATE_KEY)', () => {
       args: ['--modules', 'identity'],
       env: {
         DATABASE_URL: db.url,
-        REDIS_URL,
-        QUEUE_PREFIX: uniqueId('keyset'),
+        ...queues.env(),
         ADMIN_EMAILS: ADMIN_EMAIL,
         AUTH_PRIVATE_KEY: signingKeyPem,
       },
@@ -39,6 +40,7 @@ describe('a signing key that is a setting (AUTH_PRIVATE_KEY)', () => {
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
+    await queues.cleanup();
   });
 
   it('refuses to rotate it: 409 signing-key-managed-by-setting, and keeps signing with it', async () => {

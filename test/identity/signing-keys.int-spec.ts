@@ -1,23 +1,26 @@
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const kidOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 
 describe('generated signing keys (no AUTH_PRIVATE_KEY)', () => {
+  const queues = redisQueues(uniqueId('keys'));
   let db: TestDatabase;
   const apps: AppProcess[] = [];
   beforeAll(async () => (db = await createTestDatabase('keys')));
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.stop()));
     await db.drop();
+    await queues.cleanup();
   });
 
   it('replicas started together share one generated key; rotation keeps old tokens valid everywhere', async () => {
-    const env = { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: uniqueId('keys'), ADMIN_EMAILS: ADMIN_EMAIL };
+    const env = { DATABASE_URL: db.url, ...queues.env(), ADMIN_EMAILS: ADMIN_EMAIL };
     const replicas = await Promise.all([1, 2, 3].map(() => startApp({ env })));
     apps.push(...replicas);
     const [a, b, c] = replicas as [AppProcess, AppProcess, AppProcess];

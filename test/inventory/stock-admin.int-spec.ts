@@ -3,7 +3,8 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
-import { REDIS_URL, uniqueId } from '../support/services';
+import { redisQueues } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -21,18 +22,18 @@ interface Movement {
 }
 
 describe('inventory: stock levels and their audit trail (admin API)', () => {
+  const queues = redisQueues(uniqueId('inv'));
   let db: TestDatabase;
   let app: AppProcess;
   let bearer: string;
   let adminId: string;
-  const prefix = uniqueId('inv');
   const newSku = () => `INV-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     db = await createTestDatabase('inventory');
     app = await startApp({
       entry: 'main',
-      env: { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ADMIN_EMAILS: ADMIN_EMAIL },
+      env: { DATABASE_URL: db.url, ...queues.env(), ADMIN_EMAILS: ADMIN_EMAIL },
     });
     bearer = `Bearer ${(await adminSession(app.url)).accessToken}`;
     adminId = (await request(app.url).get('/v1/me').set('Authorization', bearer).expect(200)).body.id;
@@ -40,6 +41,7 @@ describe('inventory: stock levels and their audit trail (admin API)', () => {
   afterAll(async () => {
     await app?.stop();
     await db?.drop();
+    await queues.cleanup();
   });
 
   const get = (sku: string) => request(app.url).get(`/v1/inventory/${sku}`).set('Authorization', bearer);
