@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { domainProblems } from '#libs/http';
 import { ProblemException, ValidationProblem } from '#libs/problems';
-import { BACKLOG_RETRY_AFTER_SECONDS } from '../../application/order-admission';
+import { BACKLOG_RETRY_AFTER_SECONDS } from '../../application/backlog-gate';
 import { OrderingError } from '../../domain/ordering-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
