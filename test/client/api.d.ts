@@ -3037,7 +3037,20 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            /** @description Service Unavailable: `order-backlog-full`, `service-unavailable`, `database-unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        type?: "https://tessera.dev/problems/order-backlog-full" | "https://tessera.dev/problems/service-unavailable" | "https://tessera.dev/problems/database-unavailable";
+                    };
+                };
+            };
         };
     };
     getOrder: {

@@ -15,7 +15,10 @@ import {
   ProjectUpdatedProductHandler,
 } from './application/events/project-product.handler';
 import { RecordStockReservedHandler } from './application/events/record-stock-reserved.handler';
+import { OrderAdmission } from './application/order-admission';
+import { OrderBacklogMetrics } from './application/order-backlog-metrics';
 import { OrderTransitions } from './application/order-transitions';
+import { OrderBacklogReader } from './application/ports/order-backlog-reader';
 import { OrderPlacementWriter } from './application/ports/order-placement-writer';
 import { OrderStore } from './application/ports/order-store';
 import { ProductCopyStore } from './application/ports/product-copy-store';
@@ -24,6 +27,7 @@ import { ListOrdersHandler } from './application/queries/list-orders.handler';
 import { AddOrderDeadlines1765200000000 } from './infrastructure/migrations/add-order-deadlines';
 import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
 import { OrderRecord } from './infrastructure/order.record';
+import { PostgresOrderBacklogReader } from './infrastructure/postgres-order-backlog-reader';
 import { PostgresOrderPlacementWriter } from './infrastructure/postgres-order-placement-writer';
 import { PostgresOrderStore } from './infrastructure/postgres-order-store';
 import { PostgresProductCopyStore } from './infrastructure/postgres-product-copy-store';
@@ -47,6 +51,9 @@ export const orderingModule = defineModule({
     { provide: OrderStore, useClass: PostgresOrderStore },
     { provide: ProductCopyStore, useClass: PostgresProductCopyStore },
     { provide: OrderPlacementWriter, useClass: PostgresOrderPlacementWriter },
+    { provide: OrderBacklogReader, useClass: PostgresOrderBacklogReader },
+    OrderAdmission,
+    OrderBacklogMetrics,
     OrderTransitions,
     PlaceOrderHandler,
     CancelOrderHandler,

@@ -14,7 +14,8 @@ export class OrderingError extends Error {
       | 'order-not-found'
       | 'order-not-cancellable'
       | 'order-already-cancelled'
-      | 'malformed-cursor',
+      | 'malformed-cursor'
+      | 'order-backlog-full',
     message: string,
     /** For `products-unavailable`: which products, and why. */
     readonly unavailable: readonly UnavailableProduct[] = [],

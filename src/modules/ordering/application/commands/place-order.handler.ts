@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IdempotencyClaim, IdempotentOutcome } from '#libs/http';
 import { Order, type OrderState, type ProductCopy, type RequestedLine } from '../../domain/order';
 import { OrderingError } from '../../domain/ordering-errors';
+import { OrderAdmission } from '../order-admission';
 import { productCopyPricings } from '../ordering-metrics';
 import { orderView } from '../order-view';
 import { OrderPlacementWriter, type PlacementOutcome } from '../ports/order-placement-writer';
@@ -24,16 +25,19 @@ export class PlaceOrder extends Command<IdempotentOutcome> {
  * Places an order at the prices of ordering's own product copies, written in one statement
  * with its event and its idempotency key (`OrderPlacementWriter`). The copies this process
  * kept are tried first, unread; if one has moved (or the order is refused) the copies are read
- * and the order priced again (docs/decisions/0010-cache-hit-fast-path.md).
+ * and the order priced again (docs/decisions/0010-cache-hit-fast-path.md). First of all, the
+ * saga must have room for it (`OrderAdmission`, docs/decisions/0038).
  */
 @CommandHandler(PlaceOrder)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrder> {
   constructor(
     private readonly copies: ProductCopyStore,
     private readonly writer: OrderPlacementWriter,
+    private readonly admission: OrderAdmission,
   ) {}
 
   async execute(command: PlaceOrder): Promise<IdempotentOutcome> {
+    await this.admission.admit();
     // UUIDs compare case-insensitively; the copies keep them lower-case.
     const lines = command.lines.map((line) => ({ productId: line.productId.toLowerCase(), quantity: line.quantity }));
     const productIds = lines.map((line) => line.productId);

@@ -1,6 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { domainProblems } from '#libs/http';
 import { ProblemException, ValidationProblem } from '#libs/problems';
+import { BACKLOG_RETRY_AFTER_SECONDS } from '../../application/backlog-gate';
 import { OrderingError } from '../../domain/ordering-errors';
 
 /** Maps the module's domain errors to problem+json with stable types. */
@@ -47,6 +48,15 @@ function toProblem(error: OrderingError): ProblemException {
         HttpStatus.CONFLICT,
         'Order already cancelled',
         error.message,
+      );
+    case 'order-backlog-full':
+      return new ProblemException(
+        'order-backlog-full',
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Too many orders in progress',
+        error.message,
+        {},
+        { 'Retry-After': String(BACKLOG_RETRY_AFTER_SECONDS) },
       );
   }
 }

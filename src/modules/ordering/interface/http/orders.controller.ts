@@ -65,7 +65,9 @@ export class OrdersController {
   /**
    * 201 with the order. With the same `Idempotency-Key` (per caller) and body again: the first
    * response, byte for byte (`Idempotent-Replayed: true`); with another body: 422; while the
-   * first is still running: 409 with `Retry-After`.
+   * first is still running: 409 with `Retry-After`. While the saga holds ORDER_BACKLOG_LIMIT
+   * orders: 503 `order-backlog-full` with `Retry-After`, nothing placed or recorded (a retry with
+   * the same key may succeed later).
    */
   @Post()
   @ApiOperation({ operationId: 'placeOrder', summary: 'Place an order' })
@@ -81,7 +83,7 @@ export class OrdersController {
     status: 422,
     ...replayable(422, ['products-unavailable', 'mixed-currencies', 'idempotency-key-reused']),
   })
-  @ApiProblems({ 409: ['idempotency-key-in-use'] })
+  @ApiProblems({ 409: ['idempotency-key-in-use'], 503: ['order-backlog-full'] })
   async place(
     @Body() body: PlaceOrderDto,
     @CurrentUser() user: AuthUser,
