@@ -101,11 +101,18 @@ export class BudgetPool {
  */
 const unfit = new WeakSet<PoolClient>();
 
-/** Marks the connection unfit when the server answers it with such an error, whoever asked. */
+/**
+ * Marks the connection unfit when the server answers it with such an error, whoever asked, or
+ * when it dies. pg-pool listens for a dead connection only while it is idle: one that dies while
+ * checked out (a failover, HAProxy cutting its sessions) emits 'error' with nobody listening
+ * unless its holder does, and an unheard 'error' ends the process.
+ */
 function watchFitness(client: PoolClient): void {
   (client as unknown as { connection: EventEmitter }).connection.on('errorMessage', (message: { code?: unknown }) => {
     if (connectionUnfit(message.code)) unfit.add(client);
   });
+  // The holder's query fails with the same error: that is where it is reported.
+  client.on('error', () => unfit.add(client));
 }
 
 /** A released unfit connection is closed, not handed to the next caller (who would write to a standby). */

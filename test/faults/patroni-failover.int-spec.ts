@@ -81,18 +81,19 @@ describe('fault: the Patroni primary killed under order load', () => {
     expect(refusals.filter((a) => a.status === 0)).toEqual([]);
     expect(refusals.filter((a) => !a.problem || a.retryAfter === undefined)).toEqual([]);
     /**
-     * For a fault that began at `from` (until `to`): how long orders were refused (first refusal
-     * sent to last one answered), and when the app served again: the answer to the first order
-     * accepted among those sent after the last refusal, counted from the fault.
+     * For a fault from `from` to `to`: how long orders were refused (the refusals answered in
+     * that span, from the first one sent, or the fault if later, to the last one answered), and
+     * when the app served again: the answer to the first order accepted among those sent after
+     * the last refusal, counted from the fault.
      */
     const phase = (from: number, to: number) => {
-      const refused = refusals.filter((a) => a.at >= from && a.at < to);
+      const refused = refusals.filter((a) => a.at + a.ms >= from && a.at + a.ms < to);
       const lastRefusal = Math.max(from, ...refused.map((a) => a.at + a.ms));
       const accepted = answers
-        .filter((a) => a.kind === 'order' && a.status === 201 && a.at >= lastRefusal && a.at < to)
+        .filter((a) => a.kind === 'order' && a.status === 201 && a.at >= lastRefusal && a.at + a.ms < to)
         .map((a) => a.at + a.ms);
       return {
-        refusedMs: refused.length > 0 ? lastRefusal - Math.min(...refused.map((a) => a.at)) : 0,
+        refusedMs: refused.length > 0 ? lastRefusal - Math.max(from, Math.min(...refused.map((a) => a.at))) : 0,
         servedAgainMs: accepted.length > 0 ? Math.min(...accepted) - from : Infinity,
       };
     };

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { BudgetPool } from '../../libs/database/budget-pool';
 import { databaseUnreachable } from '../../libs/database/database-unreachable';
 import { POSTGRES_ADMIN_URL, POSTGRES_REPLICA_URL } from '../support/services';
@@ -32,6 +33,27 @@ describe('a pooled connection that reached a standby', () => {
     const nextPid = (await next.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     next.release();
     expect(nextPid).not.toBe(pid);
+  });
+
+  it('is closed when it dies while checked out, and the process lives on', async () => {
+    // HAProxy cutting the sessions of a demoted primary, or the primary dying, mid-query.
+    const primary = pool(POSTGRES_ADMIN_URL);
+    const client = await primary.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const sleeping = client.query('SELECT pg_sleep(10)').catch((e: unknown) => e);
+    const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await admin.end();
+    }
+    const failure = await sleeping;
+    expect(databaseUnreachable(failure)).toBe(true);
+    // The connection's 'error' event follows the query's failure: an unheard one would end jest's process.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.release();
+    expect(primary.pool.totalCount).toBe(0);
   });
 
   it('is kept after an error in the query itself', async () => {
