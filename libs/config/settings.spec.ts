@@ -36,9 +36,15 @@ describe('loadSettings', () => {
       'PORT must be an integer from 0 to 65535 (got "eighty")',
     );
     expect(() => loadSettings({ DATABASE_URL: 'mysql://x' }, [])).toThrow(
-      'DATABASE_URL must be a URL starting with postgres:// or postgresql://',
+      'DATABASE_URL must be a single-host URL starting with postgres:// or postgresql://',
     );
     expect(() => loadSettings({ LOG_LEVEL: 'loud' }, [])).toThrow('LOG_LEVEL must be one of fatal, error, warn, info');
+  });
+
+  it('refuses a multi-host database URL, which node-postgres would not fail over between', () => {
+    expect(() =>
+      loadSettings({ DATABASE_URL: 'postgres://db1:5432,db2:5432/tessera?target_session_attrs=read-write' }, []),
+    ).toThrow('DATABASE_URL must be a single-host URL');
   });
 
   it('reads a per-module database URL override', () => {
@@ -99,7 +105,7 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ PORT: '1.5' }, [])).toThrow('PORT must be an integer');
     expect(() => loadSettings({ QUEUE_PREFIX: 'a b' }, [])).toThrow('QUEUE_PREFIX must be letters, digits');
     expect(() => loadSettings({ DATABASE_REPLICA_URLS: 'postgres://r1/db,http://r2' }, [])).toThrow(
-      'DATABASE_REPLICA_URLS must be a comma-separated list, each a URL starting with postgres:// or postgresql://',
+      'DATABASE_REPLICA_URLS must be a comma-separated list, each a single-host URL starting with postgres:// or postgresql://',
     );
     expect(() => loadSettings({ SHUTDOWN_DELAY_MS: '40000' }, [])).toThrow(
       'SHUTDOWN_DELAY_MS must be smaller than SHUTDOWN_TIMEOUT_MS',

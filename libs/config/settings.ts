@@ -1,6 +1,10 @@
 import { boolean, defineSettings, identifier, integer, list, oneOf, rate, setting, text, url } from './setting-kit';
 
-export const postgresUrl = url(['postgres:', 'postgresql:']);
+// node-postgres reaches one host: a libpq multi-host URL (`h1,h2/db?target_session_attrs=…`) is refused
+// here rather than half-understood (docs/decisions/0036-postgresql-under-patroni.md).
+export const postgresUrl = url(['postgres:', 'postgresql:']).describe(
+  'a single-host URL starting with postgres:// or postgresql://',
+);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** What libs/, the composition root or several modules read; the rest is in src/modules/<name>/<name>.settings.ts. */
@@ -11,7 +15,7 @@ export const coreSettings = defineSettings({
     'DATABASE_URL',
     postgresUrl,
     undefined,
-    'Primary PostgreSQL. Unset: `npm start` runs an embedded PostgreSQL under `./.data/`.',
+    'Primary PostgreSQL. Unset: `npm start` runs an embedded PostgreSQL under `./.data/`. Under Patroni: the HAProxy port that routes on its `GET /primary` check (docs/operations.md).',
   ),
   databaseReplicaUrls: setting(
     'DATABASE_REPLICA_URLS',

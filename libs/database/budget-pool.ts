@@ -1,5 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import pg, { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { Gauge, Histogram, register } from 'prom-client';
+import { connectionUnfit } from './database-unreachable';
 
 /** What a pool is for: one share of a database's budget, or a replica's pool. */
 export type PoolRole = 'requests' | 'events' | 'queues' | 'replica';
@@ -49,6 +51,7 @@ export class BudgetPool {
     this.pool = new Pool(config);
     // A dropped idle connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', watchFitness);
     trackPool(this);
   }
 
@@ -59,7 +62,7 @@ export class BudgetPool {
   async connect(): Promise<PoolClient> {
     const started = performance.now();
     try {
-      return await this.pool.connect();
+      return closedWhenUnfit(await this.pool.connect());
     } finally {
       acquireSeconds.observe({ pool: this.role, database: this.database }, (performance.now() - started) / 1000);
     }
@@ -90,6 +93,34 @@ export class BudgetPool {
     untrackPool(this);
     return this.pool.end();
   }
+}
+
+/**
+ * Connections that got a server error after which they are worth nothing: they reached a standby
+ * (a primary demoted by a failover) or a server going away (docs/decisions/0036-postgresql-under-patroni.md).
+ */
+const unfit = new WeakSet<PoolClient>();
+
+/**
+ * Marks the connection unfit when the server answers it with such an error, whoever asked, or
+ * when it dies. pg-pool listens for a dead connection only while it is idle: one that dies while
+ * checked out (a failover, HAProxy cutting its sessions) emits 'error' with nobody listening
+ * unless its holder does, and an unheard 'error' ends the process.
+ */
+function watchFitness(client: PoolClient): void {
+  (client as unknown as { connection: EventEmitter }).connection.on('errorMessage', (message: { code?: unknown }) => {
+    if (connectionUnfit(message.code)) unfit.add(client);
+  });
+  // The holder's query fails with the same error: that is where it is reported.
+  client.on('error', () => unfit.add(client));
+}
+
+/** A released unfit connection is closed, not handed to the next caller (who would write to a standby). */
+function closedWhenUnfit(client: PoolClient): PoolClient {
+  // pg-pool gives the client a new `release` at each checkout: this wraps that one only.
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => release(error ?? (unfit.has(client) ? true : undefined));
+  return client;
 }
 
 /** Every statement unnamed: before PgBouncer 1.21 a transaction-mode pooler loses prepared statements. */

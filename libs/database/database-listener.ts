@@ -102,7 +102,10 @@ export class DatabaseListener {
     );
   }
 
-  /** Connects again after `delayMs` (doubling up to 10 s), then tells the subscribers. */
+  /**
+   * Connects again after `delayMs` (doubling up to 2 s: after a failover the new primary is
+   * listened to within 2 s of its promotion), then tells the subscribers.
+   */
   private reconnect(delayMs: number): void {
     if (this.stopped || this.reconnecting) return;
     this.reconnecting = true;
@@ -113,7 +116,7 @@ export class DatabaseListener {
         () => {
           for (const hook of this.reconnectHooks) hook();
         },
-        () => this.reconnect(Math.min(delayMs * 2, 10_000)),
+        () => this.reconnect(Math.min(delayMs * 2, MAX_RECONNECT_DELAY_MS)),
       );
     }, delayMs).unref();
   }
@@ -125,6 +128,9 @@ export class DatabaseListener {
     await client?.end().catch(() => undefined);
   }
 }
+
+/** One connection attempt every 2 s per process while the primary is away costs nothing. */
+const MAX_RECONNECT_DELAY_MS = 2000;
 
 const LOCK_SHARED = 'SELECT pg_advisory_lock_shared(hashtextextended($1, 0))';
 const UNLOCK_SHARED = 'SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))';

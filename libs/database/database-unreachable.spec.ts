@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { databaseUnreachable } from './database-unreachable';
+import { connectionUnfit, databaseUnreachable } from './database-unreachable';
 
 describe('databaseUnreachable', () => {
   it('is true for refused, dropped and shutting-down connections, and for a full server', () => {
@@ -9,6 +9,16 @@ describe('databaseUnreachable', () => {
       expect(databaseUnreachable(Object.assign(new Error('x'), { code }))).toBe(true);
     }
     expect(databaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+
+  it('is true for a write that reached a standby (a primary demoted by a failover)', () => {
+    const readOnly = Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' });
+    expect(databaseUnreachable(new QueryFailedError('INSERT', [], readOnly))).toBe(true);
+  });
+
+  it('calls a connection unfit after a standby, a shutdown or a connection failure, not after a bad query', () => {
+    for (const code of ['25006', '57P01', '57P02', '57P03', '08006']) expect(connectionUnfit(code)).toBe(true);
+    for (const code of ['23505', '40001', '42601', '53300', undefined]) expect(connectionUnfit(code)).toBe(false);
   });
 
   it('is true for a TypeORM data source not connected yet', async () => {

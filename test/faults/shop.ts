@@ -13,6 +13,7 @@ export interface Answer {
   readonly ms: number;
   readonly status: number;
   readonly problem: boolean;
+  readonly retryAfter: string | undefined;
   readonly body: unknown;
 }
 
@@ -31,9 +32,10 @@ export class Shop {
     .privateKey.export({ format: 'pem', type: 'pkcs8' })
     .toString();
 
-  async start(env: NodeJS.ProcessEnv, onHand: number): Promise<void> {
+  async start(env: NodeJS.ProcessEnv, onHand: number, readyTimeoutMs?: number): Promise<void> {
     this.app = await startApp({
       entry: 'main',
+      readyTimeoutMs,
       env: {
         ADMIN_EMAILS: ADMIN_EMAIL,
         AUTH_PRIVATE_KEY: this.signingKeyPem,
@@ -78,14 +80,14 @@ export class Shop {
   /**
    * `clients` loops of order, read, order, read… until `durationMs` has passed, each pausing
    * `pauseMs` between requests (a bounded rate: the saga must keep up); every answer (or a
-   * failure to get one, as status 0) is recorded.
+   * failure to get one, as status 0) is recorded. `done` ends it sooner.
    */
-  async load(clients: number, durationMs: number, pauseMs = 0): Promise<Answer[]> {
+  async load(clients: number, durationMs: number, pauseMs = 0, done: () => boolean = () => false): Promise<Answer[]> {
     const answers: Answer[] = [];
     const began = Date.now();
     await Promise.all(
       Array.from({ length: clients }, async (_, client) => {
-        for (let i = 0; Date.now() - began < durationMs; i++) {
+        for (let i = 0; Date.now() - began < durationMs && !done(); i++) {
           const kind = i % 2 === 0 ? 'order' : 'read';
           const sent = Date.now();
           const res = await (
@@ -97,6 +99,7 @@ export class Shop {
             ms: Date.now() - sent,
             status: res?.status ?? 0,
             problem: res?.headers['content-type']?.startsWith('application/problem+json') ?? false,
+            retryAfter: res?.headers['retry-after'] as string | undefined,
             body: res?.body,
           });
           // A refusal comes back at once: do not spin on it.

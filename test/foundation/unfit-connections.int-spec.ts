@@ -1,0 +1,67 @@
+import { Client } from 'pg';
+import { BudgetPool } from '../../libs/database/budget-pool';
+import { databaseUnreachable } from '../../libs/database/database-unreachable';
+import { POSTGRES_ADMIN_URL, POSTGRES_REPLICA_URL } from '../support/services';
+
+/**
+ * After a failover the old primary comes back as a standby: a pooled connection that reached it
+ * gets "read-only transaction" for every write. Such a connection is closed when released, so
+ * the next caller gets a fresh one (through HAProxy: to the new primary), never the standby again.
+ */
+describe('a pooled connection that reached a standby', () => {
+  const pools: BudgetPool[] = [];
+  const pool = (url: string) => {
+    const created = new BudgetPool({ role: 'requests', url, max: 2, acquireTimeoutMs: 2000, preparedStatements: true });
+    pools.push(created);
+    return created;
+  };
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+  });
+
+  it('is closed once a write fails there, and the failure means "retry", not a broken request', async () => {
+    const standby = pool(POSTGRES_REPLICA_URL);
+    const client = await standby.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const failure = await client.query('CREATE TEMPORARY TABLE failover_probe (id int)').catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: '25006' });
+    expect(databaseUnreachable(failure)).toBe(true);
+    client.release();
+    expect(standby.pool.totalCount).toBe(0);
+
+    const next = await standby.connect();
+    const nextPid = (await next.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    next.release();
+    expect(nextPid).not.toBe(pid);
+  });
+
+  it('is closed when it dies while checked out, and the process lives on', async () => {
+    // HAProxy cutting the sessions of a demoted primary, or the primary dying, mid-query.
+    const primary = pool(POSTGRES_ADMIN_URL);
+    const client = await primary.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const sleeping = client.query('SELECT pg_sleep(10)').catch((e: unknown) => e);
+    const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await admin.end();
+    }
+    const failure = await sleeping;
+    expect(databaseUnreachable(failure)).toBe(true);
+    // The connection's 'error' event follows the query's failure: an unheard one would end jest's process.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.release();
+    expect(primary.pool.totalCount).toBe(0);
+  });
+
+  it('is kept after an error in the query itself', async () => {
+    const primary = pool(POSTGRES_ADMIN_URL);
+    const client = await primary.connect();
+    await expect(client.query('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+    client.release();
+    expect(primary.pool.totalCount).toBe(1);
+    expect(primary.pool.idleCount).toBe(1);
+  });
+});
