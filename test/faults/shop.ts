@@ -34,6 +34,8 @@ export class Shop {
   async start(env: NodeJS.ProcessEnv, onHand: number): Promise<void> {
     this.app = await startApp({
       entry: 'main',
+      // Start-up runs every module's migrations: on a loaded machine that outlasts the default wait.
+      readyTimeoutMs: 90_000,
       env: {
         ADMIN_EMAILS: ADMIN_EMAIL,
         AUTH_PRIVATE_KEY: this.signingKeyPem,
