@@ -47,21 +47,16 @@ export class AppModule {
         ConfigModule.forRoot(settings, runtime, state),
         CqrsModule.forRoot(),
         DatabaseModule.forRoot(primary, dataSources, replicaSet),
-        QueueModule.forRoot(queueBackend, settings.queuePrefix),
-        MessagingModule.forRoot(subscriptions, settings.queuePrefix, runtime.hasRole('api')),
+        QueueModule.forRoot(queueBackend),
+        MessagingModule.forRoot(subscriptions, runtime.hasRole('api')),
         HealthModule,
         CacheModule.forRoot({
           ttlSeconds: settings.cacheTtlSeconds,
-          redisUrl: settings.redisUrl,
-          redis: queueBackend.kind === 'redis' ? queueBackend.connection : undefined,
+          redis: settings.redis,
           prefix: settings.queuePrefix,
         }),
         // Guards run in this order: rate limit first, so refused requests cost no token check.
-        RateLimitModule.forRoot(
-          queueBackend.kind === 'redis' ? queueBackend.connection : undefined,
-          settings.queuePrefix,
-          settings.rateLimitEnabled,
-        ),
+        RateLimitModule.forRoot(settings.redis, settings.queuePrefix, settings.rateLimitEnabled),
         AuthModule,
         MetricsModule.forRoot(runtime),
         ...manifests

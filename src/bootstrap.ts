@@ -5,6 +5,7 @@ import {
   CONFIG_ERROR_EXIT_CODE,
   ConfigError,
   coreSettings,
+  describeRedisTarget,
   loadSettings,
   parseEntrypoint,
   ProcessState,
@@ -31,6 +32,7 @@ import {
   configureWorkerPrecedence,
   firstModules,
   MESSAGING_MIGRATIONS,
+  closeQueueBackend,
   QueueWorkers,
   selectQueueBackend,
   SharedQueueConnection,
@@ -83,7 +85,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     settings = loadSettings(launch.env, launch.manifests);
     if (command.kind === 'events') {
       if (!settings.databaseUrl)
-        throw new ConfigError('events needs DATABASE_URL (and REDIS_URL when queues are on Redis)');
+        throw new ConfigError('events needs DATABASE_URL (and the Redis settings when queues are on Redis)');
       await runEventsCommand(command, settings, settings.databaseUrl, subscriptions);
       return;
     }
@@ -210,7 +212,7 @@ async function serve(context: {
     settings.replicaCheckIntervalMs,
     pools,
   );
-  const queueBackend = selectQueueBackend(settings.redisUrl, pools.directUrl(primaryUrl));
+  const queueBackend = selectQueueBackend(settings.redis, settings.queuePrefix, pools.directUrl(primaryUrl));
   const queueConnection =
     queueBackend.kind === 'postgres'
       ? new SharedQueueConnection({ ...queueBackend.connection, max: pools.shares.queues }, pools.listener(primaryUrl))
@@ -245,6 +247,7 @@ async function serve(context: {
       modules: selection.modules,
       roles: selection.roles,
       queues: queueBackend.kind,
+      redis: describeRedisTarget(settings.redis),
       ...(selection.roles.includes('worker') ? { jobsGoFirst } : {}),
       version: VERSION,
       commit: settings.commit,
@@ -282,6 +285,7 @@ async function serve(context: {
     }
     await replicaSet.stop().catch(() => undefined);
     await queueConnection?.end().catch(() => undefined);
+    await closeQueueBackend(queueBackend);
     await dataSources.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     await stopTracing();
@@ -300,7 +304,7 @@ function budgetShares(selection: ProcessSelection, settings: Settings): ReturnTy
       reservedForEvents: settings.databaseMessagingPoolSize,
       servesRequests: selection.roles.includes('api'),
       deliversEvents: selection.roles.includes('worker') || selection.roles.includes('relay'),
-      holdsQueues: !settings.redisUrl,
+      holdsQueues: !settings.redis,
     });
   } catch (error) {
     if (error instanceof ConnectionBudgetError) throw new ConfigError(error.message);

@@ -1,5 +1,11 @@
 import type { Settings } from '#libs/config';
-import { DeadLetters, EventQueues, selectQueueBackend, type SubscriptionTable } from '#libs/messaging';
+import {
+  closeQueueBackend,
+  DeadLetters,
+  EventQueues,
+  selectQueueBackend,
+  type SubscriptionTable,
+} from '#libs/messaging';
 
 /**
  * `node dist/main.js events dead-letters|replay`: the operator CLI over the same dead letters
@@ -12,7 +18,8 @@ export async function runEventsCommand(
   primaryUrl: string,
   subscriptions: SubscriptionTable,
 ): Promise<void> {
-  const queues = new EventQueues(selectQueueBackend(settings.redisUrl, primaryUrl), settings.queuePrefix);
+  const backend = selectQueueBackend(settings.redis, settings.queuePrefix, primaryUrl);
+  const queues = new EventQueues(backend);
   const deadLetters = new DeadLetters(subscriptions, queues);
   try {
     if (command.action === 'dead-letters') {
@@ -32,5 +39,6 @@ export async function runEventsCommand(
     }
   } finally {
     await queues.close();
+    await closeQueueBackend(backend);
   }
 }

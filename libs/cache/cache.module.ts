@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { RedisTarget } from '#libs/config';
 import { InvalidationBus } from './invalidation-bus';
 import { ReadCache } from './read-cache';
 
@@ -18,12 +19,7 @@ class CacheLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class CacheModule {
-  static forRoot(options: {
-    ttlSeconds: number;
-    redisUrl: string | undefined;
-    redis: ConstructorParameters<typeof InvalidationBus>[0];
-    prefix: string;
-  }): DynamicModule {
+  static forRoot(options: { ttlSeconds: number; redis: RedisTarget | undefined; prefix: string }): DynamicModule {
     return {
       module: CacheModule,
       providers: [
@@ -31,7 +27,7 @@ export class CacheModule {
         {
           provide: ReadCache,
           useFactory: (bus: InvalidationBus) =>
-            new ReadCache({ ttlSeconds: options.ttlSeconds, redisUrl: options.redisUrl, prefix: options.prefix }, bus),
+            new ReadCache({ ttlSeconds: options.ttlSeconds, redis: options.redis, prefix: options.prefix }, bus),
           inject: [InvalidationBus],
         },
         CacheLifecycle,

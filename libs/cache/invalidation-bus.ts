@@ -1,29 +1,28 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import type { RedisTarget } from '#libs/config';
 import { watchRedisClient } from '#libs/observability';
+import { createRedisClient, type RedisClient } from '#libs/redis';
 
 /**
  * Carries cache invalidations to every replica of the deployment (Redis pub/sub), so a
  * change made through one replica is not served stale by another. Without Redis the
- * process is alone and invalidates only itself.
+ * process is alone and invalidates only itself. On a Cluster, PUBLISH reaches the subscribers
+ * of every node (the cluster bus carries it), so one subscriber connection to any node suffices.
  */
 export class InvalidationBus {
   private readonly logger = new Logger('InvalidationBus');
   private readonly origin = randomUUID();
   private readonly listeners: ((keys: string[]) => void)[] = [];
-  private readonly publisher: Redis | undefined;
-  private readonly subscriber: Redis | undefined;
+  private readonly publisher: RedisClient | undefined;
+  private readonly subscriber: RedisClient | undefined;
   private readonly channel: string;
 
-  constructor(
-    redis: { host: string; port: number; username?: string; password?: string; db: number; tls?: object } | undefined,
-    prefix: string,
-  ) {
+  constructor(redis: RedisTarget | undefined, prefix: string) {
     this.channel = `${prefix}:cache:invalidate`;
     if (!redis) return;
-    this.publisher = new Redis({ ...redis, maxRetriesPerRequest: 1, connectionName: 'tessera:cache-bus' });
-    this.subscriber = new Redis({ ...redis, maxRetriesPerRequest: null, connectionName: 'tessera:cache-bus-sub' });
+    this.publisher = createRedisClient(redis, { maxRetriesPerRequest: 1, connectionName: 'tessera:cache-bus' });
+    this.subscriber = createRedisClient(redis, { maxRetriesPerRequest: null, connectionName: 'tessera:cache-bus-sub' });
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
     watchRedisClient(this.publisher, 'cache-bus');
     watchRedisClient(this.subscriber, 'cache-bus-sub');

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createKeyv } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import { CacheableMemory } from 'cacheable';
 import { Keyv } from 'keyv';
 import { Counter, register } from 'prom-client';
+import type { RedisTarget } from '#libs/config';
 import { lsnAtLeast } from '#libs/database';
 import type { InvalidationBus } from './invalidation-bus';
 
@@ -18,7 +19,7 @@ const misses = counter('cache_misses_total', 'Cache misses (the value was loaded
 
 export interface ReadCacheOptions {
   readonly ttlSeconds: number;
-  readonly redisUrl: string | undefined;
+  readonly redis: RedisTarget | undefined;
   readonly prefix: string;
 }
 
@@ -48,8 +49,8 @@ export class ReadCache {
     private readonly bus: InvalidationBus,
   ) {
     ({ cache: this.memory, store: this.memoryStore } = memoryCache(options.ttlSeconds, 10_000));
-    if (options.redisUrl) {
-      const redis = createKeyv(options.redisUrl, { namespace: `${options.prefix}:cache` });
+    if (options.redis) {
+      const redis = sharedTier(options.redis, `${options.prefix}:cache`);
       redis.on('error', (error: unknown) => this.logger.warn(`redis tier: ${String(error)}`));
       this.shared = createCache({ stores: [redis] });
     }
@@ -223,6 +224,34 @@ function memoryCache(ttlSeconds: number, lruSize: number): { cache: Cache; store
   memory.serialize = undefined;
   memory.deserialize = undefined;
   return { cache: createCache({ stores: [memory] }), store };
+}
+
+/**
+ * The Redis tier's client is @keyv/redis's own (node-redis), which knows Sentinel and Cluster:
+ * on a Cluster its multi-key deletes go slot by slot, so entries need no hash tag.
+ */
+function sharedTier(target: RedisTarget, namespace: string): Keyv {
+  // What @keyv/redis's createKeyv does, with the connection types its constructor takes.
+  return new Keyv(new KeyvRedis(keyvConnection(target), { namespace }), { namespace, useKeyPrefix: false });
+}
+
+function keyvConnection(target: RedisTarget): ConstructorParameters<typeof KeyvRedis>[0] {
+  if (target.kind === 'standalone') return target.url;
+  const auth = {
+    ...(target.auth.username ? { username: target.auth.username } : {}),
+    ...(target.auth.password ? { password: target.auth.password } : {}),
+  };
+  if (target.kind === 'cluster')
+    return {
+      rootNodes: target.nodes.map((node) => ({ socket: { host: node.host, port: node.port } })),
+      defaults: auth,
+    };
+  return {
+    name: target.masterName,
+    sentinelRootNodes: target.sentinels.map((node) => ({ host: node.host, port: node.port })),
+    nodeClientOptions: auth,
+    ...(target.sentinelPassword ? { sentinelClientOptions: { password: target.sentinelPassword } } : {}),
+  };
 }
 
 /** `catalog:product:<id>` -> `catalog:product`: a metric label with bounded cardinality. */

@@ -3,6 +3,7 @@ export * from './roles';
 export * from './entrypoint-flags';
 export * from './setting-kit';
 export * from './settings';
+export * from './redis-target';
 export * from './load-settings';
 export * from './process-state';
 export { SETTINGS, RUNTIME } from './tokens';

@@ -1,10 +1,13 @@
 import { ConfigError } from './config-error';
 import { acceptsOf, readSetting, type RateLimit, type SettingsDeclaration, type SettingsOf } from './setting-kit';
+import { redisTargetOf, type RedisTarget } from './redis-target';
 import { coreSettings, postgresUrl } from './settings';
 
 export type Settings = SettingsOf<typeof coreSettings> & {
   /** `<MODULE>_DATABASE_URL` overrides, by module name. */
   readonly moduleDatabaseUrls: Readonly<Record<string, string>>;
+  /** Where Redis is (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); undefined without Redis. */
+  readonly redis: RedisTarget | undefined;
 };
 
 /** A module as settings see it: its name and the settings its manifest declares. */
@@ -28,7 +31,11 @@ export function loadSettings(env: NodeJS.ProcessEnv, modules: readonly SettingsO
   const values = Object.fromEntries(entries.map(([key, s]) => [key, readSetting(env, s.env, s.schema) ?? s.default]));
   const moduleNames = modules.map((m) => m.name);
   const urls = moduleNames.map((name) => [name, readSetting(env, moduleDatabaseUrlVariable(name), postgresUrl)]);
-  const settings = { ...values, moduleDatabaseUrls: Object.fromEntries(urls.filter(([, url]) => url)) } as Settings;
+  const parsed = { ...values, moduleDatabaseUrls: Object.fromEntries(urls.filter(([, url]) => url)) } as Omit<
+    Settings,
+    'redis'
+  >;
+  const settings: Settings = { ...parsed, redis: redisTargetOf(parsed) };
   const first = settings.workerFirstModules ?? [];
   const unknown = first.join() === 'none' ? [] : first.filter((name) => !moduleNames.includes(name));
   if (unknown.length > 0) {

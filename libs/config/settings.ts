@@ -1,4 +1,16 @@
-import { boolean, defineSettings, identifier, integer, list, oneOf, rate, setting, text, url } from './setting-kit';
+import {
+  boolean,
+  defineSettings,
+  hostPort,
+  identifier,
+  integer,
+  list,
+  oneOf,
+  rate,
+  setting,
+  text,
+  url,
+} from './setting-kit';
 
 // node-postgres reaches one host: a libpq multi-host URL (`h1,h2/db?target_session_attrs=…`) is refused
 // here rather than half-understood (docs/decisions/0036-postgresql-under-patroni.md).
@@ -87,7 +99,43 @@ export const coreSettings = defineSettings({
     'REDIS_URL',
     url(['redis:', 'rediss:']),
     undefined,
-    "Redis for queues. Unset: queues use BullMQ's PostgreSQL backend in the primary database.",
+    "A single Redis server for queues, the shared cache tier, cache invalidation and rate limits. Unset, and neither REDIS_SENTINELS nor REDIS_CLUSTER_NODES set: queues use BullMQ's PostgreSQL backend in the primary database and caches and limits stay in each process.",
+  ),
+  redisSentinels: setting(
+    'REDIS_SENTINELS',
+    list(hostPort),
+    [] as string[],
+    'Redis under Sentinel: the sentinels to ask where the master is (comma-separated host:port; list at least two). Needs REDIS_SENTINEL_MASTER; excludes REDIS_URL and REDIS_CLUSTER_NODES.',
+  ),
+  redisSentinelMaster: setting(
+    'REDIS_SENTINEL_MASTER',
+    text,
+    undefined,
+    'The master name the sentinels monitor (`sentinel monitor <name> …`); required with REDIS_SENTINELS.',
+  ),
+  redisSentinelPassword: setting(
+    'REDIS_SENTINEL_PASSWORD',
+    text,
+    undefined,
+    "The sentinels' own password (their `requirepass`), when they have one.",
+  ),
+  redisClusterNodes: setting(
+    'REDIS_CLUSTER_NODES',
+    list(hostPort),
+    [] as string[],
+    'Redis Cluster: some of its nodes (comma-separated host:port), from which the client learns the rest. Queue keys then carry the hash tag `{QUEUE_PREFIX}`, so each queue stays in one slot. Excludes REDIS_URL and REDIS_SENTINELS.',
+  ),
+  redisUsername: setting(
+    'REDIS_USERNAME',
+    text,
+    undefined,
+    'ACL user on the Redis servers found through REDIS_SENTINELS or REDIS_CLUSTER_NODES (with REDIS_URL, put it in the URL).',
+  ),
+  redisPassword: setting(
+    'REDIS_PASSWORD',
+    text,
+    undefined,
+    'Password of the Redis servers found through REDIS_SENTINELS or REDIS_CLUSTER_NODES (with REDIS_URL, put it in the URL).',
   ),
   queuePrefix: setting(
     'QUEUE_PREFIX',

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { describeError, PrimaryDatabase } from '#libs/database';
 import { HealthContributors } from '#libs/health';
 import { watchRedisClient } from '#libs/observability';
+import { createRedisClient, type RedisClient } from '#libs/redis';
 import { QUEUE_BACKEND } from './tokens';
 import type { QueueBackend } from './queue-backend';
 
@@ -15,7 +15,7 @@ import type { QueueBackend } from './queue-backend';
 @Injectable()
 export class QueueHealthIndicator implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('QueueBackend');
-  private readonly redis: Redis | undefined;
+  private readonly redis: RedisClient | undefined;
   private lastReady = true;
 
   constructor(
@@ -25,8 +25,7 @@ export class QueueHealthIndicator implements OnModuleInit, OnApplicationShutdown
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
   ) {
     if (backend.kind === 'redis') {
-      this.redis = new Redis({
-        ...backend.connection,
+      this.redis = createRedisClient(backend.target, {
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         connectionName: 'tessera:health',

@@ -11,7 +11,7 @@ import { QUEUE_BACKEND } from './tokens';
 @Global()
 @Module({})
 export class QueueModule {
-  static forRoot(backend: QueueBackend, prefix: string): DynamicModule {
+  static forRoot(backend: QueueBackend): DynamicModule {
     return {
       module: QueueModule,
       imports: [
@@ -19,7 +19,11 @@ export class QueueModule {
         TerminusModule,
         // With tracing on, a job carries the context of whoever queued it; the inbox queues carry it
         // in the event envelope instead (EventQueues, docs/decisions/0032-tracing-through-the-outbox.md).
-        BullModule.forRoot({ connection: bullConnection(backend), prefix, telemetry: queueTelemetry() }),
+        BullModule.forRoot({
+          connection: bullConnection(backend),
+          prefix: backend.prefix,
+          telemetry: queueTelemetry(),
+        }),
       ],
       providers: [{ provide: QUEUE_BACKEND, useValue: backend }, QueueHealthIndicator, QueueWorkers],
       exports: [QUEUE_BACKEND, QueueHealthIndicator, QueueWorkers],

@@ -35,7 +35,8 @@ export class Shop {
   async start(env: NodeJS.ProcessEnv, onHand: number, readyTimeoutMs?: number): Promise<void> {
     this.app = await startApp({
       entry: 'main',
-      readyTimeoutMs,
+      // Start-up runs every module's migrations: on a loaded machine that outlasts the default wait.
+      readyTimeoutMs: readyTimeoutMs ?? 90_000,
       env: {
         ADMIN_EMAILS: ADMIN_EMAIL,
         AUTH_PRIVATE_KEY: this.signingKeyPem,

@@ -20,7 +20,7 @@ export const ENTRYPOINTS = {
 
 /** Settings that must never leak from the developer's shell into a test process. */
 const SCRUBBED =
-  /^(DATABASE_URL|DATABASE_DIRECT_URL|DATABASE_REPLICA_URLS|REDIS_URL|QUEUE_PREFIX|APP_MODULES|APP_ROLES|PORT|HOST|[A-Z_]+_DATABASE_URL|OTEL_[A-Z_]+)$/;
+  /^(DATABASE_URL|DATABASE_DIRECT_URL|DATABASE_REPLICA_URLS|REDIS_[A-Z_]+|QUEUE_PREFIX|APP_MODULES|APP_ROLES|PORT|HOST|[A-Z_]+_DATABASE_URL|OTEL_[A-Z_]+)$/;
 
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !SCRUBBED.test(key)));

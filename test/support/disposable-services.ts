@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -130,4 +130,201 @@ export async function startDisposablePostgres(): Promise<DisposablePostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function pingable(port: number): Promise<boolean> {
+  const probe = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** One command to a local Redis or sentinel on `port`, answered or failed within a second or two. */
+async function ask<T>(port: number, command: string, ...args: (string | number)[]): Promise<T> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+    commandTimeout: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.call(command, ...args)) as T;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Stops a child with SIGKILL and waits for its exit. */
+async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** A Redis master with one replica and three sentinels of the test's own, each on a free port with its own directory. */
+export interface DisposableRedisSentinel {
+  /** The REDIS_SENTINELS value: the three sentinels' `host:port`. */
+  readonly sentinels: string;
+  readonly masterName: string;
+  /** The port of the master as the sentinels see it now. */
+  masterPort(): Promise<number>;
+  /** SIGKILLs the current master (no shutdown, no last sync), as a crash; answers its port. */
+  killMaster(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Failure detection after 1 s of silence and a failover timeout of 5 s, so a test sees a
+ * failover complete in seconds (production keeps Sentinel's defaults of 30 s and 3 min, or
+ * something near them).
+ */
+export async function startDisposableRedisSentinel(): Promise<DisposableRedisSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-sentinel-'));
+  const masterName = 'tessera';
+  const children = new Map<number, ChildProcess>();
+  const server = async (port: number, extra: string[]) => {
+    const own = join(dir, `redis-${port}`);
+    mkdirSync(own);
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', own];
+    children.set(port, spawn('redis-server', [...args, ...extra], { stdio: 'ignore' }));
+  };
+  const [masterPort, replicaPort] = [await freePort(), await freePort()];
+  const sentinelPorts = [await freePort(), await freePort(), await freePort()];
+  const stop = async () => {
+    await Promise.all([...children.values()].map(killChild));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await server(masterPort, []);
+    await until(() => pingable(masterPort), 'the test Redis master');
+    await server(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
+    await until(
+      async () => (await ask<string>(replicaPort, 'INFO', 'replication')).includes('master_link_status:up'),
+      'the test Redis replica',
+    );
+    for (const port of sentinelPorts) {
+      // Sentinel rewrites its configuration file: each gets its own.
+      const conf = join(dir, `sentinel-${port}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+          `sentinel down-after-milliseconds ${masterName} 1000`,
+          `sentinel failover-timeout ${masterName} 5000`,
+          `sentinel parallel-syncs ${masterName} 1`,
+          '',
+        ].join('\n'),
+      );
+      children.set(port, spawn('redis-sentinel', [conf], { stdio: 'ignore' }));
+    }
+    // Every sentinel knows the replica and enough others to authorise a failover.
+    await until(
+      async () => {
+        for (const port of sentinelPorts) {
+          if (!String(await ask(port, 'SENTINEL', 'CKQUORUM', masterName)).startsWith('OK 3 usable')) return false;
+          const replicas = await ask<unknown[]>(port, 'SENTINEL', 'REPLICAS', masterName);
+          if (replicas.length === 0) return false;
+        }
+        return true;
+      },
+      'the test sentinels',
+      30_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const currentMaster = async () => {
+    const [, port] = await ask<[string, string]>(sentinelPorts[0]!, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName);
+    return Number(port);
+  };
+  return {
+    sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    masterName,
+    masterPort: currentMaster,
+    killMaster: async () => {
+      const port = await currentMaster();
+      await killChild(children.get(port));
+      return port;
+    },
+    stop,
+  };
+}
+
+/** A Redis Cluster of the test's own: three masters without replicas, each on free ports with its own directory. */
+export interface DisposableRedisCluster {
+  /** The REDIS_CLUSTER_NODES value: every node's `host:port`. */
+  readonly nodes: string;
+  stop(): Promise<void>;
+}
+
+export async function startDisposableRedisCluster(masters = 3): Promise<DisposableRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(killChild));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < masters; i++) {
+      // Redis 7 takes the cluster bus port as a setting: both are free ports, not port + 10000.
+      const [port, busPort] = [await freePort(), await freePort()];
+      const own = join(dir, `node-${port}`);
+      mkdirSync(own);
+      children.push(
+        spawn(
+          'redis-server',
+          [
+            ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', join(own, 'nodes.conf')],
+            ...['--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--dir', own],
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
+      ports.push(port);
+    }
+    for (const port of ports) await until(() => pingable(port), 'a test Redis Cluster node');
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await until(
+      async () => {
+        for (const port of ports)
+          if (!(await ask<string>(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        return true;
+      },
+      'the test Redis Cluster',
+      30_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes: ports.map((port) => `127.0.0.1:${port}`).join(','), stop };
 }

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT } from '../support/app-process';
+import { startDisposableRedisCluster, type DisposableRedisCluster } from '../support/disposable-services';
 import { freePortOutsideEphemeralRange } from '../support/free-port';
 import {
   E2E_DATABASES,
@@ -11,6 +12,7 @@ import {
   launchTopology,
   TOPOLOGIES,
   type E2eDatabase,
+  type E2eRedis,
   type RunningTopology,
   type Topology,
 } from './topology';
@@ -37,11 +39,13 @@ async function controlServer(running: RunningTopology): Promise<Server> {
 }
 
 /**
- * `npm run test:e2e -- --topology single|replicated|split|all [--database shared|embedded]`:
+ * `npm run test:e2e -- --topology single|replicated|split|all [--database shared|embedded] [--redis shared|cluster]`:
  * starts the topology, runs the black-box e2e suite (test/e2e) against its base URL, stops it,
  * and exits with jest's code. Every e2e test runs unchanged in every topology. `--database
  * embedded` runs the single process on the embedded PostgreSQL `npm start` uses instead of a
- * database on the shared server.
+ * database on the shared server. `--redis cluster` starts a three-master Redis Cluster of its
+ * own (free ports, own directories), points the deployment at it with REDIS_CLUSTER_NODES
+ * instead of the shared Redis, and stops it at the end.
  */
 async function main(): Promise<void> {
   const flag = process.argv.indexOf('--topology');
@@ -58,15 +62,34 @@ async function main(): Promise<void> {
     process.stderr.write(`--database must be one of ${E2E_DATABASES.join(', ')}\n`);
     process.exit(2);
   }
-  const ours = ['--topology', '--database'];
+  const redisFlag = process.argv.indexOf('--redis');
+  const redisKind = redisFlag >= 0 ? process.argv[redisFlag + 1] : 'shared';
+  if (redisKind !== 'shared' && redisKind !== 'cluster') {
+    process.stderr.write('--redis must be one of shared, cluster\n');
+    process.exit(2);
+  }
+  const ours = ['--topology', '--database', '--redis'];
   const jestArgs = process.argv.slice(2).filter((arg, i, all) => !ours.includes(arg) && !ours.includes(all[i - 1]!));
   let failed = false;
   // Picked once: the deployment is told to call them, the tests listen on them.
   const webhookPort = await freePortOutsideEphemeralRange();
   const receivers = { webhookPort, smtpPort: await freePortOutsideEphemeralRange([webhookPort]) };
-  for (const topology of topologies) {
-    const running = await launchTopology(topology, 'fixture', receivers, {}, database);
-    process.stdout.write(`\n== e2e suite, topology: ${topology}, database: ${running.database}\n`);
+  const cluster: DisposableRedisCluster | undefined =
+    redisKind === 'cluster' ? await startDisposableRedisCluster(3) : undefined;
+  const redis: E2eRedis = cluster ? { kind: 'other', env: { REDIS_CLUSTER_NODES: cluster.nodes } } : { kind: 'shared' };
+  try {
+    for (const topology of topologies) if (await runSuite(topology)) failed = true;
+  } finally {
+    await cluster?.stop();
+  }
+  process.exit(failed ? 1 : 0);
+
+  /** Launches the topology, runs jest against it, stops it; answers whether the suite failed. */
+  async function runSuite(topology: Topology): Promise<boolean> {
+    let failed = false;
+    const running = await launchTopology(topology, 'fixture', receivers, {}, database, redis);
+    const where = cluster ? `, redis: cluster of 3 masters (${cluster.nodes})` : '';
+    process.stdout.write(`\n== e2e suite, topology: ${topology}, database: ${running.database}${where}\n`);
     const control = await controlServer(running);
     try {
       const code = await new Promise<number | null>((done) => {
@@ -97,8 +120,8 @@ async function main(): Promise<void> {
       control.close();
       await running.stop();
     }
+    return failed;
   }
-  process.exit(failed ? 1 : 0);
 }
 
 main().catch((error: unknown) => {

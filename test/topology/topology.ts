@@ -19,6 +19,13 @@ export type Topology = (typeof TOPOLOGIES)[number];
 export const E2E_DATABASES = ['shared', 'embedded'] as const;
 export type E2eDatabase = (typeof E2E_DATABASES)[number];
 
+/**
+ * Where the deployment's Redis is: the shared server CI runs, or settings that point it
+ * elsewhere (a Redis Cluster the runner started: `{ REDIS_CLUSTER_NODES }`), which replace
+ * REDIS_URL; the queue prefix stays the run's own.
+ */
+export type E2eRedis = { readonly kind: 'shared' } | { readonly kind: 'other'; readonly env: NodeJS.ProcessEnv };
+
 export interface RunningTopology {
   readonly topology: Topology;
   readonly baseUrl: string;
@@ -80,6 +87,7 @@ export async function launchTopology(
   /** Settings added to every process's (e.g. OTEL_* for the tracing test). */
   extraEnv: NodeJS.ProcessEnv = {},
   database: E2eDatabase = 'shared',
+  redis: E2eRedis = { kind: 'shared' },
 ): Promise<RunningTopology> {
   if (database === 'embedded' && topology !== 'single')
     throw new Error('the embedded PostgreSQL has no replica: it serves the single topology only');
@@ -97,7 +105,7 @@ export async function launchTopology(
   const signingKeyPem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: db.url,
-    ...queues.env(),
+    ...(redis.kind === 'shared' ? queues.env() : { QUEUE_PREFIX: queues.env().QUEUE_PREFIX, ...redis.env }),
     ADMIN_EMAILS: ADMIN_EMAIL,
     AUTH_PRIVATE_KEY: signingKeyPem,
     TRUST_PROXY: 'loopback',
@@ -126,7 +134,8 @@ export async function launchTopology(
   const launches: Launch[] = [];
   let nginx: Nginx | undefined;
   const launch = async (options: Parameters<typeof startApp>[0]): Promise<AppProcess> => {
-    const app = await startApp(options);
+    // Start-up runs every module's migrations: on a loaded machine that outlasts startApp's default wait.
+    const app = await startApp({ readyTimeoutMs: 90_000, ...options });
     const args = options.args ?? [];
     const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1]!.split(',') : undefined);
     launches.push({

@@ -1,17 +1,16 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { RedisTarget } from '#libs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimiter } from './rate-limiter';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
-type RedisConnection = ConstructorParameters<typeof RedisThrottlerStorage>[0];
-
 /** Rate limits for every route (and `RateLimiter` for paths that answer before Nest's pipeline): counters in Redis when configured, so replicas share them. */
 @Global()
 @Module({})
 export class RateLimitModule {
-  static forRoot(redis: RedisConnection | undefined, prefix: string, enabled: boolean): DynamicModule {
+  static forRoot(redis: RedisTarget | undefined, prefix: string, enabled: boolean): DynamicModule {
     return {
       module: RateLimitModule,
       imports: [

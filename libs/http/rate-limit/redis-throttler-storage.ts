@@ -1,6 +1,7 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
+import type { RedisTarget } from '#libs/config';
 import { watchRedisClient } from '#libs/observability';
+import { createRedisClient, type RedisClient } from '#libs/redis';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -18,14 +19,14 @@ return {hits, ttl}`;
  * one script it would run.)
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    connection: { host: string; port: number; username?: string; password?: string; db: number; tls?: object },
+    target: RedisTarget,
     private readonly prefix: string,
   ) {
-    this.redis = new Redis({
-      ...connection,
+    // One key per script call: on a Cluster it runs on the node owning the key's slot.
+    this.redis = createRedisClient(target, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectionName: 'tessera:rate-limit',

@@ -10,15 +10,12 @@ export class EventQueues {
   private readonly logger = new Logger('EventQueues');
   private readonly queues = new Map<string, Queue>();
 
-  constructor(
-    private readonly backend: QueueBackend,
-    readonly prefix: string,
-  ) {}
+  constructor(private readonly backend: QueueBackend) {}
 
   get(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: bullConnection(this.backend), prefix: this.prefix });
+      queue = new Queue(name, { connection: bullConnection(this.backend), prefix: this.backend.prefix });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }

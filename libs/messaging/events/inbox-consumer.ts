@@ -80,7 +80,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
         ),
       {
         connection: bullConnection(this.backend),
-        prefix: this.settings.queuePrefix,
+        prefix: this.backend.prefix,
         autorun: false,
         name: `tessera:${this.module.name}:${process.pid}`,
         concurrency: this.settings.eventConsumerConcurrency,

@@ -19,7 +19,7 @@ class EventQueuesLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class MessagingModule {
-  static forRoot(table: SubscriptionTable, prefix: string, withApi: boolean): DynamicModule {
+  static forRoot(table: SubscriptionTable, withApi: boolean): DynamicModule {
     return {
       module: MessagingModule,
       imports: [TerminusModule],
@@ -28,7 +28,7 @@ export class MessagingModule {
         { provide: SubscriptionTable, useValue: table },
         {
           provide: EventQueues,
-          useFactory: (backend: QueueBackend) => new EventQueues(backend, prefix),
+          useFactory: (backend: QueueBackend) => new EventQueues(backend),
           inject: [QUEUE_BACKEND],
         },
         {
