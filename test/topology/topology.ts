@@ -80,6 +80,8 @@ export async function launchTopology(
   /** Settings added to every process's (e.g. OTEL_* for the tracing test). */
   extraEnv: NodeJS.ProcessEnv = {},
   database: E2eDatabase = 'shared',
+  /** How long each process may take to be ready (startApp's default otherwise). */
+  readyTimeoutMs?: number,
 ): Promise<RunningTopology> {
   if (database === 'embedded' && topology !== 'single')
     throw new Error('the embedded PostgreSQL has no replica: it serves the single topology only');
@@ -126,7 +128,7 @@ export async function launchTopology(
   const launches: Launch[] = [];
   let nginx: Nginx | undefined;
   const launch = async (options: Parameters<typeof startApp>[0]): Promise<AppProcess> => {
-    const app = await startApp(options);
+    const app = await startApp({ ...(readyTimeoutMs ? { readyTimeoutMs } : {}), ...options });
     const args = options.args ?? [];
     const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1]!.split(',') : undefined);
     launches.push({
