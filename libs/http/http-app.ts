@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Settings } from '#libs/config';
+import { isTracing, recordHttpRoute } from '#libs/tracing';
 import {
   installHttpMetrics,
   installMessageContext,
@@ -73,6 +74,13 @@ export async function createHttpApp(
     rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // The HTTP instrumentation's server span takes the route's name and `http.route` (decision 0032).
+  if (isTracing()) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      recordHttpRoute(request.routeOptions.url);
+      done();
+    });
+  }
   installHttpMetrics(fastify, logger);
   installSecurityHeaders(fastify);
   installMessageContext(fastify);

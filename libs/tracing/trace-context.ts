@@ -1,36 +1,46 @@
 import {
   context,
-  createTraceState,
   isSpanContextValid,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Link,
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-import { isTracing } from './tracing';
+import { carrierOf, markUnsampled, spanContextOf, traceIdOf, unsampledCarrierOf, type TraceCarrier } from './carrier';
+import { isSuppressed, isTracing, suppressedContext } from './tracing';
 
-/**
- * A W3C trace context as it travels with an event (outbox row, envelope): the `traceparent` and
- * `tracestate` header values. Written in W3C form whatever OTEL_PROPAGATORS says, since the
- * outbox is Tessera's own carrier, not an HTTP header.
- */
-export interface TraceCarrier {
-  readonly traceparent?: string | null;
-  readonly tracestate?: string | null;
+export { carrierOf, isUnsampledCarrier, spanContextOf, unsampledCarrierOf, type TraceCarrier } from './carrier';
+
+/** `parent` made unsampled work that passes `carrier` on (see ./carrier). */
+export function unsampledContext(parent: Context, carrier: TraceCarrier): Context {
+  return markUnsampled(suppressedContext(parent), carrier);
 }
-
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The context of the work in progress, to travel with what it writes; undefined when not tracing. */
 export function currentTraceCarrier(): TraceCarrier | undefined {
   if (!isTracing()) return undefined;
-  const span = trace.getSpan(context.active());
-  return span ? carrierOf(span.spanContext()) : undefined;
+  const active = context.active();
+  const span = trace.getSpan(active);
+  if (span) return carrierOf(span.spanContext());
+  return isSuppressed(active) ? unsampledCarrierOf(active) : undefined;
+}
+
+/**
+ * Headers that carry unsampled work's trace on an HTTP call: the fetch instrumentation injects a
+ * sampled span's context itself, but makes no span, and so injects nothing, for unsampled work.
+ */
+export function unsampledTraceHeaders(): Record<string, string> {
+  if (!isTracing()) return {};
+  const active = context.active();
+  if (trace.getSpan(active) || !isSuppressed(active)) return {};
+  const { traceparent, tracestate } = unsampledCarrierOf(active);
+  return { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
 }
 
 /**
@@ -43,34 +53,6 @@ export function traceCarrierFor(cause: TraceCarrier | undefined): TraceCarrier |
   const current = currentTraceCarrier();
   if (!cause?.traceparent) return current;
   return current && traceIdOf(current) === traceIdOf(cause) ? current : cause;
-}
-
-export function carrierOf(spanContext: SpanContext): TraceCarrier | undefined {
-  if (!isSpanContextValid(spanContext)) return undefined;
-  const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
-  const state = spanContext.traceState?.serialize();
-  return {
-    traceparent: `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`,
-    ...(state ? { tracestate: state } : {}),
-  };
-}
-
-function traceIdOf(carrier: TraceCarrier): string | undefined {
-  return carrier.traceparent ? TRACEPARENT.exec(carrier.traceparent)?.[1] : undefined;
-}
-
-/** The remote span context a carrier names, if it names a valid one. */
-export function spanContextOf(carrier: TraceCarrier | undefined): SpanContext | undefined {
-  const match = carrier?.traceparent ? TRACEPARENT.exec(carrier.traceparent) : null;
-  if (!match) return undefined;
-  const spanContext: SpanContext = {
-    traceId: match[1]!,
-    spanId: match[2]!,
-    traceFlags: parseInt(match[3]!, 16),
-    isRemote: true,
-    ...(carrier?.tracestate ? { traceState: createTraceState(carrier.tracestate) } : {}),
-  };
-  return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 export type MessagingSpanKind = 'producer' | 'consumer' | 'internal';
@@ -101,10 +83,21 @@ export interface MessagingSpan {
 
 const tracer = () => trace.getTracer('tessera.messaging');
 
-/** Starts a span for the outbox path; undefined when not tracing (callers skip all tracing work). */
+/**
+ * Starts a span for the outbox path; undefined when not tracing (callers skip all tracing work).
+ * Under an unsampled parent, or when the sampler drops a new trace, no span is started: the work
+ * runs unsampled (see `unsampledContext`) and passes the unsampled trace on.
+ */
 export function startMessagingSpan(name: string, options: MessagingSpanOptions): MessagingSpan | undefined {
   if (!isTracing()) return undefined;
   const remote = spanContextOf(options.parent);
+  if (!options.root && remote && (remote.traceFlags & TraceFlags.SAMPLED) === 0) {
+    return unsampled(unsampledContext(ROOT_CONTEXT, options.parent!), remote);
+  }
+  if (!options.root && !remote && isSuppressed(context.active())) {
+    const carrier = unsampledCarrierOf(context.active());
+    return unsampled(unsampledContext(context.active(), carrier), spanContextOf(carrier)!);
+  }
   const parentContext = options.root
     ? ROOT_CONTEXT
     : remote
@@ -113,14 +106,25 @@ export function startMessagingSpan(name: string, options: MessagingSpanOptions):
   const links: Link[] = [];
   for (const link of options.links ?? []) {
     const linked = link && ('traceId' in link ? link : spanContextOf(link));
-    if (linked) links.push({ context: linked });
+    if (linked && isSpanContextValid(linked)) links.push({ context: linked });
   }
   const span = tracer().startSpan(
     name,
     { kind: KINDS[options.kind], links, ...(options.attributes ? { attributes: options.attributes } : {}) },
     parentContext,
   );
+  const carrier = span.isRecording() ? undefined : carrierOf(span.spanContext());
+  if (carrier) return unsampled(unsampledContext(parentContext, carrier), span.spanContext());
   return wrap(span, trace.setSpan(parentContext, span));
+}
+
+function unsampled(work: Context, spanContext: SpanContext): MessagingSpan {
+  return {
+    carrier: unsampledCarrierOf(work),
+    spanContext,
+    run: (run) => context.with(work, run),
+    end: () => undefined,
+  };
 }
 
 function wrap(span: Span, spanContextOfWork: Context): MessagingSpan {

@@ -5,6 +5,7 @@
  * exporter loads no instrumentation at all (docs/decisions/0032-tracing-through-the-outbox.md).
  */
 
+import type { Context } from '@opentelemetry/api';
 import type { Telemetry } from 'bullmq';
 import type { StartedSdk, TracedProcess } from './sdk';
 
@@ -52,6 +53,24 @@ export function startTracing(env: NodeJS.ProcessEnv, version: string): boolean {
  */
 export function queueTelemetry(): Telemetry | undefined {
   return running?.queueTelemetry;
+}
+
+/**
+ * Names the HTTP server span of the request in progress after its route template, and gives it
+ * `http.route`; a no-op when not tracing or when the request is not sampled.
+ */
+export function recordHttpRoute(route: string | undefined): void {
+  if (route) running?.recordRoute(route);
+}
+
+/** `ctx` with tracing suppressed (OpenTelemetry's own flag), when tracing. */
+export function suppressedContext(ctx: Context): Context {
+  return running ? running.suppress(ctx) : ctx;
+}
+
+/** Whether `ctx` runs with tracing suppressed: unsampled work. */
+export function isSuppressed(ctx: Context): boolean {
+  return running?.isSuppressed(ctx) ?? false;
 }
 
 /** Names the modules and roles this process runs, once the flags are parsed (no-op when not tracing). */

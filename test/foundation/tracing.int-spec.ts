@@ -28,7 +28,7 @@ describe('one order, one trace, across the split topology', () => {
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
     running = await launchTopology('split', 'main', undefined, { ...tracingTo(receiver), LOG_LEVEL: 'debug' });
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await running?.stop();
     await receiver?.stop();
@@ -149,6 +149,54 @@ describe('one order, one trace, across the split topology', () => {
     expect(logged.every((line) => /"span_id":"[0-9a-f]{16}"/.test(line))).toBe(true);
     // Traces only: metrics stay Prometheus's, logs stdout's.
     expect([...receiver.paths]).toEqual(['/v1/traces']);
+  }, 90_000);
+
+  it('keeps an order the caller did not sample unsampled in every process', async () => {
+    const { baseUrl } = running;
+    const admin = `Bearer ${(await adminSession(baseUrl)).accessToken}`;
+    const buyer = `Bearer ${(await sessionFor(baseUrl, freshEmail('untraced'))).accessToken}`;
+    const { productId } = await stockedProduct(baseUrl, admin, { label: 'Untraced', onHand: 5 });
+    const unsampled = () => {
+      const traceId = randomBytes(16).toString('hex');
+      return { traceId, header: `00-${traceId}-${randomBytes(8).toString('hex')}-00` };
+    };
+
+    // The sampler follows the caller's "not sampled": neither the request nor anything it causes
+    // in the relays and workers (jobs, the webhook call) may trace, or start a trace of its own.
+    const parent = unsampled();
+    const placed = await eventually(
+      () =>
+        request(baseUrl)
+          .post('/v1/orders')
+          .set('Authorization', buyer)
+          .set('Idempotency-Key', randomUUID())
+          .set('traceparent', parent.header)
+          .send({ lines: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_ok' }),
+      (response) => response.status === 201,
+      { what: "ordering's projection of the product" },
+    );
+    const since = receiver.spans.length;
+    await eventually(
+      () =>
+        request(baseUrl)
+          .get(`/v1/orders/${placed.body.id as string}`)
+          .set('Authorization', buyer)
+          .set('traceparent', unsampled().header),
+      (response) => response.body.status === 'confirmed',
+      { timeoutMs: 20_000, what: `order ${placed.body.id as string} confirmed` },
+    );
+    // Spans are exported every 100 ms: anything the saga traced would be here well within this.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const sagaSpans =
+      /^(POST \/v1\/(orders|payments\/webhooks)|publish (ordering\.order-placed|inventory\.stock-reserved|payments\.payment-succeeded)|process (ordering\.order-placed|inventory\.stock-reserved|payments\.))/;
+    expect(
+      receiver.spans
+        .slice(since)
+        .filter((span) => sagaSpans.test(span.name))
+        .map((span) => span.name),
+    ).toEqual([]);
+    expect(receiver.trace(parent.traceId)).toEqual([]);
   }, 90_000);
 });
 

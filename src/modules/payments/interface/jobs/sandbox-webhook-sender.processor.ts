@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SETTINGS } from '#libs/config';
 import type { PaymentsSettings } from '../../payments.settings';
 import { JobProcessor } from '#libs/messaging';
+import { unsampledTraceHeaders } from '#libs/tracing';
 import { signWebhook } from '../../domain/webhook-signature';
 import { SANDBOX_SIGNATURE_HEADER } from '../../infrastructure/sandbox/sandbox-event';
 import { SANDBOX_WEBHOOK_QUEUE, type SandboxWebhookJob } from '../../infrastructure/sandbox/sandbox-webhooks';
@@ -28,7 +29,11 @@ export class SandboxWebhookSenderProcessor extends WorkerHost {
     const signature = signWebhook(this.settings.paymentSandboxWebhookSecret, body, Math.floor(Date.now() / 1000));
     const response = await fetch(this.webhookUrl(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signature },
+      headers: {
+        'content-type': 'application/json',
+        [SANDBOX_SIGNATURE_HEADER]: signature,
+        ...unsampledTraceHeaders(),
+      },
       body,
       signal: AbortSignal.timeout(10_000),
     });
