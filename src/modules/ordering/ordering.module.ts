@@ -23,13 +23,14 @@ import { GetOrderHandler } from './application/queries/get-order.handler';
 import { ListOrdersHandler } from './application/queries/list-orders.handler';
 import { AddOrderDeadlines1765200000000 } from './infrastructure/migrations/add-order-deadlines';
 import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
+import { PartitionIdempotencyKeys1767100000000 } from './infrastructure/migrations/partition-idempotency-keys';
 import { OrderRecord } from './infrastructure/order.record';
 import { PostgresOrderPlacementWriter } from './infrastructure/postgres-order-placement-writer';
 import { PostgresOrderStore } from './infrastructure/postgres-order-store';
 import { PostgresProductCopyStore } from './infrastructure/postgres-product-copy-store';
 import { ProductCopyRecord } from './infrastructure/product-copy.record';
 import { OrdersController } from './interface/http/orders.controller';
-import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning';
+import { IdempotencyKeyPartitions } from './interface/jobs/idempotency-key-partitions';
 import { OrderDeadlineSweeper } from './interface/jobs/order-deadline-sweeper';
 
 /** Orders and their saga (stock, payment), priced from its own copy of the catalog. See README.md. */
@@ -41,7 +42,11 @@ export const orderingModule = defineModule({
   // and mails, this module's jobs go first.
   jobsGoFirst: true,
   entities: [OrderRecord, ProductCopyRecord],
-  migrations: [CreateOrderingTables1764600000000, AddOrderDeadlines1765200000000],
+  migrations: [
+    CreateOrderingTables1764600000000,
+    AddOrderDeadlines1765200000000,
+    PartitionIdempotencyKeys1767100000000,
+  ],
   providers: [
     idempotencyKeysProvider(),
     { provide: OrderStore, useClass: PostgresOrderStore },
@@ -55,8 +60,8 @@ export const orderingModule = defineModule({
     ListOrdersHandler,
   ],
   controllers: [OrdersController],
-  // Worker-role work: the timers that prune expired idempotency keys and settle overdue orders.
-  processors: [IdempotencyKeyPruning, OrderDeadlineSweeper],
+  // Worker-role work: the timers that keep the idempotency keys' partitions and settle overdue orders.
+  processors: [IdempotencyKeyPartitions, OrderDeadlineSweeper],
   routes: ['/v1/orders'],
   publishes: [OrderPlaced, OrderConfirmed, OrderCancelled],
   eventHandlers: [
