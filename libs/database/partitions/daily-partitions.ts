@@ -19,7 +19,7 @@ export interface DailyPartitionedTable {
 }
 
 /** Days of partitions kept ready ahead of today: inserts never wait for maintenance. */
-export const PARTITION_DAYS_AHEAD = 3;
+export const PARTITION_DAYS_AHEAD = 2;
 
 const DAY_MS = 86_400_000;
 
@@ -123,9 +123,9 @@ export async function maintainDailyPartitions(
 }
 
 /**
- * For a migration turning `source` into the partitioned `table`: the daily partitions its rows
- * need (from two days before today, the older rows in one `<table>_p_before` partition that
- * retention drops whole) and those of the days ahead.
+ * For a migration turning `source` into the partitioned `table`: today's partition and those of
+ * the days ahead; rows from before today go into one `<table>_p_before` partition, which
+ * retention drops whole once its newest day has expired.
  */
 export async function createPartitionsForRows(
   runner: SqlRunner,
@@ -138,14 +138,14 @@ export async function createPartitionsForRows(
     oldest: Date | null;
     now: Date;
   }[];
-  const from = new Date(utcDay(range!.now).getTime() - 2 * DAY_MS);
+  const from = utcDay(range!.now);
   if (range!.oldest && range!.oldest < from) {
     await runner.query(
       `CREATE TABLE ${schema}.${table}_p_before PARTITION OF ${schema}.${table}
          FOR VALUES FROM (MINVALUE) TO ('${from.toISOString()}')`,
     );
   }
-  await createDailyPartitions(runner, schema, table, from, 3 + PARTITION_DAYS_AHEAD);
+  await createDailyPartitions(runner, schema, table, from, 1 + PARTITION_DAYS_AHEAD);
 }
 
 /** The schema a migration's statements run in (its module's). */
