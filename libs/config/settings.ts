@@ -234,7 +234,7 @@ export const coreSettings = defineSettings({
     'OUTBOX_RETENTION_HOURS',
     integer(1, 24 * 365),
     24,
-    'How long sent outbox rows are kept.',
+    'How long sent outbox rows are kept. They are dropped a UTC day at a time, once the day they were sent in ended this long ago, so a row stays up to 24 hours longer.',
   ),
   eventDeliveryDeadlineSeconds: setting(
     'EVENT_DELIVERY_DEADLINE_SECONDS',
@@ -252,7 +252,7 @@ export const coreSettings = defineSettings({
     'INBOX_RETENTION_HOURS',
     integer(1, 24 * 365),
     168,
-    'How long handled event ids are kept for deduplication; keep it longer than any redelivery.',
+    "How long handled event ids are kept for deduplication; keep it longer than any redelivery. Counted from the event's own time and dropped a UTC day at a time, once the day ended this long ago; an event older than that is still recorded once.",
   ),
   cacheTtlSeconds: setting(
     'CACHE_TTL_SECONDS',
@@ -270,7 +270,7 @@ export const coreSettings = defineSettings({
     'IDEMPOTENCY_KEY_TTL_HOURS',
     integer(1, 24 * 30),
     24,
-    'How long an `Idempotency-Key` replays its first response.',
+    'How long an `Idempotency-Key` replays its first response. Keys are dropped a UTC day at a time, once the day they were first used in ended this long ago.',
   ),
   authIssuer: setting('AUTH_ISSUER', text, 'tessera', '`iss` of access tokens; verifiers accept only this issuer.'),
   authAudience: setting(

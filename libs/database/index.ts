@@ -16,3 +16,4 @@ export * from './budget-pool';
 export * from './connection-budget';
 export * from './database-listener';
 export * from './database-pools';
+export * from './partitions';

@@ -23,6 +23,7 @@ describe('migrations', () => {
         { name: 'CreateNotes1764200000000' },
         { name: 'DeliveryLedger1765000000000' },
         { name: 'OutboxTraceContext1766000000000' },
+        { name: 'PartitionMessagingTables1767000000000' },
       ]);
       const applied = apps.filter((app) =>
         /module notes: applied migrations .*CreateNotes1764200000000/.test(app.output()),
@@ -45,6 +46,7 @@ describe('migrations', () => {
       { name: 'CreateNotes1764200000000' },
       { name: 'DeliveryLedger1765000000000' },
       { name: 'OutboxTraceContext1766000000000' },
+      { name: 'PartitionMessagingTables1767000000000' },
     ]);
     const again = await runToExit({ entry: 'fixture', args: ['migrate'], env: { DATABASE_URL: db.url } });
     expect(again.code).toBe(0);
@@ -56,7 +58,7 @@ describe('migrations', () => {
     try {
       const app = await startApp({ env: { DATABASE_URL: db.url, NOTES_DATABASE_URL: other.url } });
       await app.stop();
-      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 4 }]);
+      expect(await other.query(`SELECT count(*)::int AS n FROM fixture_notes.migrations`)).toEqual([{ n: 5 }]);
       expect(
         await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'fixture_notes'`),
       ).toEqual([{ n: 0 }]);

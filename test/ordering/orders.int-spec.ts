@@ -438,17 +438,25 @@ describe('ordering: placing, reading and cancelling orders', () => {
       const replay = await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 5 }], key).expect(201);
       expect(replay.text).toBe(second.text);
     });
-    it('prunes keys past their lifetime in a worker process', async () => {
+    it('drops the day of keys past their lifetime in a worker process, keeping the live ones', async () => {
       const buyer = await h.customer('pruning');
       const [kept, expired] = [randomUUID(), randomUUID()];
       for (const key of [kept, expired]) {
         await h.placeOrder(buyer.bearer, [{ productId: lamp.id, quantity: 1 }], key).expect(201);
       }
+      // The expired key as if first used three days ago: it moves into that day's partition.
+      const day = new Date(Math.floor(Date.now() / 86_400_000 - 3) * 86_400_000);
+      const partition = `idempotency_keys_p${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
       await h.db.query(
-        `UPDATE ordering.idempotency_keys SET expires_at = now() - interval '1 second' WHERE scope = $1 AND key = $2`,
-        [buyer.id, expired],
+        `CREATE TABLE ordering.${partition} PARTITION OF ordering.idempotency_keys
+           FOR VALUES FROM ('${day.toISOString()}') TO ('${new Date(day.getTime() + 86_400_000).toISOString()}')`,
       );
-      // A worker prunes once it has started, then every 15 minutes.
+      await h.db.query(
+        `UPDATE ordering.idempotency_keys SET created_at = $3, expires_at = $3::timestamptz + interval '24 hours'
+          WHERE scope = $1 AND key = $2`,
+        [buyer.id, expired, day.toISOString()],
+      );
+      // A worker keeps the partitions once it has started, then hourly.
       const worker = await startApp({
         args: ['--modules', 'ordering', '--roles', 'worker'],
         env: { DATABASE_URL: h.db.url, ...h.backend.env() },
@@ -457,9 +465,10 @@ describe('ordering: placing, reading and cancelling orders', () => {
         const left = await eventually(
           () => h.db.query<{ key: string }>('SELECT key FROM ordering.idempotency_keys WHERE scope = $1', [buyer.id]),
           (rows) => rows.length < 2,
-          { what: 'the expired key to be pruned' },
+          { what: 'the expired key to be dropped' },
         );
         expect(left.map((row) => row.key)).toEqual([kept]);
+        expect(await h.db.query(`SELECT to_regclass($1) AS gone`, [`ordering.${partition}`])).toEqual([{ gone: null }]);
       } finally {
         await worker.stop();
       }

@@ -89,24 +89,19 @@ export class IdempotencyClaim {
 
   /** One row if the key was free, expired or abandoned by the same request; none if another request has it. */
   private claimingInsert(params: unknown[], status: number, body: string, gate?: string): string {
-    const scope = statementParameter(params, this.scope, 'text');
-    const key = statementParameter(params, this.key, 'text');
+    const $ = (value: unknown, type: string) => statementParameter(params, value, type);
+    const scope = $(this.scope, 'text');
+    const key = $(this.key, 'text');
+    const hash = $(this.requestHash, 'text');
+    const ttl = $(this.settings.ttlHours, 'int');
     const from = gate ? ` FROM ${gate}` : '';
-    return `INSERT INTO ${this.schema}.idempotency_keys AS k
+    // The table is partitioned by day, so no unique index spans a key's lifetime: the function
+    // takes the key's lock and decides with a fresh snapshot (docs/decisions/0037-time-partitioned-tables.md).
+    return `INSERT INTO ${this.schema}.idempotency_keys
          (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
-       SELECT ${scope}, ${key}, ${statementParameter(params, this.requestHash, 'text')}, 'completed',
-              ${statementParameter(params, status, 'smallint')}, ${statementParameter(params, body, 'jsonb')},
-              date_trunc('milliseconds', now()),
-              now() + make_interval(hours => ${statementParameter(params, this.settings.ttlHours, 'int')})${from}
-        -- A request with this key in the middle of this same statement holds the lock until it
-        -- commits: answer 409 at once instead of queueing behind it.
-        WHERE pg_try_advisory_xact_lock(hashtextextended('${this.schema} ' || ${scope} || ' ' || ${key}, 0))
-       ON CONFLICT (scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, state = 'completed', response_status = EXCLUDED.response_status,
-             response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-       WHERE k.expires_at <= now()
-          OR (k.state = 'in_progress' AND k.request_hash = EXCLUDED.request_hash
-              AND k.created_at <= now() - make_interval(secs => ${statementParameter(params, this.settings.abandonedAfterSeconds, 'int')}))
+       SELECT ${scope}, ${key}, ${hash}, 'completed', ${$(status, 'smallint')}, ${$(body, 'jsonb')},
+              date_trunc('milliseconds', now()), now() + make_interval(hours => ${ttl})${from}
+        WHERE ${this.schema}.idempotency_key_free(${scope}, ${key}, ${hash}, ${$(this.settings.abandonedAfterSeconds, 'int')}, ${ttl})
        RETURNING 1`;
   }
 }
@@ -159,23 +154,6 @@ export class IdempotencyKeys {
     return outcome.kind === 'recorded' ? outcome.response : taken();
   }
 
-  /** Deletes keys past their TTL, in batches; returns how many. */
-  async pruneExpired(batchSize = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [row] = (await this.dataSource.query(
-        `WITH gone AS (
-           DELETE FROM ${this.schema}.idempotency_keys WHERE ctid IN (
-             SELECT ctid FROM ${this.schema}.idempotency_keys WHERE expires_at <= now() LIMIT $1)
-           RETURNING 1)
-         SELECT count(*)::int AS n FROM gone`,
-        [batchSize],
-      )) as [{ n: number }];
-      total += row.n;
-      if (row.n < batchSize) return total;
-    }
-  }
-
   /** Another request's key: its response (replay), 422 if reused, 409 while it runs; undefined if none. */
   private async existingAnswer(scope: string, key: string, hash: string): Promise<IdempotentResponse | undefined> {
     const [existing] = await queryPrepared<{
@@ -186,8 +164,9 @@ export class IdempotencyKeys {
     }>(
       this.dataSource,
       `SELECT request_hash, state, response_status, response_body FROM ${this.schema}.idempotency_keys
-        WHERE scope = $1 AND key = $2 AND expires_at > now()`,
-      [scope, key],
+        WHERE scope = $1 AND key = $2 AND expires_at > now() AND created_at > now() - make_interval(hours => $3)
+        ORDER BY created_at DESC LIMIT 1`,
+      [scope, key, this.settings.ttlHours],
     );
     if (!existing) return undefined;
     if (existing.request_hash !== hash) {

@@ -232,14 +232,17 @@ export class InboxConsumer implements OnApplicationBootstrap {
     return this.dataSource.transaction(async (manager) => {
       // Sorted ids take their unique-index locks in one order: concurrent batches cannot deadlock.
       const ids = [...new Set(batch.map((d) => d.event.id))].sort();
-      const names = ids.map((id) => batch.find((d) => d.event.id === id)?.key ?? '');
+      const firsts = ids.map((id) => batch.find((d) => d.event.id === id)!);
+      // The event's own time is the partition key: every redelivery carries it, so a copy meets
+      // the first record in the same partition (docs/decisions/0037-time-partitioned-tables.md).
       const claimed = new Set(
         (
           await queryPrepared<{ event_id: string }>(
             manager,
-            `INSERT INTO ${this.module.schema}.inbox (event_id, event_name) SELECT * FROM unnest($1::uuid[], $2::text[])
-           ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-            [ids, names],
+            `INSERT INTO ${this.module.schema}.inbox (event_id, occurred_at, event_name)
+             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[])
+           ON CONFLICT (event_id, occurred_at) DO NOTHING RETURNING event_id`,
+            [ids, firsts.map((d) => d.event.occurredAt), firsts.map((d) => d.key)],
           )
         ).map((row) => row.event_id),
       );

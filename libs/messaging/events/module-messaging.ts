@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ProcessState, SETTINGS, type Runtime, type Settings } from '#libs/config';
-import type { DatabaseListener } from '#libs/database';
+import { PartitionMaintenance, type DatabaseListener } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
 import { QUEUE_BACKEND } from '../tokens';
 import { QueueWorkers } from '../queue-workers';
@@ -48,6 +48,28 @@ export function moduleMessagingProviders(
       useFactory: (table: SubscriptionTable, queues: EventQueues, settings: Settings, state: ProcessState) =>
         new OutboxRelay(manifest, messaging, table, queues, settings, state, listener),
       inject: [SubscriptionTable, EventQueues, SETTINGS, ProcessState],
+    });
+  }
+  if (runtime.hasRole('worker')) {
+    // Every module has an outbox and an inbox; the workers keep their partitions.
+    providers.push({
+      provide: PartitionMaintenance,
+      useFactory: (settings: Settings, state: ProcessState) =>
+        new PartitionMaintenance(
+          messaging,
+          [
+            { schema: manifest.schema, table: 'outbox', retentionHours: settings.outboxRetentionHours },
+            {
+              schema: manifest.schema,
+              table: 'inbox',
+              retentionHours: settings.inboxRetentionHours,
+              pruneDefaultBy: 'occurred_at',
+            },
+          ],
+          state,
+          manifest.name,
+        ),
+      inject: [SETTINGS, ProcessState],
     });
   }
   if (runtime.hasRole('worker') && (manifest.eventHandlers ?? []).length > 0) {

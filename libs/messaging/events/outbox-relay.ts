@@ -24,7 +24,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private lastPrune = 0;
 
   constructor(
     private readonly module: ModuleManifest,
@@ -69,18 +68,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     while (!this.stopped && (await this.publishBatch()) === this.settings.relayBatchSize) {
       // A full batch means more may be waiting.
     }
-    await this.pruneSent();
   }
 
   private async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const outbox = `${this.module.schema}.outbox`;
       // Claims and marks in one statement: if enqueueing fails, the rollback unmarks them.
-      // ARRAY(...) evaluates the locking subquery once, before the update.
+      // ARRAY(...) evaluates the locking subquery once, before the update. `sent_at IS NULL` keeps
+      // both to the pending partition; marking moves each row into its day's partition.
       const claimed = await queryPrepared<OutboxRow>(
         manager,
         `UPDATE ${outbox} SET sent_at = clock_timestamp()
-            WHERE position = ANY(ARRAY(
+            WHERE sent_at IS NULL AND position = ANY(ARRAY(
               SELECT position FROM ${outbox} WHERE sent_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED))
             RETURNING ${OUTBOX_ROW_COLUMNS}`,
         [this.settings.relayBatchSize],
@@ -124,15 +123,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       return rows.length;
     });
-  }
-
-  private async pruneSent(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return;
-    this.lastPrune = Date.now();
-    await this.dataSource.query(
-      `DELETE FROM ${this.module.schema}.outbox WHERE sent_at IS NOT NULL AND sent_at < clock_timestamp() - make_interval(hours => $1)`,
-      [this.settings.outboxRetentionHours],
-    );
   }
 
   /** Wakes on the process's LISTEN connection; after it was lost, drains whatever came meanwhile. */

@@ -26,6 +26,7 @@ import { GetOrderHandler } from './application/queries/get-order.handler';
 import { ListOrdersHandler } from './application/queries/list-orders.handler';
 import { AddOrderDeadlines1765200000000 } from './infrastructure/migrations/add-order-deadlines';
 import { CreateOrderingTables1764600000000 } from './infrastructure/migrations/create-ordering-tables';
+import { PartitionIdempotencyKeys1767100000000 } from './infrastructure/migrations/partition-idempotency-keys';
 import { OrderRecord } from './infrastructure/order.record';
 import { PostgresOrderBacklogReader } from './infrastructure/postgres-order-backlog-reader';
 import { PostgresOrderPlacementWriter } from './infrastructure/postgres-order-placement-writer';
@@ -33,7 +34,7 @@ import { PostgresOrderStore } from './infrastructure/postgres-order-store';
 import { PostgresProductCopyStore } from './infrastructure/postgres-product-copy-store';
 import { ProductCopyRecord } from './infrastructure/product-copy.record';
 import { OrdersController } from './interface/http/orders.controller';
-import { IdempotencyKeyPruning } from './interface/jobs/idempotency-key-pruning';
+import { IdempotencyKeyPartitions } from './interface/jobs/idempotency-key-partitions';
 import { OrderDeadlineSweeper } from './interface/jobs/order-deadline-sweeper';
 
 /** Orders and their saga (stock, payment), priced from its own copy of the catalog. See README.md. */
@@ -45,7 +46,11 @@ export const orderingModule = defineModule({
   // and mails, this module's jobs go first.
   jobsGoFirst: true,
   entities: [OrderRecord, ProductCopyRecord],
-  migrations: [CreateOrderingTables1764600000000, AddOrderDeadlines1765200000000],
+  migrations: [
+    CreateOrderingTables1764600000000,
+    AddOrderDeadlines1765200000000,
+    PartitionIdempotencyKeys1767100000000,
+  ],
   providers: [
     idempotencyKeysProvider(),
     { provide: OrderStore, useClass: PostgresOrderStore },
@@ -62,8 +67,8 @@ export const orderingModule = defineModule({
     ListOrdersHandler,
   ],
   controllers: [OrdersController],
-  // Worker-role work: the timers that prune expired idempotency keys and settle overdue orders.
-  processors: [IdempotencyKeyPruning, OrderDeadlineSweeper],
+  // Worker-role work: the timers that keep the idempotency keys' partitions and settle overdue orders.
+  processors: [IdempotencyKeyPartitions, OrderDeadlineSweeper],
   routes: ['/v1/orders'],
   publishes: [OrderPlaced, OrderConfirmed, OrderCancelled],
   eventHandlers: [

@@ -1,0 +1,2 @@
+export * from './daily-partitions';
+export * from './partition-maintenance';
