@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { eventually } from '../support/eventually';
 import { startDisposableRedis, type DisposableRedis } from '../support/disposable-services';
 import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -69,25 +68,7 @@ describe('fault: Redis restarted empty under order load', () => {
     const accepted = answers.filter((a) => a.kind === 'order' && a.status === 201).length;
     expect(accepted).toBeGreaterThan(50);
 
-    const open = await eventually(
-      async () =>
-        (
-          await db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM ordering.orders WHERE status NOT IN ('confirmed', 'cancelled')`,
-          )
-        )[0]!.n,
-      (n) => n === 0,
-      { what: 'every order in a final state', timeoutMs: 150_000, intervalMs: 1000 },
-    );
-    const [{ confirmed }] = (await db.query<{ confirmed: number }>(
-      `SELECT count(*)::int AS confirmed FROM ordering.orders WHERE status = 'confirmed'`,
-    )) as [{ confirmed: number }];
-    // The last releases and commits follow the orders' final events.
-    const stock = await eventually(
-      async () => (await shop.stock()).body as { onHand: number; reserved: number },
-      (s) => s.reserved === 0 && s.onHand === STOCK - confirmed,
-      { what: 'the stock settled', timeoutMs: 60_000, intervalMs: 500 },
-    ).catch(async () => (await shop.stock()).body as { onHand: number; reserved: number });
+    const { open, confirmed, stock } = await shop.settle(db, STOCK);
     const outcomes = await db.query<{ status: string; reason: string | null; n: number }>(
       `SELECT status, cancel_reason AS reason, count(*)::int AS n FROM ordering.orders GROUP BY 1, 2 ORDER BY 3 DESC`,
     );

@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually';
 import { stockedProduct } from '../support/stocked-product';
 import { claims, signEdDSA } from '../support/forge-token';
 import { ADMIN_EMAIL, adminSession } from '../support/sessions';
+import type { TestDatabase } from '../support/test-database';
 
 /** One answer the load saw: when it was sent (ms since the load began), what came back, how long it took. */
 export interface Answer {
@@ -74,6 +75,33 @@ export class Shop {
       .send({ lines: [{ productId: this.productId, quantity: 1 }], paymentMethod: 'pm_card_ok' });
   }
 
+  /**
+   * Waits up to `openTimeoutMs` for every order to be confirmed or cancelled, then up to a minute
+   * for the stock to match the confirmed ones (its last releases and commits follow the orders'
+   * final events); returns what it found either way, for the test to assert and report.
+   */
+  async settle(db: TestDatabase, onHand: number, openTimeoutMs = 150_000): Promise<Settled> {
+    const open = await eventually(
+      async () =>
+        (
+          await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM ordering.orders WHERE status NOT IN ('confirmed', 'cancelled')`,
+          )
+        )[0]!.n,
+      (n) => n === 0,
+      { what: 'every order in a final state', timeoutMs: openTimeoutMs, intervalMs: 1000 },
+    );
+    const [{ confirmed }] = (await db.query<{ confirmed: number }>(
+      `SELECT count(*)::int AS confirmed FROM ordering.orders WHERE status = 'confirmed'`,
+    )) as [{ confirmed: number }];
+    const stock = await eventually(
+      async () => (await this.stock()).body as { onHand: number; reserved: number },
+      (s) => s.reserved === 0 && s.onHand === onHand - confirmed,
+      { what: 'the stock settled', timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(async () => (await this.stock()).body as { onHand: number; reserved: number });
+    return { open, confirmed, stock };
+  }
+
   stock(): Promise<request.Response> {
     return request(this.app.url).get(`/v1/inventory/${this.sku}`).set('Authorization', this.admin);
   }
@@ -111,6 +139,14 @@ export class Shop {
     );
     return answers;
   }
+}
+
+/** What the fault left behind once the saga had time to finish (see `Shop.settle`). */
+export interface Settled {
+  /** Orders neither confirmed nor cancelled when the wait ended (the goal is 0). */
+  readonly open: number;
+  readonly confirmed: number;
+  readonly stock: { onHand: number; reserved: number };
 }
 
 /** The p-th percentile of `values` (0 when empty). */
