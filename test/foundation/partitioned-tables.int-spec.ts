@@ -20,7 +20,7 @@ function relationsOf(plan: unknown): string[] {
   return [...own, ...Object.values(node).flatMap(relationsOf)];
 }
 
-describe('time-partitioned tables: outbox, inbox, idempotency keys', () => {
+describe('time-partitioned tables: outbox, inbox, idempotency keys, stock movements, webhook deliveries', () => {
   let db: TestDatabase;
   const backend = queueBackends().find((b) => b.name === 'postgres')!;
   const partitions = async (schema: string, table: string) =>
@@ -59,6 +59,13 @@ describe('time-partitioned tables: outbox, inbox, idempotency keys', () => {
     expect(await partitions('ordering', 'idempotency_keys')).toEqual(
       ahead.map((offset) => partition('idempotency_keys', offset)),
     );
+    expect(await partitions('inventory', 'stock_movements')).toEqual(
+      ahead.map((offset) => partition('stock_movements', offset)),
+    );
+    expect(await partitions('notifications', 'webhook_deliveries')).toEqual([
+      'webhook_deliveries_default',
+      ...ahead.map((offset) => partition('webhook_deliveries', offset)),
+    ]);
   });
 
   it('converts an unpartitioned outbox and inbox with rows: every row kept, positions continue', async () => {
@@ -162,6 +169,71 @@ describe('time-partitioned tables: outbox, inbox, idempotency keys', () => {
     }
   });
 
+  it('a worker keeps stock movements and webhook deliveries by their retention settings', async () => {
+    await db.query(
+      `DROP TABLE inventory.${partition('stock_movements', 2)}, notifications.${partition('webhook_deliveries', 2)}`,
+    );
+    for (const offset of [-3, -14]) {
+      await db.query(`CREATE TABLE inventory.${partition('stock_movements', offset)}
+                        PARTITION OF inventory.stock_movements FOR VALUES ${bounds(offset)}`);
+      await db.query(`CREATE TABLE notifications.${partition('webhook_deliveries', offset)}
+                        PARTITION OF notifications.webhook_deliveries FOR VALUES ${bounds(offset)}`);
+    }
+    await db.query(`INSERT INTO inventory.stock (sku, on_hand) VALUES ('SKU-P', 5)`);
+    await db.query(`INSERT INTO inventory.stock_movements (sku, kind, delta, on_hand_after, at) VALUES
+                      ('SKU-P', 'set', 5, 5, now() - interval '14 days'), ('SKU-P', 'set', 5, 5, now() - interval '3 days')`);
+    const endpoint = randomUUID();
+    await db.query(
+      `INSERT INTO notifications.webhook_endpoints (id, owner_id, url, secret, event_types)
+       VALUES ($1, $2, 'https://example.com/h', 's', ARRAY['order.placed'])`,
+      [endpoint, randomUUID()],
+    );
+    await db.query(
+      `INSERT INTO notifications.webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, status, created_at)
+       VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'order.placed', gen_random_uuid(), now() - interval '14 days', '{}', 'delivered', now() - interval '14 days'),
+              (gen_random_uuid(), $1, gen_random_uuid(), 'order.placed', gen_random_uuid(), now() - interval '3 days', '{}', 'delivered', now() - interval '3 days')`,
+      [endpoint],
+    );
+
+    const worker = await startApp({
+      entry: 'main',
+      args: ['--modules', 'inventory,notifications', '--roles', 'worker'],
+      env: {
+        DATABASE_URL: db.url,
+        STOCK_MOVEMENT_RETENTION_DAYS: '11',
+        WEBHOOK_DELIVERY_RETENTION_DAYS: '11',
+        ...backend.env(),
+      },
+    });
+    try {
+      await eventually(
+        async () =>
+          [
+            ...(await partitions('inventory', 'stock_movements')),
+            ...(await partitions('notifications', 'webhook_deliveries')),
+          ].join(' '),
+        (names) =>
+          !names.includes(partition('stock_movements', -14)) &&
+          !names.includes(partition('webhook_deliveries', -14)) &&
+          names.includes(partition('stock_movements', 2)) &&
+          names.includes(partition('webhook_deliveries', 2)),
+        { what: 'the stock movement and webhook delivery partitions kept', timeoutMs: 30_000 },
+      );
+      // Within the 11 days: kept; older: dropped with its day.
+      expect(await partitions('inventory', 'stock_movements')).toContain(partition('stock_movements', -3));
+      expect(await db.query(`SELECT count(*)::int AS n FROM inventory.stock_movements WHERE sku = 'SKU-P'`)).toEqual([
+        { n: 1 },
+      ]);
+      expect(
+        await db.query(`SELECT count(*)::int AS n FROM notifications.webhook_deliveries WHERE endpoint_id = $1`, [
+          endpoint,
+        ]),
+      ).toEqual([{ n: 1 }]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('the hot statements read one partition', async () => {
     // The relay's claim: the pending partition only.
     expect(
@@ -195,5 +267,18 @@ describe('time-partitioned tables: outbox, inbox, idempotency keys', () => {
       expect.arrayContaining([partition('idempotency_keys', -1), partition('idempotency_keys', 0)]),
     );
     expect(keyLookup).not.toContain(partition('idempotency_keys', -2));
+    // A webhook delivery's record of an event: the partition of its day (the conflict target
+    // includes the event's time, so a redelivered event meets its first delivery there).
+    expect(
+      await explain(
+        `SELECT 1 FROM notifications.webhook_deliveries WHERE endpoint_id = $1 AND event_id = $2 AND occurred_at = $3`,
+        [randomUUID(), randomUUID(), new Date().toISOString()],
+      ),
+    ).toEqual([partition('webhook_deliveries', 0)]);
+    // A SKU's movements of the last days: only those days' partitions.
+    const recentMovements = await explain(
+      `SELECT id FROM inventory.stock_movements WHERE sku = 'SKU-P' AND at > now() - interval '1 day' ORDER BY id DESC LIMIT 50`,
+    );
+    expect(recentMovements).not.toContain(partition('stock_movements', -3));
   });
 });

@@ -16,6 +16,7 @@ import { StockLedger } from './application/ports/stock-ledger';
 import { GetStockHandler } from './application/queries/get-stock.handler';
 import { ListStockMovementsHandler } from './application/queries/list-stock-movements.handler';
 import { CreateInventoryTables1764500000000 } from './infrastructure/migrations/create-inventory-tables';
+import { PartitionStockMovements1767200000000 } from './infrastructure/migrations/partition-stock-movements';
 import { BullmqReservationExpiryJobs, RESERVATION_EXPIRY_QUEUE } from './infrastructure/bullmq-reservation-expiry-jobs';
 import { PostgresReservationStore } from './infrastructure/postgres-reservation-store';
 import { PostgresStockLedger } from './infrastructure/postgres-stock-ledger';
@@ -25,6 +26,7 @@ import { StockRecord } from './infrastructure/stock.record';
 import { InventoryController } from './interface/http/inventory.controller';
 import { ReservationExpiryProcessor } from './interface/jobs/reservation-expiry.processor';
 import { ReservationExpirySweeper } from './interface/jobs/reservation-expiry-sweeper';
+import { StockMovementPartitions } from './interface/jobs/stock-movement-partitions';
 
 /** Stock per SKU, reservations for orders (all or none, never oversold) and their expiry. See README.md. */
 export const inventoryModule = defineModule({
@@ -35,7 +37,7 @@ export const inventoryModule = defineModule({
   // and mails, this module's jobs go first.
   jobsGoFirst: true,
   entities: [StockRecord, StockMovementRecord, ReservationRecord],
-  migrations: [CreateInventoryTables1764500000000],
+  migrations: [CreateInventoryTables1764500000000, PartitionStockMovements1767200000000],
   providers: [
     { provide: StockLedger, useClass: PostgresStockLedger },
     { provide: ReservationStore, useClass: PostgresReservationStore },
@@ -49,7 +51,7 @@ export const inventoryModule = defineModule({
   ],
   controllers: [InventoryController],
   // Worker-role work: the expiry jobs, and the sweeper that releases what lost jobs would have.
-  processors: [ReservationExpiryProcessor, ReservationExpirySweeper],
+  processors: [ReservationExpiryProcessor, ReservationExpirySweeper, StockMovementPartitions],
   queues: [{ name: RESERVATION_EXPIRY_QUEUE }],
   routes: ['/v1/inventory'],
   publishes: [StockReserved, StockReservationFailed, StockReleased, StockCommitted],

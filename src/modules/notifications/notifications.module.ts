@@ -37,6 +37,7 @@ import { BullmqWebhookDeliveryJobs, WEBHOOK_DELIVERY_QUEUE } from './infrastruct
 import { DnsWebhookTargetResolver } from './infrastructure/dns-webhook-target-resolver';
 import { HttpWebhookTransport } from './infrastructure/http-webhook-transport';
 import { CreateNotificationsTables1764700000000 } from './infrastructure/migrations/create-notifications-tables';
+import { PartitionWebhookDeliveries1767300000000 } from './infrastructure/migrations/partition-webhook-deliveries';
 import { PostgresCustomerDirectory } from './infrastructure/postgres-customer-directory';
 import { PostgresDeliveryStore } from './infrastructure/postgres-delivery-store';
 import { PostgresEndpointStore } from './infrastructure/postgres-endpoint-store';
@@ -45,6 +46,7 @@ import { SmtpMailer } from './infrastructure/smtp-mailer';
 import { WebhookEndpointsController } from './interface/http/webhook-endpoints.controller';
 import { EmailProcessor } from './interface/jobs/email.processor';
 import { OverdueDeliverySweeper } from './interface/jobs/overdue-delivery-sweeper';
+import { WebhookDeliveryPartitions } from './interface/jobs/webhook-delivery-partitions';
 import { WebhookDeliveryProcessor } from './interface/jobs/webhook-delivery.processor';
 
 /** Signed, ordered, retried webhooks to customers' endpoints, and order emails. See README.md. */
@@ -53,7 +55,7 @@ export const notificationsModule = defineModule({
   schema: 'notifications',
   settings: notificationsSettings,
   entities: [],
-  migrations: [CreateNotificationsTables1764700000000],
+  migrations: [CreateNotificationsTables1764700000000, PartitionWebhookDeliveries1767300000000],
   providers: [
     { provide: DeliveryStore, useClass: PostgresDeliveryStore },
     { provide: EndpointStore, useClass: PostgresEndpointStore },
@@ -77,7 +79,7 @@ export const notificationsModule = defineModule({
     ListWebhookDeliveriesHandler,
   ],
   controllers: [WebhookEndpointsController],
-  processors: [WebhookDeliveryProcessor, EmailProcessor, OverdueDeliverySweeper],
+  processors: [WebhookDeliveryProcessor, EmailProcessor, OverdueDeliverySweeper, WebhookDeliveryPartitions],
   queues: [{ name: WEBHOOK_DELIVERY_QUEUE }, { name: EMAIL_QUEUE }],
   routes: ['/v1/webhook-endpoints'],
   publishes: [],

@@ -39,6 +39,14 @@ export const notificationsSettings = defineSettings({
     20,
     'Consecutive failed attempts (any delivery) after which a webhook endpoint is disabled until re-enabled.',
   ),
+  // At least 11: the longest retry schedule (WEBHOOK_MAX_ATTEMPTS 50, steps capped at 4 h, +20 %
+  // jitter) ends 49 × 4.8 h ≈ 9.8 days after the first attempt; with the defaults, about a day.
+  webhookDeliveryRetentionDays: setting(
+    'WEBHOOK_DELIVERY_RETENTION_DAYS',
+    integer(11, 3650),
+    30,
+    'Days webhook deliveries (by event time) are kept; whole days past it are dropped by the workers. At least 11: longer than any retry schedule (49 steps of at most 4.8 h).',
+  ),
   smtpHost: setting(
     'SMTP_HOST',
     text,

@@ -34,7 +34,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
        JOIN notifications.webhook_endpoints e ON e.status = 'active' AND t.event_type = ANY (e.event_types)
         AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM notifications.customers c WHERE c.user_id = e.owner_id AND c.is_admin))
       ORDER BY t.ordinal
-     ON CONFLICT (endpoint_id, event_id) DO NOTHING
+     ON CONFLICT (endpoint_id, event_id, occurred_at) DO NOTHING
      RETURNING id`,
       [
         column((event) => event.eventId),
