@@ -89,7 +89,7 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
   const sellableProduct = (onHand: number, amount = 1500) =>
     sellableProductIn({ admin, categoryId, onHand, amount, label: 'Order' });
 
-  it('flash sale: 1,000 buyers, 100 units: exactly 100 reservations, no unit sold twice', async () => {
+  it('flash sale: 1,000 buyers, 100 units: 100 reservations held at most, no unit sold twice', async () => {
     const product = await sellableProduct(100);
     const buyers = await Promise.all(Array.from({ length: 1000 }, () => customerBearer()));
     const responses = await Promise.all(
@@ -116,8 +116,11 @@ describe(`orders: stock reservations and the order saga (${target.topology})`, (
     const wasReserved = (o: Order) => o.status === 'stock_reserved' || o.cancelReason === 'reservation_expired';
     const reserved = outcomes.flatMap((o, i) => (wasReserved(o) ? [{ bearer: buyers[i]!, id: o.id }] : []));
     const refused = outcomes.filter((o) => o.status === 'cancelled' && o.cancelReason === 'out_of_stock');
-    expect(reserved).toHaveLength(100);
-    expect(refused).toHaveLength(900);
+    // A unit an expired reservation gave back may be reserved again by an order still waiting.
+    const expired = outcomes.filter((o) => o.cancelReason === 'reservation_expired').length;
+    expect(reserved.length).toBeGreaterThanOrEqual(100);
+    expect(reserved.length).toBeLessThanOrEqual(100 + expired);
+    expect(refused).toHaveLength(1000 - reserved.length);
 
     // Stock held = reservations still held, exactly; an expired one gave its unit back.
     const stillHeld = async () => {

@@ -120,11 +120,16 @@ describe('one order, one trace, across the split topology', () => {
     expect(stockPublished).toMatchObject({ kind: SPAN_KIND.producer, name: 'publish inventory.stock-reserved' });
     expect(stockPublished.resource['tessera.roles']).toBe('relay');
 
-    // The charge job and the sandbox's webhook job (BullMQ's telemetry), then the webhook's HTTP span.
-    expect(find(spans, SPAN_KIND.consumer, 'process payments.charges', 'payments')).toBeDefined();
+    // The charge, made once that handler's transaction commits, as a follow-up of StockReserved;
+    // the sandbox's webhook job (BullMQ's telemetry) descends from it, then the webhook's HTTP span.
+    const charge = find(spans, SPAN_KIND.internal, 'charge payment', 'payments')!;
+    expect(parentOf(charge)).toBe(stockPublished);
     const webhook = find(spans, SPAN_KIND.server, 'POST /v1/payments/webhooks/:provider', 'payments')!;
     expect(webhook.attributes['http.route']).toBe('/v1/payments/webhooks/:provider');
     const sender = find(spans, SPAN_KIND.consumer, 'process payments.sandbox-webhooks', 'payments')!;
+    let chargedWithin = parentOf(sender);
+    while (chargedWithin && chargedWithin !== charge) chargedWithin = parentOf(chargedWithin);
+    expect(chargedWithin).toBe(charge);
     expect(parentOf(webhook)).toMatchObject({ kind: SPAN_KIND.client, parentSpanId: sender.spanId });
 
     // Confirmation: ordering handles PaymentSucceeded, and announces OrderConfirmed.

@@ -118,6 +118,19 @@ describe('payments: a charge whose job Redis lost is retried by the sweeper, wit
         .expect(200)
     ).body as { items: { id: string; status: string }[]; requests: number };
 
+  it('charges as soon as the payment is created: one call, one attempt, and its waiting job is removed', async () => {
+    const orderId = await place('pm_card_ok');
+    const paid = await paymentOf(orderId, (p) => p.status === 'succeeded');
+    expect(paid.chargeAttempts).toBe(1);
+    expect((await sandbox(paid.id)).requests).toBe(1);
+    // The job that waited, delayed, behind the call (it would have run had this process died).
+    await eventually(
+      () => charges.getJob(`charge-${paid.id}`),
+      (job) => job === undefined,
+      { what: 'the charge job removed' },
+    );
+  }, 60_000);
+
   it('charges once: the second call, after the queue lost the retry, gets the charge the first one made', async () => {
     const orderId = await place('pm_card_slow');
     // (The job may run once before the transaction that created the payment has committed:

@@ -6,7 +6,7 @@ import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { Settings } from '#libs/config';
 import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
-import { runInMessageContext, type MessageContext } from '#libs/observability';
+import { runInMessageContext } from '#libs/observability';
 import { inMessagingSpan, isTracing, type MessagingSpan } from '#libs/tracing';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
@@ -14,6 +14,7 @@ import { workerPrecedence } from '../worker-precedence';
 import { EVENT_BATCH_JOB, eventJob, type EventBatch } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
 import { eventMetrics } from './event-metrics';
+import { messageContextOf } from './event-follow-up';
 import { handlerSpan, processSpan } from './event-tracing';
 import { runsOfOneHandler } from './handler-runs';
 import type { InboxLockOrder, IntegrationEventHandler } from './on-integration-event.decorator';
@@ -278,7 +279,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
       const events = run.map((delivery) => delivery.event);
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
       const work = () =>
-        runInMessageContext({ ...contextOf(first), severalCauses: true }, () => handleMany(events, manager));
+        runInMessageContext({ ...messageContextOf(first), severalCauses: true }, () => handleMany(events, manager));
       await (
         transaction
           ? inMessagingSpan(handlerSpan(handler.constructor.name, events, transaction, sharedTransaction), work)
@@ -289,7 +290,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
     for (const { event } of run) {
       const stopTimer = eventMetrics.handlerDuration.startTimer(labels);
       const work = () =>
-        runInMessageContext(contextOf(event), () =>
+        runInMessageContext(messageContextOf(event), () =>
           handler.handle ? handler.handle(event, manager) : handleMany!([event], manager),
         );
       await (
@@ -299,10 +300,4 @@ export class InboxConsumer implements OnApplicationBootstrap {
       ).finally(() => stopTimer());
     }
   }
-}
-
-/** A handler's logs and the events it publishes carry the handled event's chain. */
-function contextOf(event: EventEnvelope): MessageContext {
-  const correlationId = event.correlationId ?? event.id;
-  return { requestId: correlationId, correlationId, causationId: event.id };
 }

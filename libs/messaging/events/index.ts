@@ -2,6 +2,7 @@ export * from './on-integration-event.decorator';
 export * from './subscription-table';
 export * from './messaging-tables.migration';
 export * from './outbox';
+export * from './event-follow-up';
 export * from './outbox-doorbell';
 export * from './event-queues';
 export * from './dead-letters';

@@ -19,6 +19,8 @@ import { ProviderEventStore } from './application/ports/provider-event-store';
 import { GetPaymentHandler } from './application/queries/get-payment.handler';
 import { CreatePaymentsTables1764700000000 } from './infrastructure/migrations/create-payments-tables';
 import { IndexPaymentsAwaitingJobs1765300000000 } from './infrastructure/migrations/index-payments-awaiting-jobs';
+import { ChargesAtOnce } from './application/charges-at-once';
+import { ProviderCharge } from './application/provider-charge';
 import {
   BullmqPaymentJobs,
   CHARGE_QUEUE,
@@ -53,6 +55,8 @@ export const paymentsModule = defineModule({
     { provide: ProviderEventStore, useClass: PostgresProviderEventStore },
     { provide: PaymentJobs, useClass: BullmqPaymentJobs },
     PaymentTransitions,
+    ProviderCharge,
+    ChargesAtOnce,
     SandboxWebhooks,
     SandboxProvider,
     { provide: PaymentProvider, useExisting: SandboxProvider },

@@ -27,7 +27,11 @@ export const paymentMetrics = {
     'provider',
     'result',
   ]),
-  charges: counter('payment_charges_total', 'Charge jobs by result', ['result']),
+  charges: counter(
+    'payment_charges_total',
+    'Charges by result (the first attempt, made at once, and each charge job)',
+    ['result'],
+  ),
 };
 
 /** Runs one provider call, counting it and timing it. */

@@ -10,6 +10,11 @@ export const CHARGE_QUEUE = 'payments.charges';
 export const REFUND_QUEUE = 'payments.refunds';
 export const PROVIDER_EVENT_QUEUE = 'payments.provider-events';
 
+/** How long a charge job's lock lasts: a worker that died mid-charge loses it this long after. */
+export const CHARGE_LOCK_MS = 10_000;
+
+const chargeJobId = (paymentId: string): string => `charge-${paymentId}`;
+
 export interface PaymentJob {
   readonly paymentId: string;
 }
@@ -32,8 +37,33 @@ export class BullmqPaymentJobs implements PaymentJobs {
     @Inject(SETTINGS) private readonly settings: PaymentsSettings,
   ) {}
 
-  async chargeEach(paymentIds: readonly string[]): Promise<void> {
-    if (paymentIds.length > 0) await this.charges.addBulk(paymentIds.map(this.chargeJob));
+  async chargeLater(paymentIds: readonly string[]): Promise<void> {
+    if (paymentIds.length === 0) return;
+    const { paymentChargeMaxAttempts, paymentProviderTimeoutMs } = this.settings;
+    const delay = paymentProviderTimeoutMs + CHARGE_LOCK_MS;
+    // The charge made at once is the first attempt.
+    const attempts = Math.max(1, paymentChargeMaxAttempts - 1);
+    await this.charges.addBulk(
+      paymentIds.map((paymentId) => {
+        const { name, data, opts } = this.chargeJob(paymentId);
+        return { name, data, opts: { ...opts, ...this.retried(attempts), delay } };
+      }),
+    );
+  }
+
+  async chargeNow(paymentId: string): Promise<void> {
+    await (await this.charges.getJob(chargeJobId(paymentId)))?.promote();
+  }
+
+  async chargeAgainSoon(paymentId: string): Promise<void> {
+    const job = await this.charges.getJob(chargeJobId(paymentId));
+    // Already started (its delay ran out during the call): it retries on its own.
+    await job?.changeDelay(this.settings.paymentRetryDelayMs).catch(() => undefined);
+  }
+
+  async forgetCharge(paymentId: string): Promise<void> {
+    // An active job (locked) is not removed; it finds the payment settled and does nothing.
+    await this.charges.remove(chargeJobId(paymentId));
   }
 
   async refund(paymentId: string): Promise<void> {
@@ -59,7 +89,7 @@ export class BullmqPaymentJobs implements PaymentJobs {
   }
 
   private readonly chargeJob = (paymentId: string): QueuedJob => {
-    const opts = { ...this.retried(this.settings.paymentChargeMaxAttempts), jobId: `charge-${paymentId}` };
+    const opts = { ...this.retried(this.settings.paymentChargeMaxAttempts), jobId: chargeJobId(paymentId) };
     return { name: 'charge', data: { paymentId }, opts };
   };
 

@@ -1,17 +1,7 @@
-import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { SETTINGS } from '#libs/config';
-import type { PaymentsSettings } from '../../payments.settings';
-import { measuredProviderCall, paymentMetrics } from '../payment-metrics';
+import { paymentMetrics } from '../payment-metrics';
 import { PaymentTransitions } from '../payment-transitions';
-import {
-  PAYMENT_PROVIDERS,
-  ProviderUnavailableError,
-  type ChargeOutcome,
-  type PaymentProviders,
-} from '../ports/payment-provider';
-
-export type ChargeResult = 'charged' | 'declined' | 'requires-action' | 'settled-before' | 'abandoned';
+import { ProviderCharge, type ChargeResult } from '../provider-charge';
 
 export class ChargePayment extends Command<ChargeResult> {
   constructor(
@@ -23,86 +13,28 @@ export class ChargePayment extends Command<ChargeResult> {
   }
 }
 
-/** The payment's idempotency key at the provider: the same on every retry of its one charge. */
-export function chargeKey(paymentId: string): string {
-  return `charge-${paymentId}`;
-}
-
 /**
- * Charges a payment. The attempt is counted, the provider is called outside any transaction
- * (it may take seconds), then the outcome is applied to the locked payment (a webhook may have
- * settled it first). Transient errors are thrown for the queue to retry with the same
- * idempotency key, so a charge that went through unseen is not made twice.
+ * The charge job's: counts the attempt in a transaction of its own, then calls the provider.
+ * Runs when the charge made at once after the payment's creation did not settle it (see
+ * `ChargesAtOnce`), and when the sweeper schedules a lost charge again.
  */
 @CommandHandler(ChargePayment)
 export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
-  private readonly logger = new Logger('Payments');
-
   constructor(
     private readonly transitions: PaymentTransitions,
-    @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
-    @Inject(SETTINGS) private readonly settings: PaymentsSettings,
+    private readonly providerCharge: ProviderCharge,
   ) {}
 
-  async execute(command: ChargePayment): Promise<ChargeResult> {
-    const result = await this.charge(command);
-    paymentMetrics.charges.inc({ result });
-    return result;
-  }
-
-  private async charge({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
+  async execute({ paymentId, lastAttempt }: ChargePayment): Promise<ChargeResult> {
     const before = await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
       payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
     );
     // Scheduled in the transaction that creates the payment: it may not be visible yet.
     if (!before) throw new Error(`payment ${paymentId} does not exist (yet)`);
-    const state = before.payment.state;
-    if (!before.payment.awaitsCharge) return 'settled-before';
-    const provider = this.providers.get(state.provider);
-    if (!provider) throw new Error(`payment ${paymentId}: no provider "${state.provider}" in this deployment`);
-    const timeoutMs = this.settings.paymentProviderTimeoutMs;
-    try {
-      if (state.orderCancelled) {
-        // An earlier attempt may have gone through unseen: settle what it did, charge nothing new.
-        const earlier =
-          state.chargeAttempts > 0 ? await provider.findCharge(chargeKey(paymentId), timeoutMs) : undefined;
-        if (earlier) return await this.settle(paymentId, earlier);
-        await this.transitions.applyAlone({ id: paymentId }, (payment, now) => payment.abandonCharge(now));
-        return 'abandoned';
-      }
-      const outcome = await measuredProviderCall(provider.name, 'charge', () =>
-        provider.charge(
-          {
-            idempotencyKey: chargeKey(paymentId),
-            amount: state.amount,
-            paymentMethod: state.paymentMethod,
-            reference: paymentId,
-          },
-          timeoutMs,
-        ),
-      );
-      return await this.settle(paymentId, outcome);
-    } catch (error) {
-      if (!(error instanceof ProviderUnavailableError) || !lastAttempt) throw error;
-      this.logger.warn(`payment ${paymentId}: provider unavailable on the last attempt (${error.message})`);
-      await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
-        payment.chargeDeclined('provider_unavailable', null, now),
-      );
-      return 'declined';
-    }
-  }
-
-  private async settle(paymentId: string, outcome: ChargeOutcome): Promise<ChargeResult> {
-    await this.transitions.applyAlone({ id: paymentId }, (payment, now) => {
-      switch (outcome.status) {
-        case 'succeeded':
-          return payment.chargeSucceeded(outcome.chargeId, now);
-        case 'declined':
-          return payment.chargeDeclined(outcome.declineCode, outcome.chargeId, now);
-        case 'requires_action':
-          return payment.chargeRequiresAction(outcome.chargeId, now);
-      }
-    });
-    return outcome.status === 'succeeded' ? 'charged' : outcome.status === 'declined' ? 'declined' : 'requires-action';
+    const result = before.payment.awaitsCharge
+      ? await this.providerCharge.attempt(before.payment.state, lastAttempt)
+      : 'settled-before';
+    paymentMetrics.charges.inc({ result });
+    return result;
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from 
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
 import { ApiProblems } from '#libs/http';
-import { chargeKey } from '../../application/commands/charge-payment.handler';
+import { chargeKey } from '../../application/provider-charge';
 import { PaymentStore } from '../../application/ports/payment-store';
 import { isPaymentId } from '../../domain/payment';
 import { PaymentsError } from '../../domain/payment-errors';
