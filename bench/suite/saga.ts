@@ -73,7 +73,7 @@ export function eventsDrained(baseUrl: string, timeoutMs = 600_000): Promise<voi
  * active on any queue (inboxes, emails, charges, webhooks). Orders reach their final state
  * before their emails are sent and their stock committed; a baseline measured while that tail
  * still runs shares the machine with it and measures far less than the machine can do.
- * Delayed jobs (reservation expiries) are not waited for: they are due minutes later.
+ * Delayed jobs (retries due later) are not waited for.
  */
 export function everythingDrained(baseUrl: string, timeoutMs = 600_000): Promise<void> {
   return drained(baseUrl, /state="(waiting|active)"/, 'every outbox and queue', timeoutMs);

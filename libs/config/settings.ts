@@ -264,7 +264,7 @@ export const coreSettings = defineSettings({
     'SWEEP_INTERVAL_MS',
     integer(100, 3_600_000),
     30_000,
-    'How often each worker process looks in PostgreSQL for work waiting past its deadline whose job was lost (Redis restarted empty, a failover, an eviction): reservations past their expiry (inventory), charges, refunds and webhooks without an outcome (payments), orders past ORDER_DEADLINE_SECONDS (ordering).',
+    'How often each worker process looks in PostgreSQL for work waiting past its deadline whose job was lost (Redis restarted empty, a failover, an eviction): charges, refunds and webhooks without an outcome (payments), orders past ORDER_DEADLINE_SECONDS (ordering). Reservations past their expiry have their own sweep, RESERVATION_SWEEP_INTERVAL_MS.',
   ),
   idempotencyKeyTtlHours: setting(
     'IDEMPOTENCY_KEY_TTL_HOURS',

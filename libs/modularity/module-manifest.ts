@@ -6,7 +6,7 @@ type NestImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReferen
 
 /** A queue of jobs a module owns (not its event inbox, which messaging derives). */
 export interface QueueDeclaration {
-  /** Unprefixed name, e.g. `inventory.reservation-expiry`. QUEUE_PREFIX is applied by the backend. */
+  /** Unprefixed name, e.g. `payments.charges`. QUEUE_PREFIX is applied by the backend. */
   readonly name: string;
 }
 

@@ -364,11 +364,14 @@ describe('inventory: reservations for orders (ordering events injected into its 
 });
 
 describe.each(queueBackends())(
-  'inventory: reservations expire (RESERVATION_TTL_SECONDS=1, $name queues)',
+  'inventory: reservations expire (RESERVATION_TTL_SECONDS=1, swept every 500 ms, $name queues)',
   (backend) => {
     let inv: Awaited<ReturnType<typeof startInventory>>;
     beforeAll(async () => {
-      inv = await startInventory(`inv_exp_${backend.name}`, backend, { RESERVATION_TTL_SECONDS: '1' });
+      inv = await startInventory(`inv_exp_${backend.name}`, backend, {
+        RESERVATION_TTL_SECONDS: '1',
+        RESERVATION_SWEEP_INTERVAL_MS: '500',
+      });
     });
     afterAll(async () => {
       await inv?.stop();
@@ -426,7 +429,7 @@ describe.each(queueBackends())(
       await inv.deliver(orderEvent('order-placed', orderId, { [s]: 2 }));
       await inv.publishedOnce(orderId);
       await inv.deliver(orderEvent('order-confirmed', orderId, { [s]: 2 }));
-      // The expiry job may run before or after the confirmation; the row lock orders them.
+      // The sweeper may release it before or after the confirmation; the row lock orders them.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const names = (await inv.published(orderId)).map((e) => e.event_name);
       expect(names[0]).toBe('inventory.stock-reserved');
@@ -435,13 +438,13 @@ describe.each(queueBackends())(
       expect(await inv.stock(s)).toEqual({ sku: s, onHand: 3, reserved: 0, available: 3 });
     });
 
-    it('an expiry job that fires before the deadline waits for it', async () => {
+    it('a reservation is released only once past its deadline, by the database clock', async () => {
       const s = sku('EARLY');
       await inv.put(s, 5);
       const orderId = randomUUID();
       await inv.deliver(orderEvent('order-placed', orderId, { [s]: 1 }));
       await inv.publishedOnce(orderId);
-      // The deadline moves past the job's due time (as after a clock skew between app and database).
+      // The deadline moves later (as after a clock skew between app and database): the sweeper waits for it.
       const [{ deadline }] = (await inv.db.query<{ deadline: Date }>(
         `UPDATE inventory.reservations SET expires_at = now() + interval '2.5 seconds' WHERE order_id = $1 RETURNING expires_at AS deadline`,
         [orderId],

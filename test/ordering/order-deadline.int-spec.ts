@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
-import { loseQueue, recovered } from '../support/lost-jobs';
+import { recovered } from '../support/lost-jobs';
 import { queueBackends, type QueueBackendUnderTest } from '../support/queue-backends';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
  * Every order has a deadline (ORDER_DEADLINE_SECONDS after it was placed, 4 s here). One still
  * waiting then is settled by ordering's sweeper: not paid, cancelled `timed_out` (inventory
  * releases its stock, payments drops its charge); paid, confirmed. The reservations here
- * would expire only after an hour, and Redis has lost their expiry jobs anyway.
+ * would expire only after an hour: the order's deadline ends them first.
  */
 const DEADLINE_SECONDS = 4;
 
@@ -23,7 +23,6 @@ interface Order {
 
 describe('ordering: orders past their deadline are settled by the sweeper', () => {
   const backend: QueueBackendUnderTest = queueBackends().find((b) => b.name === 'redis')!;
-  const prefix = backend.env().QUEUE_PREFIX as string;
   let db: TestDatabase;
   let app: AppProcess;
   let admin: string;
@@ -106,7 +105,6 @@ describe('ordering: orders past their deadline are settled by the sweeper', () =
     const placedAt = Date.now();
     await settled(orderId, (o) => o.status === 'stock_reserved', 10_000);
     expect(await stock()).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
-    await loseQueue(prefix, 'inventory.reservation-expiry');
 
     const cancelled = await settled(orderId, (o) => o.status === 'cancelled');
     expect(cancelled.cancelReason).toBe('timed_out');

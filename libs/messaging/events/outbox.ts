@@ -63,14 +63,18 @@ export class Outbox {
     return row[0] as string;
   }
 
-  /** `publish` for `handleMany`, in one statement; each `cause` gives the correlation and causation. */
+  /**
+   * `publish` for several events, in one statement: for `handleMany`, where each `cause` gives the
+   * correlation and causation, or for a batch of the module's own work (a sweep), without causes.
+   */
   async publishEach(
     manager: EntityManager,
     items: readonly {
       readonly event: IntegrationEvent<unknown>;
       readonly payload: unknown;
       readonly aggregate: AggregateRef;
-      readonly cause: { readonly id: string; readonly correlationId?: string | null } & TraceCarrier;
+      /** Omitted: the current work's, as `publish` (refused inside `handleMany`, which has several). */
+      readonly cause?: { readonly id: string; readonly correlationId?: string | null } & TraceCarrier;
     }[],
   ): Promise<string[]> {
     if (items.length === 0) return [];
@@ -78,6 +82,7 @@ export class Outbox {
       throw new Error(`publish events inside the transaction of the state changes they announce`);
     }
     const rows = items.map(({ event, payload, aggregate, cause }) => {
+      if (!cause) return this.row(event, payload, aggregate);
       const correlationId = cause.correlationId ?? cause.id;
       return this.row(
         event,

@@ -2,7 +2,6 @@ import { StockCommitted, StockReleased, StockReservationFailed, StockReserved } 
 import { defineModule } from '#libs/modularity';
 import { inventorySettings } from './inventory.settings';
 import { AdjustStockHandler } from './application/commands/adjust-stock.handler';
-import { ExpireReservationHandler } from './application/commands/expire-reservation.handler';
 import { ReleaseOverdueReservationsHandler } from './application/commands/release-overdue-reservations.handler';
 import { SetStockHandler } from './application/commands/set-stock.handler';
 import { CommitStockForConfirmedOrderHandler } from './application/events/commit-stock-for-confirmed-order.handler';
@@ -10,21 +9,18 @@ import { CreateStockForProductHandler } from './application/events/create-stock-
 import { ReleaseStockForCancelledOrderHandler } from './application/events/release-stock-for-cancelled-order.handler';
 import { ReserveStockForPlacedOrderHandler } from './application/events/reserve-stock-for-placed-order.handler';
 import { StockLockOrder } from './application/events/stock-lock-order';
-import { ReservationExpiryJobs } from './application/ports/reservation-expiry-jobs';
 import { ReservationStore } from './application/ports/reservation-store';
 import { StockLedger } from './application/ports/stock-ledger';
 import { GetStockHandler } from './application/queries/get-stock.handler';
 import { ListStockMovementsHandler } from './application/queries/list-stock-movements.handler';
 import { CreateInventoryTables1764500000000 } from './infrastructure/migrations/create-inventory-tables';
 import { PartitionStockMovements1767200000000 } from './infrastructure/migrations/partition-stock-movements';
-import { BullmqReservationExpiryJobs, RESERVATION_EXPIRY_QUEUE } from './infrastructure/bullmq-reservation-expiry-jobs';
 import { PostgresReservationStore } from './infrastructure/postgres-reservation-store';
 import { PostgresStockLedger } from './infrastructure/postgres-stock-ledger';
 import { ReservationRecord } from './infrastructure/reservation.record';
 import { StockMovementRecord } from './infrastructure/stock-movement.record';
 import { StockRecord } from './infrastructure/stock.record';
 import { InventoryController } from './interface/http/inventory.controller';
-import { ReservationExpiryProcessor } from './interface/jobs/reservation-expiry.processor';
 import { ReservationExpirySweeper } from './interface/jobs/reservation-expiry-sweeper';
 import { StockMovementPartitions } from './interface/jobs/stock-movement-partitions';
 
@@ -41,18 +37,16 @@ export const inventoryModule = defineModule({
   providers: [
     { provide: StockLedger, useClass: PostgresStockLedger },
     { provide: ReservationStore, useClass: PostgresReservationStore },
-    { provide: ReservationExpiryJobs, useClass: BullmqReservationExpiryJobs },
     SetStockHandler,
     AdjustStockHandler,
-    ExpireReservationHandler,
     ReleaseOverdueReservationsHandler,
     GetStockHandler,
     ListStockMovementsHandler,
   ],
   controllers: [InventoryController],
-  // Worker-role work: the expiry jobs, and the sweeper that releases what lost jobs would have.
-  processors: [ReservationExpiryProcessor, ReservationExpirySweeper, StockMovementPartitions],
-  queues: [{ name: RESERVATION_EXPIRY_QUEUE }],
+  // Worker-role work: the sweeper that releases reservations past their expiry (no job per
+  // reservation: docs/decisions/0038, option b), and the movements' partitions.
+  processors: [ReservationExpirySweeper, StockMovementPartitions],
   routes: ['/v1/inventory'],
   publishes: [StockReserved, StockReservationFailed, StockReleased, StockCommitted],
   eventHandlers: [

@@ -175,7 +175,7 @@ describe('reservation status', () => {
 
   it('expires only a reservation still held past its deadline', () => {
     expect(onExpiryDue('reserved', true)).toBe('release');
-    expect(onExpiryDue('reserved', false)).toBe('not-due');
+    expect(onExpiryDue('reserved', false)).toBe('ignore');
     expect(onExpiryDue('committed', true)).toBe('ignore');
     expect(onExpiryDue('released', true)).toBe('ignore');
     expect(onExpiryDue(undefined, true)).toBe('ignore');

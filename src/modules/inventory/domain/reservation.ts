@@ -49,10 +49,12 @@ export function onOrderConfirmed(
   }
 }
 
-/** The expiry job: release a reservation still held past its deadline; a job that fires early waits. */
-export function onExpiryDue(status: ReservationStatus | undefined, due: boolean): 'release' | 'not-due' | 'ignore' {
-  if (status !== 'reserved') return 'ignore';
-  return due ? 'release' : 'not-due';
+/**
+ * A reservation the sweeper found past its deadline, read again under its row lock: release it
+ * if it is still held and due; anything else (decided meanwhile, deadline moved) is left alone.
+ */
+export function onExpiryDue(status: ReservationStatus | undefined, due: boolean): 'release' | 'ignore' {
+  return status === 'reserved' && due ? 'release' : 'ignore';
 }
 
 const TRANSITIONS: Readonly<Record<ReservationStatus, readonly ReservationStatus[]>> = {

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { queryPrepared } from '#libs/sql';
-import type { LockedReservation, NewReservation, ReservationStore } from '../application/ports/reservation-store';
+import type {
+  LockedReservation,
+  NewReservation,
+  OverdueReservation,
+  ReservationStore,
+} from '../application/ports/reservation-store';
 import type { ReservationStatus } from '../domain/reservation';
 
 /** Every statement set-wise and prepared (docs/decisions/0009-prepared-statements.md). */
@@ -26,28 +31,19 @@ export class PostgresReservationStore implements ReservationStore {
     return new Set(rows.map((row) => row.order_id));
   }
 
-  async reservedSkus(manager: EntityManager, orderId: string): Promise<string[]> {
-    const rows = await queryPrepared<{ sku: string }>(
-      manager,
-      `SELECT DISTINCT line->>'sku' AS sku FROM inventory.reservations, jsonb_array_elements(lines) AS line WHERE order_id = $1`,
-      [orderId],
-    );
-    return rows.map((row) => row.sku);
-  }
-
   async lock(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, LockedReservation>> {
-    type Row = Omit<LockedReservation, 'orderId' | 'remainingMs'> & { order_id: string; remaining_ms: number };
+    type Row = Omit<LockedReservation, 'orderId'> & { order_id: string };
     const rows = await queryPrepared<Row>(
       manager,
-      `SELECT order_id, status, lines, version, expires_at <= now() AS due,
-              GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms
+      `SELECT order_id, status, lines, version, expires_at <= now() AS due
          FROM inventory.reservations WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
       [[...new Set(orderIds)]],
     );
     return new Map(
-      rows.map(({ order_id: orderId, status, lines, version, due, remaining_ms }) => {
-        return [orderId, { orderId, status, lines, version, due, remainingMs: Number(remaining_ms) }];
-      }),
+      rows.map(({ order_id: orderId, status, lines, version, due }) => [
+        orderId,
+        { orderId, status, lines, version, due },
+      ]),
     );
   }
 
@@ -62,14 +58,15 @@ export class PostgresReservationStore implements ReservationStore {
     return new Map(rows.map((row) => [row.order_id, row.version]));
   }
 
-  // Index `reservations_held`; the database clock decides what is overdue.
-  async overdue(limit: number): Promise<string[]> {
-    const rows = await queryPrepared<{ order_id: string }>(
+  // The partial index `reservations_held` (expires_at, WHERE status = 'reserved') answers this
+  // in deadline order and stops at `limit`: it holds only the reservations still held.
+  async overdue(limit: number): Promise<OverdueReservation[]> {
+    const rows = await queryPrepared<{ order_id: string; lines: { sku: string }[] }>(
       this.dataSource.manager,
-      `SELECT order_id FROM inventory.reservations
+      `SELECT order_id, lines FROM inventory.reservations
         WHERE status = 'reserved' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => row.order_id);
+    return rows.map((row) => ({ orderId: row.order_id, skus: row.lines.map((line) => line.sku) }));
   }
 }

@@ -1,50 +1,64 @@
-import { Command, CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { sweeperRecovered } from '#libs/observability';
-import { ReservationStore } from '../ports/reservation-store';
-import { ExpireReservation } from './expire-reservation.handler';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { Outbox } from '#libs/messaging';
+import { onExpiryDue } from '../../domain/reservation';
+import { reservationsExpired } from '../inventory-metrics';
+import { ReservationStore, type OverdueReservation } from '../ports/reservation-store';
+import { StockLedger } from '../ports/stock-ledger';
+import { releaseReservations } from '../release-reservation';
 
-/** Reservations one batch looks at; a sweep takes batches until one comes back short. */
-const BATCH = 200;
-/** At most this many batches per sweep, so that one sweep never runs for long. */
-const MAX_BATCHES = 25;
+/** Reservations one batch reads and releases in one transaction: a few statements, whatever the size. */
+const BATCH = 100;
+/** At most this many batches (5,000 reservations) per sweep, so that one sweep never runs for long. */
+const MAX_BATCHES = 50;
 
+/** Releases the reservations held past their expiry; answers how many this process released. */
 export class ReleaseOverdueReservations extends Command<number> {}
 
 /**
- * Releases reservations whose expiry job was lost, through the job's own use case, so a late
- * job or another replica sweeping is a no-op (docs/decisions/0002-deadlines-and-sweepers.md).
+ * The only way a reservation expires (docs/decisions/0002-deadlines-and-sweepers.md): the
+ * oldest overdue reservations are read unlocked, a bounded batch at a time, and each batch is
+ * released in one transaction that locks the stock rows, then the reservations' rows, and
+ * decides again. Batches follow while they come back full, so a burst drains in one sweep.
  */
 @CommandHandler(ReleaseOverdueReservations)
 export class ReleaseOverdueReservationsHandler implements ICommandHandler<ReleaseOverdueReservations> {
   constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly stock: StockLedger,
     private readonly reservations: ReservationStore,
-    private readonly commands: CommandBus,
   ) {}
 
   async execute(): Promise<number> {
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const overdue = await this.reservations.overdue(BATCH);
-      let releasedNow = 0;
-      // In random order: replicas sweeping the same rows at once mostly take different ones.
-      for (const orderId of shuffled(overdue)) {
-        const outcome = await this.commands.execute(new ExpireReservation(orderId));
-        if (outcome.kind === 'released') releasedNow++;
-      }
+      if (overdue.length === 0) break;
+      const releasedNow = await this.release(overdue);
       released += releasedNow;
-      sweeperRecovered.inc({ module: 'inventory', kind: 'reservation_expiry' }, releasedNow);
-      // A short batch was the last; a batch that released nothing would only be read again.
+      reservationsExpired.inc(releasedNow);
+      // A short batch was the last. A full one that released nothing was released by another
+      // process meanwhile (it waited for that one's stock locks): that process drains the rest.
       if (overdue.length < BATCH || releasedNow === 0) break;
     }
     return released;
   }
-}
 
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  private release(candidates: readonly OverdueReservation[]): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      // Stock rows first, in SKU order, as every inbox transaction takes them (StockLockOrder);
+      // then the reservations' rows, which order this against confirmations, cancellations and
+      // other processes sweeping the same rows: whoever comes second finds them decided.
+      await this.stock.lockStock(manager, [...new Set(candidates.flatMap((candidate) => candidate.skus))]);
+      const locked = await this.reservations.lock(
+        manager,
+        candidates.map((candidate) => candidate.orderId),
+      );
+      const due = [...locked.values()].filter((r) => onExpiryDue(r.status, r.due) === 'release');
+      const ports = { outbox: this.outbox, stock: this.stock, reservations: this.reservations };
+      await releaseReservations(manager, ports, due, 'expired');
+      return due.length;
+    });
   }
-  return copy;
 }

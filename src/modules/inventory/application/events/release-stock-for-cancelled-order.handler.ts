@@ -5,7 +5,7 @@ import { onOrderCancelled } from '../../domain/reservation';
 import { mergeLines } from '../../domain/stock-reservation';
 import { ReservationStore } from '../ports/reservation-store';
 import { StockLedger } from '../ports/stock-ledger';
-import { releaseReservation } from '../release-reservation';
+import { releaseReservations } from '../release-reservation';
 
 /** A cancelled order's held units go back to stock; a cancellation before its OrderPlaced leaves a tombstone. */
 @OnIntegrationEvent(OrderCancelled)
@@ -25,7 +25,7 @@ export class ReleaseStockForCancelledOrderHandler implements IntegrationEventHan
     const reservation = (await this.reservations.lock(manager, [orderId])).get(orderId);
     if (reservation && onOrderCancelled(reservation.status) === 'release') {
       const ports = { outbox: this.outbox, stock: this.stock, reservations: this.reservations };
-      await releaseReservation(manager, ports, reservation, 'order_cancelled');
+      await releaseReservations(manager, ports, [reservation], 'order_cancelled');
     }
   }
 }

@@ -11,7 +11,6 @@ import { SETTINGS } from '#libs/config';
 import type { InventorySettings } from '../../inventory.settings';
 import { OnIntegrationEvent, Outbox, type IntegrationEventHandler } from '#libs/messaging';
 import { decideReservationsInTurn, mergeLines } from '../../domain/stock-reservation';
-import { ReservationExpiryJobs } from '../ports/reservation-expiry-jobs';
 import { ReservationStore } from '../ports/reservation-store';
 import { StockLedger } from '../ports/stock-ledger';
 
@@ -23,7 +22,6 @@ import { StockLedger } from '../ports/stock-ledger';
 export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandler<PayloadOf<typeof OrderPlaced>> {
   constructor(
     private readonly outbox: Outbox,
-    private readonly expiryJobs: ReservationExpiryJobs,
     @Inject(SETTINGS) private readonly settings: InventorySettings,
     private readonly stock: StockLedger,
     private readonly reservations: ReservationStore,
@@ -85,11 +83,6 @@ export class ReserveStockForPlacedOrderHandler implements IntegrationEventHandle
               cause: event,
             };
       }),
-    );
-    // Scheduled inside the transaction: if this fails, the event is retried and nothing was
-    // reserved; if the commit fails after it, the job finds no held reservation and does nothing.
-    await this.expiryJobs.scheduleEach(
-      reserved.map(({ event, expiresAt }) => ({ orderId: event.payload.orderId, expiresAt })),
     );
   }
 }

@@ -10,8 +10,12 @@ export interface LockedReservation {
   readonly version: number;
   /** `expires_at <= now()`. */
   readonly due: boolean;
-  /** Milliseconds until `expires_at` (0 when due). */
-  readonly remainingMs: number;
+}
+
+/** A held reservation past its deadline, read unlocked, with the SKUs whose stock rows its release locks. */
+export interface OverdueReservation {
+  readonly orderId: string;
+  readonly skus: readonly string[];
 }
 
 export type NewReservation = Pick<LockedReservation, 'orderId' | 'status' | 'lines'> & { readonly expiresAt: Date };
@@ -23,8 +27,6 @@ export abstract class ReservationStore {
    * the orders whose row this created. A concurrent insert of an order makes this wait, then yield.
    */
   abstract claim(manager: EntityManager, reservations: readonly NewReservation[]): Promise<Set<string>>;
-  /** An order's SKUs, unlocked: lines never change once written, so callers lock stock rows first. */
-  abstract reservedSkus(manager: EntityManager, orderId: string): Promise<string[]>;
   /** Locks these orders' reservations in order id order; an order without one is absent. */
   abstract lock(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, LockedReservation>>;
   /** Moves locked reservations to one next status; returns their new versions by order id. */
@@ -33,6 +35,9 @@ export abstract class ReservationStore {
     orderIds: readonly string[],
     to: ReservationStatus,
   ): Promise<Map<string, number>>;
-  /** Held reservations past their deadline, oldest first, unlocked: the sweeper's candidates. */
-  abstract overdue(limit: number): Promise<string[]>;
+  /**
+   * Held reservations past their deadline (database clock), oldest first, at most `limit`,
+   * unlocked: the sweeper's candidates. Lines never change once written, so their SKUs are exact.
+   */
+  abstract overdue(limit: number): Promise<OverdueReservation[]>;
 }
