@@ -12,7 +12,10 @@
  *    written per table (`pg_stat_user_tables`); Redis commands (`INFO commandstats`); jobs
  *    per queue (each queue's id counter);
  * 2. **attribution**: the same load under Redis `MONITOR`, each command assigned to the queue
- *    its key names (MONITOR costs Redis CPU, so pass 1 is the CPU figure).
+ *    its key names (MONITOR costs Redis CPU, so pass 1 is the CPU figure);
+ * 3. **baseline**: pgbench TPC-B on a database of its own, as many clients as order
+ *    connections, on the same two cores (`--tpcb-seconds`, default 8): orders completed per
+ *    second over TPC-B's transactions per second compares runs on machines of different speed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { benchArgs } from './bench-args';
 import { processTicks } from './lib/cpu-accounting';
+import { initPgbench, runPgbench } from './lib/pgbench';
 import { startPrivateRedis } from './lib/private-redis';
 import { sleep, waitFor } from './lib/processes';
 import { deploymentFor, migrate, startTessera } from './suite/deployment';
@@ -36,6 +40,7 @@ const CONNECTIONS = Number(args.get('connections') ?? 10);
 const CPU_PROFILE_DIR = args.get('cpu-prof');
 const PREFIX = 'hops';
 const IDLE_SECONDS = Number(args.get('idle-seconds') ?? 10);
+const TPCB_SECONDS = Number(args.get('tpcb-seconds') ?? 8);
 let polls = 0;
 
 /** Write and read system calls a process made so far (each Redis command or PostgreSQL round trip is at least one). */
@@ -270,10 +275,16 @@ async function main(): Promise<void> {
         jobEventsPerOrder: perOrderMap(jobEvents),
       },
     };
+    const tpcb = await tpcbBaseline();
+    const report = {
+      ...result,
+      tpcb: { clients: CONNECTIONS, seconds: TPCB_SECONDS, tps: tpcb },
+      completedOverTpcb: Math.round((result.completedPerSecond / tpcb) * 10_000) / 10_000,
+    };
     await mkdir(join(ROOT, 'bench/results'), { recursive: true });
     const file = join(ROOT, `bench/results/saga-hops-${result.date.slice(0, 10)}.json`);
-    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(JSON.stringify(result, null, 2));
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify(report, null, 2));
     console.log(`written to ${file}`);
   } finally {
     for (const app of apps.reverse()) await app.stop('SIGTERM', 30_000).catch(() => undefined);
@@ -281,6 +292,17 @@ async function main(): Promise<void> {
     await sql.end().catch(() => undefined);
     await db.drop();
     await redis.stop();
+  }
+}
+
+/** TPC-B on both cores, the apps idle beside it, as they are between the passes. */
+async function tpcbBaseline(): Promise<number> {
+  const db = await createTestDatabase('saga_hops_tpcb');
+  try {
+    initPgbench(db.url);
+    return runPgbench({ url: db.url, mode: 'tpcb', clients: CONNECTIONS, seconds: TPCB_SECONDS, cores: '0,1' });
+  } finally {
+    await db.drop();
   }
 }
 

@@ -73,7 +73,7 @@ describe('inventory: reservations past their expiry are released by the reservat
     Promise.all(
       replicas.map(async (app) => {
         const text = (await request(app.url).get('/metrics').expect(200)).text;
-        expect(text).not.toContain('inventory.reservation-expiry'); // no such queue any more
+        expect(text).not.toContain('inventory.reservation-expiry'); // expiry has no queue: the sweeper releases
         const line = text.split('\n').find((l) => l.startsWith('inventory_reservations_expired_total '));
         return Number(line?.split(' ').pop() ?? NaN);
       }),

@@ -19,7 +19,7 @@ export interface PaymentStart {
 /**
  * Charges payments as soon as the transaction creating them has committed, in the process that
  * created them, instead of in a job of their own: the first attempt costs no queue round trip
- * and no transaction of its own (docs/decisions/0039-charge-at-once.md). Each payment's charge
+ * and no transaction of its own (docs/decisions/0039-charge-at-once-and-expiry-by-sweep.md). Each payment's charge
  * job waits, delayed, behind the call: forgotten once the call settles the payment, brought
  * forward by the first retry delay when it fails, started at once when this process has too many
  * charges waiting or is stopping, and run on its own if the process dies. At most
