@@ -281,4 +281,32 @@ describe('time-partitioned tables: outbox, inbox, idempotency keys, stock moveme
     );
     expect(recentMovements).not.toContain(partition('stock_movements', -3));
   });
+
+  it('an API process alone, its workers down, keeps the partitions its writes need', async () => {
+    // Days after the workers stopped: today's partitions and those ahead are missing.
+    const tables = [
+      ['ordering', 'idempotency_keys'],
+      ['ordering', 'outbox'],
+      ['inventory', 'stock_movements'],
+    ] as const;
+    for (const [schema, table] of tables)
+      for (const offset of [0, 1, 2]) await db.query(`DROP TABLE IF EXISTS ${schema}.${partition(table, offset)}`);
+
+    const api = await startApp({
+      entry: 'main',
+      args: ['--roles', 'api'],
+      env: { DATABASE_URL: db.url, ...backend.env() },
+    });
+    try {
+      for (const [schema, table] of tables) {
+        await eventually(
+          () => partitions(schema, table),
+          (names) => [0, 1, 2].every((offset) => names.includes(partition(table, offset))),
+          { what: `${schema}.${table}: today's partition and the days ahead`, timeoutMs: 30_000 },
+        );
+      }
+    } finally {
+      await api.stop();
+    }
+  });
 });

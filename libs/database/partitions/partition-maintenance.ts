@@ -3,13 +3,14 @@ import type { DataSource } from 'typeorm';
 import type { ProcessState } from '#libs/config';
 import { maintainDailyPartitions, type DailyPartitionedTable } from './daily-partitions';
 
-/** How often a worker process looks after its modules' partitioned tables. */
+/** How often a process looks after its modules' partitioned tables. */
 export const PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 /**
- * The timer that keeps partitions ready ahead and drops expired ones (role `worker`): at start-up,
- * then hourly. Every worker process runs it; the advisory lock in `maintainDailyPartitions` lets
- * one do the work per table and the others pass.
+ * The timer that keeps partitions ready ahead and drops expired ones: at start-up, then hourly.
+ * Every process running the table's module runs it, whatever its roles (an API process alone
+ * must still find today's partition); the advisory lock in `maintainDailyPartitions` lets one
+ * do the work per table and the others pass.
  */
 export class PartitionMaintenance implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;

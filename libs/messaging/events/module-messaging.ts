@@ -50,28 +50,27 @@ export function moduleMessagingProviders(
       inject: [SubscriptionTable, EventQueues, SETTINGS, ProcessState],
     });
   }
-  if (runtime.hasRole('worker')) {
-    // Every module has an outbox and an inbox; the workers keep their partitions.
-    providers.push({
-      provide: PartitionMaintenance,
-      useFactory: (settings: Settings, state: ProcessState) =>
-        new PartitionMaintenance(
-          messaging,
-          [
-            { schema: manifest.schema, table: 'outbox', retentionHours: settings.outboxRetentionHours },
-            {
-              schema: manifest.schema,
-              table: 'inbox',
-              retentionHours: settings.inboxRetentionHours,
-              pruneDefaultBy: 'occurred_at',
-            },
-          ],
-          state,
-          manifest.name,
-        ),
-      inject: [SETTINGS, ProcessState],
-    });
-  }
+  // Every module has an outbox and an inbox; every process running the module keeps their
+  // partitions (an API process writes the outbox), so no role's absence leaves a day without one.
+  providers.push({
+    provide: PartitionMaintenance,
+    useFactory: (settings: Settings, state: ProcessState) =>
+      new PartitionMaintenance(
+        messaging,
+        [
+          { schema: manifest.schema, table: 'outbox', retentionHours: settings.outboxRetentionHours },
+          {
+            schema: manifest.schema,
+            table: 'inbox',
+            retentionHours: settings.inboxRetentionHours,
+            pruneDefaultBy: 'occurred_at',
+          },
+        ],
+        state,
+        manifest.name,
+      ),
+    inject: [SETTINGS, ProcessState],
+  });
   if (runtime.hasRole('worker') && (manifest.eventHandlers ?? []).length > 0) {
     providers.push(...(manifest.eventHandlers ?? []), ...(manifest.inboxLockOrder ? [manifest.inboxLockOrder] : []), {
       provide: InboxConsumer,

@@ -35,6 +35,8 @@ export const inventoryModule = defineModule({
   entities: [StockRecord, StockMovementRecord, ReservationRecord],
   migrations: [CreateInventoryTables1764500000000, PartitionStockMovements1767200000000],
   providers: [
+    // Every process that writes the table keeps its partitions, whatever its roles.
+    StockMovementPartitions,
     { provide: StockLedger, useClass: PostgresStockLedger },
     { provide: ReservationStore, useClass: PostgresReservationStore },
     SetStockHandler,
@@ -46,7 +48,7 @@ export const inventoryModule = defineModule({
   controllers: [InventoryController],
   // Worker-role work: the sweeper that releases reservations past their expiry (no job per
   // reservation: docs/decisions/0038, option b), and the movements' partitions.
-  processors: [ReservationExpirySweeper, StockMovementPartitions],
+  processors: [ReservationExpirySweeper],
   routes: ['/v1/inventory'],
   publishes: [StockReserved, StockReservationFailed, StockReleased, StockCommitted],
   eventHandlers: [

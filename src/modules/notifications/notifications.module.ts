@@ -57,6 +57,8 @@ export const notificationsModule = defineModule({
   entities: [],
   migrations: [CreateNotificationsTables1764700000000, PartitionWebhookDeliveries1767300000000],
   providers: [
+    // Every process that writes the table keeps its partitions, whatever its roles.
+    WebhookDeliveryPartitions,
     { provide: DeliveryStore, useClass: PostgresDeliveryStore },
     { provide: EndpointStore, useClass: PostgresEndpointStore },
     { provide: CustomerDirectory, useClass: PostgresCustomerDirectory },
@@ -79,7 +81,7 @@ export const notificationsModule = defineModule({
     ListWebhookDeliveriesHandler,
   ],
   controllers: [WebhookEndpointsController],
-  processors: [WebhookDeliveryProcessor, EmailProcessor, OverdueDeliverySweeper, WebhookDeliveryPartitions],
+  processors: [WebhookDeliveryProcessor, EmailProcessor, OverdueDeliverySweeper],
   queues: [{ name: WEBHOOK_DELIVERY_QUEUE }, { name: EMAIL_QUEUE }],
   routes: ['/v1/webhook-endpoints'],
   publishes: [],

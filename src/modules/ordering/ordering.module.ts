@@ -52,6 +52,8 @@ export const orderingModule = defineModule({
     PartitionIdempotencyKeys1767100000000,
   ],
   providers: [
+    // Every process that writes the table keeps its partitions, whatever its roles.
+    IdempotencyKeyPartitions,
     idempotencyKeysProvider(),
     { provide: OrderStore, useClass: PostgresOrderStore },
     { provide: ProductCopyStore, useClass: PostgresProductCopyStore },
@@ -68,7 +70,7 @@ export const orderingModule = defineModule({
   ],
   controllers: [OrdersController],
   // Worker-role work: the timers that keep the idempotency keys' partitions and settle overdue orders.
-  processors: [IdempotencyKeyPartitions, OrderDeadlineSweeper],
+  processors: [OrderDeadlineSweeper],
   routes: ['/v1/orders'],
   publishes: [OrderPlaced, OrderConfirmed, OrderCancelled],
   eventHandlers: [

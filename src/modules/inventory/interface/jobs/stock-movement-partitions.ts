@@ -5,7 +5,7 @@ import { PartitionMaintenance } from '#libs/database';
 import type { InventorySettings } from '../../inventory.settings';
 
 /**
- * Keeps the daily partitions of `inventory.stock_movements` (role `worker`): the days ahead are
+ * Keeps the daily partitions of `inventory.stock_movements` (every process running the module): the days ahead are
  * created, a day older than STOCK_MOVEMENT_RETENTION_DAYS is dropped whole.
  */
 @Injectable()

@@ -5,7 +5,7 @@ import { PartitionMaintenance } from '#libs/database';
 import type { NotificationsSettings } from '../../notifications.settings';
 
 /**
- * Keeps the daily partitions of `notifications.webhook_deliveries` (role `worker`): the days ahead
+ * Keeps the daily partitions of `notifications.webhook_deliveries` (every process running the module): the days ahead
  * are created, a day older than WEBHOOK_DELIVERY_RETENTION_DAYS is dropped whole, and deliveries
  * of late-replayed events (the default partition) are deleted once created that long ago.
  */

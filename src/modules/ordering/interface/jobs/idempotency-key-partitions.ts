@@ -4,7 +4,7 @@ import { ProcessState, SETTINGS, type Settings } from '#libs/config';
 import { PartitionMaintenance } from '#libs/database';
 
 /**
- * Keeps the daily partitions of `ordering.idempotency_keys` (role `worker`): the days ahead are
+ * Keeps the daily partitions of `ordering.idempotency_keys` (every process running the module): the days ahead are
  * created, a day whose keys are all past IDEMPOTENCY_KEY_TTL_HOURS is dropped whole. Expired keys
  * already count as absent, so a late drop only lets the table grow a little.
  */
