@@ -1620,8 +1620,6 @@ export interface operations {
             /** @description Conflict: `email-taken` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2080,8 +2078,6 @@ export interface operations {
             /** @description Conflict: `signing-key-managed-by-setting` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,8 +2195,6 @@ export interface operations {
             /** @description Conflict: `slug-taken` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2361,8 +2355,6 @@ export interface operations {
             /** @description Conflict: `sku-taken` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2585,8 +2577,6 @@ export interface operations {
             /** @description Conflict: `invalid-transition` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2750,8 +2740,6 @@ export interface operations {
             /** @description Conflict: `below-reserved` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2830,8 +2818,6 @@ export interface operations {
             /** @description Conflict: `below-reserved`, `below-zero`, `stock-limit` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3146,8 +3132,6 @@ export interface operations {
             /** @description Conflict: `order-not-cancellable`, `order-already-cancelled` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3269,8 +3253,6 @@ export interface operations {
             /** @description Conflict: `payment-not-refundable` */
             409: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

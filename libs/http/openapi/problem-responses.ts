@@ -23,7 +23,7 @@ export function problemResponse(status: number, slugs: readonly string[]): Respo
         schema: { allOf: [{ $ref: getSchemaPath(ProblemSchema) }, { properties: { type: { enum: types } } }] },
       },
     },
-    ...problemHeaders(status),
+    ...problemHeaders(status, slugs),
   };
 }
 
@@ -36,9 +36,13 @@ export function ApiProblems(slugs: ProblemSlugs): MethodDecorator & ClassDecorat
   );
 }
 
-/** The headers a problem of this status carries. */
-function problemHeaders(status: number): Pick<ResponseObject, 'headers'> {
+/** The conflicts that end by themselves, whose answer says when to ask again. */
+const CONFLICTS_WITH_RETRY_AFTER: ReadonlySet<string> = new Set(['idempotency-key-in-use']);
+
+/** The headers a problem of this status (and these types) carries. */
+function problemHeaders(status: number, slugs: readonly string[]): Pick<ResponseObject, 'headers'> {
   if (status === 401) return { headers: responseHeaders('WWW-Authenticate') };
-  if (status === 409 || status === 429 || status === 503) return { headers: responseHeaders('Retry-After') };
-  return {};
+  const retryLater =
+    status === 429 || status === 503 || (status === 409 && slugs.some((slug) => CONFLICTS_WITH_RETRY_AFTER.has(slug)));
+  return retryLater ? { headers: responseHeaders('Retry-After') } : {};
 }
