@@ -4,6 +4,7 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventEnvelope } from '../support/event-envelope';
 import { eventually } from '../support/eventually';
+import { stockedProduct } from '../support/stocked-product';
 import { inboxQueue } from '../support/inbox-queue';
 import { queueBackends, type QueueBackendUnderTest } from '../support/queue-backends';
 import { ADMIN_EMAIL, adminSession, freshEmail, sessionFor } from '../support/sessions';
@@ -154,29 +155,11 @@ describe('inventory: reservations past their expiry are released by the reservat
 
   it("cancels an unpaid order within about one sweep interval of its reservation's expiry", async () => {
     const buyer = `Bearer ${(await sessionFor(replicas[0]!.url, freshEmail('expiry'))).accessToken}`;
-    const categoryId = (
-      await api()
-        .post('/v1/categories')
-        .set('Authorization', admin)
-        .send({ name: 'Expiry', slug: `expiry-${randomUUID().slice(0, 8)}` })
-        .expect(201)
-    ).body.id as string;
-    const sku = `EXPIRY-${randomUUID().slice(0, 8)}`;
-    const productId = (
-      await api()
-        .post('/v1/products')
-        .set('Authorization', admin)
-        .send({
-          sku,
-          name: sku,
-          description: '',
-          categoryId,
-          price: { amount: 900, currency: 'EUR' },
-          status: 'active',
-        })
-        .expect(201)
-    ).body.id as string;
-    await api().put(`/v1/inventory/${sku}`).set('Authorization', admin).send({ onHand: 5 }).expect(200);
+    const { productId, sku } = await stockedProduct(replicas[0]!.url, admin, {
+      label: 'Expiry',
+      onHand: 5,
+      amount: 900,
+    });
     const before = await expiredCounts();
 
     // 3-D Secure that the customer never completes: the order waits in stock_reserved, unpaid.
