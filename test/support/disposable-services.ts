@@ -133,20 +133,7 @@ export async function startDisposablePostgres(): Promise<DisposablePostgres> {
 }
 
 async function pingable(port: number): Promise<boolean> {
-  const probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } finally {
-    probe.disconnect();
-  }
+  return (await ask<string>(port, 'PING')) === 'PONG';
 }
 
 /** One command to a local Redis or sentinel on `port`, answered or failed within a second or two. */
