@@ -4,13 +4,8 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { problemType, type ProblemDetails } from '#libs/problems';
 import { PROBLEM_CONTENT_TYPE, problemFor, STATUS_SLUGS } from './problem.filter';
+import { LINGER_MS } from './lingering-close';
 import { API_SECURITY_HEADERS } from './security-headers';
-
-/**
- * How long an answered socket keeps reading what the client still sends: closed at once, the
- * kernel's reset can beat the answer to the client (nginx's "lingering close").
- */
-export const LINGER_MS = 2000;
 
 /** The largest request head (request line and headers) Node's parser accepts: its default. */
 export const MAX_HEADER_BYTES = 16 * 1024;

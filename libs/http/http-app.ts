@@ -20,6 +20,7 @@ import {
 } from './client-errors';
 import { installInputGuards } from './input-guards';
 import { installJsonBodyParser } from './json-body';
+import { installRefusedBodyDrain, LINGER_MS } from './lingering-close';
 import { apiDocument } from './openapi/api-document';
 import { ProblemDetailsFilter } from './problem.filter';
 import { installSecurityHeaders } from './security-headers';
@@ -87,6 +88,8 @@ export async function createHttpApp(
   installExpectationHandler(fastify.server);
   installConnectHandler(fastify.server);
   installJsonBodyParser(app, settings.bodyLimitBytes);
+  // Within the request timeout, so a stalled body gets its 413 rather than a 408.
+  installRefusedBodyDrain(fastify, Math.min(LINGER_MS, requestTimeout / 2));
   installInputGuards(fastify);
   if (settings.corsOrigins.length > 0) {
     app.enableCors({

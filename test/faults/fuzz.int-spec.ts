@@ -81,8 +81,7 @@ interface Answer {
 
 /**
  * Sends a request and resolves with the answer's status and content type as soon as it
- * arrives: a server refusing an upload it will not read (413) answers and closes while the
- * body is still going out, which fetch reports as a failed write and no answer at all.
+ * arrives: a refused upload (413) is answered while its body is still going out.
  */
 function answerOf(
   url: string,
