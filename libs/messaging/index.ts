@@ -1,4 +1,5 @@
 export * from './queue-backend';
+export * from './delayed-job';
 export * from './job-processor.decorator';
 export * from './queue-workers';
 export * from './queue.health';

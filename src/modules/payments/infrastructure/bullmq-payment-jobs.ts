@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { JobsOptions, Queue } from 'bullmq';
 import { SETTINGS } from '#libs/config';
+import { promoteDelayedJob, retimeDelayedJob } from '#libs/messaging';
 import type { PaymentsSettings } from '../payments.settings';
 import { PaymentJobs } from '../application/ports/payment-jobs';
 import type { ProviderEventKey } from '../application/ports/provider-event-store';
@@ -52,13 +53,12 @@ export class BullmqPaymentJobs implements PaymentJobs {
   }
 
   async chargeNow(paymentId: string): Promise<void> {
-    await (await this.charges.getJob(chargeJobId(paymentId)))?.promote();
+    await promoteDelayedJob(await this.charges.getJob(chargeJobId(paymentId)));
   }
 
   async chargeAgainSoon(paymentId: string): Promise<void> {
     const job = await this.charges.getJob(chargeJobId(paymentId));
-    // Already started (its delay ran out during the call): it retries on its own.
-    await job?.changeDelay(this.settings.paymentRetryDelayMs).catch(() => undefined);
+    await retimeDelayedJob(job, this.settings.paymentRetryDelayMs);
   }
 
   async forgetCharge(paymentId: string): Promise<void> {
