@@ -7,7 +7,8 @@ import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
-import { inboxQueue } from '../support/inbox-queue';
+import { deliveryQueue, inboxQueue } from '../support/inbox-queue';
+import { BY_KEY, byKey } from '../../src/modules/notifications/infrastructure/delivery-key';
 import { queueBackends } from '../support/queue-backends';
 import { freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -154,6 +155,62 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
       async () => calls,
       (n) => n > before,
       { what: 'an attempt to the re-enabled endpoint' },
+    );
+  }, 90_000);
+
+  it("reads and writes a delivery in its event day's partition, and still takes a job that lacks the day", async () => {
+    const endpoint = (
+      await request(app.url)
+        .post('/v1/webhook-endpoints')
+        .set('Authorization', customer.bearer)
+        .send({ url: `http://127.0.0.1:${receiverPort}/hook`, eventTypes: ['order.placed'] })
+        .expect(201)
+    ).body as { id: string };
+    const event = orderEvent('order-placed', randomUUID(), customer.id);
+    await deliver(event);
+    const [delivery] = await eventually(
+      () =>
+        db.query<{ id: string; occurredAt: Date; attempts: number }>(
+          `SELECT id, occurred_at AS "occurredAt", attempts FROM notifications.webhook_deliveries
+            WHERE endpoint_id = $1 AND status = 'failed'`,
+          [endpoint.id],
+        ),
+      (rows) => rows.length === 1,
+      { what: 'the delivery failed for good (the receiver answers 503)' },
+    );
+    expect(delivery!.attempts).toBe(2);
+
+    // Planned as the store's statements are (unnamed, with their values): one partition, or every one.
+    const partitionsRead = async (key: Parameters<typeof byKey>[0]) => {
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN UPDATE notifications.webhook_deliveries SET updated_at = now() WHERE ${BY_KEY}`,
+        byKey(key),
+      );
+      return plan.filter((row) => /^\s*Update on webhook_deliveries_/.test(row['QUERY PLAN'])).length;
+    };
+    expect(await partitionsRead({ id: delivery!.id, occurredAt: event.occurredAt })).toBe(1);
+    expect(await partitionsRead({ id: delivery!.id, occurredAt: delivery!.occurredAt })).toBe(1);
+    expect(await partitionsRead({ id: delivery!.id })).toBeGreaterThan(1);
+
+    // A job scheduled by an older release names the delivery alone: it is attempted all the same.
+    const [{ dispatch }] = (await db.query<{ dispatch: number }>(
+      `UPDATE notifications.webhook_deliveries SET status = 'pending', attempts = 0, dispatch = dispatch + 1
+        WHERE id = $1 RETURNING dispatch`,
+      [delivery!.id],
+    )) as [{ dispatch: number }];
+    const jobs = deliveryQueue(backend, db.url);
+    try {
+      await jobs.add('deliver', { deliveryId: delivery!.id, dispatch }, { jobId: `old-${delivery!.id}` });
+    } finally {
+      await jobs.close();
+    }
+    await eventually(
+      () =>
+        db.query<{ attempts: number }>(`SELECT attempts FROM notifications.webhook_deliveries WHERE id = $1`, [
+          delivery!.id,
+        ]),
+      (rows) => (rows[0]?.attempts ?? 0) > 0,
+      { what: 'the older job attempted' },
     );
   }, 90_000);
 

@@ -29,7 +29,7 @@ export class WebhookFanOut {
     type: WebhookEventType,
     events: readonly EventEnvelope<OrderSubject>[],
   ): Promise<void> {
-    const ids = await this.deliveries.record(
+    const recorded = await this.deliveries.record(
       manager,
       events.map((event) => ({
         eventId: event.id,
@@ -40,6 +40,6 @@ export class WebhookFanOut {
         customerId: event.payload.customerId,
       })),
     );
-    await this.jobs.schedule(ids.map((deliveryId) => ({ deliveryId, dispatch: 1 })));
+    await this.jobs.schedule(recorded.map((delivery) => ({ delivery, dispatch: 1 })));
   }
 }

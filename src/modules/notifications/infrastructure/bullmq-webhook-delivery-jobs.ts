@@ -1,7 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { WebhookDeliveryJob, WebhookDeliveryJobs } from '../application/ports/webhook-delivery-jobs';
+import type {
+  ScheduledDelivery,
+  WebhookDeliveryJob,
+  WebhookDeliveryJobs,
+} from '../application/ports/webhook-delivery-jobs';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'notifications.webhook-deliveries';
 
@@ -14,15 +18,19 @@ export class BullmqWebhookDeliveryJobs implements WebhookDeliveryJobs {
    * a job still finishing. A job may run before the transaction commits: the attempt then
    * finds no row and the job is retried.
    */
-  async schedule(jobs: readonly (WebhookDeliveryJob & { delayMs?: number })[]): Promise<void> {
+  async schedule(jobs: readonly ScheduledDelivery[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue.addBulk(
-      jobs.map((job) => ({
+      jobs.map(({ delivery, dispatch, delayMs }) => ({
         name: 'deliver',
-        data: { deliveryId: job.deliveryId, dispatch: job.dispatch } satisfies WebhookDeliveryJob,
+        data: {
+          deliveryId: delivery.id,
+          occurredAt: new Date(delivery.occurredAt).toISOString(),
+          dispatch,
+        } satisfies WebhookDeliveryJob,
         opts: {
-          jobId: `whd-${job.deliveryId}-${job.dispatch}`,
-          delay: Math.max(0, job.delayMs ?? 0),
+          jobId: `whd-${delivery.id}-${dispatch}`,
+          delay: Math.max(0, delayMs ?? 0),
           // Retries of the job itself cover a row not yet committed and database outages;
           // failed HTTP attempts are retried by scheduling a new dispatch.
           attempts: 6,

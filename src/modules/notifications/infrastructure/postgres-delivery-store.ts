@@ -3,13 +3,16 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { queryPrepared } from '#libs/sql';
 import type {
   AttemptRecord,
+  DeliveryKey,
   DeliveryLogEntry,
   DeliverySequence,
   DeliveryStore,
   LockedDelivery,
   NewDeliveries,
+  OverdueDelivery,
   PendingDelivery,
 } from '../application/ports/delivery-store';
+import { BY_KEY, byKey } from './delivery-key';
 import { query } from './sql-query';
 
 type Positioned<T extends { position: number }> = Omit<T, 'position'> & { position: string };
@@ -22,10 +25,10 @@ const MAX_BIGINT = '9223372036854775807';
 export class PostgresDeliveryStore implements DeliveryStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<string[]> {
+  async record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<Required<DeliveryKey>[]> {
     if (events.length === 0) return [];
     const column = <T>(pick: (event: NewDeliveries) => T): T[] => events.map(pick);
-    const rows = await queryPrepared<{ id: string }>(
+    return queryPrepared<{ id: string; occurredAt: Date }>(
       manager,
       `INSERT INTO notifications.webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
      SELECT gen_random_uuid(), e.id, t.event_id, t.event_type, t.sequence_key, t.occurred_at, t.body, now()
@@ -35,7 +38,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
         AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM notifications.customers c WHERE c.user_id = e.owner_id AND c.is_admin))
       ORDER BY t.ordinal
      ON CONFLICT (endpoint_id, event_id, occurred_at) DO NOTHING
-     RETURNING id`,
+     RETURNING id, occurred_at AS "occurredAt"`,
       [
         column((event) => event.eventId),
         column((event) => event.type),
@@ -45,20 +48,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
         column((event) => event.customerId),
       ],
     );
-    return rows.map((row) => row.id);
   }
 
   async lock(
     manager: EntityManager,
-    deliveryId: string,
+    delivery: DeliveryKey,
     sequence?: DeliverySequence,
   ): Promise<LockedDelivery | undefined> {
     // Columns that never change: read without a lock.
     sequence ??= (
       await query<DeliverySequence>(
         manager,
-        `SELECT endpoint_id AS "endpointId", sequence_key AS "sequenceKey" FROM notifications.webhook_deliveries WHERE id = $1`,
-        [deliveryId],
+        `SELECT endpoint_id AS "endpointId", sequence_key AS "sequenceKey" FROM notifications.webhook_deliveries WHERE ${BY_KEY}`,
+        byKey(delivery),
       )
     )[0];
     if (!sequence) return undefined;
@@ -71,8 +73,8 @@ export class PostgresDeliveryStore implements DeliveryStore {
               d.event_type AS "eventType", d.body, d.status, d.attempts, d.dispatch, d.occurred_at AS "occurredAt",
               d.position, json_build_object('url', e.url, 'secret', e.secret, 'status', e.status) AS endpoint
          FROM notifications.webhook_deliveries d JOIN notifications.webhook_endpoints e ON e.id = d.endpoint_id
-        WHERE d.id = $1 FOR UPDATE OF d`,
-      [deliveryId],
+        WHERE d.id = $1 AND ($2::timestamptz IS NULL OR (d.occurred_at >= $2 AND d.occurred_at < $3)) FOR UPDATE OF d`,
+      byKey(delivery),
     );
     const row = rows[0];
     return row && { ...row, position: Number(row.position) };
@@ -88,47 +90,47 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return rows.map((row) => ({ ...row, position: Number(row.position) }));
   }
 
-  async park(manager: EntityManager, deliveryId: string): Promise<void> {
+  async park(manager: EntityManager, delivery: DeliveryKey): Promise<void> {
     await query(
       manager,
-      `UPDATE notifications.webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
-      [deliveryId],
+      `UPDATE notifications.webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE ${BY_KEY}`,
+      byKey(delivery),
     );
   }
 
-  async redispatch(manager: EntityManager, deliveryId: string, delayMs: number): Promise<number> {
-    return this.dispatch(manager, deliveryId, delayMs, '');
+  async redispatch(manager: EntityManager, delivery: DeliveryKey, delayMs: number): Promise<number> {
+    return this.dispatch(manager, delivery, delayMs, '');
   }
 
-  async recordAttempt(manager: EntityManager, deliveryId: string, attempt: AttemptRecord): Promise<void> {
+  async recordAttempt(manager: EntityManager, delivery: DeliveryKey, attempt: AttemptRecord): Promise<void> {
     await query(
       manager,
       `UPDATE notifications.webhook_deliveries
-          SET attempts = attempts + 1, status = $2, last_status_code = $3, last_error = $4,
-              delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
-              next_attempt_at = CASE WHEN $2 = 'pending' THEN next_attempt_at END,
+          SET attempts = attempts + 1, status = $4, last_status_code = $5, last_error = $6,
+              delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END,
+              next_attempt_at = CASE WHEN $4 = 'pending' THEN next_attempt_at END,
               updated_at = now()
-        WHERE id = $1`,
-      [deliveryId, attempt.status, attempt.statusCode, attempt.error],
+        WHERE ${BY_KEY}`,
+      [...byKey(delivery), attempt.status, attempt.statusCode, attempt.error],
     );
   }
 
-  async failWithoutAttempt(manager: EntityManager, deliveryId: string, error: string): Promise<void> {
+  async failWithoutAttempt(manager: EntityManager, delivery: DeliveryKey, error: string): Promise<void> {
     await query(
       manager,
-      `UPDATE notifications.webhook_deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
-      [deliveryId, error],
+      `UPDATE notifications.webhook_deliveries SET status = 'failed', last_error = $4, next_attempt_at = NULL, updated_at = now() WHERE ${BY_KEY}`,
+      [...byKey(delivery), error],
     );
   }
 
-  restart(manager: EntityManager, deliveryId: string): Promise<number> {
-    return this.dispatch(manager, deliveryId, 0, `status = 'pending', attempts = 0, delivered_at = NULL,`);
+  restart(manager: EntityManager, delivery: DeliveryKey): Promise<number> {
+    return this.dispatch(manager, delivery, 0, `status = 'pending', attempts = 0, delivered_at = NULL,`);
   }
 
-  overdue(graceMs: number, limit: number): Promise<{ id: string; dispatch: number }[]> {
-    return query<{ id: string; dispatch: number }>(
+  overdue(graceMs: number, limit: number): Promise<OverdueDelivery[]> {
+    return query<OverdueDelivery>(
       this.dataSource,
-      `SELECT id, dispatch FROM notifications.webhook_deliveries
+      `SELECT id, occurred_at AS "occurredAt", dispatch FROM notifications.webhook_deliveries
         WHERE status = 'pending' AND next_attempt_at < now() - $1 * interval '1 millisecond'
         ORDER BY next_attempt_at LIMIT $2`,
       [graceMs, limit],
@@ -147,16 +149,21 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   /** A new dispatch, due `delayMs` from now, after `reset` (one of two fixed texts). */
-  private async dispatch(manager: EntityManager, deliveryId: string, delayMs: number, reset: string): Promise<number> {
+  private async dispatch(
+    manager: EntityManager,
+    delivery: DeliveryKey,
+    delayMs: number,
+    reset: string,
+  ): Promise<number> {
     // An UPDATE answers `[rows, count]`.
     const [rows] = (await manager.query(
       `UPDATE notifications.webhook_deliveries
-          SET ${reset} dispatch = dispatch + 1, next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
-        WHERE id = $1 RETURNING dispatch`,
-      [deliveryId, delayMs],
+          SET ${reset} dispatch = dispatch + 1, next_attempt_at = now() + $4 * interval '1 millisecond', updated_at = now()
+        WHERE ${BY_KEY} RETURNING dispatch`,
+      [...byKey(delivery), delayMs],
     )) as [{ dispatch: number }[], number];
     const dispatch = rows[0]?.dispatch;
-    if (dispatch === undefined) throw new Error(`webhook delivery ${deliveryId} vanished under its lock`);
+    if (dispatch === undefined) throw new Error(`webhook delivery ${delivery.id} vanished under its lock`);
     return dispatch;
   }
 }

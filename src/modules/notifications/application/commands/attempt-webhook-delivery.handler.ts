@@ -8,7 +8,7 @@ import { afterFailedAttempt } from '../../domain/retry-schedule';
 import { afterAttempt } from '../../domain/webhook-endpoint';
 import { signatureHeader } from '../../domain/webhook-signature';
 import { WebhookUrl } from '../../domain/webhook-target';
-import { DeliveryStore, type LockedDelivery } from '../ports/delivery-store';
+import { DeliveryStore, type DeliveryKey, type LockedDelivery } from '../ports/delivery-store';
 import { EndpointStore } from '../ports/endpoint-store';
 import { NotificationMetrics } from '../ports/notification-metrics';
 import { WebhookDeliveryJobs } from '../ports/webhook-delivery-jobs';
@@ -30,7 +30,7 @@ export type AttemptOutcome =
 
 export class AttemptWebhookDelivery extends Command<AttemptOutcome> {
   constructor(
-    readonly deliveryId: string,
+    readonly delivery: DeliveryKey,
     readonly dispatch: number,
   ) {
     super();
@@ -69,15 +69,15 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     manager: EntityManager,
     command: AttemptWebhookDelivery,
   ): Promise<AttemptOutcome | LockedDelivery> {
-    const delivery = await this.deliveries.lock(manager, command.deliveryId);
+    const delivery = await this.deliveries.lock(manager, command.delivery);
     if (!delivery) return 'not-visible';
     if (delivery.status !== 'pending' || delivery.dispatch !== command.dispatch) return 'stale';
     if (!mayAttempt(delivery, await this.deliveries.unfinished(manager, delivery))) {
-      await this.deliveries.park(manager, delivery.id);
+      await this.deliveries.park(manager, delivery);
       return 'waiting';
     }
     if (delivery.endpoint.status === 'disabled') {
-      await this.deliveries.failWithoutAttempt(manager, delivery.id, 'endpoint disabled: not attempted');
+      await this.deliveries.failWithoutAttempt(manager, delivery, 'endpoint disabled: not attempted');
       this.metrics.webhookAttempt('failed');
       await this.releaseNext(manager, delivery);
       return 'failed';
@@ -109,13 +109,14 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     attempted: LockedDelivery,
     outcome: PostOutcome,
   ): Promise<AttemptOutcome> {
-    const delivery = await this.deliveries.lock(manager, command.deliveryId, attempted);
+    // The locked row's own time: an older job may not have carried it.
+    const delivery = await this.deliveries.lock(manager, attempted, attempted);
     if (!delivery) return 'not-visible';
     if (delivery.dispatch !== command.dispatch || delivery.status !== 'pending') return 'superseded';
     await this.updateFailureRun(manager, delivery.endpointId, outcome.ok);
     const attempt = { statusCode: outcome.statusCode, error: outcome.ok ? null : outcome.error };
     if (outcome.ok) {
-      await this.deliveries.recordAttempt(manager, delivery.id, { status: 'delivered', ...attempt });
+      await this.deliveries.recordAttempt(manager, delivery, { status: 'delivered', ...attempt });
       this.metrics.webhookAttempt('delivered');
       await this.releaseNext(manager, delivery);
       return 'delivered';
@@ -126,13 +127,13 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
       Math.random(),
     );
     if (next.kind === 'retry') {
-      await this.deliveries.recordAttempt(manager, delivery.id, { status: 'pending', ...attempt });
-      const dispatch = await this.deliveries.redispatch(manager, delivery.id, next.delayMs);
-      await this.jobs.schedule([{ deliveryId: delivery.id, dispatch, delayMs: next.delayMs }]);
+      await this.deliveries.recordAttempt(manager, delivery, { status: 'pending', ...attempt });
+      const dispatch = await this.deliveries.redispatch(manager, delivery, next.delayMs);
+      await this.jobs.schedule([{ delivery, dispatch, delayMs: next.delayMs }]);
       this.metrics.webhookAttempt('retrying');
       return 'retrying';
     }
-    await this.deliveries.recordAttempt(manager, delivery.id, { status: 'failed', ...attempt });
+    await this.deliveries.recordAttempt(manager, delivery, { status: 'failed', ...attempt });
     this.metrics.webhookAttempt('failed');
     this.logger.warn(
       `webhook delivery ${delivery.id} (${delivery.eventType} ${delivery.eventId}) failed for good: ${outcome.error}`,
@@ -160,7 +161,7 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     const next = nextInLine(await this.deliveries.unfinished(manager, finished));
     if (!next) return;
     const delayMs = next.nextAttemptAt ? Math.max(0, next.nextAttemptAt.getTime() - Date.now()) : 0;
-    const dispatch = await this.deliveries.redispatch(manager, next.id, delayMs);
-    await this.jobs.schedule([{ deliveryId: next.id, dispatch, delayMs }]);
+    const dispatch = await this.deliveries.redispatch(manager, next, delayMs);
+    await this.jobs.schedule([{ delivery: next, dispatch, delayMs }]);
   }
 }

@@ -34,15 +34,16 @@ export class RedeliverWebhookHandler implements ICommandHandler<RedeliverWebhook
   execute(command: RedeliverWebhook): Promise<{ id: string; status: 'pending' }> {
     return this.dataSource.transaction(async (manager) => {
       await managedEndpoint(this.endpoints, command.endpointId, command.requester, manager);
-      const delivery = await this.deliveries.lock(manager, command.deliveryId);
+      // Known by id alone: the lock reads every kept partition, the rest only the row's.
+      const delivery = await this.deliveries.lock(manager, { id: command.deliveryId });
       if (delivery?.endpointId !== command.endpointId) {
         throw new NotificationsError(
           'webhook-delivery-not-found',
           `no delivery ${command.deliveryId} for this endpoint`,
         );
       }
-      const dispatch = await this.deliveries.restart(manager, command.deliveryId);
-      await this.jobs.schedule([{ deliveryId: command.deliveryId, dispatch }]);
+      const dispatch = await this.deliveries.restart(manager, delivery);
+      await this.jobs.schedule([{ delivery, dispatch }]);
       return { id: command.deliveryId, status: 'pending' };
     });
   }

@@ -27,7 +27,7 @@ export class RedispatchOverdueDeliveriesHandler implements ICommandHandler<Redis
   async execute(): Promise<number> {
     const graceMs = Math.max(120_000, 3 * this.settings.webhookTimeoutMs);
     const overdue = await this.deliveries.overdue(graceMs, SWEEP_LIMIT);
-    await this.jobs.schedule(overdue.map((d) => ({ deliveryId: d.id, dispatch: d.dispatch })));
+    await this.jobs.schedule(overdue.map((delivery) => ({ delivery, dispatch: delivery.dispatch })));
     return overdue.length;
   }
 }

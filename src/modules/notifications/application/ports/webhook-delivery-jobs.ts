@@ -1,7 +1,16 @@
 export interface WebhookDeliveryJob {
   readonly deliveryId: string;
+  /** The delivery's event time (ISO 8601), which names its partition; absent from older jobs. */
+  readonly occurredAt?: string;
   /** The delivery's dispatch number when this job was scheduled: an older one is stale. */
   readonly dispatch: number;
+}
+
+/** A dispatch to schedule: the delivery, its dispatch number, and when it is due. */
+export interface ScheduledDelivery {
+  readonly delivery: { readonly id: string; readonly occurredAt: Date | string };
+  readonly dispatch: number;
+  readonly delayMs?: number;
 }
 
 /** One job per scheduled attempt of a delivery; the row, not the job, holds the truth. */
@@ -10,5 +19,5 @@ export abstract class WebhookDeliveryJobs {
    * Usually inside the transaction that made them due, so a failed enqueue rolls the change
    * back. Scheduling a dispatch again while its job exists (the sweeper) is a no-op.
    */
-  abstract schedule(jobs: readonly (WebhookDeliveryJob & { delayMs?: number })[]): Promise<void>;
+  abstract schedule(jobs: readonly ScheduledDelivery[]): Promise<void>;
 }

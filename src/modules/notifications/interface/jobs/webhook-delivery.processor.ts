@@ -22,8 +22,9 @@ export class WebhookDeliveryProcessor extends WorkerHost {
   }
 
   async process(job: Job<WebhookDeliveryJob>): Promise<AttemptOutcome> {
-    const outcome = await this.commands.execute(new AttemptWebhookDelivery(job.data.deliveryId, job.data.dispatch));
-    if (outcome === 'not-visible') throw new Error(`webhook delivery ${job.data.deliveryId} is not visible (yet)`);
+    const { deliveryId, occurredAt, dispatch } = job.data;
+    const outcome = await this.commands.execute(new AttemptWebhookDelivery({ id: deliveryId, occurredAt }, dispatch));
+    if (outcome === 'not-visible') throw new Error(`webhook delivery ${deliveryId} is not visible (yet)`);
     return outcome;
   }
 }
