@@ -99,6 +99,15 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
       { what: `event ${event.id} handled` },
     );
   };
+  /** An endpoint of the customer's at the receiver (which answers every delivery 503). */
+  const registerEndpoint = async (eventType: string) =>
+    (
+      await request(app.url)
+        .post('/v1/webhook-endpoints')
+        .set('Authorization', customer.bearer)
+        .send({ url: `http://127.0.0.1:${receiverPort}/hook`, eventTypes: [eventType] })
+        .expect(201)
+    ).body as { id: string };
   const endpointOf = async (id: string) =>
     (
       (await request(app.url).get('/v1/webhook-endpoints').set('Authorization', customer.bearer).expect(200)).body
@@ -113,13 +122,7 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
     ).body.items as { type: string; status: string; attempts: number; lastStatusCode: number | null }[];
 
   it('disables an endpoint after N failed attempts in a row; it gets no new deliveries until re-enabled', async () => {
-    const endpoint = (
-      await request(app.url)
-        .post('/v1/webhook-endpoints')
-        .set('Authorization', customer.bearer)
-        .send({ url: `http://127.0.0.1:${receiverPort}/hook`, eventTypes: ['order.placed'] })
-        .expect(201)
-    ).body as { id: string };
+    const endpoint = await registerEndpoint('order.placed');
 
     // Two orders: two deliveries of two attempts each (WEBHOOK_MAX_ATTEMPTS=2); the third failure disables.
     await deliver(orderEvent('order-placed', randomUUID(), customer.id));
@@ -159,13 +162,7 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
   }, 90_000);
 
   it("reads and writes a delivery in its event day's partition, and still takes a job that lacks the day", async () => {
-    const endpoint = (
-      await request(app.url)
-        .post('/v1/webhook-endpoints')
-        .set('Authorization', customer.bearer)
-        .send({ url: `http://127.0.0.1:${receiverPort}/hook`, eventTypes: ['order.placed'] })
-        .expect(201)
-    ).body as { id: string };
+    const endpoint = await registerEndpoint('order.placed');
     const event = orderEvent('order-placed', randomUUID(), customer.id);
     await deliver(event);
     const [delivery] = await eventually(
