@@ -8,7 +8,7 @@ import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { deliveryQueue, inboxQueue } from '../support/inbox-queue';
-import { BY_KEY, byKey } from '../../src/modules/notifications/infrastructure/delivery-key';
+import { byKey, byKeyCondition } from '../../src/modules/notifications/infrastructure/delivery-key';
 import { queueBackends } from '../support/queue-backends';
 import { freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -180,7 +180,7 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
     // Planned as the store's statements are (unnamed, with their values): one partition, or every one.
     const partitionsRead = async (key: Parameters<typeof byKey>[0]) => {
       const plan = await db.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN UPDATE notifications.webhook_deliveries SET updated_at = now() WHERE ${BY_KEY}`,
+        `EXPLAIN UPDATE notifications.webhook_deliveries SET updated_at = now() WHERE ${byKeyCondition()}`,
         byKey(key),
       );
       return plan.filter((row) => /^\s*Update on webhook_deliveries_/.test(row['QUERY PLAN'])).length;

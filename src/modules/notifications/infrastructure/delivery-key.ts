@@ -1,14 +1,16 @@
 import type { DeliveryKey } from '../application/ports/delivery-store';
 
 /**
- * The delivery `$1`, in the partition of its event's time `[$2, $3)` when known: sent unnamed,
- * each statement is planned with its values, so PostgreSQL reads that one partition.
+ * The delivery `$1` of `table`, in the partition of its event's time `[$2, $3)` when known:
+ * sent unnamed, each statement is planned with its values, so PostgreSQL reads that one partition.
  */
-export const BY_KEY = `id = $1 AND ($2::timestamptz IS NULL OR (occurred_at >= $2 AND occurred_at < $3))`;
+export function byKeyCondition(table = 'webhook_deliveries'): string {
+  return `${table}.id = $1 AND ($2::timestamptz IS NULL OR (${table}.occurred_at >= $2 AND ${table}.occurred_at < $3))`;
+}
 
-/** `BY_KEY`'s values: the id, and the millisecond the event's time falls in (a stored time may be finer). */
+/** `byKeyCondition`'s values: the id, and the millisecond the event's time falls in (a stored time may be finer). */
 export function byKey({ id, occurredAt }: DeliveryKey): [string, Date | null, Date | null] {
   if (occurredAt === undefined) return [id, null, null];
-  const from = Math.floor(new Date(occurredAt).getTime());
+  const from = new Date(occurredAt).getTime();
   return [id, new Date(from), new Date(from + 1)];
 }

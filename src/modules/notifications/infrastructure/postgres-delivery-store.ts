@@ -12,7 +12,7 @@ import type {
   OverdueDelivery,
   PendingDelivery,
 } from '../application/ports/delivery-store';
-import { BY_KEY, byKey } from './delivery-key';
+import { byKey, byKeyCondition } from './delivery-key';
 import { query } from './sql-query';
 
 type Positioned<T extends { position: number }> = Omit<T, 'position'> & { position: string };
@@ -59,7 +59,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
     sequence ??= (
       await query<DeliverySequence>(
         manager,
-        `SELECT endpoint_id AS "endpointId", sequence_key AS "sequenceKey" FROM notifications.webhook_deliveries WHERE ${BY_KEY}`,
+        `SELECT endpoint_id AS "endpointId", sequence_key AS "sequenceKey" FROM notifications.webhook_deliveries WHERE ${byKeyCondition()}`,
         byKey(delivery),
       )
     )[0];
@@ -73,7 +73,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
               d.event_type AS "eventType", d.body, d.status, d.attempts, d.dispatch, d.occurred_at AS "occurredAt",
               d.position, json_build_object('url', e.url, 'secret', e.secret, 'status', e.status) AS endpoint
          FROM notifications.webhook_deliveries d JOIN notifications.webhook_endpoints e ON e.id = d.endpoint_id
-        WHERE d.id = $1 AND ($2::timestamptz IS NULL OR (d.occurred_at >= $2 AND d.occurred_at < $3)) FOR UPDATE OF d`,
+        WHERE ${byKeyCondition('d')} FOR UPDATE OF d`,
       byKey(delivery),
     );
     const row = rows[0];
@@ -93,7 +93,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async park(manager: EntityManager, delivery: DeliveryKey): Promise<void> {
     await query(
       manager,
-      `UPDATE notifications.webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE ${BY_KEY}`,
+      `UPDATE notifications.webhook_deliveries SET next_attempt_at = NULL, updated_at = now() WHERE ${byKeyCondition()}`,
       byKey(delivery),
     );
   }
@@ -110,7 +110,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
               delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END,
               next_attempt_at = CASE WHEN $4 = 'pending' THEN next_attempt_at END,
               updated_at = now()
-        WHERE ${BY_KEY}`,
+        WHERE ${byKeyCondition()}`,
       [...byKey(delivery), attempt.status, attempt.statusCode, attempt.error],
     );
   }
@@ -118,7 +118,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async failWithoutAttempt(manager: EntityManager, delivery: DeliveryKey, error: string): Promise<void> {
     await query(
       manager,
-      `UPDATE notifications.webhook_deliveries SET status = 'failed', last_error = $4, next_attempt_at = NULL, updated_at = now() WHERE ${BY_KEY}`,
+      `UPDATE notifications.webhook_deliveries SET status = 'failed', last_error = $4, next_attempt_at = NULL, updated_at = now() WHERE ${byKeyCondition()}`,
       [...byKey(delivery), error],
     );
   }
@@ -159,7 +159,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
     const [rows] = (await manager.query(
       `UPDATE notifications.webhook_deliveries
           SET ${reset} dispatch = dispatch + 1, next_attempt_at = now() + $4 * interval '1 millisecond', updated_at = now()
-        WHERE ${BY_KEY} RETURNING dispatch`,
+        WHERE ${byKeyCondition()} RETURNING dispatch`,
       [...byKey(delivery), delayMs],
     )) as [{ dispatch: number }[], number];
     const dispatch = rows[0]?.dispatch;

@@ -57,8 +57,7 @@ export class BullmqPaymentJobs implements PaymentJobs {
   }
 
   async chargeAgainSoon(paymentId: string): Promise<void> {
-    const job = await this.charges.getJob(chargeJobId(paymentId));
-    await retimeDelayedJob(job, this.settings.paymentRetryDelayMs);
+    await retimeDelayedJob(await this.charges.getJob(chargeJobId(paymentId)), this.settings.paymentRetryDelayMs);
   }
 
   async forgetCharge(paymentId: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { DeliveryKey } from './delivery-store';
+
 export interface WebhookDeliveryJob {
   readonly deliveryId: string;
   /** The delivery's event time (ISO 8601), which names its partition; absent from older jobs. */
@@ -8,7 +10,7 @@ export interface WebhookDeliveryJob {
 
 /** A dispatch to schedule: the delivery, its dispatch number, and when it is due. */
 export interface ScheduledDelivery {
-  readonly delivery: { readonly id: string; readonly occurredAt: Date | string };
+  readonly delivery: Required<DeliveryKey>;
   readonly dispatch: number;
   readonly delayMs?: number;
 }
