@@ -164,7 +164,28 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
   it("reads and writes a delivery in its event day's partition, and still takes a job that lacks the day", async () => {
     const endpoint = await registerEndpoint('order.placed');
     const event = orderEvent('order-placed', randomUUID(), customer.id);
-    await deliver(event);
+    // The queue paused, the delivery's first job waits where its data can be read: it names the day.
+    const jobs = deliveryQueue(backend, db.url);
+    try {
+      await jobs.pause();
+      await deliver(event);
+      const [{ id }] = (await db.query<{ id: string }>(
+        `SELECT id FROM notifications.webhook_deliveries WHERE endpoint_id = $1`,
+        [endpoint.id],
+      )) as [{ id: string }];
+      const waiting = await eventually(
+        () => jobs.getWaiting(),
+        (found) => found.some((job) => job.data.deliveryId === id),
+        { what: 'the delivery job scheduled' },
+      );
+      expect(waiting.find((job) => job.data.deliveryId === id)!.data).toEqual({
+        deliveryId: id,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+        dispatch: 1,
+      });
+    } finally {
+      await jobs.resume();
+    }
     const [delivery] = await eventually(
       () =>
         db.query<{ id: string; occurredAt: Date; attempts: number }>(
@@ -195,7 +216,6 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
         WHERE id = $1 RETURNING dispatch`,
       [delivery!.id],
     )) as [{ dispatch: number }];
-    const jobs = deliveryQueue(backend, db.url);
     try {
       await jobs.add('deliver', { deliveryId: delivery!.id, dispatch }, { jobId: `old-${delivery!.id}` });
     } finally {
