@@ -51,7 +51,7 @@ export class BudgetPool {
     this.pool = new Pool(config);
     // A dropped idle connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
-    this.pool.on('connect', watchFitness);
+    closeUnfitConnections(this.pool);
     trackPool(this);
   }
 
@@ -62,7 +62,7 @@ export class BudgetPool {
   async connect(): Promise<PoolClient> {
     const started = performance.now();
     try {
-      return closedWhenUnfit(await this.pool.connect());
+      return await this.pool.connect();
     } finally {
       acquireSeconds.observe({ pool: this.role, database: this.database }, (performance.now() - started) / 1000);
     }
@@ -108,14 +108,45 @@ const unfit = new WeakSet<PoolClient>();
  * unless its holder does, and an unheard 'error' ends the process.
  */
 function watchFitness(client: PoolClient): void {
-  (client as unknown as { connection: EventEmitter }).connection.on('errorMessage', (message: { code?: unknown }) => {
+  // Ahead of the client's own listener, which may hand the error to a callback that releases at once.
+  const connection = (client as unknown as { connection: EventEmitter }).connection;
+  connection.prependListener('errorMessage', (message: { code?: unknown }) => {
     if (connectionUnfit(message.code)) unfit.add(client);
   });
   // The holder's query fails with the same error: that is where it is reported.
   client.on('error', () => unfit.add(client));
 }
 
-/** A released unfit connection is closed, not handed to the next caller (who would write to a standby). */
+/**
+ * Makes `pool` close a connection when it is released unfit, instead of handing it to the next
+ * caller (who would write to a standby), whether it was checked out with `connect()` or used by
+ * `pool.query()`. Also for pools made by a library (BullMQ's PostgreSQL backend).
+ */
+export function closeUnfitConnections(pool: Pool): Pool {
+  pool.on('connect', watchFitness);
+  const connect = pool.connect.bind(pool) as (callback: PoolConnectCallback) => void;
+  // pg-pool's own `query()` checks out through `this.connect(callback)`, so both forms are covered.
+  pool.connect = function (callback?: PoolConnectCallback) {
+    if (callback)
+      return connect((error, client, done) => {
+        if (!client) return callback(error, client, done);
+        const checked = closedWhenUnfit(client);
+        callback(error, checked, checked.release);
+      });
+    return new Promise<PoolClient>((resolve, reject) =>
+      connect((error, client) => (error || !client ? reject(error) : resolve(closedWhenUnfit(client)))),
+    );
+  } as Pool['connect'];
+  return pool;
+}
+
+type PoolConnectCallback = (
+  error: Error | undefined,
+  client: PoolClient | undefined,
+  done: (release?: Error | boolean) => void,
+) => void;
+
+/** A released unfit connection is closed, not handed to the next caller. */
 function closedWhenUnfit(client: PoolClient): PoolClient {
   // pg-pool gives the client a new `release` at each checkout: this wraps that one only.
   const release = client.release.bind(client);

@@ -8,7 +8,14 @@ import {
   type QueueBaseOptions,
 } from 'bullmq';
 import type { Pool } from 'pg';
-import { databaseLabel, SHARED_LOCK_HOLDERS_SQL, trackPool, untrackPool, type DatabaseListener } from '#libs/database';
+import {
+  closeUnfitConnections,
+  databaseLabel,
+  SHARED_LOCK_HOLDERS_SQL,
+  trackPool,
+  untrackPool,
+  type DatabaseListener,
+} from '#libs/database';
 
 /**
  * One BullMQ PostgreSQL connection for the whole process, on the `queues` share and the process's
@@ -27,6 +34,8 @@ export class SharedQueueConnection extends PostgresConnection {
     this.setMaxListeners(0);
     // BullMQ's blocked workers re-LISTEN and wake when told the listening connection was lost.
     listener.onReconnect(() => this.emit('listenerinvalidated'));
+    // As the app's pools: a connection that reached a demoted primary is closed, not reused.
+    closeUnfitConnections(this.pool as Pool);
     this.metrics = { role: 'queues', database: databaseLabel(config.connectionString), pool: this.pool as Pool };
     trackPool(this.metrics);
   }

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
-import { BudgetPool } from '../../libs/database/budget-pool';
+import { Client, Pool } from 'pg';
+import { BudgetPool, closeUnfitConnections } from '../../libs/database/budget-pool';
 import { databaseUnreachable } from '../../libs/database/database-unreachable';
 import { POSTGRES_ADMIN_URL, POSTGRES_REPLICA_URL } from '../support/services';
 
@@ -54,6 +54,39 @@ describe('a pooled connection that reached a standby', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     client.release();
     expect(primary.pool.totalCount).toBe(0);
+  });
+
+  it("is closed in a pool the app did not make (BullMQ's), whether checked out or used by pool.query", async () => {
+    const plain = closeUnfitConnections(new Pool({ connectionString: POSTGRES_REPLICA_URL, max: 2 }));
+    try {
+      // BullMQ's transactions: a checked-out client, released without an error once rolled back.
+      const client = await plain.connect();
+      await expect(client.query('CREATE TEMPORARY TABLE failover_probe (id int)')).rejects.toMatchObject({
+        code: '25006',
+      });
+      client.release();
+      expect(plain.totalCount).toBe(0);
+
+      // The callback form, as pg-pool's own query() checks out.
+      const viaCallback = await new Promise<Error | undefined>((resolve) =>
+        plain.connect((error, checkedOut, done) => {
+          if (error || !checkedOut) return resolve(error);
+          checkedOut.query('CREATE TEMPORARY TABLE failover_probe (id int)', (failure) => {
+            done();
+            resolve(failure);
+          });
+        }),
+      );
+      expect(viaCallback).toMatchObject({ code: '25006' });
+      expect(plain.totalCount).toBe(0);
+
+      // A fit connection stays pooled.
+      await plain.query('SELECT 1');
+      expect(plain.totalCount).toBe(1);
+      expect(plain.idleCount).toBe(1);
+    } finally {
+      await plain.end();
+    }
   });
 
   it('is kept after an error in the query itself', async () => {
