@@ -17,7 +17,7 @@ describe('databaseUnreachable', () => {
   });
 
   it('calls a connection unfit after a standby, a shutdown or a connection failure, not after a bad query', () => {
-    for (const code of ['25006', '57P01', '57P02', '57P03', '08006']) expect(connectionUnfit(code)).toBe(true);
+    for (const code of ['25006', '57P01', '57P02', '57P03', '08006', '08P01']) expect(connectionUnfit(code)).toBe(true);
     for (const code of ['23505', '40001', '42601', '53300', undefined]) expect(connectionUnfit(code)).toBe(false);
   });
 

@@ -14,6 +14,9 @@ const CONNECTION_UNFIT_CODES = new Set([
   '08004',
   '08006',
   '08007',
+  // protocol_violation: also the code of every PgBouncer error (server login failing,
+  // query_wait_timeout, server connection lost), after which PgBouncer closes the connection.
+  '08P01',
 ]);
 
 // Errors that say "the database is not there for us now", as opposed to "this query is wrong".

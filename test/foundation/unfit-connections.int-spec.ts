@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { BudgetPool, closeUnfitConnections } from '../../libs/database/budget-pool';
 import { databaseUnreachable } from '../../libs/database/database-unreachable';
+import { PgBouncer } from '../support/pgbouncer';
 import { POSTGRES_ADMIN_URL, POSTGRES_REPLICA_URL } from '../support/services';
 
 /**
@@ -86,6 +87,24 @@ describe('a pooled connection that reached a standby', () => {
       expect(plain.idleCount).toBe(1);
     } finally {
       await plain.end();
+    }
+  });
+
+  it('is closed after a PgBouncer error, and the failure means "retry"', async () => {
+    // PgBouncer answers 08P01 (FATAL) when no server connection can be had in time, or none at all.
+    const bouncer = await PgBouncer.start({ databaseUrl: POSTGRES_ADMIN_URL, settings: { query_wait_timeout: 1 } });
+    try {
+      const pooled = pool(bouncer.url);
+      const client = await pooled.connect();
+      await bouncer.admin(`PAUSE ${bouncer.database}`);
+      const failure = await client.query('SELECT 1').catch((e: unknown) => e);
+      await bouncer.admin(`RESUME ${bouncer.database}`);
+      expect(failure).toMatchObject({ code: '08P01', message: 'query_wait_timeout' });
+      expect(databaseUnreachable(failure)).toBe(true);
+      client.release();
+      expect(pooled.pool.totalCount).toBe(0);
+    } finally {
+      await bouncer.stop();
     }
   });
 
