@@ -671,6 +671,10 @@ interface Bouncer {
   image: string;
   poolMode: string | undefined;
   maxPreparedStatements: number;
+  /** Seconds a query waits for a server connection before PgBouncer fails it (default 120). */
+  queryWaitTimeout: number;
+  /** Seconds PgBouncer waits after a failed server login before the next (default 15). */
+  serverLoginRetry: number;
   /** The PostgreSQL host it pools connections to. */
   backend: string | undefined;
 }
@@ -699,6 +703,8 @@ function composeBouncers(file: string): Map<string, Bouncer> {
             image: service.image!,
             poolMode: env.POOL_MODE,
             maxPreparedStatements: Number(env.MAX_PREPARED_STATEMENTS ?? 0),
+            queryWaitTimeout: Number(env.QUERY_WAIT_TIMEOUT ?? 120),
+            serverLoginRetry: Number(env.SERVER_LOGIN_RETRY ?? 15),
             backend: env.DATABASE_URL ? hostOf(env.DATABASE_URL) : env.DB_HOST,
           },
         ];
@@ -759,6 +765,8 @@ function k8sIndex(objects: K8sObject[]) {
       image: containersOf(workload).find((c) => PGBOUNCER_IMAGE.test(c.image))!.image,
       poolMode: ini.pgbouncer?.pool_mode,
       maxPreparedStatements: Number(ini.pgbouncer?.max_prepared_statements ?? 0),
+      queryWaitTimeout: Number(ini.pgbouncer?.query_wait_timeout ?? 120),
+      serverLoginRetry: Number(ini.pgbouncer?.server_login_retry ?? 15),
       backend: database ? /(?:^|\s)host=(\S+)/.exec(database)?.[1] : undefined,
     };
   };
@@ -804,6 +812,15 @@ describe('PgBouncer in front of the primary and the replica', () => {
       .filter((b) => b.poolMode !== 'transaction' || !(b.maxPreparedStatements > 0) || !b.backend)
       .map((b) => b.where);
     expect(wrong).toEqual([]);
+  });
+
+  it('every PgBouncer refuses what it cannot serve within seconds, as the app does, and logs in again at once', () => {
+    // With the defaults a database restart or failover keeps requests waiting up to 120 s, not
+    // answered 503, and PgBouncer tries the server only every 15 s (test/faults/patroni-failover).
+    const slow = allBouncers()
+      .filter((b) => b.queryWaitTimeout > 5 || b.queryWaitTimeout === 0 || b.serverLoginRetry > 1)
+      .map((b) => `${b.where}: query_wait_timeout ${b.queryWaitTimeout}, server_login_retry ${b.serverLoginRetry}`);
+    expect(slow).toEqual([]);
   });
 
   it('in both compose stacks the app pools through PgBouncer, and LISTENs and migrates on PostgreSQL directly', () => {

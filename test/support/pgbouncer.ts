@@ -14,6 +14,8 @@ export interface PgBouncerOptions {
   readonly databaseUrl: string;
   readonly defaultPoolSize?: number;
   readonly maxClientConn?: number;
+  /** More `[pgbouncer]` settings, e.g. `{ server_login_retry: 1 }`. */
+  readonly settings?: Readonly<Record<string, string | number>>;
 }
 
 /**
@@ -59,7 +61,9 @@ default_pool_size = ${options.defaultPoolSize ?? 20}
 max_client_conn = ${options.maxClientConn ?? 400}
 ignore_startup_parameters = extra_float_digits
 logfile = ${join(dir, 'pgbouncer.log')}
-`;
+${Object.entries(options.settings ?? {})
+  .map(([name, value]) => `${name} = ${value}\n`)
+  .join('')}`;
   }
 
   static async start(options: PgBouncerOptions): Promise<PgBouncer> {
