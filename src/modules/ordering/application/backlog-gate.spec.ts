@@ -81,4 +81,16 @@ describe('BacklogGate', () => {
     // The last reading, counted up to twice the limit.
     expect(await gate.backlog()).toEqual({ orders: 4, oldestAgeSeconds: 3 });
   });
+
+  it('tries a failed read again a second later, not at every order, while the database is gone', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const backlog = new BacklogInMemory();
+    backlog.failing = true;
+    const gate = admission(backlog, 100);
+    for (let i = 0; i < 5; i++) expect(await refusal(gate.admit())).toBe('admitted');
+    expect(backlog.reads).toHaveLength(1);
+    jest.setSystemTime(BACKLOG_READ_EVERY_MS);
+    await gate.admit();
+    expect(backlog.reads).toHaveLength(2);
+  });
 });

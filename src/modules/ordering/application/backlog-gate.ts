@@ -1,7 +1,10 @@
 import { BacklogLimit, type OrderBacklog } from '../domain/order-backlog';
 import { OrderingError } from '../domain/ordering-errors';
 
-/** How old a backlog reading may be: one statement a second per process, whatever the order rate. */
+/**
+ * How old a backlog reading may be: one statement a second per process, whatever the order rate,
+ * and no more while the database cannot answer it.
+ */
 export const BACKLOG_READ_EVERY_MS = 1000;
 
 /** What a refused customer is told to wait: a few of the saga's seconds, not a tight retry loop. */
@@ -17,6 +20,7 @@ export const BACKLOG_RETRY_AFTER_SECONDS = 5;
  */
 export class BacklogGate {
   private last?: { readonly backlog: OrderBacklog; readonly at: number };
+  private failedAt?: number;
   private reading?: Promise<OrderBacklog>;
   private admittedSinceRead = 0;
 
@@ -42,6 +46,7 @@ export class BacklogGate {
   async backlog(): Promise<OrderBacklog> {
     const last = this.last;
     if (last && Date.now() - last.at < BACKLOG_READ_EVERY_MS) return last.backlog;
+    if (this.failedAt !== undefined && Date.now() - this.failedAt < BACKLOG_READ_EVERY_MS) return this.lastOrNone();
     this.reading ??= this.readNow().finally(() => (this.reading = undefined));
     return this.reading;
   }
@@ -50,12 +55,18 @@ export class BacklogGate {
     try {
       const backlog = await this.read(this.limit.countUpTo);
       this.last = { backlog, at: Date.now() };
+      this.failedAt = undefined;
       this.admittedSinceRead = 0;
       return backlog;
     } catch (error) {
       // No reading, no refusal on its account: an order the database cannot take fails on its own write.
+      this.failedAt = Date.now();
       this.unreadable(error);
-      return this.last?.backlog ?? { orders: 0, oldestAgeSeconds: 0 };
+      return this.lastOrNone();
     }
+  }
+
+  private lastOrNone(): OrderBacklog {
+    return this.last?.backlog ?? { orders: 0, oldestAgeSeconds: 0 };
   }
 }
