@@ -173,12 +173,12 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
         `SELECT id FROM notifications.webhook_deliveries WHERE endpoint_id = $1`,
         [endpoint.id],
       )) as [{ id: string }];
-      const waiting = await eventually(
-        () => jobs.getWaiting(),
-        (found) => found.some((job) => job.data.deliveryId === id),
+      const scheduled = await eventually(
+        async () => (await jobs.getWaiting()).find((job) => job.data.deliveryId === id),
+        (job) => job !== undefined,
         { what: 'the delivery job scheduled' },
       );
-      expect(waiting.find((job) => job.data.deliveryId === id)!.data).toEqual({
+      expect(scheduled!.data).toEqual({
         deliveryId: id,
         occurredAt: new Date(event.occurredAt).toISOString(),
         dispatch: 1,
