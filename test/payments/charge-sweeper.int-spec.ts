@@ -161,6 +161,26 @@ describe('payments: a charge whose job Redis lost is retried by the sweeper, wit
     expect(await recovered(app.url, 'payments', 'charge')).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
+  it('ends the charge job of a payment never created (its transaction rolled back) without failing it', async () => {
+    const paymentId = randomUUID();
+    const job = await charges.add(
+      'charge',
+      { paymentId },
+      { jobId: `charge-${paymentId}`, attempts: 2, backoff: { type: 'fixed', delay: 100 } },
+    );
+    const done = await eventually(
+      () => charges.getJob(job.id!),
+      (found) => found?.finishedOn !== undefined,
+      { what: 'the charge job finished' },
+    );
+    // The first attempt waits for the transaction that might still commit; the last one gives up.
+    expect({ state: await done!.getState(), result: done!.returnvalue, attempts: done!.attemptsMade }).toEqual({
+      state: 'completed',
+      result: 'never-created',
+      attempts: 2,
+    });
+  }, 30_000);
+
   it('leaves a payment waiting for the customer (3-D Secure) alone', async () => {
     const orderId = await place('pm_card_3ds');
     const waiting = await paymentOf(orderId, (p) => p.status === 'requires_action', 30_000);

@@ -11,7 +11,14 @@ import {
   type PaymentProviders,
 } from './ports/payment-provider';
 
-export type ChargeResult = 'charged' | 'declined' | 'requires-action' | 'settled-before' | 'abandoned';
+export type ChargeResult =
+  | 'charged'
+  | 'declined'
+  | 'requires-action'
+  | 'settled-before'
+  | 'abandoned'
+  /** The transaction that created the payment and scheduled its charge rolled back. */
+  | 'never-created';
 
 /** The payment's idempotency key at the provider: the same on every retry of its one charge. */
 export function chargeKey(paymentId: string): string {

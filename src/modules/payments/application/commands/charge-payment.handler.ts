@@ -29,8 +29,13 @@ export class ChargePaymentHandler implements ICommandHandler<ChargePayment> {
     const before = await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
       payment.awaitsCharge && !payment.state.orderCancelled ? payment.chargeAttempted(now) : undefined,
     );
-    // Scheduled in the transaction that creates the payment: it may not be visible yet.
-    if (!before) throw new Error(`payment ${paymentId} does not exist (yet)`);
+    if (!before) {
+      // Scheduled in the transaction that creates the payment: it may not be visible yet. By the
+      // last attempt that transaction has long ended; rolled back, it left nothing to charge.
+      if (!lastAttempt) throw new Error(`payment ${paymentId} does not exist (yet)`);
+      paymentMetrics.charges.inc({ result: 'never-created' });
+      return 'never-created';
+    }
     const result = before.payment.awaitsCharge
       ? await this.providerCharge.attempt(before.payment.state, lastAttempt)
       : 'settled-before';
