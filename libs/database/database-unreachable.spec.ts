@@ -11,6 +11,12 @@ describe('databaseUnreachable', () => {
     expect(databaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
   });
 
+  it('is true for a query on a client whose connection broke under it', () => {
+    // What node-postgres answers a query on a client after its connection failed mid-transaction.
+    const broken = new Error('Client has encountered a connection error and is not queryable');
+    expect(databaseUnreachable(new QueryFailedError('UPDATE', [], broken))).toBe(true);
+  });
+
   it('is true for a write that reached a standby (a primary demoted by a failover)', () => {
     const readOnly = Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' });
     expect(databaseUnreachable(new QueryFailedError('INSERT', [], readOnly))).toBe(true);

@@ -29,20 +29,29 @@ const UNREACHABLE_CODES = new Set([
   '53300', // too_many_connections
 ]);
 
+// The same, said by node-postgres, pg-pool and TypeORM in words rather than codes.
+const UNREACHABLE_MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    'timeout exceeded when trying to connect',
+    'connection error and is not queryable',
+    'Driver not Connected',
+  ].join('|'),
+  'i',
+);
+
 /**
  * Whether an error means the database (or a free connection to it) could not be had:
  * refused or dropped connections, a server shutting down, full or not the primary (a write
  * that reached a standby), a pool whose connections were all busy for longer than its wait
- * limit, and a data source not connected yet (a process listens before its database is up).
+ * limit, a client whose connection broke under it, and a data source not connected yet (a
+ * process listens before its database is up).
  * These are worth a retry; the request itself was not wrong.
  */
 export function databaseUnreachable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && UNREACHABLE_CODES.has(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect|Driver not Connected/i.test(String(error))
-  );
+  return (typeof code === 'string' && UNREACHABLE_CODES.has(code)) || UNREACHABLE_MESSAGES.test(String(error));
 }
 
 /** Whether a server error's SQLSTATE means the connection that got it must not be reused. */

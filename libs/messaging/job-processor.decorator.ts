@@ -1,5 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
 import { moduleOfQueue } from '#libs/modularity';
+import { waitingOutDatabaseOutages } from './database-outage';
 import { workerPrecedence } from './worker-precedence';
 
 /** How quickly the jobs of a worker that died are handed to another (BullMQ's stalled-job recovery). */
@@ -16,7 +18,8 @@ type JobHost = { process(...args: unknown[]): Promise<unknown> };
  * Marks a WorkerHost as the processor of a queue. Workers are created paused: QueueWorkers
  * starts them once the process has started (schema migrated), so a worker never takes a
  * job its module's tables are not ready for. Its jobs take their turn by their module (the
- * queue name's first part, which defineModule enforces): see WorkerPrecedence.
+ * queue name's first part, which defineModule enforces): see WorkerPrecedence; and a job that
+ * fails because the database cannot be reached waits the outage out without spending an attempt.
  */
 export function JobProcessor(queueName: string, recovery: JobRecovery = {}): ClassDecorator {
   const module = moduleOfQueue(queueName);
@@ -25,7 +28,10 @@ export function JobProcessor(queueName: string, recovery: JobRecovery = {}): Cla
     const prototype = target.prototype as JobHost;
     const process = prototype.process;
     prototype.process = function (this: JobHost, ...args: unknown[]) {
-      return workerPrecedence.inTurn(module, () => process.apply(this, args));
+      const [job, token] = args as [Job, string | undefined];
+      return waitingOutDatabaseOutages(job, token, () =>
+        workerPrecedence.inTurn(module, () => process.apply(this, args)),
+      );
     };
     Processor(queueName, {
       autorun: false,

@@ -4,10 +4,12 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { Settings } from '#libs/config';
+import { databaseUnreachable } from '#libs/database';
 import { queryPrepared } from '#libs/sql';
 import type { ModuleManifest } from '#libs/modularity';
 import { runInMessageContext } from '#libs/observability';
 import { inMessagingSpan, isTracing, type MessagingSpan } from '#libs/tracing';
+import { waitingOutDatabaseOutages } from '../database-outage';
 import { bullConnection, type QueueBackend } from '../queue-backend';
 import type { QueueWorkers } from '../queue-workers';
 import { workerPrecedence } from '../worker-precedence';
@@ -38,8 +40,9 @@ const MAX_BATCH = 64;
 
 /**
  * A module's inbox queue: the effect and the inbox record of the event id commit together, so a
- * duplicate has no second effect. A broken contract goes straight to dead letters; other failures
- * retry with backoff until EVENT_MAX_ATTEMPTS.
+ * duplicate has no second effect. A broken contract goes straight to dead letters; a database out
+ * of reach is waited out without spending an attempt; other failures retry with backoff until
+ * EVENT_MAX_ATTEMPTS.
  */
 export class InboxConsumer implements OnApplicationBootstrap {
   private readonly logger: Logger;
@@ -73,11 +76,13 @@ export class InboxConsumer implements OnApplicationBootstrap {
       this.lockOrder = this.moduleRef.get<InboxLockOrder>(this.module.inboxLockOrder, { strict: true });
     const worker = new Worker(
       inboxQueueName(this.module.name),
-      (job: Job<EventEnvelope | EventBatch>) =>
-        workerPrecedence.inTurn<Outcome | void>(this.module.name, () =>
-          job.name === EVENT_BATCH_JOB
-            ? this.processBatch(job as Job<EventBatch>)
-            : this.process(job as Job<EventEnvelope>),
+      (job: Job<EventEnvelope | EventBatch>, token?: string) =>
+        waitingOutDatabaseOutages(job, token, () =>
+          workerPrecedence.inTurn<Outcome | void>(this.module.name, () =>
+            job.name === EVENT_BATCH_JOB
+              ? this.processBatch(job as Job<EventBatch>)
+              : this.process(job as Job<EventEnvelope>),
+          ),
         ),
       {
         connection: bullConnection(this.backend),
@@ -102,6 +107,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
     try {
       return await delivered!;
     } catch (error) {
+      // Not an attempt: waitingOutDatabaseOutages puts the job back.
+      if (databaseUnreachable(error)) throw error;
       const labels = this.labelsOf(envelope);
       const key = labels.event;
       const attempts = job.opts.attempts ?? 1;
@@ -120,6 +127,7 @@ export class InboxConsumer implements OnApplicationBootstrap {
   /**
    * A relay batch (docs/decisions/0027-one-job-per-relay-batch.md): an event that cannot be handled is
    * queued again as its own job; if that fails the batch is retried whole, the inbox absorbing the rest.
+   * While the database cannot be reached the batch waits whole, rather than falling apart into jobs.
    */
   private async processBatch(job: Job<EventBatch>): Promise<void> {
     const { events } = job.data;
@@ -132,6 +140,10 @@ export class InboxConsumer implements OnApplicationBootstrap {
       else accepted.push(outcome);
     }
     const settled = await Promise.allSettled(this.deliver(accepted));
+    const outage = settled.find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected' && databaseUnreachable(result.reason),
+    );
+    if (outage) throw outage.reason;
     settled.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
       const { event } = accepted[i]!;
