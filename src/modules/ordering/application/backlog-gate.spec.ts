@@ -93,4 +93,20 @@ describe('BacklogGate', () => {
     await gate.admit();
     expect(backlog.reads).toHaveLength(2);
   });
+
+  it('does not add up the orders tried during an outage against the limit once the database is back', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const backlog = new BacklogInMemory();
+    backlog.failing = true;
+    const gate = admission(backlog, 5);
+    for (let second = 0; second < 3; second++) {
+      jest.setSystemTime(second * BACKLOG_READ_EVERY_MS);
+      for (let i = 0; i < 4; i++) expect(await refusal(gate.admit())).toBe('admitted');
+    }
+    // Back, within the second after the last failed read: 4 tried since then, not 12.
+    backlog.failing = false;
+    jest.setSystemTime(2.5 * BACKLOG_READ_EVERY_MS);
+    expect(await refusal(gate.admit())).toBe('admitted');
+    expect(await refusal(gate.admit())).toBe('order-backlog-full');
+  });
 });

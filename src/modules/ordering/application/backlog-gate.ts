@@ -60,7 +60,9 @@ export class BacklogGate {
       return backlog;
     } catch (error) {
       // No reading, no refusal on its account: an order the database cannot take fails on its own write.
+      // Nor do the orders tried meanwhile add up: most failed, and would refuse orders once it is back.
       this.failedAt = Date.now();
+      this.admittedSinceRead = 0;
       this.unreadable(error);
       return this.lastOrNone();
     }
