@@ -19,7 +19,9 @@ import { ProviderEventStore } from './application/ports/provider-event-store';
 import { GetPaymentHandler } from './application/queries/get-payment.handler';
 import { CreatePaymentsTables1764700000000 } from './infrastructure/migrations/create-payments-tables';
 import { IndexPaymentsAwaitingJobs1765300000000 } from './infrastructure/migrations/index-payments-awaiting-jobs';
+import { RememberStockReservedFirst1767400000000 } from './infrastructure/migrations/remember-stock-reserved-first';
 import { ChargesAtOnce } from './application/charges-at-once';
+import { PaymentStarts } from './application/payment-starts';
 import { ProviderCharge } from './application/provider-charge';
 import {
   BullmqPaymentJobs,
@@ -48,7 +50,11 @@ export const paymentsModule = defineModule({
   schema: 'payments',
   settings: paymentsSettings,
   entities: [],
-  migrations: [CreatePaymentsTables1764700000000, IndexPaymentsAwaitingJobs1765300000000],
+  migrations: [
+    CreatePaymentsTables1764700000000,
+    IndexPaymentsAwaitingJobs1765300000000,
+    RememberStockReservedFirst1767400000000,
+  ],
   providers: [
     { provide: PaymentStore, useClass: PostgresPaymentStore },
     { provide: OrderIntentStore, useClass: PostgresOrderIntentStore },
@@ -57,6 +63,7 @@ export const paymentsModule = defineModule({
     PaymentTransitions,
     ProviderCharge,
     ChargesAtOnce,
+    PaymentStarts,
     SandboxWebhooks,
     SandboxProvider,
     { provide: PaymentProvider, useExisting: SandboxProvider },
