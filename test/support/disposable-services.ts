@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port';
+import { freePort, freePortOutsideEphemeralRange } from './free-port';
 
 const run = promisify(execFile);
 
@@ -272,10 +272,14 @@ export async function startDisposableRedisCluster(masters = 3): Promise<Disposab
     rmSync(dir, { recursive: true, force: true });
   };
   const ports: number[] = [];
+  const taken: number[] = [];
   try {
     for (let i = 0; i < masters; i++) {
-      // Redis 7 takes the cluster bus port as a setting: both are free ports, not port + 10000.
-      const [port, busPort] = [await freePort(), await freePort()];
+      // Redis 7 takes the cluster bus port as a setting: both are free ports, not port + 10000, and
+      // outside the ephemeral range, where a busy suite's outgoing connections may take one first.
+      const port = await freePortOutsideEphemeralRange(taken);
+      const busPort = await freePortOutsideEphemeralRange([...taken, port]);
+      taken.push(port, busPort);
       const own = join(dir, `node-${port}`);
       mkdirSync(own);
       children.push(
