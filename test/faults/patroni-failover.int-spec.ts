@@ -177,17 +177,11 @@ describe.each(ROUTES)('fault: the Patroni primary killed under order load (throu
       expect(crash.refusedMs).toBeGreaterThan(0);
 
       // The stock matches what was sold: no reservation was lost or applied twice across the faults.
-      // (Its last commits and releases follow the orders' final events.)
       const { rows } = await db.query<{ confirmed: number }>(
         `SELECT count(*)::int AS confirmed FROM ordering.orders WHERE status = 'confirmed'`,
       );
       const expected = { reserved: 0, onHand: STOCK - rows[0]!.confirmed };
-      const current = async () => (await shop.stock()).body as { onHand: number; reserved: number };
-      const stock = await eventually(current, (s) => s.reserved === 0 && s.onHand === expected.onHand, {
-        what: 'the stock settled',
-        timeoutMs: 30_000,
-      }).catch(current);
-      expect(stock).toMatchObject(expected);
+      expect(await shop.settledStock(expected.onHand, 30_000)).toMatchObject(expected);
     } finally {
       await db.end();
     }

@@ -137,7 +137,7 @@ describe('fault: PostgreSQL restarted and stopped under load', () => {
       const { rows } = await db.query<{ confirmed: number }>(
         `SELECT count(*)::int AS confirmed FROM ordering.orders WHERE status = 'confirmed'`,
       );
-      const stock = (await shop.stock()).body as { onHand: number; reserved: number };
+      const stock = await shop.settledStock(STOCK - rows[0]!.confirmed, 30_000);
       const deadLetters = sum(await metricSeries(shop.app.url, 'events_dead_lettered_total'));
       const failed = await metricSeries(shop.app.url, 'queue_jobs', 'state="failed"');
       const failedJobs = sum(failed);

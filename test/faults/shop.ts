@@ -94,12 +94,20 @@ export class Shop {
     const [{ confirmed }] = (await db.query<{ confirmed: number }>(
       `SELECT count(*)::int AS confirmed FROM ordering.orders WHERE status = 'confirmed'`,
     )) as [{ confirmed: number }];
-    const stock = await eventually(
-      async () => (await this.stock()).body as { onHand: number; reserved: number },
-      (s) => s.reserved === 0 && s.onHand === onHand - confirmed,
-      { what: 'the stock settled', timeoutMs: 60_000, intervalMs: 500 },
-    ).catch(async () => (await this.stock()).body as { onHand: number; reserved: number });
-    return { open, confirmed, stock };
+    return { open, confirmed, stock: await this.settledStock(onHand - confirmed) };
+  }
+
+  /**
+   * The stock once nothing is reserved and `onHand` is as expected, or as it is after `timeoutMs`.
+   * Its last commits and releases follow the orders' final events, so it settles after them.
+   */
+  async settledStock(onHand: number, timeoutMs = 60_000): Promise<{ onHand: number; reserved: number }> {
+    const current = async () => (await this.stock()).body as { onHand: number; reserved: number };
+    return eventually(current, (s) => s.reserved === 0 && s.onHand === onHand, {
+      what: 'the stock settled',
+      timeoutMs,
+      intervalMs: 500,
+    }).catch(current);
   }
 
   stock(): Promise<request.Response> {
