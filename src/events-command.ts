@@ -3,6 +3,7 @@ import {
   closeQueueBackend,
   DeadLetters,
   EventQueues,
+  QueueConnectionLog,
   selectQueueBackend,
   type SubscriptionTable,
 } from '#libs/messaging';
@@ -19,7 +20,7 @@ export async function runEventsCommand(
   subscriptions: SubscriptionTable,
 ): Promise<void> {
   const backend = selectQueueBackend(settings.redis, settings.queuePrefix, primaryUrl);
-  const queues = new EventQueues(backend);
+  const queues = new EventQueues(backend, new QueueConnectionLog());
   const deadLetters = new DeadLetters(subscriptions, queues);
   try {
     if (command.action === 'dead-letters') {

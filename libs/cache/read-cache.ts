@@ -6,6 +6,7 @@ import { Keyv } from 'keyv';
 import { Counter, register } from 'prom-client';
 import type { RedisTarget } from '#libs/config';
 import { lsnAtLeast } from '#libs/database';
+import { RepeatedFailureLog } from '#libs/observability';
 import type { InvalidationBus } from './invalidation-bus';
 
 function counter(name: string, help: string, labelNames: string[]): Counter {
@@ -51,7 +52,9 @@ export class ReadCache {
     ({ cache: this.memory, store: this.memoryStore } = memoryCache(options.ttlSeconds, 10_000));
     if (options.redis) {
       const redis = sharedTier(options.redis, `${options.prefix}:cache`);
-      redis.on('error', (error: unknown) => this.logger.warn(`redis tier: ${String(error)}`));
+      // Every reconnect attempt while Redis is down emits one.
+      const failures = new RepeatedFailureLog(this.logger, 'redis tier');
+      redis.on('error', (error: unknown) => failures.failed(String(error)));
       this.shared = createCache({ stores: [redis] });
     }
     bus.onInvalidate((keys) => void this.dropLocal(keys));

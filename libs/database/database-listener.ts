@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client, type Notification } from 'pg';
+import { RepeatedFailureLog } from '../observability/repeated-failure-log';
 import { describeError } from './describe-error';
 
 type Handler = (payload: string | undefined) => void;
@@ -10,6 +11,8 @@ type Handler = (payload: string | undefined) => void;
  */
 export class DatabaseListener {
   private readonly logger = new Logger('DatabaseListener');
+  /** While the database is down, every reconnect fails. */
+  private readonly failures = new RepeatedFailureLog(this.logger, 'LISTEN failed; trying again');
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectHooks = new Set<() => void>();
   /** Shared advisory locks this session holds, by key, with how many holders in the process. */
@@ -79,12 +82,13 @@ export class DatabaseListener {
       await client.connect();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
       for (const key of this.sharedLocks.keys()) await client.query(LOCK_SHARED, [key]);
+      this.failures.succeeded();
       return client;
     } catch (error) {
       this.current = undefined;
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
-      this.logger.warn(`LISTEN failed: ${describeError(error)}; trying again`);
+      this.failures.failed(describeError(error));
       this.reconnect(1000);
       throw error;
     }

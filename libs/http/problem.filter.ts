@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { databaseUnreachable } from '#libs/database';
+import { RepeatedFailureLog } from '#libs/observability';
 import { ProblemDetails, ProblemException, problemType } from '#libs/problems';
 
 /** Fastify's own errors (raised before a route handler runs), by code. */
@@ -48,24 +49,39 @@ export interface ProblemResponse {
   readonly headers: Record<string, string>;
 }
 
+const logger = new Logger('Http');
+
+/**
+ * Refusals (503: the database out of reach, the saga full) come by the thousand while their cause
+ * lasts: each problem type's are summed up in one log, shared by every instance of the filter.
+ */
+const refusals = new Map<string, RepeatedFailureLog>();
+
+function refusalLog(type: string): RepeatedFailureLog {
+  let log = refusals.get(type);
+  if (!log) {
+    log = new RepeatedFailureLog(logger, `refusing requests with 503 ${type}`);
+    refusals.set(type, log);
+  }
+  return log;
+}
+
 /**
  * Every error leaves as problem+json with a stable `type`; an unreachable database or exhausted pool
- * is a 503 with `Retry-After`; unexpected errors are logged and answered with a generic 500.
+ * is a 503 with `Retry-After`; unexpected errors are logged one by one, with their stack, and
+ * answered with a generic 500.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Http');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { problem, headers } = problemFor(exception, request);
     if (problem.status >= 500) {
-      this.logger.error(
-        `${request.method} ${request.url} -> ${problem.status} [${request.id}]: ${exception instanceof Error ? exception.message : String(exception)}`,
-        exception instanceof Error ? exception.stack : undefined,
-      );
+      const line = `${request.method} ${request.url} -> ${problem.status} [${request.id}]: ${exception instanceof Error ? exception.message : String(exception)}`;
+      if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) refusalLog(problem.type).failed(line);
+      else logger.error(line, exception instanceof Error ? exception.stack : undefined);
     }
     void reply
       .status(problem.status)

@@ -9,3 +9,4 @@ export * from './events';
 export * from './worker-precedence';
 export * from './worker-precedence.setup';
 export * from './shared-queue-connection';
+export * from './queue-connection-log';

@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { ProcessState, SETTINGS, type Settings } from '#libs/config';
+import { QueueConnectionLog } from './queue-connection-log';
 
-/** Starts the job workers of this process once it has started, and drains them on shutdown. */
+/**
+ * Starts the job workers of this process once it has started, and drains them on shutdown; their
+ * connection errors, and those of the queues modules add jobs to, go to the QueueConnectionLog.
+ */
 @Injectable()
 export class QueueWorkers implements OnApplicationBootstrap {
   private readonly logger = new Logger('QueueWorkers');
@@ -14,13 +18,14 @@ export class QueueWorkers implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly state: ProcessState,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly connectionLog: QueueConnectionLog,
   ) {}
 
   onApplicationBootstrap(): void {
-    const hosts = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    const instances = this.discovery.getProviders().map((wrapper) => wrapper.instance as unknown);
+    // The queues modules register with `BullModule.registerQueue`, to add jobs to.
+    for (const queue of instances.filter((instance) => instance instanceof Queue)) this.connectionLog.watch(queue);
+    const hosts = instances.filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
     for (const host of hosts) {
       host.worker.concurrency = this.settings.workerConcurrency;
       this.register(host.worker);
@@ -30,7 +35,7 @@ export class QueueWorkers implements OnApplicationBootstrap {
 
   /** Adds a paused worker; it starts with the others once the process has started. */
   register(worker: Worker): void {
-    worker.on('error', (error) => this.logger.warn(`queue ${worker.name}: ${error.message}`));
+    this.connectionLog.watch(worker);
     this.workers.push(worker);
     if (this.state.started) this.start();
   }

@@ -4,6 +4,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { queueTelemetry } from '#libs/tracing';
 import { bullConnection, type QueueBackend } from './queue-backend';
+import { QueueConnectionLog } from './queue-connection-log';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueWorkers } from './queue-workers';
 import { QUEUE_BACKEND } from './tokens';
@@ -25,8 +26,13 @@ export class QueueModule {
           telemetry: queueTelemetry(),
         }),
       ],
-      providers: [{ provide: QUEUE_BACKEND, useValue: backend }, QueueHealthIndicator, QueueWorkers],
-      exports: [QUEUE_BACKEND, QueueHealthIndicator, QueueWorkers],
+      providers: [
+        { provide: QUEUE_BACKEND, useValue: backend },
+        QueueHealthIndicator,
+        QueueWorkers,
+        QueueConnectionLog,
+      ],
+      exports: [QUEUE_BACKEND, QueueHealthIndicator, QueueWorkers, QueueConnectionLog],
     };
   }
 }

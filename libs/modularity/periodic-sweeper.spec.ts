@@ -12,7 +12,7 @@ class CountingSweeper extends PeriodicSweeper {
     state: ProcessState,
     private readonly slow = false,
   ) {
-    super(state, 1000, { warn: () => undefined }, 'test work');
+    super(state, 1000, { warn: () => undefined, log: () => undefined }, 'test work');
   }
 
   protected async sweepOnce(): Promise<string | undefined> {

@@ -7,3 +7,4 @@ export * from './message-context.hook';
 export * from './registered-metric';
 export * from './sweeper-metrics';
 export * from './redis-client-metrics';
+export * from './repeated-failure-log';

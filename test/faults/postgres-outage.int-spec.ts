@@ -147,8 +147,15 @@ describe('fault: PostgreSQL restarted and stopped under load', () => {
           `(${open === -1 ? 'NOT within 30 s' : 'goal ≤ 30 s'}); ${deadLetters} dead letters and ${failedJobs} failed jobs ` +
           `(goal 0${failedJobs > 0 ? `: ${JSON.stringify(await failedReasons(backend.env().QUEUE_PREFIX!, failed))}` : ''}); ${deferred} jobs put back to wait out the outage`,
       );
+      // Every relay, sweeper and refused request fails again and again meanwhile: summed up, not one line each.
+      const logged = shop.logged();
+      reportGoal(
+        `PostgreSQL down: ${logged.warnings} warnings and errors logged (goal < 150), ${logged.unstructured.length} lines not JSON (goal 0)`,
+      );
       expect(open).toBe(0);
       expect({ deadLetters, failedJobs }).toEqual({ deadLetters: 0, failedJobs: 0 });
+      expect(logged.unstructured).toEqual([]);
+      expect(logged.warnings).toBeLessThan(150);
       expect(deferred).toBeGreaterThan(0);
       expect(stock).toMatchObject({ reserved: 0, onHand: STOCK - rows[0]!.confirmed });
     } finally {

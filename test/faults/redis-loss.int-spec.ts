@@ -96,5 +96,13 @@ describe('fault: Redis restarted empty under order load', () => {
     );
     expect(confirmed).toBeGreaterThan(accepted / 2);
     expect(stock).toMatchObject({ reserved: 0, onHand: STOCK - confirmed });
+
+    // Every queue, worker and rate-limited request meets the lost connection: summed up, all of it JSON.
+    const logged = shop.logged();
+    reportGoal(
+      `Redis lost empty: ${logged.warnings} warnings and errors logged (goal < 50), ${logged.unstructured.length} lines not JSON (goal 0)`,
+    );
+    expect(logged.unstructured).toEqual([]);
+    expect(logged.warnings).toBeLessThan(50);
   }, 300_000);
 });

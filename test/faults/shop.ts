@@ -110,6 +110,25 @@ export class Shop {
     }).catch(current);
   }
 
+  /**
+   * What the process has logged: the lines that are not JSON (written past the logger), and how
+   * many warnings and errors. However long an outage, it should read as a few lines.
+   */
+  logged(): { unstructured: string[]; warnings: number } {
+    const unstructured: string[] = [];
+    let warnings = 0;
+    for (const line of this.app.output().split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const { level } = JSON.parse(line) as { level?: unknown };
+        if (level === 'warn' || level === 'error' || level === 'fatal') warnings++;
+      } catch {
+        unstructured.push(line);
+      }
+    }
+    return { unstructured, warnings };
+  }
+
   stock(): Promise<request.Response> {
     return request(this.app.url).get(`/v1/inventory/${this.sku}`).set('Authorization', this.admin);
   }

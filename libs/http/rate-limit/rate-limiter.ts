@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { getStorageToken, type ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SETTINGS, type Settings } from '#libs/config';
+import { RepeatedFailureLog } from '#libs/observability';
 import { ProblemException } from '#libs/problems';
 import type { RateLimitGroup } from './rate-limit-group.decorator';
 
@@ -21,7 +22,11 @@ type CountedRequest = FastifyRequest & { [COUNTED]?: RateLimitOutcome };
 /** Per IP and policy group; paths answering before Nest (a cache hit) pass it on with `rememberOutcome`. */
 @Injectable()
 export class RateLimiter {
-  private readonly log = new Logger('RateLimit');
+  /** While Redis is down, every request finds the store unavailable. */
+  private readonly failures = new RepeatedFailureLog(
+    new Logger('RateLimit'),
+    'rate limit store unavailable, requests let through',
+  );
 
   constructor(
     @Inject(getStorageToken()) private readonly storage: ThrottlerStorage,
@@ -40,9 +45,10 @@ export class RateLimiter {
     const windowMs = policy.windowSeconds * 1000;
     try {
       const record = await this.storage.increment(`${group}:${request.ip}`, windowMs, policy.limit, windowMs, group);
+      this.failures.succeeded();
       return { group, ...policy, hits: record.totalHits, resetSeconds: record.timeToExpire };
     } catch (error) {
-      this.log.warn(`rate limit store unavailable, request let through: ${String(error)}`);
+      this.failures.failed(String(error));
       return undefined;
     }
   }

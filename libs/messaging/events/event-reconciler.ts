@@ -5,7 +5,7 @@ import { eventKey } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import type { BudgetPool } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
-import { registeredMetric } from '#libs/observability';
+import { registeredMetric, RepeatedFailureLog } from '#libs/observability';
 import { inMessagingSpan } from '#libs/tracing';
 import { eventJob } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
@@ -42,6 +42,7 @@ const republished = registeredMetric(
  */
 export class EventReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
+  private readonly failures: RepeatedFailureLog;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -55,6 +56,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     private readonly state: ProcessState,
   ) {
     this.logger = new Logger(`EventReconciler:${module.name}`);
+    this.failures = new RepeatedFailureLog(this.logger, 'reconciling deliveries failed, will retry');
   }
 
   onApplicationBootstrap(): void {
@@ -73,7 +75,10 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   /** One pass over every publisher; a pass still running is not started again. */
   sweep(): Promise<void> {
     this.running ??= this.sweepPublishers()
-      .catch((error: unknown) => this.logger.warn(`reconciling deliveries failed, will retry: ${String(error)}`))
+      .then(
+        () => this.failures.succeeded(),
+        (error: unknown) => this.failures.failed(String(error)),
+      )
       .finally(() => (this.running = undefined));
     return this.running;
   }

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import { TerminusModule } from '@nestjs/terminus';
 import { QUEUE_BACKEND } from '../tokens';
 import type { QueueBackend } from '../queue-backend';
+import { QueueConnectionLog } from '../queue-connection-log';
 import { DeadLetters } from './dead-letters';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventQueues } from './event-queues';
@@ -28,8 +29,8 @@ export class MessagingModule {
         { provide: SubscriptionTable, useValue: table },
         {
           provide: EventQueues,
-          useFactory: (backend: QueueBackend) => new EventQueues(backend),
-          inject: [QUEUE_BACKEND],
+          useFactory: (backend: QueueBackend, log: QueueConnectionLog) => new EventQueues(backend, log),
+          inject: [QUEUE_BACKEND, QueueConnectionLog],
         },
         {
           provide: DeadLetters,

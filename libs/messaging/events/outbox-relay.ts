@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { eventKey, type EventEnvelope } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import type { DatabaseListener } from '#libs/database';
+import { RepeatedFailureLog } from '#libs/observability';
 import { queryPrepared } from '#libs/sql';
 import type { MessagingSpan } from '#libs/tracing';
 import type { ModuleManifest } from '#libs/modularity';
@@ -20,6 +21,8 @@ import { inboxQueueName, type SubscriptionTable } from './subscription-table';
  */
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
+  /** While the database or the queue is down, a drain fails on every poll. */
+  private readonly failures: RepeatedFailureLog;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -35,6 +38,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly listener: DatabaseListener,
   ) {
     this.logger = new Logger(`OutboxRelay:${module.name}`);
+    this.failures = new RepeatedFailureLog(this.logger, 'publishing failed, will retry');
   }
 
   onApplicationBootstrap(): void {
@@ -54,7 +58,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return;
     }
     this.running = this.drain()
-      .catch((error: unknown) => this.logger.warn(`publishing failed, will retry: ${String(error)}`))
+      .then(
+        () => this.failures.succeeded(),
+        (error: unknown) => this.failures.failed(String(error)),
+      )
       .finally(() => {
         this.running = undefined;
         if (this.again && !this.stopped) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SETTINGS } from '#libs/config';
+import { RepeatedFailureLog } from '#libs/observability';
 import { BacklogLimit } from '../domain/order-backlog';
 import type { OrderingSettings } from '../ordering.settings';
 import { BacklogGate } from './backlog-gate';
@@ -9,11 +10,15 @@ import { OrderBacklogReader } from './ports/order-backlog-reader';
 @Injectable()
 export class OrderAdmission extends BacklogGate {
   constructor(reader: OrderBacklogReader, @Inject(SETTINGS) settings: OrderingSettings) {
-    const logger = new Logger('Ordering');
+    const failures = new RepeatedFailureLog(new Logger('Ordering'), 'could not read the order backlog');
     super(
       new BacklogLimit(settings.orderBacklogLimit),
-      (countUpTo) => reader.read(countUpTo),
-      (error) => logger.warn(`could not read the order backlog: ${String(error)}`),
+      async (countUpTo) => {
+        const backlog = await reader.read(countUpTo);
+        failures.succeeded();
+        return backlog;
+      },
+      (error) => failures.failed(String(error)),
     );
   }
 }

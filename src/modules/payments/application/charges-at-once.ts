@@ -4,6 +4,7 @@ import { ProcessState, SETTINGS } from '#libs/config';
 import type { EventEnvelope } from '#libs/contracts';
 import { afterCommit } from '#libs/database';
 import { followUpOf } from '#libs/messaging';
+import { RepeatedFailureLog } from '#libs/observability';
 import type { PaymentState } from '../domain/payment';
 import type { PaymentsSettings } from '../payments.settings';
 import { paymentMetrics } from './payment-metrics';
@@ -27,7 +28,15 @@ export interface PaymentStart {
  */
 @Injectable()
 export class ChargesAtOnce implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('Payments');
+  // While the database, the provider or the queue is down, these fail for every payment.
+  private readonly failedAttempts = new RepeatedFailureLog(
+    new Logger('Payments'),
+    'first charge attempts failed; their jobs retry',
+  );
+  private readonly unreachedJobs = new RepeatedFailureLog(
+    new Logger('Payments'),
+    'charge jobs out of reach; they run when their delay ends',
+  );
   private readonly inFlight = new Set<Promise<void>>();
   private readonly waiting: (PaymentStart & { readonly since: number })[] = [];
   /** Past this many charges waiting for a slot, a charge goes to its job at once. */
@@ -84,7 +93,7 @@ export class ChargesAtOnce implements BeforeApplicationShutdown {
   private async charge(payment: PaymentState): Promise<void> {
     const lastAttempt = this.settings.paymentChargeMaxAttempts <= 1;
     const result = await this.providerCharge.attempt(payment, lastAttempt).catch((error: unknown) => {
-      this.logger.warn(`payment ${payment.id}: the first charge attempt failed; its job retries: ${String(error)}`);
+      this.failedAttempts.failed(`payment ${payment.id}: ${String(error)}`);
       return undefined;
     });
     if (!result) return this.toQueue(payment.id, () => this.jobs.chargeAgainSoon(payment.id));
@@ -94,9 +103,7 @@ export class ChargesAtOnce implements BeforeApplicationShutdown {
 
   /** A queue call that fails leaves the job waiting: it then runs when its delay ends. */
   private async toQueue(paymentId: string, call: () => Promise<void>): Promise<void> {
-    await call().catch((error: unknown) =>
-      this.logger.warn(`payment ${paymentId}: its charge job waits out its delay (${String(error)})`),
-    );
+    await call().catch((error: unknown) => this.unreachedJobs.failed(`payment ${paymentId}: ${String(error)}`));
   }
 
   /**
