@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { Client, type Notification } from 'pg';
+import { Client, type Notification, type QueryResult } from 'pg';
 import { RepeatedFailureLog } from '../observability/repeated-failure-log';
 import { describeError } from './describe-error';
 
 type Handler = (payload: string | undefined) => void;
+
+/** The listening connection as a library that issues its own LISTEN uses it (BullMQ's PostgreSQL backend). */
+export interface ListenSession {
+  query(text: string, values?: unknown[]): Promise<QueryResult>;
+  on(event: 'notification', listener: (message: Notification) => void): unknown;
+  removeListener(event: 'notification', listener: (message: Notification) => void): unknown;
+}
 
 /**
  * The process's one LISTEN connection, on the direct URL (a pooler cannot keep a LISTEN). After a
@@ -18,6 +25,8 @@ export class DatabaseListener {
   /** Shared advisory locks this session holds, by key, with how many holders in the process. */
   private readonly sharedLocks = new Map<string, number>();
   private current: Promise<Client> | undefined;
+  /** The last query sent, or settled: the next waits for it (see `inTurn`). */
+  private turn: Promise<unknown> = Promise.resolve();
   private reconnecting = false;
   private stopped = false;
 
@@ -34,7 +43,7 @@ export class DatabaseListener {
     set.add(handler);
     if (first) {
       const client = await this.client();
-      await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      await this.inTurn(client, `LISTEN ${quoteIdentifier(channel)}`);
     }
   }
 
@@ -42,7 +51,7 @@ export class DatabaseListener {
   async holdSharedLock(key: string): Promise<void> {
     const holders = this.sharedLocks.get(key) ?? 0;
     this.sharedLocks.set(key, holders + 1);
-    if (holders === 0) await (await this.client()).query(LOCK_SHARED, [key]);
+    if (holders === 0) await this.inTurn(await this.client(), LOCK_SHARED, [key]);
   }
 
   async releaseSharedLock(key: string): Promise<void> {
@@ -50,15 +59,35 @@ export class DatabaseListener {
     if (holders > 1) return void this.sharedLocks.set(key, holders - 1);
     this.sharedLocks.delete(key);
     const client = await this.current?.catch(() => undefined);
-    await client?.query(UNLOCK_SHARED, [key]).catch(() => undefined);
+    if (client) await this.inTurn(client, UNLOCK_SHARED, [key]).catch(() => undefined);
   }
 
   onReconnect(hook: () => void): void {
     this.reconnectHooks.add(hook);
   }
 
-  /** The connected client (connecting it on first use), for code that issues its own LISTEN. */
-  client(): Promise<Client> {
+  /** The connection (connected on first use) for code that issues its own LISTEN; its queries take their turn. */
+  async session(): Promise<ListenSession> {
+    const client = await this.client();
+    return {
+      query: (text, values) => this.inTurn(client, text, values),
+      on: (event, listener) => client.on(event, listener),
+      removeListener: (event, listener) => client.removeListener(event, listener),
+    };
+  }
+
+  /**
+   * One query at a time on the connection, whoever sends it: pg 8 queues concurrent queries on a
+   * client with a deprecation warning on stderr, and pg 9 will not take them.
+   */
+  private inTurn(client: Client, text: string, values?: unknown[]): Promise<QueryResult> {
+    const result = this.turn.then(() => client.query(text, values));
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The connected client, connecting it on first use. */
+  private client(): Promise<Client> {
     if (this.stopped) return Promise.reject(new Error('the database listener is stopped'));
     this.current ??= this.connect();
     return this.current;

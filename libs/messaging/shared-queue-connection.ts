@@ -41,7 +41,8 @@ export class SharedQueueConnection extends PostgresConnection {
   }
 
   override getListenClient(): ReturnType<PostgresConnection['getListenClient']> {
-    return this.listener.client() as unknown as ReturnType<PostgresConnection['getListenClient']>;
+    // BullMQ sends LISTEN and listens for notifications: nothing else of a client.
+    return this.listener.session() as unknown as ReturnType<PostgresConnection['getListenClient']>;
   }
 
   /** The listening connection is the process's, named for it; BullMQ does not rename it. */

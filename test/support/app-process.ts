@@ -30,7 +30,10 @@ export interface AppProcess {
   readonly url: string;
   readonly port: number;
   readonly child: ChildProcess;
+  /** stdout and stderr, as they came. */
   output(): string;
+  /** stderr alone: everything the app logs goes to stdout as JSON, so anything here got past the logger. */
+  stderr(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   waitForStatus(path: string, status: number, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code. */
@@ -70,8 +73,12 @@ export async function startApp(options: {
     },
   );
   let output = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
   const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   let exitCode: number | null | undefined;
   void exit.then((code) => (exitCode = code));
@@ -82,6 +89,7 @@ export async function startApp(options: {
     port,
     child,
     output: () => output,
+    stderr: () => stderr,
     exited: () => exit,
     async waitForOutput(pattern, timeoutMs = 20_000) {
       await poll(

@@ -116,6 +116,12 @@ async function main(): Promise<void> {
         jest.once('exit', done);
       });
       if (code !== 0) failed = true;
+      // Everything the app logs is JSON on stdout: whatever reached stderr got past the logger.
+      for (const [i, app] of running.processes.entries()) {
+        if (app.stderr() === '') continue;
+        process.stderr.write(`e2e: process ${i} (pid ${app.child.pid}) wrote to stderr:\n${app.stderr()}\n`);
+        failed = true;
+      }
     } finally {
       control.close();
       await running.stop();
