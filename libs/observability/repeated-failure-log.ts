@@ -20,7 +20,8 @@ interface Streak {
  * One failure that repeats while something is down: a poll every second, a reconnect, every
  * request refused. Its first occurrence is logged as it is; then one line per interval says how
  * many more there were; and one line says when it ended (`succeeded`, or an interval without
- * one). Every failure is counted in some line, and an outage reads as a few lines, not thousands.
+ * one). Every failure is counted in some line (but those of a process's last interval before it
+ * exits), and an outage reads as a few lines, not thousands.
  */
 export class RepeatedFailureLog {
   private streak: Streak | undefined;
