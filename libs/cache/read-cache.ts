@@ -53,7 +53,7 @@ export class ReadCache {
     if (options.redis) {
       const redis = sharedTier(options.redis, `${options.prefix}:cache`);
       // Every reconnect attempt while Redis is down emits one.
-      const failures = new RepeatedFailureLog(this.logger, 'redis tier');
+      const failures = new RepeatedFailureLog(this.logger, 'redis tier', 'when-quiet');
       redis.on('error', (error: unknown) => failures.failed(String(error)));
       this.shared = createCache({ stores: [redis] });
     }

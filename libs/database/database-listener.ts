@@ -19,7 +19,7 @@ export interface ListenSession {
 export class DatabaseListener {
   private readonly logger = new Logger('DatabaseListener');
   /** While the database is down, every reconnect fails. */
-  private readonly failures = new RepeatedFailureLog(this.logger, 'LISTEN failed; trying again');
+  private readonly failures = new RepeatedFailureLog(this.logger, 'LISTEN failed; trying again', 'on-success');
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectHooks = new Set<() => void>();
   /** Shared advisory locks this session holds, by key, with how many holders in the process. */

@@ -60,7 +60,7 @@ const refusals = new Map<string, RepeatedFailureLog>();
 function refusalLog(type: string): RepeatedFailureLog {
   let log = refusals.get(type);
   if (!log) {
-    log = new RepeatedFailureLog(logger, `refusing requests with 503 ${type}`);
+    log = new RepeatedFailureLog(logger, `refusing requests with 503 ${type}`, 'when-quiet');
     refusals.set(type, log);
   }
   return log;

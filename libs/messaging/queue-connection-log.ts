@@ -15,7 +15,7 @@ interface QueueClient {
  */
 @Injectable()
 export class QueueConnectionLog {
-  private readonly failures = new RepeatedFailureLog(new Logger('Queues'), 'queue connection failed');
+  private readonly failures = new RepeatedFailureLog(new Logger('Queues'), 'queue connection failed', 'when-quiet');
 
   watch(client: QueueClient): void {
     client.on('error', (error) => this.failures.failed(`${client.name}: ${error.message}`));

@@ -21,7 +21,7 @@ export abstract class PeriodicSweeper implements OnApplicationBootstrap, BeforeA
     /** What is swept, for log lines: e.g. "overdue reservations". */
     private readonly what: string,
   ) {
-    this.failures = new RepeatedFailureLog(logger, `sweeping ${what} failed, will retry`);
+    this.failures = new RepeatedFailureLog(logger, `sweeping ${what} failed, will retry`, 'on-success');
   }
 
   /** One sweep; answers a summary of what it recovered, or undefined when it found nothing. */

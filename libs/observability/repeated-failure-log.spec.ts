@@ -14,7 +14,7 @@ describe('RepeatedFailureLog', () => {
   afterEach(() => jest.useRealTimers());
 
   it('logs the first failure, then how many more per interval, then when it works again', () => {
-    const log = new RepeatedFailureLog(sink, 'publishing failed', 10_000);
+    const log = new RepeatedFailureLog(sink, 'publishing failed', 'on-success', 10_000);
     log.failed('connect ECONNREFUSED');
     for (let second = 1; second <= 25; second++) {
       jest.advanceTimersByTime(1000);
@@ -34,7 +34,7 @@ describe('RepeatedFailureLog', () => {
   });
 
   it('ends a streak after an interval without a failure, for callers that never see a success', () => {
-    const log = new RepeatedFailureLog(sink, 'requests refused', 10_000);
+    const log = new RepeatedFailureLog(sink, 'requests refused', 'when-quiet', 10_000);
     log.failed('POST /v1/orders -> 503');
     jest.advanceTimersByTime(2000);
     log.failed('GET /v1/orders -> 503');
@@ -49,8 +49,26 @@ describe('RepeatedFailureLog', () => {
     ]);
   });
 
+  it('keeps a streak of a loop that tries less often than the interval going until it succeeds', () => {
+    const log = new RepeatedFailureLog(sink, 'sweeping failed', 'on-success', 10_000);
+    log.failed('refused 0');
+    jest.advanceTimersByTime(30_000);
+    log.failed('refused 30');
+    jest.advanceTimersByTime(30_000);
+    log.failed('refused 60');
+    jest.advanceTimersByTime(5_000);
+    log.succeeded();
+
+    expect(lines).toEqual([
+      'warn sweeping failed: refused 0',
+      'warn sweeping failed: 1 more in the last 40.0 s; the latest: refused 30',
+      'warn sweeping failed: 1 more; the latest: refused 60',
+      'info sweeping failed: works again, after 3 failures in 65.0 s',
+    ]);
+  });
+
   it('logs a failure after the end of a streak as the first of a new one', () => {
-    const log = new RepeatedFailureLog(sink, 'sweeping failed', 10_000);
+    const log = new RepeatedFailureLog(sink, 'sweeping failed', 'on-success', 10_000);
     log.failed('first outage');
     log.succeeded();
     log.failed('second outage');

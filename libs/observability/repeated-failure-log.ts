@@ -4,24 +4,32 @@ export interface FailureLogSink {
   log(message: string): void;
 }
 
-/** How often a failure that keeps happening is summed up; also how long without one ends it. */
+/** How often, at most, a failure that keeps happening is summed up; also how long without one ends it. */
 const SUMMARY_INTERVAL_MS = 10_000;
+
+/**
+ * How a streak of failures ends: when the caller reports a success (a loop that sees its own
+ * successes, however far apart its tries), or after an interval without a failure (requests and
+ * connection errors, whose successes no one reports).
+ */
+export type StreakEnd = 'on-success' | 'when-quiet';
 
 interface Streak {
   readonly since: number;
   failures: number;
-  /** Failures since the last line, and the detail of the latest. */
+  /** Failures since the last line, the detail of the latest, and when that line was written. */
   unlogged: number;
   latest: string;
+  lastLineAt: number;
   readonly timer: NodeJS.Timeout;
 }
 
 /**
  * One failure that repeats while something is down: a poll every second, a reconnect, every
- * request refused. Its first occurrence is logged as it is; then one line per interval says how
- * many more there were; and one line says when it ended (`succeeded`, or an interval without
- * one). Every failure is counted in some line (but those of a process's last interval before it
- * exits), and an outage reads as a few lines, not thousands.
+ * request refused. Its first occurrence is logged as it is; then at most one line per interval
+ * says how many more there were; and one line says when it ended (see `StreakEnd`). Every
+ * failure is counted in some line (but those of a process's last interval before it exits), and
+ * an outage reads as a few lines, not thousands.
  */
 export class RepeatedFailureLog {
   private streak: Streak | undefined;
@@ -30,6 +38,7 @@ export class RepeatedFailureLog {
     private readonly sink: FailureLogSink,
     /** What failed, as a line starts: e.g. "publishing failed, will retry". */
     private readonly what: string,
+    private readonly ends: StreakEnd,
     private readonly intervalMs: number = SUMMARY_INTERVAL_MS,
   ) {}
 
@@ -42,7 +51,8 @@ export class RepeatedFailureLog {
     }
     const timer = setInterval(() => this.summarize(), this.intervalMs);
     timer.unref();
-    this.streak = { since: Date.now(), failures: 1, unlogged: 0, latest: detail, timer };
+    const now = Date.now();
+    this.streak = { since: now, failures: 1, unlogged: 0, latest: detail, lastLineAt: now, timer };
     this.sink.warn(`${this.what}: ${detail}`);
   }
 
@@ -54,13 +64,16 @@ export class RepeatedFailureLog {
   private summarize(): void {
     const streak = this.streak!;
     if (streak.unlogged === 0) {
-      this.end(`${this.what}: none in the last ${seconds(this.intervalMs)}, after ${this.tally(streak)}`);
+      if (this.ends === 'when-quiet')
+        this.end(`${this.what}: none in the last ${seconds(this.intervalMs)}, after ${this.tally(streak)}`);
       return;
     }
+    const now = Date.now();
     this.sink.warn(
-      `${this.what}: ${streak.unlogged} more in the last ${seconds(this.intervalMs)}; the latest: ${streak.latest}`,
+      `${this.what}: ${streak.unlogged} more in the last ${seconds(now - streak.lastLineAt)}; the latest: ${streak.latest}`,
     );
     streak.unlogged = 0;
+    streak.lastLineAt = now;
   }
 
   private end(line: string): void {

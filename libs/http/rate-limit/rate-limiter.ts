@@ -26,6 +26,7 @@ export class RateLimiter {
   private readonly failures = new RepeatedFailureLog(
     new Logger('RateLimit'),
     'rate limit store unavailable, requests let through',
+    'on-success',
   );
 
   constructor(

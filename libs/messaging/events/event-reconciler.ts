@@ -56,7 +56,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     private readonly state: ProcessState,
   ) {
     this.logger = new Logger(`EventReconciler:${module.name}`);
-    this.failures = new RepeatedFailureLog(this.logger, 'reconciling deliveries failed, will retry');
+    this.failures = new RepeatedFailureLog(this.logger, 'reconciling deliveries failed, will retry', 'on-success');
   }
 
   onApplicationBootstrap(): void {

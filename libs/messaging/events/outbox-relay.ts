@@ -38,7 +38,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly listener: DatabaseListener,
   ) {
     this.logger = new Logger(`OutboxRelay:${module.name}`);
-    this.failures = new RepeatedFailureLog(this.logger, 'publishing failed, will retry');
+    this.failures = new RepeatedFailureLog(this.logger, 'publishing failed, will retry', 'on-success');
   }
 
   onApplicationBootstrap(): void {

@@ -10,7 +10,7 @@ import { OrderBacklogReader } from './ports/order-backlog-reader';
 @Injectable()
 export class OrderAdmission extends BacklogGate {
   constructor(reader: OrderBacklogReader, @Inject(SETTINGS) settings: OrderingSettings) {
-    const failures = new RepeatedFailureLog(new Logger('Ordering'), 'could not read the order backlog');
+    const failures = new RepeatedFailureLog(new Logger('Ordering'), 'could not read the order backlog', 'on-success');
     super(
       new BacklogLimit(settings.orderBacklogLimit),
       async (countUpTo) => {

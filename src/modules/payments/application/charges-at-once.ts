@@ -32,10 +32,12 @@ export class ChargesAtOnce implements BeforeApplicationShutdown {
   private readonly failedAttempts = new RepeatedFailureLog(
     new Logger('Payments'),
     'first charge attempts failed; their jobs retry',
+    'when-quiet',
   );
   private readonly unreachedJobs = new RepeatedFailureLog(
     new Logger('Payments'),
     'charge jobs out of reach; they run when their delay ends',
+    'when-quiet',
   );
   private readonly inFlight = new Set<Promise<void>>();
   private readonly waiting: (PaymentStart & { readonly since: number })[] = [];
