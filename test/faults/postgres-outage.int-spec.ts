@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { startDisposablePostgres, type DisposablePostgres } from '../support/disposable-services';
-import { queueBackends } from '../support/queue-backends';
+import { queueBackends, type QueueBackendUnderTest } from '../support/queue-backends';
 import { REDIS_URL } from '../support/services';
 import { percentile, reportGoal, Shop, type Answer } from './shop';
 
@@ -17,6 +17,13 @@ const OUTAGE_MS = 20_000;
  */
 const SHORT_BACKOFF = { EVENT_RETRY_DELAY_MS: '100', PAYMENT_RETRY_DELAY_MS: '100' };
 
+/**
+ * On the PostgreSQL queue backend the saga carries fewer orders than the load places (about 50 a
+ * second beside the load here, 130 after it): the back-pressure, not the outage, decides how
+ * many are left to finish after the load. 1,500 is drained in about 12 s.
+ */
+const BACKLOG = { ORDER_BACKLOG_LIMIT: '1500' };
+
 /** The series of a metric on /metrics (labels as written, value), those with `labels` when given. */
 async function metricSeries(url: string, metric: string, labels = ''): Promise<[string, number][]> {
   const text = (await request(url).get('/metrics')).text;
@@ -26,14 +33,27 @@ async function metricSeries(url: string, metric: string, labels = ''): Promise<[
 }
 
 /** Why the failed jobs of the queues in `failed` failed, counted by reason, to say what went wrong. */
-async function failedReasons(prefix: string, failed: [string, number][]): Promise<Record<string, number>> {
+async function failedReasons(
+  backend: QueueBackendUnderTest,
+  db: Client,
+  failed: [string, number][],
+): Promise<Record<string, number>> {
   const reasons: Record<string, number> = {};
+  const count = (reason: string): void => {
+    const key = reason.replace(/[0-9a-f-]{36}/g, '…');
+    reasons[key] = (reasons[key] ?? 0) + 1;
+  };
+  if (backend.name === 'postgres') {
+    const { rows } = await db.query<{ queue: string; failed_reason: string }>(
+      `SELECT queue, failed_reason FROM bullmq.job WHERE state = 'failed' LIMIT 1000`,
+    );
+    for (const row of rows) count(`${row.queue}: ${row.failed_reason}`);
+    return reasons;
+  }
+  const prefix = backend.env().QUEUE_PREFIX!;
   for (const [labels] of failed) {
     const queue = new Queue(/queue="([^"]+)"/.exec(labels)![1]!, { connection: { url: REDIS_URL }, prefix });
-    for (const job of await queue.getFailed(0, 200)) {
-      const reason = `${queue.name}: ${job.failedReason}`.replace(/[0-9a-f-]{36}/g, '…');
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
-    }
+    for (const job of await queue.getFailed(0, 200)) count(`${queue.name}: ${job.failedReason}`);
     await queue.close();
   }
   return reasons;
@@ -47,8 +67,7 @@ const sum = (series: [string, number][]): number => series.reduce((total, [, val
  * every order accepted before, during or after ends in a final state with the stock exact,
  * soon after the database is back: no job spent its attempts on the outage.
  */
-describe('fault: PostgreSQL restarted and stopped under load', () => {
-  const backend = queueBackends().find((b) => b.name === 'redis')!;
+describe.each(queueBackends())('fault: PostgreSQL restarted and stopped under load, queues on $name', (backend) => {
   let postgres: DisposablePostgres;
   let databaseUrl: string;
   const shop = new Shop();
@@ -61,7 +80,7 @@ describe('fault: PostgreSQL restarted and stopped under load', () => {
     await admin.end();
     databaseUrl = postgres.url.replace(/\/postgres$/, '/tessera');
     await shop.start(
-      { DATABASE_URL: databaseUrl, ...backend.env(), DATABASE_CONNECT_RETRY_MS: '100', ...SHORT_BACKOFF },
+      { DATABASE_URL: databaseUrl, ...backend.env(), DATABASE_CONNECT_RETRY_MS: '100', ...SHORT_BACKOFF, ...BACKLOG },
       STOCK,
     );
   });
@@ -142,10 +161,13 @@ describe('fault: PostgreSQL restarted and stopped under load', () => {
       const failed = await metricSeries(shop.app.url, 'queue_jobs', 'state="failed"');
       const failedJobs = sum(failed);
       const deferred = sum(await metricSeries(shop.app.url, 'queue_jobs_deferred_total'));
+      const backlogFull = answers.filter(
+        (a) => a.status === 503 && String((a.body as { type?: unknown }).type).endsWith('/order-backlog-full'),
+      ).length;
       reportGoal(
-        `PostgreSQL down: ${accepted} orders accepted, all final ${(settledMs / 1000).toFixed(1)} s after the load ` +
+        `PostgreSQL down: ${accepted} orders accepted (${backlogFull} refused while the backlog was full), all final ${(settledMs / 1000).toFixed(1)} s after the load ` +
           `(${open === -1 ? 'NOT within 30 s' : 'goal ≤ 30 s'}); ${deadLetters} dead letters and ${failedJobs} failed jobs ` +
-          `(goal 0${failedJobs > 0 ? `: ${JSON.stringify(await failedReasons(backend.env().QUEUE_PREFIX!, failed))}` : ''}); ${deferred} jobs put back to wait out the outage`,
+          `(goal 0${failedJobs > 0 ? `: ${JSON.stringify(await failedReasons(backend, db, failed))}` : ''}); ${deferred} jobs put back to wait out the outage`,
       );
       // Every relay, sweeper and refused request fails again and again meanwhile: summed up, not one line each.
       const logged = shop.logged();
