@@ -52,6 +52,7 @@ export class AppModule {
         HealthModule,
         CacheModule.forRoot({
           ttlSeconds: settings.cacheTtlSeconds,
+          staleIfErrorSeconds: settings.cacheStaleIfErrorSeconds,
           redis: settings.redis,
           prefix: settings.queuePrefix,
         }),

@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { RedisTarget } from '#libs/config';
 import { InvalidationBus } from './invalidation-bus';
-import { ReadCache } from './read-cache';
+import { ReadCache, type ReadCacheOptions } from './read-cache';
 
 class CacheLifecycle implements OnApplicationShutdown {
   constructor(
@@ -19,15 +18,14 @@ class CacheLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class CacheModule {
-  static forRoot(options: { ttlSeconds: number; redis: RedisTarget | undefined; prefix: string }): DynamicModule {
+  static forRoot(options: ReadCacheOptions): DynamicModule {
     return {
       module: CacheModule,
       providers: [
         { provide: InvalidationBus, useFactory: () => new InvalidationBus(options.redis, options.prefix) },
         {
           provide: ReadCache,
-          useFactory: (bus: InvalidationBus) =>
-            new ReadCache({ ttlSeconds: options.ttlSeconds, redis: options.redis, prefix: options.prefix }, bus),
+          useFactory: (bus: InvalidationBus) => new ReadCache(options, bus),
           inject: [InvalidationBus],
         },
         CacheLifecycle,

@@ -8,6 +8,7 @@ import type { RedisTarget } from '#libs/config';
 import { lsnAtLeast } from '#libs/database';
 import { RepeatedFailureLog } from '#libs/observability';
 import type { InvalidationBus } from './invalidation-bus';
+import { LastLoaded, type Loaded } from './last-loaded';
 
 function counter(name: string, help: string, labelNames: string[]): Counter {
   return (register.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames });
@@ -17,22 +18,27 @@ const hits = counter('cache_hits_total', 'Cache hits by cache and tier (memory, 
 const misses = counter('cache_misses_total', 'Cache misses (the value was loaded from the database), by cache', [
   'cache',
 ]);
+const staleServed = counter(
+  'cache_stale_served_total',
+  'Reads answered with an expired entry because the database could not be reached, by cache',
+  ['cache'],
+);
 
 export interface ReadCacheOptions {
   readonly ttlSeconds: number;
+  /** How long past its TTL an entry may still answer while the database cannot be reached; 0: never. */
+  readonly staleIfErrorSeconds: number;
   readonly redis: RedisTarget | undefined;
   readonly prefix: string;
 }
 
-/** A loaded value and the WAL position it is at least as fresh as (see ReadDataSource). */
-export interface Loaded<T> {
-  readonly value: T;
-  readonly lsn: string;
-}
+export type { Loaded };
 
 /**
  * An in-process LRU, then Redis when configured (docs/decisions/0021-read-cache-and-invalidation.md).
  * Each entry keeps the LSN it was read at, so a consistency token never gets a value older than its write.
+ * While the database cannot be reached, an expired entry no change has invalidated still answers,
+ * up to `staleIfErrorSeconds` past its TTL (docs/decisions/0043-stale-reads-while-the-database-is-down.md).
  */
 export class ReadCache {
   private readonly logger = new Logger('ReadCache');
@@ -40,16 +46,19 @@ export class ReadCache {
   private readonly memoryStore: CacheableMemory;
   private readonly shared: Cache | undefined;
   /** Memory-only caches for values too many to invalidate one by one (list pages): cleared whole. */
-  private readonly namespaces = new Map<string, { cache: Cache; store: CacheableMemory }>();
+  private readonly namespaces = new Map<string, { cache: Cache; store: CacheableMemory; lastLoaded: LastLoaded }>();
   /** Loads in flight: one that overlaps an invalidation of its key may hold the old value and is not kept. */
   private readonly loads = new Map<string, Set<LoadTicket>>();
   private readonly pendingRedeletes = new Set<NodeJS.Timeout>();
+  /** The last entry loaded per key, kept past its TTL to answer while the database is down. */
+  private readonly lastLoaded: LastLoaded;
 
   constructor(
     private readonly options: ReadCacheOptions,
     private readonly bus: InvalidationBus,
   ) {
     ({ cache: this.memory, store: this.memoryStore } = memoryCache(options.ttlSeconds, 10_000));
+    this.lastLoaded = new LastLoaded(options.staleIfErrorSeconds * 1000, 10_000);
     if (options.redis) {
       const redis = sharedTier(options.redis, `${options.prefix}:cache`);
       // Every reconnect attempt while Redis is down emits one.
@@ -62,7 +71,14 @@ export class ReadCache {
 
   /** With `atLeastLsn` (a consistency token), a value cached before that position is read again. */
   get<T>(key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
-    return this.read(this.memory, this.shared, key, family(key), load, atLeastLsn);
+    return this.read(
+      { cache: this.memory, lastLoaded: this.lastLoaded },
+      this.shared,
+      key,
+      family(key),
+      load,
+      atLeastLsn,
+    );
   }
 
   /** A memory-tier hit, synchronously, for the cache-hit fast path (docs/decisions/0010-cache-hit-fast-path.md). */
@@ -80,14 +96,17 @@ export class ReadCache {
   getInNamespace<T>(namespace: string, key: string, load: () => Promise<Loaded<T>>, atLeastLsn?: string): Promise<T> {
     let held = this.namespaces.get(namespace);
     if (!held) {
-      held = memoryCache(this.options.ttlSeconds, 2_000);
+      held = {
+        ...memoryCache(this.options.ttlSeconds, 2_000),
+        lastLoaded: new LastLoaded(this.options.staleIfErrorSeconds * 1000, 2_000),
+      };
       this.namespaces.set(namespace, held);
     }
-    return this.read(held.cache, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
+    return this.read(held, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
   }
 
   private async read<T>(
-    memory: Cache,
+    { cache: memory, lastLoaded }: { cache: Cache; lastLoaded: LastLoaded },
     shared: Cache | undefined,
     key: string,
     label: string,
@@ -95,10 +114,22 @@ export class ReadCache {
     atLeastLsn: string | undefined,
   ): Promise<T> {
     const ttl = this.jitteredTtlMs();
+    let servedStale = false;
     const loadEntry = async (ticket: LoadTicket): Promise<Loaded<T>> => {
       misses.inc({ cache: label });
-      const entry = await load();
-      if (!ticket.stale) await shared?.set(key, entry, ttl).catch(() => undefined);
+      let entry: Loaded<T>;
+      try {
+        entry = await load();
+      } catch (error) {
+        const stale = lastLoaded.standIn<T>(key, error, atLeastLsn);
+        if (!stale) throw error;
+        staleServed.inc({ cache: label });
+        servedStale = true;
+        return stale;
+      }
+      if (ticket.stale) return entry;
+      lastLoaded.set(key, entry, ttl);
+      await shared?.set(key, entry, ttl).catch(() => undefined);
       return entry;
     };
     let missed: LoadTicket | undefined;
@@ -111,6 +142,7 @@ export class ReadCache {
           const fromRedis = await shared?.get<Loaded<T>>(key).catch(() => undefined);
           if (fromRedis) {
             hits.inc({ cache: label, tier: 'redis' });
+            if (!ticket.stale) lastLoaded.set(key, fromRedis, ttl);
             return fromRedis;
           }
           return await loadEntry(ticket);
@@ -118,7 +150,8 @@ export class ReadCache {
           this.endLoad(key, ticket);
         }
       },
-      ttl,
+      // A stale answer is kept a moment only: the next read after it tries the database again.
+      () => (servedStale ? STALE_KEPT_MS : ttl),
     );
     if (!missed) memoryHits(label).inc();
     else if (missed.stale) await memory.del(key); // wrap kept what an invalidation has since made stale
@@ -129,7 +162,7 @@ export class ReadCache {
       } finally {
         this.endLoad(key, ticket);
       }
-      if (!ticket.stale) await memory.set(key, entry, ttl);
+      if (!ticket.stale) await memory.set(key, entry, servedStale ? STALE_KEPT_MS : ttl);
     }
     return entry.value;
   }
@@ -176,7 +209,12 @@ export class ReadCache {
         for (const ticket of tickets) ticket.stale = true;
     }
     await this.memory.mdel([...keys]);
-    for (const key of keys) await this.namespaces.get(key)?.cache.clear();
+    for (const key of keys) {
+      this.lastLoaded.forget(key);
+      const namespace = this.namespaces.get(key);
+      namespace?.lastLoaded.clear();
+      await namespace?.cache.clear();
+    }
   }
 
   async close(): Promise<void> {
@@ -196,6 +234,9 @@ interface LoadTicket {
 }
 
 const REDELETE_AFTER_MS = 500;
+
+/** How long a stale answer stays in the memory tier: at most one load a second per key tries the database. */
+const STALE_KEPT_MS = 1000;
 
 /** What Keyv keeps in its store for a value: the value and its expiry time in ms, if any. */
 interface KeyvEnvelope<T> {

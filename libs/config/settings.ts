@@ -260,6 +260,12 @@ export const coreSettings = defineSettings({
     30,
     'Lifetime of read-cache entries (memory and Redis tiers), jittered by ±20 %; changes invalidate them at once.',
   ),
+  cacheStaleIfErrorSeconds: setting(
+    'CACHE_STALE_IF_ERROR_SECONDS',
+    integer(0, 86_400),
+    300,
+    "How long past its lifetime a read-cache entry still answers while the database cannot be reached (a restart, a failover), if no change invalidated it meanwhile; the process's memory keeps it. 0: such reads are refused with 503.",
+  ),
   sweepIntervalMs: setting(
     'SWEEP_INTERVAL_MS',
     integer(100, 3_600_000),
