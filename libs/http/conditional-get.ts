@@ -21,19 +21,28 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
+/** What a shared cache (a CDN) may do with a public read. */
+export class HttpCachePolicy {
+  /** The `Cache-Control` header, written once: every cached read sends it. */
+  readonly cacheControl: string;
+
+  constructor(seconds: { maxAge: number; staleWhileRevalidate: number; staleIfError: number }) {
+    this.cacheControl =
+      `public, max-age=${seconds.maxAge}, stale-while-revalidate=${seconds.staleWhileRevalidate}, ` +
+      `stale-if-error=${seconds.staleIfError}`;
+  }
+}
+
 /** ETag + Cache-Control on a public read; undefined when the answer is a 304. */
 export function cacheableRead<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   body: T,
   etag: string,
-  policy: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number },
+  policy: HttpCachePolicy,
 ): T | undefined {
   void reply.header('ETag', etag);
-  void reply.header(
-    'Cache-Control',
-    `public, max-age=${policy.maxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}`,
-  );
+  void reply.header('Cache-Control', policy.cacheControl);
   if (matches(request.headers['if-none-match'], etag)) {
     void reply.status(304);
     return undefined;

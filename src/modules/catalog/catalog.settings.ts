@@ -14,4 +14,10 @@ export const catalogSettings = defineSettings({
     300,
     '`stale-while-revalidate` of cacheable public reads, for CDNs.',
   ),
+  httpCacheStaleIfErrorSeconds: setting(
+    'HTTP_CACHE_STALE_IF_ERROR_SECONDS',
+    integer(0, 604_800),
+    3600,
+    '`stale-if-error` of cacheable public reads, for CDNs: how long past `max-age` a CDN may keep answering with a product or list while Tessera answers 5xx or cannot be reached.',
+  ),
 });

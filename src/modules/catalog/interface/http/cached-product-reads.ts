@@ -12,6 +12,7 @@ import type { ProductView } from '../../application/product-view';
 import { PRODUCT_LISTS, productCacheKey } from '../../application/queries/get-product.handler';
 import type { ProductPage } from '../../application/queries/list-products.handler';
 import { productEtag } from '../../domain/product';
+import { catalogCachePolicy } from './catalog-cache-policy';
 import { ProductPageIndex } from './product-page-index';
 
 const PRODUCT = '/v1/products/:id';
@@ -58,10 +59,7 @@ export class CachedProductReads implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    const policy = {
-      maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
-      staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
-    };
+    const policy = catalogCachePolicy(this.settings);
     const send = (request: FastifyRequest, reply: FastifyReply, body: object, etag: string, route: string) => {
       const fresh = cacheableRead(request, reply, body, etag, policy);
       answered[route as keyof typeof answered].inc();

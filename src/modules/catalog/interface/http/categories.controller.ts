@@ -6,7 +6,15 @@ import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { ApiConditionalRead, ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
+import {
+  ApiConditionalRead,
+  ApiProblems,
+  bodyEtag,
+  cacheableRead,
+  type HttpCachePolicy,
+  responseHeaders,
+} from '#libs/http';
+import { catalogCachePolicy } from './catalog-cache-policy';
 import { CreateCategory, type CategoryView } from '../../application/commands/create-category.handler';
 import { ListCategories } from '../../application/queries/list-categories.handler';
 import { CatalogProblemsFilter } from './catalog-problems.filter';
@@ -17,11 +25,15 @@ import { CategoryListResponse, CategoryResponse } from './catalog.responses';
 @UseFilters(CatalogProblemsFilter)
 @Controller('v1/categories')
 export class CategoriesController {
+  private readonly cachePolicy: HttpCachePolicy;
+
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    @Inject(SETTINGS) private readonly settings: CatalogSettings,
-  ) {}
+    @Inject(SETTINGS) settings: CatalogSettings,
+  ) {
+    this.cachePolicy = catalogCachePolicy(settings);
+  }
 
   @Public()
   @Get()
@@ -37,10 +49,7 @@ export class CategoriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ items: CategoryView[] } | undefined> {
     const body = await this.queries.execute(new ListCategories(consistencyTokenOf(request)));
-    return cacheableRead(request, reply, body, bodyEtag(body), {
-      maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
-      staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
-    });
+    return cacheableRead(request, reply, body, bodyEtag(body), this.cachePolicy);
   }
 
   @ApiBearerAuth()

@@ -31,7 +31,15 @@ import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { ApiConditionalRead, ApiProblems, bodyEtag, cacheableRead, responseHeaders } from '#libs/http';
+import {
+  ApiConditionalRead,
+  ApiProblems,
+  bodyEtag,
+  cacheableRead,
+  type HttpCachePolicy,
+  responseHeaders,
+} from '#libs/http';
+import { catalogCachePolicy } from './catalog-cache-policy';
 import { ProblemException } from '#libs/problems';
 import { ArchiveProduct } from '../../application/commands/archive-product.handler';
 import { CreateProduct } from '../../application/commands/create-product.handler';
@@ -49,18 +57,15 @@ import { ProductPageResponse, ProductResponse } from './catalog.responses';
 @UseFilters(CatalogProblemsFilter)
 @Controller('v1/products')
 export class ProductsController {
+  private readonly cachePolicy: HttpCachePolicy;
+
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    @Inject(SETTINGS) private readonly settings: CatalogSettings,
+    @Inject(SETTINGS) settings: CatalogSettings,
     private readonly pages: ProductPageIndex,
-  ) {}
-
-  private get cachePolicy() {
-    return {
-      maxAgeSeconds: this.settings.httpCacheMaxAgeSeconds,
-      staleWhileRevalidateSeconds: this.settings.httpCacheStaleWhileRevalidateSeconds,
-    };
+  ) {
+    this.cachePolicy = catalogCachePolicy(settings);
   }
 
   @Public()
