@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { startDisposablePostgres, type DisposablePostgres } from '../support/disposable-services';
@@ -24,14 +23,11 @@ describe('catalog reads while the database is down', () => {
 
   beforeAll(async () => {
     postgres = await startDisposablePostgres();
-    const admin = new Client({ connectionString: postgres.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE tessera');
-    await admin.end();
+    const databaseUrl = await postgres.createDatabase('tessera');
     app = await startApp({
       readyTimeoutMs: 90_000,
       env: {
-        DATABASE_URL: postgres.url.replace(/\/postgres$/, '/tessera'),
+        DATABASE_URL: databaseUrl,
         ...queues.env(),
         ADMIN_EMAILS: ADMIN_EMAIL,
         CACHE_TTL_SECONDS: String(TTL_SECONDS),

@@ -78,11 +78,7 @@ describe.each(queueBackends())('fault: PostgreSQL restarted and stopped under lo
 
   beforeAll(async () => {
     postgres = await startDisposablePostgres();
-    const admin = new Client({ connectionString: postgres.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE tessera');
-    await admin.end();
-    databaseUrl = postgres.url.replace(/\/postgres$/, '/tessera');
+    databaseUrl = await postgres.createDatabase('tessera');
     await shop.start(
       { DATABASE_URL: databaseUrl, ...backend.env(), DATABASE_CONNECT_RETRY_MS: '100', ...SHORT_BACKOFF, ...BACKLOG },
       STOCK,

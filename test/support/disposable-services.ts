@@ -63,6 +63,8 @@ export async function startDisposableRedis(): Promise<DisposableRedis> {
 export interface DisposablePostgres {
   /** The `postgres` database, as superuser. */
   readonly url: string;
+  /** Creates a database on the cluster and answers its URL. */
+  createDatabase(name: string): Promise<string>;
   restart(): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -121,6 +123,16 @@ export async function startDisposablePostgres(): Promise<DisposablePostgres> {
     url,
     start,
     stop,
+    createDatabase: async (name) => {
+      const admin = new Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await admin.end();
+      }
+      return url.replace(/\/postgres$/, `/${name}`);
+    },
     restart: async () => {
       await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-m', 'fast', '-w', 'restart']);
       await ready();
