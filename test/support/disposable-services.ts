@@ -269,24 +269,32 @@ export async function startDisposableRedisSentinel(): Promise<DisposableRedisSen
   };
 }
 
-/** A Redis Cluster of the test's own: three masters without replicas, each on free ports with its own directory. */
+/** A Redis Cluster of the test's own: masters, each with `replicas` replicas, on free ports with their own directories. */
 export interface DisposableRedisCluster {
   /** The REDIS_CLUSTER_NODES value: every node's `host:port`. */
   readonly nodes: string;
+  /** The port of the master that serves `key`'s slot now, as a live node sees it. */
+  masterPortOf(key: string): Promise<number>;
+  /** SIGKILLs the master serving `key`'s slot (no shutdown, no last sync), as a crash; answers its port. */
+  killMasterOf(key: string): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startDisposableRedisCluster(masters = 3): Promise<DisposableRedisCluster> {
+/**
+ * A node is taken for failed after 2 s of silence (`cluster-node-timeout`; production keeps
+ * something near the default 15 s), so a test sees a replica promoted in seconds.
+ */
+export async function startDisposableRedisCluster(masters = 3, replicas = 0): Promise<DisposableRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
   const stop = async () => {
-    await Promise.all(children.map(killChild));
+    await Promise.all([...children.values()].map(killChild));
     rmSync(dir, { recursive: true, force: true });
   };
   const ports: number[] = [];
   const taken: number[] = [];
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       // Redis 7 takes the cluster bus port as a setting: both are free ports, not port + 10000, and
       // outside the ephemeral range, where a busy suite's outgoing connections may take one first.
       const port = await freePortOutsideEphemeralRange(taken);
@@ -294,7 +302,8 @@ export async function startDisposableRedisCluster(masters = 3): Promise<Disposab
       taken.push(port, busPort);
       const own = join(dir, `node-${port}`);
       mkdirSync(own);
-      children.push(
+      children.set(
+        port,
         spawn(
           'redis-server',
           [
@@ -313,14 +322,18 @@ export async function startDisposableRedisCluster(masters = 3): Promise<Disposab
       'create',
       ...ports.map((port) => `127.0.0.1:${port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ]);
     await until(
       async () => {
-        for (const port of ports)
-          if (!(await ask<string>(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-        return true;
+        for (const port of ports) {
+          const info = await ask<string>(port, 'CLUSTER', 'INFO');
+          if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${ports.length}`)) return false;
+        }
+        // Every replica has attached to its master and synced.
+        const nodes = await ask<string>(ports[0]!, 'CLUSTER', 'NODES');
+        return nodes.split('\n').filter((line) => line.includes(' slave ')).length === masters * replicas;
       },
       'the test Redis Cluster',
       30_000,
@@ -329,5 +342,27 @@ export async function startDisposableRedisCluster(masters = 3): Promise<Disposab
     await stop();
     throw error;
   }
-  return { nodes: ports.map((port) => `127.0.0.1:${port}`).join(','), stop };
+  const live = () => ports.filter((port) => children.get(port)?.exitCode === null && !children.get(port)?.signalCode);
+  const masterPortOf = async (key: string): Promise<number> => {
+    const port = live()[0]!;
+    const slot = await ask<number>(port, 'CLUSTER', 'KEYSLOT', key);
+    const ranges = await ask<[number, number, [string, number, ...unknown[]], ...unknown[]][]>(
+      port,
+      'CLUSTER',
+      'SLOTS',
+    );
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no master serves slot ${slot}`);
+    return Number(range[2][1]);
+  };
+  return {
+    nodes: ports.map((port) => `127.0.0.1:${port}`).join(','),
+    masterPortOf,
+    killMasterOf: async (key) => {
+      const port = await masterPortOf(key);
+      await killChild(children.get(port));
+      return port;
+    },
+    stop,
+  };
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { ENTRYPOINTS } from '../support/app-process';
 import { eventually } from '../support/eventually';
-import { startDisposableRedisSentinel, type DisposableRedisSentinel } from '../support/disposable-services';
+import { startDisposableRedisCluster, startDisposableRedisSentinel } from '../support/disposable-services';
 import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { reportGoal, Shop, type Answer } from './shop';
@@ -29,28 +29,68 @@ function secondsWithErrors(answers: readonly Answer[]): number[] {
   return [...new Set(failed.map((a) => Math.floor(a.at / 1000)))].sort((a, b) => a - b);
 }
 
+/** A Redis with a replica that takes over when its master dies, as the test sees it. */
+interface RedisWithFailover {
+  /** The settings that point Tessera at it. */
+  readonly env: NodeJS.ProcessEnv;
+  /** SIGKILLs the master that holds the queues; answers its port. */
+  killMaster(): Promise<number>;
+  /** The port of the master that holds the queues now. */
+  masterPort(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const setups: { name: string; start: (queuePrefix: string) => Promise<RedisWithFailover> }[] = [
+  {
+    name: 'Sentinel',
+    start: async () => {
+      const sentinel = await startDisposableRedisSentinel();
+      return {
+        env: { REDIS_SENTINELS: sentinel.sentinels, REDIS_SENTINEL_MASTER: sentinel.masterName },
+        killMaster: () => sentinel.killMaster(),
+        masterPort: () => sentinel.masterPort(),
+        stop: () => sentinel.stop(),
+      };
+    },
+  },
+  {
+    // Every queue key carries the prefix's hash tag: the master of that slot holds all the queues.
+    name: 'Cluster',
+    start: async (queuePrefix) => {
+      const cluster = await startDisposableRedisCluster(3, 1);
+      return {
+        env: { REDIS_CLUSTER_NODES: cluster.nodes },
+        killMaster: () => cluster.killMasterOf(`{${queuePrefix}}`),
+        masterPort: () => cluster.masterPortOf(`{${queuePrefix}}`),
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+];
+
 /**
- * The Redis master killed (SIGKILL) under order load while Tessera reaches Redis only through
- * three sentinels: they promote the replica within seconds and every client of the process
+ * The Redis master killed (SIGKILL) under order load, with Tessera reaching Redis through three
+ * sentinels, or as a Cluster of three masters with a replica each (the master holding the
+ * queues killed): the replica is promoted within seconds and every client of the process
  * (BullMQ, the cache tier and its invalidation bus, the rate limiter, the health check) follows
  * the new master. Jobs the old master acknowledged but had not yet replicated are gone, as in a
  * restart: PostgreSQL is the record, so every order still ends confirmed or cancelled, the stock
  * is exact and every event reaches every subscriber's inbox.
  */
-describe('fault: Redis master killed under Sentinel, under order load', () => {
-  let sentinel: DisposableRedisSentinel;
+describe.each(setups)('fault: Redis master killed under $name, under order load', ({ name, start }) => {
+  let redis: RedisWithFailover;
   let db: TestDatabase;
   const shop = new Shop();
 
   beforeAll(async () => {
-    sentinel = await startDisposableRedisSentinel();
-    db = await createTestDatabase('fault_sentinel');
+    const queuePrefix = uniqueId('q');
+    redis = await start(queuePrefix);
+    db = await createTestDatabase(`fault_${name.toLowerCase()}`);
     await shop.start(
       {
         DATABASE_URL: db.url,
-        REDIS_SENTINELS: sentinel.sentinels,
-        REDIS_SENTINEL_MASTER: sentinel.masterName,
-        QUEUE_PREFIX: uniqueId('q'),
+        ...redis.env,
+        QUEUE_PREFIX: queuePrefix,
         // Deadlines short enough for a test to watch them pass.
         EVENT_DELIVERY_DEADLINE_SECONDS: '5',
         EVENT_RECONCILE_INTERVAL_MS: '1000',
@@ -64,7 +104,7 @@ describe('fault: Redis master killed under Sentinel, under order load', () => {
   }, 120_000);
   afterAll(async () => {
     await shop.app?.stop();
-    await sentinel?.stop();
+    await redis?.stop();
     await db?.drop();
   });
 
@@ -75,11 +115,11 @@ describe('fault: Redis master killed under Sentinel, under order load', () => {
     const faults = (async () => {
       await new Promise((resolve) => setTimeout(resolve, killAtMs));
       killedAt = Date.now();
-      const old = await sentinel.killMaster();
+      const old = await redis.killMaster();
       const promoted = await eventually(
-        () => sentinel.masterPort().catch(() => old),
+        () => redis.masterPort().catch(() => old),
         (port) => port !== old,
-        { what: 'a replica promoted by the sentinels', timeoutMs: 60_000, intervalMs: 100 },
+        { what: 'a replica promoted', timeoutMs: 60_000, intervalMs: 100 },
       );
       promotedAfterMs = Date.now() - killedAt;
       return promoted;
@@ -139,7 +179,7 @@ describe('fault: Redis master killed under Sentinel, under order load', () => {
       );
     const republished = total('events_republished_total');
     reportGoal(
-      `Redis Sentinel failover: master SIGKILLed ${killSecond} s into the load, replica promoted after ` +
+      `Redis ${name} failover: master SIGKILLed ${killSecond} s into the load, replica promoted after ` +
         `${(promotedAfterMs / 1000).toFixed(1)} s; ${errorSeconds.length} second(s) with errors ` +
         `[${errorSeconds.join(', ')}] (${refused} of ${answers.length} answers 503); ${accepted} orders accepted, ` +
         `${open} left waiting (goal 0), ${confirmed} confirmed; stock ${stock.onHand} on hand / ${stock.reserved} ` +
