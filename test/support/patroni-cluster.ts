@@ -15,6 +15,11 @@ const POSTGRES_USER = 'postgres';
 export interface PatroniClusterOptions {
   /** Patroni's `synchronous_mode`: a commit is acknowledged once the synchronous standby has it. */
   readonly synchronous: boolean;
+  /**
+   * Patroni's `failsafe_mode`: while etcd cannot be reached, the leader stays primary as long as
+   * it reaches every other member's REST API, instead of demoting itself when its key expires.
+   */
+  readonly failsafe?: boolean;
 }
 
 /** One Patroni member: its PostgreSQL port, its REST API port, and its data directory. */
@@ -43,6 +48,7 @@ interface ClusterMember {
  */
 export class PatroniCluster {
   private readonly children: ChildProcess[] = [];
+  private etcd: ChildProcess | undefined;
   private stopped = false;
 
   private constructor(
@@ -146,8 +152,8 @@ export class PatroniCluster {
     return [leader, candidate];
   }
 
-  /** Waits until a member other than `besides` is the running leader and HAProxy sends writes to it. */
-  async waitForNewPrimary(besides: string, timeoutMs: number): Promise<string> {
+  /** Waits until a member other than `besides` (any, without it) is the running leader and HAProxy sends writes to it. */
+  async waitForNewPrimary(besides: string | undefined, timeoutMs: number): Promise<string> {
     return until(
       async () => {
         const leader = await this.leader();
@@ -162,7 +168,7 @@ export class PatroniCluster {
           await client.end().catch(() => undefined);
         }
       },
-      `a new primary besides ${besides}`,
+      besides ? `a new primary besides ${besides}` : 'a primary',
       timeoutMs,
     );
   }
@@ -241,10 +247,20 @@ export class PatroniCluster {
     }
   }
 
-  private async startEtcd(): Promise<void> {
+  /** SIGKILLs etcd, as a crashed DCS; `startEtcd` brings it back on the same data. */
+  async stopEtcd(): Promise<void> {
+    const etcd = this.etcd;
+    this.etcd = undefined;
+    if (!etcd) return;
+    killGroup(etcd);
+    await exited(etcd, 5000);
+  }
+
+  /** Starts etcd on its data directory and waits until it answers. */
+  async startEtcd(): Promise<void> {
     const client = `http://127.0.0.1:${this.etcdPort}`;
     const peer = `http://127.0.0.1:${this.etcdPeerPort}`;
-    this.spawnLogged('etcd', '/usr/bin/etcd', [
+    this.etcd = this.spawnLogged('etcd', '/usr/bin/etcd', [
       '--name',
       'etcd',
       '--data-dir',
@@ -324,6 +340,7 @@ bootstrap:
     retry_timeout: 3
     maximum_lag_on_failover: 1048576
     synchronous_mode: ${options.synchronous}
+    failsafe_mode: ${options.failsafe ?? false}
     postgresql:
       use_pg_rewind: false
       parameters:
