@@ -81,7 +81,8 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async unfinished(manager: EntityManager, sequence: DeliverySequence): Promise<PendingDelivery[]> {
-    const rows = await query<Positioned<PendingDelivery>>(
+    // Every kept day's partition may hold one (about 35): planning each call cost 0.5 ms more than running it.
+    const rows = await queryPrepared<Positioned<PendingDelivery>>(
       manager,
       `SELECT id, occurred_at AS "occurredAt", position, next_attempt_at AS "nextAttemptAt"
          FROM notifications.webhook_deliveries WHERE endpoint_id = $1 AND sequence_key = $2 AND status = 'pending'`,
