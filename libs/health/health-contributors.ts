@@ -36,4 +36,9 @@ export class HealthContributors {
   all(): HealthCheckFn[] {
     return [...this.checks.values()];
   }
+
+  /** Each check with the name its result is reported under. */
+  named(): [string, HealthCheckFn][] {
+    return [...this.checks.entries()];
+  }
 }

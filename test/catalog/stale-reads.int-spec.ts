@@ -58,9 +58,10 @@ describe('catalog reads while the database is down', () => {
     const unknown = await request(app.url).get('/v1/products/00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(503);
     expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect((await request(app.url).get('/metrics')).text).toMatch(
-      /^cache_stale_served_total\{cache="catalog:product"\} [1-9]/m,
-    );
+    const metrics = (await request(app.url).get('/metrics')).text;
+    expect(metrics).toMatch(/^cache_stale_served_total\{cache="catalog:product"\} [1-9]/m);
+    // What TesseraDatabaseUnreachable fires on.
+    expect(metrics).toContain('readiness_check_up{check="database"} 0');
 
     await sleep(Math.max(0, stoppedAt + (TTL_SECONDS * 1.2 + STALE_SECONDS) * 1000 + 500 - Date.now()));
     const late = await request(app.url).get(`/v1/products/${productId}`);

@@ -216,6 +216,56 @@ describe('the compose stacks: replica, restarts, alerts, PostgreSQL', () => {
     },
   );
 
+  skippedUnless('promtool', 'prometheus')(
+    'TesseraDatabaseUnreachable fires for the instance whose database check has failed for a minute (promtool test rules)',
+    async () => {
+      const rules = yamlOf(join(DOCKER, 'prometheus/alerts.yml')) as {
+        groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+      };
+      const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'TesseraDatabaseUnreachable');
+      const dir = await mkdtemp(join(tmpdir(), 'tessera-alert-test-'));
+      try {
+        const test = {
+          rule_files: [join(DOCKER, 'prometheus/alerts.yml')],
+          evaluation_interval: '30s',
+          tests: [
+            {
+              interval: '30s',
+              input_series: [
+                // a: the primary out of reach from the first minute on; b: fine; a's queues: fine.
+                { series: 'readiness_check_up{check="database",instance="a:3000"}', values: '1 1 0x10' },
+                { series: 'readiness_check_up{check="database",instance="b:3000"}', values: '1x12' },
+                { series: 'readiness_check_up{check="queues",instance="a:3000"}', values: '1x12' },
+              ],
+              alert_rule_test: [
+                { eval_time: '90s', alertname: 'TesseraDatabaseUnreachable', exp_alerts: [] },
+                {
+                  eval_time: '3m',
+                  alertname: 'TesseraDatabaseUnreachable',
+                  exp_alerts: [
+                    {
+                      exp_labels: { severity: 'page', instance: 'a:3000' },
+                      exp_annotations: {
+                        summary: 'a:3000 has not reached the primary database for a minute',
+                        description: rule?.annotations?.description,
+                        runbook_url: 'docs/operations.md#tesseradatabaseunreachable',
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        };
+        await writeFile(join(dir, 'test.yml'), JSON.stringify(test));
+        const { stdout } = await run('promtool', ['test', 'rules', join(dir, 'test.yml')]);
+        expect(stdout).toContain('SUCCESS');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('PostgreSQL: compose pins one major inside the stated support range, whose ends CI runs', () => {
     const range = /PostgreSQL (\d+) to (\d+)/.exec(OPERATIONS);
     expect(range).not.toBeNull();

@@ -147,7 +147,7 @@ describe('monitoring reads only what a running process exports', () => {
     expect(missing).toEqual([]);
   });
 
-  it('the Redis clients report their connection, and the process its module selection and build', () => {
+  it('the Redis clients report their connection, the process its module selection, build and readiness', () => {
     for (const client of ['queue-health', 'cache-bus', 'cache-bus-sub', 'rate-limit']) {
       expect(exposition).toContain(`redis_client_connected{client="${client}"} 1`);
       expect(exposition).toContain(`redis_client_reconnects_total{client="${client}"} 0`);
@@ -158,6 +158,9 @@ describe('monitoring reads only what a running process exports', () => {
     );
     for (const module of ['identity', 'catalog', 'inventory', 'ordering', 'payments', 'notifications'])
       expect(exposition).toContain(`tessera_module_info{module="${module}",roles="api,worker,relay"} 1`);
+    // Every readiness check, run at the scrape, passes here (no replicas are configured: no check of them).
+    for (const check of ['database', 'queues', 'event-consumers'])
+      expect(exposition).toContain(`readiness_check_up{check="${check}"} 1`);
   });
 
   it('every figure the runbooks send operators to is exported and has a panel', () => {
