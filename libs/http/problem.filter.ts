@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { databaseUnreachable } from '#libs/database';
 import { RepeatedFailureLog } from '#libs/observability';
 import { ProblemDetails, ProblemException, problemType } from '#libs/problems';
+import { redisUnavailable } from '#libs/redis';
 
 /** Fastify's own errors (raised before a route handler runs), by code. */
 const FASTIFY_PROBLEMS: Record<string, string> = {
@@ -153,6 +154,20 @@ export function problemFor(exception: unknown, request: FastifyRequest): Problem
         title: 'Service Unavailable',
         status: HttpStatus.SERVICE_UNAVAILABLE,
         detail: 'the database could not take this request now; retry shortly',
+        ...base,
+      },
+      headers: { 'retry-after': '1' },
+    };
+  }
+  if (redisUnavailable(exception)) {
+    // A job the request must queue (a provider webhook's, a redelivery) could not be: Redis is
+    // full, failing over or out of reach. What the request recorded stays; a retry queues it.
+    return {
+      problem: {
+        type: problemType('queue-unavailable'),
+        title: 'Service Unavailable',
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail: 'the queue could not take this request now; retry shortly',
         ...base,
       },
       headers: { 'retry-after': '1' },

@@ -1,1 +1,2 @@
 export * from './redis-clients';
+export * from './redis-unavailable';

@@ -1320,7 +1320,7 @@ export interface components {
                 };
             };
         };
-        /** @description Service Unavailable: `service-unavailable`, `database-unavailable` */
+        /** @description Service Unavailable: `service-unavailable`, `database-unavailable`, `queue-unavailable` */
         ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
@@ -1330,7 +1330,7 @@ export interface components {
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    type?: "https://tessera.dev/problems/service-unavailable" | "https://tessera.dev/problems/database-unavailable";
+                    type?: "https://tessera.dev/problems/service-unavailable" | "https://tessera.dev/problems/database-unavailable" | "https://tessera.dev/problems/queue-unavailable";
                 };
             };
         };
@@ -3023,7 +3023,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            /** @description Service Unavailable: `order-backlog-full`, `service-unavailable`, `database-unavailable` */
+            /** @description Service Unavailable: `order-backlog-full`, `service-unavailable`, `database-unavailable`, `queue-unavailable` */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3033,7 +3033,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        type?: "https://tessera.dev/problems/order-backlog-full" | "https://tessera.dev/problems/service-unavailable" | "https://tessera.dev/problems/database-unavailable";
+                        type?: "https://tessera.dev/problems/order-backlog-full" | "https://tessera.dev/problems/service-unavailable" | "https://tessera.dev/problems/database-unavailable" | "https://tessera.dev/problems/queue-unavailable";
                     };
                 };
             };

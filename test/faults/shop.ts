@@ -111,22 +111,25 @@ export class Shop {
   }
 
   /**
-   * What the process has logged: the lines that are not JSON (written past the logger), and how
-   * many warnings and errors. However long an outage, it should read as a few lines.
+   * What the process has logged: the lines that are not JSON (written past the logger), how many
+   * warnings and errors, and the messages of the 500s it answered (its own requests included,
+   * such as the sandbox's webhooks). However long an outage, it should read as a few lines.
    */
-  logged(): { unstructured: string[]; warnings: number } {
+  logged(): { unstructured: string[]; warnings: number; serverErrors: string[] } {
     const unstructured: string[] = [];
+    const serverErrors: string[] = [];
     let warnings = 0;
     for (const line of this.app.output().split('\n')) {
       if (line.trim() === '') continue;
       try {
-        const { level } = JSON.parse(line) as { level?: unknown };
+        const { level, msg } = JSON.parse(line) as { level?: unknown; msg?: unknown };
         if (level === 'warn' || level === 'error' || level === 'fatal') warnings++;
+        if (typeof msg === 'string' && / -> 500 /.test(msg)) serverErrors.push(msg);
       } catch {
         unstructured.push(line);
       }
     }
-    return { unstructured, warnings };
+    return { unstructured, warnings, serverErrors };
   }
 
   stock(): Promise<request.Response> {

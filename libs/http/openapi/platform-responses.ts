@@ -46,7 +46,7 @@ function documentOperation(method: string, operation: OperationObject, shared: R
     414: { name: 'UriTooLong', slugs: ['uri-too-long'] },
     431: { name: 'HeaderFieldsTooLarge', slugs: ['request-header-fields-too-large'] },
     500: { name: 'InternalError', slugs: ['internal-error'] },
-    503: { name: 'ServiceUnavailable', slugs: ['service-unavailable', 'database-unavailable'] },
+    503: { name: 'ServiceUnavailable', slugs: ['service-unavailable', 'database-unavailable', 'queue-unavailable'] },
   };
   if (operation.requestBody) {
     problems[413] = { name: 'PayloadTooLarge', slugs: ['payload-too-large'] };
