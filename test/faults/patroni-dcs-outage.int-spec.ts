@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { eventually } from '../support/eventually';
 import { PatroniCluster } from '../support/patroni-cluster';
 import { queueBackends } from '../support/queue-backends';
-import { percentile, reportGoal, Shop, type Answer } from './shop';
+import { acknowledgedOrders, type Answer, missingOrders, openOrders, percentile, reportGoal, Shop } from './shop';
 
 const STOCK = 100_000;
 /** Orders before etcd goes, so that some are in every stage of the saga when it does. */
@@ -73,32 +73,23 @@ describe.each([{ failsafe: true }, { failsafe: false }])(
       const servedAgain = answers
         .filter((a) => a.kind === 'order' && a.status === 201 && a.at >= lastRefusal)
         .map((a) => a.at + a.ms - back);
-      const acknowledged = answers
-        .filter((a) => a.kind === 'order' && a.status === 201)
-        .map((a) => (a.body as { id: string }).id);
+      const acknowledged = acknowledgedOrders(answers);
       const during = answers.filter((a) => a.kind === 'order' && a.at > stopped && a.at + a.ms < back);
 
       await cluster!.waitForNewPrimary(undefined, 60_000);
       const db = new Client({ connectionString: cluster!.primaryUrl('tessera') });
       await db.connect();
       try {
-        const { rows: found } = await db.query<{ id: string }>(
-          'SELECT id::text FROM ordering.orders WHERE id = ANY($1::uuid[])',
-          [acknowledged],
-        );
-        const present = new Set(found.map((r) => r.id));
-        const lost = acknowledged.filter((id) => !present.has(id));
-        const openOrders = async () =>
-          (
-            await db.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM ordering.orders WHERE status NOT IN ('confirmed', 'cancelled')`,
-            )
-          ).rows[0]!.n;
-        const open = await eventually(openOrders, (n) => n === 0, {
-          what: 'every order in a final state',
-          timeoutMs: 60_000,
-          intervalMs: 500,
-        }).catch(openOrders);
+        const lost = await missingOrders(db, acknowledged);
+        const open = await eventually(
+          () => openOrders(db),
+          (n) => n === 0,
+          {
+            what: 'every order in a final state',
+            timeoutMs: 60_000,
+            intervalMs: 500,
+          },
+        ).catch(() => openOrders(db));
         reportGoal(
           `etcd down ${(OUTAGE_MS / 1000).toFixed(0)} s, failsafe_mode ${failsafe}: ` +
             `${during.filter((a) => a.status === 201).length} of ${during.length} orders accepted while it was down ` +

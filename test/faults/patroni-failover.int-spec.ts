@@ -3,7 +3,7 @@ import { eventually } from '../support/eventually';
 import { PatroniCluster } from '../support/patroni-cluster';
 import { PgBouncer } from '../support/pgbouncer';
 import { queueBackends } from '../support/queue-backends';
-import { reportGoal, Shop, type Answer } from './shop';
+import { acknowledgedOrders, type Answer, missingOrders, openOrders, reportGoal, Shop } from './shop';
 
 const STOCK = 100_000;
 /** Orders before each fault, so that some are in every stage of the saga when it strikes. */
@@ -127,33 +127,24 @@ describe.each(ROUTES)('fault: the Patroni primary killed under order load (throu
     };
     const planned = phase(switchover[0], killing);
     const crash = phase(killing, Infinity);
-    const acknowledged = answers
-      .filter((a) => a.kind === 'order' && a.status === 201)
-      .map((a) => (a.body as { id: string }).id);
+    const acknowledged = acknowledgedOrders(answers);
 
     const db = new Client({ connectionString: cluster!.primaryUrl('tessera') });
     await db.connect();
     try {
-      const { rows: found } = await db.query<{ id: string }>(
-        'SELECT id::text FROM ordering.orders WHERE id = ANY($1::uuid[])',
-        [acknowledged],
-      );
-      const present = new Set(found.map((r) => r.id));
-      const lost = acknowledged.filter((id) => !present.has(id));
-      const openOrders = async () =>
-        (
-          await db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM ordering.orders WHERE status NOT IN ('confirmed', 'cancelled')`,
-          )
-        ).rows[0]!.n;
+      const lost = await missingOrders(db, acknowledged);
       // Jobs wait the fault out without spending attempts (docs/decisions/0040-outages-spend-no-attempts.md):
       // the rest finish within seconds, long before any sweeper's deadline (120 s) would take them up.
       const settling = Date.now();
-      const stuck = await eventually(openOrders, (n) => n === 0, {
-        what: 'every order in a final state',
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      }).catch(openOrders);
+      const stuck = await eventually(
+        () => openOrders(db),
+        (n) => n === 0,
+        {
+          what: 'every order in a final state',
+          timeoutMs: 60_000,
+          intervalMs: 500,
+        },
+      ).catch(() => openOrders(db));
       const sameProcess = shop.app.child.pid === pid && shop.app.child.exitCode === null;
       const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
       reportGoal(

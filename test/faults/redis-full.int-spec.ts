@@ -1,21 +1,11 @@
 import { Redis } from 'ioredis';
-import request from 'supertest';
 import { startDisposableRedis, type DisposableRedis } from '../support/disposable-services';
 import { uniqueId } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { reportGoal, Shop } from './shop';
+import { counted, reportGoal, Shop } from './shop';
 
 const STOCK = 100_000;
 const FULL_MS = 10_000;
-
-/** The sum of a counter's samples on /metrics. */
-async function counted(url: string, metric: string): Promise<number> {
-  const text = (await request(url).get('/metrics')).text;
-  return [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)`, 'gm'))].reduce(
-    (sum, match) => sum + Number(match[1]),
-    0,
-  );
-}
 
 /**
  * Redis full under order load: `maxmemory` reached with `noeviction` (the setting the shipped

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
@@ -189,4 +190,35 @@ export function percentile(values: readonly number[], p: number): number {
 /** Prints a goal line of the fault suite: what was measured against what the goal asks. */
 export function reportGoal(line: string): void {
   process.stdout.write(`[faults] ${line}\n`);
+}
+
+/** The ids of the orders the load saw accepted with 201. */
+export function acknowledgedOrders(answers: readonly Answer[]): string[] {
+  return answers.filter((a) => a.kind === 'order' && a.status === 201).map((a) => (a.body as { id: string }).id);
+}
+
+/** Of the orders `ids`, those the database does not have: acknowledged, then lost. */
+export async function missingOrders(db: Client, ids: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id::text FROM ordering.orders WHERE id = ANY($1::uuid[])', [
+    ids,
+  ]);
+  const present = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => !present.has(id));
+}
+
+/** How many orders are neither confirmed nor cancelled. */
+export async function openOrders(db: Client): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ordering.orders WHERE status NOT IN ('confirmed', 'cancelled')`,
+  );
+  return rows[0]!.n;
+}
+
+/** The sum of a counter's samples on the app's /metrics. */
+export async function counted(url: string, metric: string): Promise<number> {
+  const text = (await request(url).get('/metrics')).text;
+  return [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)`, 'gm'))].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
 }
