@@ -148,30 +148,12 @@ export function problemFor(exception: unknown, request: FastifyRequest): Problem
   }
   if (databaseUnreachable(exception)) {
     // Busy or briefly gone, not broken: the client may retry, and idempotent retries are safe.
-    return {
-      problem: {
-        type: problemType('database-unavailable'),
-        title: 'Service Unavailable',
-        status: HttpStatus.SERVICE_UNAVAILABLE,
-        detail: 'the database could not take this request now; retry shortly',
-        ...base,
-      },
-      headers: { 'retry-after': '1' },
-    };
+    return unavailable('database-unavailable', 'the database could not take this request now; retry shortly', base);
   }
   if (redisUnavailable(exception)) {
     // A job the request must queue (a provider webhook's, a redelivery) could not be: Redis is
     // full, failing over or out of reach. What the request recorded stays; a retry queues it.
-    return {
-      problem: {
-        type: problemType('queue-unavailable'),
-        title: 'Service Unavailable',
-        status: HttpStatus.SERVICE_UNAVAILABLE,
-        detail: 'the queue could not take this request now; retry shortly',
-        ...base,
-      },
-      headers: { 'retry-after': '1' },
-    };
+    return unavailable('queue-unavailable', 'the queue could not take this request now; retry shortly', base);
   }
   return {
     problem: {
@@ -182,5 +164,19 @@ export function problemFor(exception: unknown, request: FastifyRequest): Problem
       ...base,
     },
     headers: {},
+  };
+}
+
+/** A 503 the client may retry after a second: a dependency is briefly out of reach. */
+function unavailable(slug: string, detail: string, base: { instance: string; requestId: string }): ProblemResponse {
+  return {
+    problem: {
+      type: problemType(slug),
+      title: 'Service Unavailable',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail,
+      ...base,
+    },
+    headers: { 'retry-after': '1' },
   };
 }
