@@ -6,6 +6,7 @@ import { measuredProviderCall } from './payment-metrics';
 import { PaymentTransitions } from './payment-transitions';
 import {
   PAYMENT_PROVIDERS,
+  type PaymentProvider,
   ProviderUnavailableError,
   type ChargeOutcome,
   type PaymentProviders,
@@ -30,7 +31,8 @@ export function chargeKey(paymentId: string): string {
  * its outcome applied to the locked payment (a webhook may have settled it first). The call
  * runs outside any transaction: it may take seconds. Transient errors are thrown for the
  * caller to retry with the same idempotency key, so a charge that went through unseen is not
- * made twice; on the last attempt they fail the payment instead.
+ * made twice; on the last attempt the provider is asked what became of the charge, and the
+ * payment fails only when it cannot say (a success reported later is then refunded).
  */
 @Injectable()
 export class ProviderCharge {
@@ -70,6 +72,9 @@ export class ProviderCharge {
       return await this.settle(paymentId, outcome);
     } catch (error) {
       if (!(error instanceof ProviderUnavailableError) || !lastAttempt) throw error;
+      // The call may have gone through unseen: fail the payment only if the provider cannot say it did.
+      const made = await lookedUp(provider, paymentId, timeoutMs);
+      if (made) return await this.settle(paymentId, made);
       this.logger.warn(`payment ${paymentId}: provider unavailable on the last attempt (${error.message})`);
       await this.transitions.applyAlone({ id: paymentId }, (payment, now) =>
         payment.chargeDeclined('provider_unavailable', null, now),
@@ -90,5 +95,19 @@ export class ProviderCharge {
       }
     });
     return outcome.status === 'succeeded' ? 'charged' : outcome.status === 'declined' ? 'declined' : 'requires-action';
+  }
+}
+
+/** What became of the payment's charge at the provider; undefined also when the provider cannot be asked. */
+async function lookedUp(
+  provider: PaymentProvider,
+  paymentId: string,
+  timeoutMs: number,
+): Promise<ChargeOutcome | undefined> {
+  try {
+    return await provider.findCharge(chargeKey(paymentId), timeoutMs);
+  } catch (error) {
+    if (error instanceof ProviderUnavailableError) return undefined;
+    throw error;
   }
 }

@@ -28,9 +28,10 @@ export type ProviderReport = 'charge.succeeded' | 'charge.failed' | 'charge.refu
  * no job (docs/decisions/0031-provider-webhook-settled-at-receipt.md). payments-domain.spec.ts holds this.
  */
 export const STATUSES_UNMOVED_BY: Readonly<Record<ProviderReport, readonly PaymentStatus[]>> = {
-  'charge.succeeded': ['succeeded', 'failed', 'refund_pending', 'refunded'],
+  // Not `failed`: a payment that failed unheard is refunded when its charge turns out to have gone through.
+  'charge.succeeded': ['succeeded', 'refund_pending', 'refunded'],
   'charge.failed': ['succeeded', 'failed', 'refund_pending', 'refunded', 'cancelled'],
-  'charge.refunded': ['failed', 'refunded'],
+  'charge.refunded': ['refunded'],
 };
 
 export interface Money {
@@ -142,9 +143,13 @@ export class Payment {
 
   chargeSucceeded(chargeId: string, now: Date): PaymentChange | undefined {
     const { status } = this.current;
-    if (status !== 'processing' && status !== 'requires_action' && status !== 'cancelled') return undefined;
-    if (status === 'cancelled' || this.current.orderCancelled) {
-      // Taken after the order was given up: straight back to the customer.
+    // Failed without an answer from the provider (every call timed out): a charge may have gone through.
+    const failedUnheard = status === 'failed' && this.current.providerChargeId === null;
+    if (status !== 'processing' && status !== 'requires_action' && status !== 'cancelled' && !failedUnheard) {
+      return undefined;
+    }
+    if (status === 'cancelled' || failedUnheard || this.current.orderCancelled) {
+      // Taken after the order or the payment was given up: straight back to the customer.
       return this.change(
         { status: 'refund_pending', providerChargeId: chargeId, refundReason: 'order_cancelled' },
         now,

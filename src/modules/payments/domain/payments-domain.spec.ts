@@ -82,6 +82,23 @@ describe('Payment', () => {
     expect(waiting.refundSucceeded(later)).toBeUndefined();
   });
 
+  it('refunds a charge that went through although the payment failed without hearing from the provider', () => {
+    const unheard = started();
+    unheard.chargeDeclined('provider_unavailable', null, now);
+    expect(unheard.chargeSucceeded('ch_5', later)).toEqual({
+      kind: 'refund-requested',
+      reason: 'order_cancelled',
+      afterSuccess: true,
+    });
+    expect(unheard.state).toMatchObject({ status: 'refund_pending', providerChargeId: 'ch_5' });
+    expect(unheard.chargeSucceeded('ch_5', later)).toBeUndefined();
+
+    // A decline the provider answered is final: a success report for it changes nothing.
+    const declined = started();
+    declined.chargeDeclined('card_declined', 'ch_6', now);
+    expect(declined.chargeSucceeded('ch_6', later)).toBeUndefined();
+  });
+
   it('abandons a charge that never reached the provider once the order is cancelled', () => {
     const payment = started();
     payment.orderWasCancelled(now);
@@ -116,13 +133,13 @@ describe('provider reports settled by being recorded', () => {
   ];
   const reports = Object.keys(STATUSES_UNMOVED_BY) as ProviderReport[];
 
-  /** Every payment state reachable from these (themselves included), one per status and cancellation. */
+  /** Every payment state reachable from these (themselves included), one per status, cancellation and charge id. */
   function reachableFrom(start: readonly Payment[]): Payment[] {
     const frontier = [...start];
     const seen = new Map<string, Payment>();
     while (frontier.length > 0) {
       const payment = frontier.pop()!;
-      const key = `${payment.state.status}/${payment.state.orderCancelled}`;
+      const key = `${payment.state.status}/${payment.state.orderCancelled}/${payment.state.providerChargeId !== null}`;
       if (seen.has(key)) continue;
       seen.set(key, payment);
       for (const transition of transitions) {
@@ -137,8 +154,11 @@ describe('provider reports settled by being recorded', () => {
     }
     return [...seen.values()];
   }
+  /** The status with the order cancelled or not, and with or without an answer from the provider. */
   const bothWays = (status: PaymentStatus) =>
-    [false, true].map((orderCancelled) => inStatus(status, { orderCancelled }));
+    [false, true].flatMap((orderCancelled) =>
+      ['ch_1', null].map((providerChargeId) => inStatus(status, { orderCancelled, providerChargeId })),
+    );
   const moves = (payment: Payment, report: ProviderReport) =>
     Payment.restore(payment.state).providerReported(report, 'ch_9', 'card_declined', later) !== undefined;
 

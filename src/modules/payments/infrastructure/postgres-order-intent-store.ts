@@ -42,7 +42,8 @@ export class PostgresOrderIntentStore implements OrderIntentStore {
 
   async recordStockReserved(manager: EntityManager, orderIds: readonly string[]): Promise<OrderIntent[]> {
     // The upsert waits for a concurrent OrderPlaced's insert of the same order to end: then one of
-    // the two transactions sees the other's row, and exactly one starts the payment.
+    // the two transactions sees the other's row, and exactly one starts the payment. Sorted, as
+    // recordPlaced's: two transactions upserting the same orders cannot deadlock.
     const rows = await queryPrepared<IntentRow>(
       manager,
       `WITH recorded AS (
@@ -67,15 +68,6 @@ export class PostgresOrderIntentStore implements OrderIntentStore {
        ON CONFLICT (order_id) DO UPDATE SET cancelled = true`,
       [orderId, customerId, amount.amount, amount.currency],
     );
-  }
-
-  async findMany(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderIntent>> {
-    const rows = await queryPrepared<IntentRow>(
-      manager,
-      `SELECT ${INTENT_COLUMNS} FROM payments.order_intents WHERE order_id = ANY($1::uuid[])`,
-      [orderIds],
-    );
-    return new Map(rows.map((row) => [row.orderId, intentOf(row)]));
   }
 }
 

@@ -23,9 +23,9 @@ export abstract class OrderIntentStore {
    */
   abstract recordPlaced(manager: EntityManager, orders: readonly PlacedOrder[]): Promise<OrderIntent[]>;
   /**
-   * Records that the orders' stock is reserved while their intents are not known. Returns those
-   * whose OrderPlaced was recorded meanwhile (a transaction that committed since they were
-   * read) and that are not cancelled: theirs to pay now; the others start when it lands.
+   * Records that the orders' stock is reserved, locking their intents until the transaction ends.
+   * Returns those whose OrderPlaced was recorded and that are not cancelled: theirs to pay now;
+   * the others start when OrderPlaced lands.
    */
   abstract recordStockReserved(manager: EntityManager, orderIds: readonly string[]): Promise<OrderIntent[]>;
   /** Marks the order's intent cancelled, creating it when the cancellation came first. */
@@ -33,5 +33,4 @@ export abstract class OrderIntentStore {
     manager: EntityManager,
     intent: Omit<OrderIntent, 'paymentMethod' | 'cancelled'>,
   ): Promise<void>;
-  abstract findMany(manager: EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderIntent>>;
 }
