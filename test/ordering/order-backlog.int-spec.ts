@@ -56,11 +56,11 @@ describe('ordering: back-pressure when the saga falls behind', () => {
     await db?.drop();
   });
 
-  const place = () =>
+  const place = (idempotencyKey = randomUUID()) =>
     request(app.url)
       .post('/v1/orders')
       .set('Authorization', customer)
-      .set('Idempotency-Key', randomUUID())
+      .set('Idempotency-Key', idempotencyKey)
       .send({ lines: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_ok' });
 
   const backlogMetrics = async () => {
@@ -73,8 +73,9 @@ describe('ordering: back-pressure when the saga falls behind', () => {
     // Nothing reserves stock: every order placed stays `pending`, in the saga.
     await inventoryInbox.pause();
     const accepted: string[] = [];
+    const firstKey = randomUUID();
     for (let i = 0; i < LIMIT; i++) {
-      const placed = await place();
+      const placed = await place(i === 0 ? firstKey : undefined);
       expect(placed.status).toBe(201);
       accepted.push(placed.body.id as string);
     }
@@ -93,6 +94,13 @@ describe('ordering: back-pressure when the saga falls behind', () => {
     // A refusal is not recorded: the order was not placed.
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ordering.orders');
     expect(n).toBe(LIMIT);
+    // The retry of an order already placed is answered as the first time, not refused.
+    const retried = await place(firstKey);
+    expect({ status: retried.status, replayed: retried.headers['idempotent-replayed'], id: retried.body.id }).toEqual({
+      status: 201,
+      replayed: 'true',
+      id: accepted[0],
+    });
     // Past the next reading too (BACKLOG_READ_EVERY_MS), refused for as long as the saga holds them.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect((await place()).status).toBe(503);

@@ -141,7 +141,14 @@ export class IdempotencyKeys {
     } catch (error) {
       const problem = error instanceof ProblemException ? error : toProblem(error);
       const status = problem?.getStatus() ?? HttpStatus.INTERNAL_SERVER_ERROR;
-      if (!problem || status >= 500 || status < 400 || RETRYABLE_STATUSES.has(status)) throw problem ?? error;
+      if (!problem) throw error;
+      if (status >= 500 || status < 400 || RETRYABLE_STATUSES.has(status)) {
+        // Refused for now (a full backlog, say), perhaps only the retry of a request already done:
+        // that one is answered as the first time, as a replay always is.
+        const replay = await this.recordedAnswer(request.scope, key, hash);
+        if (replay) return replay;
+        throw problem;
+      }
       let recorded: IdempotentResponse | undefined;
       try {
         recorded = await claim.recordRefusal(this.dataSource, status, problemBody(problem, request));
@@ -152,6 +159,15 @@ export class IdempotencyKeys {
       return recorded ?? taken();
     }
     return outcome.kind === 'recorded' ? outcome.response : taken();
+  }
+
+  /** The response recorded for this very request, if any; a key reused, in use or out of reach counts as none. */
+  private async recordedAnswer(scope: string, key: string, hash: string): Promise<IdempotentResponse | undefined> {
+    try {
+      return await this.existingAnswer(scope, key, hash);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Another request's key: its response (replay), 422 if reused, 409 while it runs; undefined if none. */
