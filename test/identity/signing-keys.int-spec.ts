@@ -64,6 +64,29 @@ describe('generated signing keys (no AUTH_PRIVATE_KEY)', () => {
     await request(echo.url).get('/v1/echo/whoami').set('Authorization', `Bearer ${before.accessToken}`).expect(200);
   });
 
+  it('keeps a retired key published until tokens a lagging replica signed with it have expired', async () => {
+    // Replicas reload their keys every 60 s: one may sign with the retired key that long after the rotation.
+    const env = {
+      DATABASE_URL: db.url,
+      ...queues.env(),
+      AUTH_ACCESS_TOKEN_TTL_SECONDS: '30',
+      AUTH_CLOCK_SKEW_SECONDS: '0',
+    };
+    const publishedKids = async (retiredSecondsAgo: number) => {
+      await db.query(
+        `UPDATE identity.signing_keys SET retired_at = now() - make_interval(secs => $1) WHERE retired_at IS NOT NULL`,
+        [retiredSecondsAgo],
+      );
+      const app = await startApp({ env });
+      apps.push(app);
+      const jwks = await request(app.url).get('/.well-known/jwks.json').expect(200);
+      return (jwks.body.keys as { kid: string }[]).length;
+    };
+    // 30 s of token life past the 60 s a replica may lag: published at 45 s, gone at 120 s.
+    expect(await publishedKids(45)).toBe(2);
+    expect(await publishedKids(120)).toBe(1);
+  });
+
   it('publishes UserRegistered through the outbox', async () => {
     const email = freshEmail('evented');
     await sessionFor(apps[0]!.url, email);

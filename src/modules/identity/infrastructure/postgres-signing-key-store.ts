@@ -21,7 +21,8 @@ const RELOAD_MS = 60_000;
 /**
  * Configured (AUTH_PRIVATE_KEY) or, by default, generated and kept in identity's schema, so
  * every replica signs with the same key without set-up. Retired public keys stay published
- * until the tokens they signed have expired. Also the in-process JWKS for libs/auth.
+ * until the tokens they signed have expired, those of replicas that signed with them a while
+ * after the rotation included. Also the in-process JWKS for libs/auth.
  */
 @Injectable()
 export class PostgresSigningKeyStore
@@ -103,7 +104,9 @@ export class PostgresSigningKeyStore
       if (newest && Date.now() - newest.createdAt.getTime() < maxAgeMs) return newest;
       return keys.findOneByOrFail({ kid: await this.replaceKey(keys) });
     });
-    const grace = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds;
+    // A replica that has not reloaded since the rotation still signs with the retired key for up to
+    // RELOAD_MS: its last tokens must verify until they expire too.
+    const grace = this.settings.accessTokenTtlSeconds + this.settings.authClockSkewSeconds + RELOAD_MS / 1000;
     const visible = await this.dataSource.getRepository(SigningKeyRecord).find({
       select: { publicJwk: true },
       where: [
