@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -9,6 +9,7 @@ import {
   type JWK,
 } from 'jose';
 import { SETTINGS, type Settings } from '#libs/config';
+import { RepeatedFailureLog } from '../observability/repeated-failure-log';
 import type { AuthUser } from './auth-user';
 import { LocalJwks } from './local-jwks';
 import { authUserFromClaims, InvalidAccessToken } from './token-claims';
@@ -32,6 +33,12 @@ export class AccessTokenVerifier {
   private readonly verified = new Map<string, { user: AuthUser; expiresAt: number }>();
   private readonly options: JWTVerifyOptions;
   private lastRefresh = 0;
+  /** While AUTH_JWKS_URL cannot be fetched, every token naming an unknown key fails to reload it. */
+  private readonly fetchFailures = new RepeatedFailureLog(
+    new Logger('AccessTokenVerifier'),
+    'fetching AUTH_JWKS_URL failed; tokens naming an unknown key are refused',
+    'on-success',
+  );
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -60,10 +67,29 @@ export class AccessTokenVerifier {
       // most once a second so tokens with made-up kids cannot turn into a reload storm.
       if (error instanceof errors.JWKSNoMatchingKey && !retried && Date.now() - this.lastRefresh > 1000) {
         this.lastRefresh = Date.now();
-        await (this.local.current ? this.local.current.refresh() : this.remote?.reload());
-        return this.verify(token, true);
+        if (await this.reloadKeys()) return this.verify(token, true);
       }
       throw new InvalidAccessToken(describe(error));
+    }
+  }
+
+  /**
+   * Whether the keys were read again. A JWKS that cannot be fetched (identity restarting or
+   * down) leaves the keys known so far: the token's key is unknown, as for any made-up kid.
+   * In-process keys come from the database, whose outage is answered as such.
+   */
+  private async reloadKeys(): Promise<boolean> {
+    if (this.local.current) {
+      await this.local.current.refresh();
+      return true;
+    }
+    try {
+      await this.remote?.reload();
+      this.fetchFailures.succeeded();
+      return true;
+    } catch (error) {
+      this.fetchFailures.failed(error instanceof Error ? error.message : String(error));
+      return false;
     }
   }
 
