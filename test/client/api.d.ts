@@ -1660,6 +1660,8 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The database position of this write: send it on the next read to read at least this write, from any replica. */
                     "Consistency-Token"?: string;
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1713,6 +1715,8 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The database position of this write: send it on the next read to read at least this write, from any replica. */
                     "Consistency-Token"?: string;
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2019,7 +2023,7 @@ export interface operations {
                     RateLimit?: string;
                     /** @description The policy group's quota and window, e.g. `"default";q=100;w=60`. */
                     "RateLimit-Policy"?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2117,7 +2121,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2134,7 +2138,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2261,7 +2265,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2278,7 +2282,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2410,7 +2414,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
@@ -2427,7 +2431,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale). */
                     ETag?: string;
-                    /** @description How long a shared cache may keep the response. */
+                    /** @description How long a shared cache may keep the response; `no-store` when it carries tokens. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
                 };

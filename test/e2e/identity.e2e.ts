@@ -28,6 +28,7 @@ describe(`identity and stateless auth (${target.topology})`, () => {
       .send({ email, password: PASSWORD })
       .expect(200);
     expect(login.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 });
+    expect(login.headers['cache-control']).toBe('no-store');
     const me = await api().get('/v1/me').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
     expect(me.body).toEqual({ id: registered.body.id, email, roles: ['customer'] });
 
@@ -37,6 +38,7 @@ describe(`identity and stateless auth (${target.topology})`, () => {
       .send({ refreshToken: login.body.refreshToken })
       .expect(200);
     expect(refreshed.body.refreshToken).not.toBe(login.body.refreshToken);
+    expect(refreshed.headers['cache-control']).toBe('no-store');
     await api().get('/v1/me').set('Authorization', `Bearer ${refreshed.body.accessToken}`).expect(200);
 
     // The first refresh token again: someone replays a rotated token, so the family dies.

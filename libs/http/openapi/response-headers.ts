@@ -6,7 +6,7 @@ const text = (description: string): HeaderObject => ({ description, schema: { ty
 export const RESPONSE_HEADERS = {
   ETag: text("The representation's version: send it in `If-None-Match` (304) or `If-Match` (412 when stale)."),
   Location: text('The path of the resource just created.'),
-  'Cache-Control': text('How long a shared cache may keep the response.'),
+  'Cache-Control': text('How long a shared cache may keep the response; `no-store` when it carries tokens.'),
   'Consistency-Token': text(
     'The database position of this write: send it on the next read to read at least this write, from any replica.',
   ),

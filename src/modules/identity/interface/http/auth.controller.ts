@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentUser, Public, type AuthUser } from '#libs/auth';
-import { ApiProblems, RateLimitGroup } from '#libs/http';
+import { ApiProblems, RateLimitGroup, responseHeaders } from '#libs/http';
 import { LogIn } from '../../application/commands/log-in.handler';
 import { LogOut } from '../../application/commands/log-out.handler';
 import { RefreshSession } from '../../application/commands/refresh-session.handler';
@@ -18,6 +18,9 @@ import type { Session } from '../../application/session-issuer';
 import { CredentialsDto, RefreshTokenDto } from './auth.dto';
 import { IdentityProblemsFilter } from './identity-problems.filter';
 import { RegisteredUserResponse, SessionResponse } from './identity.responses';
+
+/** Responses carrying tokens must not be stored by any cache (RFC 6749 §5.1). */
+const NO_STORE = 'no-store';
 
 @ApiTags('identity')
 @UseFilters(IdentityProblemsFilter)
@@ -39,8 +42,9 @@ export class AuthController {
   @RateLimitGroup('auth')
   @Post('login')
   @HttpCode(200)
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({ operationId: 'logIn', summary: 'Log in with email and password' })
-  @ApiOkResponse({ type: SessionResponse, description: 'A new session.' })
+  @ApiOkResponse({ type: SessionResponse, description: 'A new session.', headers: responseHeaders('Cache-Control') })
   @ApiProblems({ 401: ['invalid-credentials'] })
   logIn(@Body() body: CredentialsDto): Promise<SessionResponse> {
     return this.commands.execute(new LogIn(body.email, body.password)).then(toResponse);
@@ -50,8 +54,13 @@ export class AuthController {
   @RateLimitGroup('auth')
   @Post('refresh')
   @HttpCode(200)
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({ operationId: 'refreshSession', summary: 'Trade a refresh token for new tokens' })
-  @ApiOkResponse({ type: SessionResponse, description: 'The session renewed; the refresh token sent is used up.' })
+  @ApiOkResponse({
+    type: SessionResponse,
+    description: 'The session renewed; the refresh token sent is used up.',
+    headers: responseHeaders('Cache-Control'),
+  })
   @ApiProblems({ 401: ['invalid-refresh-token'] })
   refresh(@Body() body: RefreshTokenDto): Promise<SessionResponse> {
     return this.commands.execute(new RefreshSession(body.refreshToken)).then(toResponse);
