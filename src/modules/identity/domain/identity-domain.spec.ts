@@ -28,14 +28,23 @@ describe('password policy', () => {
 
 describe('refresh token rotation', () => {
   const later = new Date(now.getTime() + 60_000);
+  const token = (status: 'active' | 'rotated' | 'revoked', expiresAt = later, familyRevoked = false) => ({
+    status,
+    expiresAt,
+    familyRevoked,
+  });
   it('rotates an active token and refuses an expired, revoked or unknown one', () => {
-    expect(decideRefresh({ status: 'active', expiresAt: later }, now)).toBe('rotate');
-    expect(decideRefresh({ status: 'active', expiresAt: now }, now)).toBe('refuse');
-    expect(decideRefresh({ status: 'revoked', expiresAt: later }, now)).toBe('refuse');
+    expect(decideRefresh(token('active'), now)).toBe('rotate');
+    expect(decideRefresh(token('active', now), now)).toBe('refuse');
+    expect(decideRefresh(token('revoked'), now)).toBe('refuse');
     expect(decideRefresh(undefined, now)).toBe('refuse');
   });
   it('revokes the whole family when a rotated token comes back', () => {
-    expect(decideRefresh({ status: 'rotated', expiresAt: later }, now)).toBe('revoke-family');
+    expect(decideRefresh(token('rotated'), now)).toBe('revoke-family');
+  });
+  it('refuses any token of a revoked family, even one still marked active', () => {
+    expect(decideRefresh(token('active', later, true), now)).toBe('refuse');
+    expect(decideRefresh(token('rotated', later, true), now)).toBe('refuse');
   });
 });
 

@@ -23,10 +23,12 @@ export class RefreshSessionHandler implements ICommandHandler<RefreshSession> {
 
   async execute(command: RefreshSession): Promise<Session> {
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const token = await this.tokens.lock(manager, hashRefreshToken(command.refreshToken));
+      // Under the family's lock: a concurrent logout or reuse either revoked the family before
+      // (refused here), or waits and revokes the token this rotation adds too.
+      const token = await this.tokens.lockFamilyOf(manager, hashRefreshToken(command.refreshToken));
       const decision = decideRefresh(token, new Date());
       if (decision === 'revoke-family' && token) {
-        await this.tokens.revokeFamily(token.familyId, manager);
+        await this.tokens.revokeFamily(manager, token.familyId);
         return undefined;
       }
       if (decision !== 'rotate' || !token) return undefined;

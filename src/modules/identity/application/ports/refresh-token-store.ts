@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { RefreshTokenState } from '../../domain/refresh-token-rotation';
+import type { PresentedRefreshToken, RefreshTokenState } from '../../domain/refresh-token-rotation';
 
 /** One refresh token, known by the SHA-256 of its value (`hashRefreshToken`). */
 export interface RefreshToken extends RefreshTokenState {
@@ -8,12 +8,23 @@ export interface RefreshToken extends RefreshTokenState {
   readonly userId: string;
 }
 
-/** Refresh tokens and their families. Methods taking a manager run in the caller's transaction. */
+/** A token read under its family's lock (`lockFamilyOf`). */
+export type LockedRefreshToken = RefreshToken & PresentedRefreshToken;
+
+/** Refresh tokens and their families. Every method runs in the caller's transaction. */
 export abstract class RefreshTokenStore {
-  abstract find(tokenHash: string, userId: string): Promise<RefreshToken | undefined>;
-  /** Locked until the caller's transaction ends: two uses of one token cannot both rotate it. */
-  abstract lock(manager: EntityManager, tokenHash: string): Promise<RefreshToken | undefined>;
+  /**
+   * The token (with `userId`, only if it is that user's), read after locking its family until
+   * the caller's transaction ends. Rotation, reuse detection and logout each change a family
+   * under this lock, so none of them misses a token another one is adding.
+   */
+  abstract lockFamilyOf(
+    manager: EntityManager,
+    tokenHash: string,
+    userId?: string,
+  ): Promise<LockedRefreshToken | undefined>;
   abstract insert(manager: EntityManager, token: RefreshToken): Promise<void>;
   abstract markRotated(manager: EntityManager, tokenHash: string): Promise<void>;
-  abstract revokeFamily(familyId: string, manager?: EntityManager): Promise<void>;
+  /** Every token of the family, also those rotated: call it under the family's lock. */
+  abstract revokeFamily(manager: EntityManager, familyId: string): Promise<void>;
 }
