@@ -43,6 +43,20 @@ describe('brute-force protection and rate limit switches', () => {
     expect(rows).toEqual([{ count: 4, locked: true }]);
   });
 
+  it('checks no more passwords than the lock allows, however many attempts arrive at once', async () => {
+    const email = freshEmail('stormed');
+    await sessionFor(app.url, email);
+    const attempts = await Promise.all(Array.from({ length: 16 }, (_, i) => login(email, `wrong guess ${i}`)));
+    expect(attempts.map((a) => a.type)).toEqual(Array(16).fill('https://tessera.dev/problems/invalid-credentials'));
+    // Each counted failure is a password checked against the hash; the others were refused by the lock.
+    const rows = await db.query<{ count: number; locked: boolean }>(
+      `SELECT count, locked_until > now() AS locked FROM identity.login_failures WHERE email = $1`,
+      [email],
+    );
+    expect(rows).toEqual([{ count: 4, locked: true }]);
+    expect((await login(email, PASSWORD)).status).toBe(401);
+  });
+
   it('treats an unknown email the same way, so a lock reveals nothing', async () => {
     const nobody = freshEmail('nobody');
     for (let i = 0; i < 4; i++) expect((await login(nobody, `guess ${i}`)).status).toBe(401);

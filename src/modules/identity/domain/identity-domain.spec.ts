@@ -1,5 +1,5 @@
 import { EmailAddress } from './email-address';
-import { gateLogin, recordFailure } from './login-throttle';
+import { claimLoginAttempt, gateLogin, recordFailure, type LoginFailures } from './login-throttle';
 import { assertAcceptablePassword } from './password-policy';
 import { decideRefresh } from './refresh-token-rotation';
 import { initialRoles, withoutRole, withRole } from './user-roles';
@@ -61,6 +61,22 @@ describe('login throttle', () => {
     expect(failures.lockedUntil).toEqual(new Date(now.getTime() + 15 * 60_000));
     expect(gateLogin(failures, policy, now)).toEqual({ allowed: false });
     expect(gateLogin(failures, policy, new Date(now.getTime() + 16 * 60_000)).allowed).toBe(true);
+  });
+  it('counts an attempt before its password is checked, and refuses it uncounted while locked', () => {
+    const strict = { slowdownAfter: 100, lockAfter: 3, lockMinutes: 15 };
+    let failures: LoginFailures = { count: 0, lockedUntil: null };
+    const claims: boolean[] = [];
+    for (let i = 0; i < 5; i++) {
+      const claim = claimLoginAttempt(failures, strict, now);
+      claims.push(claim.allowed);
+      if (claim.allowed) failures = claim.claimed;
+    }
+    expect(claims).toEqual([true, true, true, false, false]);
+    expect(failures).toEqual({ count: 3, lockedUntil: new Date(now.getTime() + 15 * 60_000) });
+  });
+  it('slows an attempt down by the failures before it', () => {
+    const claim = claimLoginAttempt({ count: 4, lockedUntil: null }, policy, now);
+    expect(claim).toEqual({ allowed: true, delayMs: 500, claimed: { count: 5, lockedUntil: expect.any(Date) } });
   });
   it('starts counting again once a lock has expired', () => {
     const locked = { count: 5, lockedUntil: new Date(now.getTime() - 1) };

@@ -38,3 +38,21 @@ export function recordFailure(
   const lockedUntil = count >= policy.lockAfter ? new Date(now.getTime() + policy.lockMinutes * 60_000) : null;
   return { count, lockedUntil };
 }
+
+export type LoginClaim =
+  { readonly allowed: true; readonly delayMs: number; readonly claimed: LoginFailures } | { readonly allowed: false };
+
+/**
+ * An attempt is counted as a failure before its password is checked, and a success clears the
+ * count: concurrent attempts each see the ones before them, so no more than `lockAfter`
+ * passwords are ever checked between locks. A refused attempt (locked) is not counted.
+ */
+export function claimLoginAttempt(
+  failures: LoginFailures | undefined,
+  policy: LoginThrottlePolicy,
+  now: Date,
+): LoginClaim {
+  const gate = gateLogin(failures, policy, now);
+  if (!gate.allowed) return gate;
+  return { allowed: true, delayMs: gate.delayMs, claimed: recordFailure(failures, policy, now) };
+}

@@ -1,20 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { LoginFailureStore } from '../application/ports/login-failure-store';
 import type { LoginFailures } from '../domain/login-throttle';
 import { LoginFailureRecord } from './login-failure.record';
 
 @Injectable()
 export class PostgresLoginFailureStore implements LoginFailureStore {
-  constructor(private readonly dataSource: DataSource) {}
-
-  async find(email: string): Promise<LoginFailures | undefined> {
-    return (await this.dataSource.getRepository(LoginFailureRecord).findOneBy({ email })) ?? undefined;
-  }
-
-  async lock(manager: EntityManager, email: string): Promise<LoginFailures | undefined> {
-    const repository = manager.getRepository(LoginFailureRecord);
-    return (await repository.findOne({ where: { email }, lock: { mode: 'pessimistic_write' } })) ?? undefined;
+  async lock(manager: EntityManager, email: string): Promise<LoginFailures> {
+    // The no-op update locks an existing row; a missing one is inserted (and locked) instead.
+    const [row] = (await manager.query(
+      `INSERT INTO identity.login_failures AS f (email, count, locked_until) VALUES ($1, 0, NULL)
+       ON CONFLICT (email) DO UPDATE SET count = f.count
+       RETURNING count, locked_until AS "lockedUntil"`,
+      [email],
+    )) as LoginFailures[];
+    return row!;
   }
 
   async save(manager: EntityManager, email: string, failures: LoginFailures): Promise<void> {

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../../identity.settings';
 import { IdentityError } from '../../domain/identity-errors';
-import { gateLogin, recordFailure, type LoginThrottlePolicy } from '../../domain/login-throttle';
+import { claimLoginAttempt, type LoginClaim, type LoginThrottlePolicy } from '../../domain/login-throttle';
 import { LoginFailureStore } from '../ports/login-failure-store';
 import { PasswordHasher } from '../ports/password-hasher';
 import { UserStore } from '../ports/user-store';
@@ -22,8 +22,9 @@ export class LogIn extends Command<Session> {
 const INVALID = 'the email or password is wrong, or the account is locked for a while after too many failures';
 
 /**
- * Unknown email, wrong password and locked account get the same answer; an unknown email
- * is checked against a decoy hash so it takes as long as a wrong password.
+ * Unknown email, wrong password and locked account get the same answer in the same time: an
+ * unknown email and a locked account are checked against a decoy hash, as long as a wrong
+ * password takes. The attempt is counted before the check (`claimLoginAttempt`).
  */
 @CommandHandler(LogIn)
 export class LogInHandler implements ICommandHandler<LogIn> {
@@ -46,25 +47,25 @@ export class LogInHandler implements ICommandHandler<LogIn> {
 
   async execute(command: LogIn): Promise<Session> {
     const email = command.email.trim().toLowerCase();
-    const failures = await this.failures.find(email);
-    const gate = gateLogin(failures, this.policy, new Date());
-    if (!gate.allowed) throw new IdentityError('invalid-credentials', INVALID);
-    if (gate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.delayMs));
+    const claim = await this.claimAttempt(email);
+    if (claim.allowed && claim.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, claim.delayMs));
     const user = await this.users.findByEmail(email);
-    if (!(await this.hasher.verify(user?.passwordHash, command.password)) || !user) {
-      await this.recordFailure(email);
+    const passwordHash = claim.allowed ? user?.passwordHash : undefined;
+    if (!(await this.hasher.verify(passwordHash, command.password)) || !user) {
       throw new IdentityError('invalid-credentials', INVALID);
     }
     return this.dataSource.transaction(async (manager) => {
-      if (failures) await this.failures.clear(manager, email);
+      await this.failures.clear(manager, email);
       return this.sessions.issue(manager, user);
     });
   }
 
-  private async recordFailure(email: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const current = await this.failures.lock(manager, email);
-      await this.failures.save(manager, email, recordFailure(current, this.policy, new Date()));
+  /** A short transaction of its own: the row lock is not held while the password is checked. */
+  private claimAttempt(email: string): Promise<LoginClaim> {
+    return this.dataSource.transaction(async (manager) => {
+      const claim = claimLoginAttempt(await this.failures.lock(manager, email), this.policy, new Date());
+      if (claim.allowed) await this.failures.save(manager, email, claim.claimed);
+      return claim;
     });
   }
 }
