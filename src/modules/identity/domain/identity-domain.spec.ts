@@ -2,6 +2,7 @@ import { EmailAddress } from './email-address';
 import { claimLoginAttempt, gateLogin, recordFailure, type LoginFailures } from './login-throttle';
 import { assertAcceptablePassword } from './password-policy';
 import { decideRefresh } from './refresh-token-rotation';
+import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 import { initialRoles, withoutRole, withRole } from './user-roles';
 
 const now = new Date('2026-11-28T12:00:00Z');
@@ -91,5 +92,22 @@ describe('roles', () => {
     expect(withRole(['customer'], 'admin')).toEqual(['customer', 'admin']);
     expect(withRole(['customer', 'admin'], 'admin')).toEqual(['customer', 'admin']);
     expect(withoutRole(['customer', 'admin'], 'admin')).toEqual(['customer']);
+  });
+});
+
+describe('the account list cursor', () => {
+  const position = { createdAt: '2026-11-28T12:00:00.123456Z', id: '3f2b6c1e-8a4d-4e2f-9b1c-7d6e5f4a3b2c' };
+  const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  it('carries the creation time to the microsecond', () => {
+    expect(decodeUserCursor(encodeUserCursor(position))).toEqual(position);
+  });
+  it.each([
+    ['milliseconds only', encoded(['2026-11-28T12:00:00.123Z', position.id])],
+    ['a month that does not exist', encoded(['2026-13-28T12:00:00.123456Z', position.id])],
+    ['an id that is not a UUID', encoded([position.createdAt, 'root'])],
+    ['no array', encoded({ createdAt: position.createdAt, id: position.id })],
+    ['no JSON', Buffer.from('nope').toString('base64url')],
+  ])('refuses %s', (_, raw) => {
+    expect(() => decodeUserCursor(raw)).toThrow('cursor is malformed');
   });
 });

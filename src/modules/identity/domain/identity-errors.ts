@@ -8,6 +8,7 @@ export class IdentityError extends Error {
       | 'invalid-credentials'
       | 'invalid-refresh-token'
       | 'user-not-found'
+      | 'malformed-cursor'
       | 'signing-key-managed-by-setting',
     message: string,
   ) {

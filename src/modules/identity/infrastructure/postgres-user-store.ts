@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import type { User, UserStore } from '../application/ports/user-store';
+import type { ListedUser, User, UserStore } from '../application/ports/user-store';
+import type { UserPosition } from '../domain/user-cursor';
 import { UserRecord } from './user.record';
 
 @Injectable()
@@ -36,14 +37,20 @@ export class PostgresUserStore implements UserStore {
     return (await manager.getRepository(UserRecord).save({ ...user, roles })).version;
   }
 
-  page(limit: number, after: { createdAt: string; id: string } | undefined): Promise<User[]> {
-    const builder = this.dataSource
-      .getRepository(UserRecord)
-      .createQueryBuilder('u')
-      .orderBy('u.created_at', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .limit(limit);
-    if (after) builder.where('(u.created_at, u.id) > (:createdAt, :id)', after);
-    return builder.getMany();
+  async page(limit: number, after: UserPosition | undefined): Promise<ListedUser[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, email, roles, created_at AS "createdAt",
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "exactCreatedAt"
+         FROM identity.users
+        WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
+        ORDER BY created_at, id
+        LIMIT $3`,
+      // The first page starts before every account.
+      [after?.createdAt ?? '-infinity', after?.id ?? '00000000-0000-0000-0000-000000000000', limit],
+    )) as (Omit<ListedUser, 'position'> & { exactCreatedAt: string })[];
+    return rows.map(({ exactCreatedAt, ...user }) => ({
+      ...user,
+      position: { createdAt: exactCreatedAt, id: user.id },
+    }));
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { UserPosition } from '../../domain/user-cursor';
 
 /** An account as identity stores it (the email trimmed and lower-cased). */
 export interface User {
@@ -8,6 +9,15 @@ export interface User {
   readonly roles: string[];
   readonly version: number;
   readonly createdAt: Date;
+}
+
+/** An account in the admin list, with its exact place in it. */
+export interface ListedUser {
+  readonly id: string;
+  readonly email: string;
+  readonly roles: string[];
+  readonly createdAt: Date;
+  readonly position: UserPosition;
 }
 
 /** Identity's accounts. Methods taking a manager run in the caller's transaction. */
@@ -20,6 +30,6 @@ export abstract class UserStore {
   abstract insert(manager: EntityManager, user: Omit<User, 'version' | 'createdAt'>): Promise<boolean>;
   /** Returns the user's new version. */
   abstract changeRoles(manager: EntityManager, user: User, roles: string[]): Promise<number>;
-  /** Oldest first, after the (createdAt, id) position when given. */
-  abstract page(limit: number, after: { createdAt: string; id: string } | undefined): Promise<User[]>;
+  /** Oldest first (creation time, then id), after `after` when given. */
+  abstract page(limit: number, after: UserPosition | undefined): Promise<ListedUser[]>;
 }

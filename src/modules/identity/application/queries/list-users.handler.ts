@@ -1,4 +1,5 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { decodeUserCursor, encodeUserCursor } from '../../domain/user-cursor';
 import { UserStore } from '../ports/user-store';
 import type { UserView } from './get-user.handler';
 
@@ -10,7 +11,7 @@ export interface UserPage {
 export class ListUsers extends Query<UserPage> {
   constructor(
     readonly limit: number,
-    readonly after: { createdAt: string; id: string } | undefined,
+    readonly cursor: string | undefined,
   ) {
     super();
   }
@@ -22,15 +23,13 @@ export class ListUsersHandler implements IQueryHandler<ListUsers> {
   constructor(private readonly users: UserStore) {}
 
   async execute(query: ListUsers): Promise<UserPage> {
-    const rows = await this.users.page(query.limit + 1, query.after);
-    const items = rows
-      .slice(0, query.limit)
-      .map((u) => ({ id: u.id, email: u.email, roles: u.roles, createdAt: u.createdAt.toISOString() }));
-    const last = items[items.length - 1];
-    const next =
-      rows.length > query.limit && last
-        ? Buffer.from(JSON.stringify({ createdAt: last.createdAt, id: last.id })).toString('base64url')
-        : null;
-    return { items, next };
+    const after = query.cursor ? decodeUserCursor(query.cursor) : undefined;
+    const rows = await this.users.page(query.limit + 1, after);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((u) => ({ id: u.id, email: u.email, roles: u.roles, createdAt: u.createdAt.toISOString() })),
+      next: rows.length > query.limit && last ? encodeUserCursor(last.position) : null,
+    };
   }
 }

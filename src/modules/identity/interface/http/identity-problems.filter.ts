@@ -6,7 +6,10 @@ import { IdentityError } from '../../domain/identity-errors';
 /** Maps the module's domain errors to problem+json with stable types. */
 export const IdentityProblemsFilter = domainProblems(IdentityError, toProblem);
 
-const PROBLEMS: Record<Exclude<IdentityError['code'], 'invalid-email' | 'weak-password'>, [HttpStatus, string]> = {
+const PROBLEMS: Record<
+  Exclude<IdentityError['code'], 'invalid-email' | 'weak-password' | 'malformed-cursor'>,
+  [HttpStatus, string]
+> = {
   'email-taken': [HttpStatus.CONFLICT, 'Email already registered'],
   'invalid-credentials': [HttpStatus.UNAUTHORIZED, 'Invalid credentials'],
   'invalid-refresh-token': [HttpStatus.UNAUTHORIZED, 'Invalid refresh token'],
@@ -17,6 +20,7 @@ const PROBLEMS: Record<Exclude<IdentityError['code'], 'invalid-email' | 'weak-pa
 function toProblem(error: IdentityError): ProblemException {
   if (error.code === 'invalid-email') return new ValidationProblem([{ field: 'email', message: error.message }]);
   if (error.code === 'weak-password') return new ValidationProblem([{ field: 'password', message: error.message }]);
+  if (error.code === 'malformed-cursor') return new ValidationProblem([{ field: 'cursor', message: error.message }]);
   const [status, title] = PROBLEMS[error.code];
   return new ProblemException(error.code, status, title, error.message);
 }
