@@ -1,3 +1,4 @@
+import { assertStillAdmin, rolesAfterAdminChange } from './admin-role-change';
 import { EmailAddress } from './email-address';
 import { claimLoginAttempt, gateLogin, recordFailure, type LoginFailures } from './login-throttle';
 import { assertAcceptablePassword } from './password-policy';
@@ -92,6 +93,26 @@ describe('roles', () => {
     expect(withRole(['customer'], 'admin')).toEqual(['customer', 'admin']);
     expect(withRole(['customer', 'admin'], 'admin')).toEqual(['customer', 'admin']);
     expect(withoutRole(['customer', 'admin'], 'admin')).toEqual(['customer']);
+  });
+});
+
+describe('admin role changes', () => {
+  const root = { id: 'root', roles: ['customer', 'admin'] };
+  const deputy = { id: 'deputy', roles: ['customer', 'admin'] };
+  const ada = { id: 'ada', roles: ['customer'] };
+  it('are made only by a caller whose stored roles hold admin, whatever its token says', () => {
+    expect(() => assertStillAdmin(root)).not.toThrow();
+    expect(() => assertStillAdmin(ada)).toThrow('the caller no longer has');
+    expect(() => assertStillAdmin(undefined)).toThrow('the caller no longer has');
+  });
+  it('grant and revoke the role', () => {
+    expect(rolesAfterAdminChange(ada, true, [root])).toEqual(['customer', 'admin']);
+    expect(rolesAfterAdminChange(deputy, false, [root, deputy])).toEqual(['customer']);
+    expect(rolesAfterAdminChange(ada, false, [root])).toEqual(['customer']);
+  });
+  it('never take it from the last admin', () => {
+    expect(() => rolesAfterAdminChange(root, false, [root])).toThrow('the last admin cannot lose the admin role');
+    expect(rolesAfterAdminChange(root, true, [root])).toEqual(['customer', 'admin']);
   });
 });
 

@@ -8,6 +8,8 @@ export class IdentityError extends Error {
       | 'invalid-credentials'
       | 'invalid-refresh-token'
       | 'user-not-found'
+      | 'forbidden'
+      | 'last-admin'
       | 'malformed-cursor'
       | 'signing-key-managed-by-setting',
     message: string,

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { DataSource, IsNull, Raw, type Repository } from 'typeorm';
+import { DataSource, IsNull, Raw, type EntityManager, type Repository } from 'typeorm';
 import { LocalJwks, SIGNING_ALGORITHM, type JwksProvider } from '#libs/auth';
 import { ProcessState, SETTINGS } from '#libs/config';
 import type { IdentitySettings } from '../identity.settings';
@@ -77,17 +77,15 @@ export class PostgresSigningKeyStore
     return Boolean(this.settings.authPrivateKey);
   }
 
-  async rotate(): Promise<string> {
+  async rotate(manager: EntityManager): Promise<string> {
     if (this.managedBySetting) {
       throw new IdentityError(
         'signing-key-managed-by-setting',
         'the signing key comes from the AUTH_PRIVATE_KEY setting: rotate it by deploying a new AUTH_PRIVATE_KEY',
       );
     }
-    const kid = await this.locked((keys) => this.replaceKey(keys));
-    await this.refresh();
-    this.logger.log(`rotated signing key; now signing with ${kid}`);
-    return kid;
+    await lockKeys(manager);
+    return this.replaceKey(manager.getRepository(SigningKeyRecord));
   }
 
   private async load(): Promise<void> {
@@ -122,7 +120,7 @@ export class PostgresSigningKeyStore
   /** Under a lock, so replicas starting together agree on one key instead of each generating their own. */
   private locked<T>(work: (keys: Repository<SigningKeyRecord>) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
+      await lockKeys(manager);
       return work(manager.getRepository(SigningKeyRecord));
     });
   }
@@ -141,6 +139,11 @@ export class PostgresSigningKeyStore
     });
     return jwk.kid as string;
   }
+}
+
+/** Until the transaction ends: one process at a time reads, generates or retires keys. */
+async function lockKeys(manager: EntityManager): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('tessera:identity:signing-keys', 0))`);
 }
 
 async function publicJwk(publicKey: KeyObject): Promise<JWK> {

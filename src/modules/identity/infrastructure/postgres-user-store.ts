@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import type { ListedUser, User, UserStore } from '../application/ports/user-store';
+import { ADMIN } from '../domain/user-roles';
 import type { UserPosition } from '../domain/user-cursor';
 import { UserRecord } from './user.record';
 
@@ -21,6 +22,17 @@ export class PostgresUserStore implements UserStore {
       .getRepository(UserRecord)
       .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     return user ?? undefined;
+  }
+
+  lockWithAdmins(manager: EntityManager, ids: readonly string[]): Promise<User[]> {
+    // PostgreSQL sorts before it locks: the rows are locked in id order.
+    return manager
+      .getRepository(UserRecord)
+      .createQueryBuilder('u')
+      .where('u.id IN (:...ids) OR :admin = ANY (u.roles)', { ids, admin: ADMIN })
+      .orderBy('u.id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
   }
 
   async insert(manager: EntityManager, user: Omit<User, 'version' | 'createdAt'>): Promise<boolean> {

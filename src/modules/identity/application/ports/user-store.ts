@@ -26,6 +26,11 @@ export abstract class UserStore {
   abstract findByEmail(email: string): Promise<User | undefined>;
   /** Locked until the caller's transaction ends. */
   abstract lock(manager: EntityManager, id: string): Promise<User | undefined>;
+  /**
+   * The accounts of `ids` that exist and every admin, locked until the caller's transaction
+   * ends. Rows are locked in id order, so two callers locking overlapping sets cannot deadlock.
+   */
+  abstract lockWithAdmins(manager: EntityManager, ids: readonly string[]): Promise<User[]>;
   /** At version 1; false when the email is taken. */
   abstract insert(manager: EntityManager, user: Omit<User, 'version' | 'createdAt'>): Promise<boolean>;
   /** Returns the user's new version. */

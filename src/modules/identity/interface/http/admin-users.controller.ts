@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ADMIN_ROLE, Roles } from '#libs/auth';
+import { ADMIN_ROLE, CurrentUser, Roles, type AuthUser } from '#libs/auth';
 import { ApiProblems, PageQuery } from '#libs/http';
 import { ChangeAdminRole } from '../../application/commands/change-admin-role.handler';
 import type { UserView } from '../../application/queries/get-user.handler';
@@ -32,15 +32,15 @@ export class AdminUsersController {
   @ApiOperation({ operationId: 'grantAdminRole', summary: 'Make an account an admin' })
   @ApiOkResponse({ type: UserResponse, description: 'The account; its next access token carries the role.' })
   @ApiProblems({ 404: ['user-not-found'] })
-  grant(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
-    return this.commands.execute(new ChangeAdminRole(id, true));
+  grant(@CurrentUser() caller: AuthUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
+    return this.commands.execute(new ChangeAdminRole(caller.id, id, true));
   }
 
   @Delete(':id/roles/admin')
   @ApiOperation({ operationId: 'revokeAdminRole', summary: 'Take the admin role from an account' })
   @ApiOkResponse({ type: UserResponse, description: 'The account; its next access token lacks the role.' })
-  @ApiProblems({ 404: ['user-not-found'] })
-  revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
-    return this.commands.execute(new ChangeAdminRole(id, false));
+  @ApiProblems({ 404: ['user-not-found'], 409: ['last-admin'] })
+  revoke(@CurrentUser() caller: AuthUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<UserView> {
+    return this.commands.execute(new ChangeAdminRole(caller.id, id, false));
   }
 }

@@ -14,6 +14,9 @@ const PROBLEMS: Record<
   'invalid-credentials': [HttpStatus.UNAUTHORIZED, 'Invalid credentials'],
   'invalid-refresh-token': [HttpStatus.UNAUTHORIZED, 'Invalid refresh token'],
   'user-not-found': [HttpStatus.NOT_FOUND, 'User not found'],
+  // The type the auth guard answers when the token lacks the role: here the stored roles lack it.
+  forbidden: [HttpStatus.FORBIDDEN, 'Forbidden'],
+  'last-admin': [HttpStatus.CONFLICT, 'The last admin keeps the role'],
   'signing-key-managed-by-setting': [HttpStatus.CONFLICT, 'The signing key is managed by a setting'],
 };
 

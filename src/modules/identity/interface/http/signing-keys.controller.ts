@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpCode, Post, UseFilters } from '@nestjs/com
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { JWK } from 'jose';
-import { ADMIN_ROLE, Public, Roles } from '#libs/auth';
+import { ADMIN_ROLE, CurrentUser, Public, Roles, type AuthUser } from '#libs/auth';
 import { ApiProblems, responseHeaders } from '#libs/http';
 import { RotateSigningKey } from '../../application/commands/rotate-signing-key.handler';
 import { SigningKeyStore } from '../../application/ports/signing-key-store';
@@ -41,7 +41,7 @@ export class SigningKeysController {
   @ApiOperation({ operationId: 'rotateSigningKey', summary: 'Sign access tokens with a new key from now on' })
   @ApiOkResponse({ type: SigningKeyRotationResponse, description: 'The new key; tokens signed before stay valid.' })
   @ApiProblems({ 403: ['forbidden'], 409: ['signing-key-managed-by-setting'] })
-  rotate(): Promise<{ kid: string }> {
-    return this.commands.execute(new RotateSigningKey());
+  rotate(@CurrentUser() caller: AuthUser): Promise<{ kid: string }> {
+    return this.commands.execute(new RotateSigningKey(caller.id));
   }
 }
