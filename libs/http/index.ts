@@ -11,6 +11,7 @@ export * from './validation';
 export * from './http-app';
 export * from './rate-limit';
 export * from './page-query';
+export * from './uuid-param';
 export * from './conditional-get';
 export * from './domain-problems.filter';
 export * from './idempotency';

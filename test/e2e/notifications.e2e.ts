@@ -224,12 +224,16 @@ describe(`notifications: webhooks and emails (${target.topology})`, () => {
     });
     expect(log.find((d) => d.type === 'order.confirmed')).toMatchObject({ status: 'delivered', attempts: 1 });
 
-    // A manual redelivery sends the same event again, in a fresh run of attempts.
+    // A manual redelivery sends the same event again, in a fresh run of attempts; ids in upper
+    // case name the same endpoint and delivery.
     const placedDelivery = log.find((d) => d.type === 'order.placed')!;
-    await api()
-      .post(`/v1/webhook-endpoints/${endpoint.id}/deliveries/${placedDelivery.id}/redeliver`)
+    const redelivered = await api()
+      .post(
+        `/v1/webhook-endpoints/${endpoint.id.toUpperCase()}/deliveries/${placedDelivery.id.toUpperCase()}/redeliver`,
+      )
       .set('Authorization', customer.bearer)
       .expect(202);
+    expect(redelivered.body).toEqual({ id: placedDelivery.id, status: 'pending' });
     await eventually(
       async () => accepted().length,
       (count) => count === 4,

@@ -577,6 +577,13 @@ describe('ordering: placing, reading and cancelling orders', () => {
       });
     });
 
+    it('cancels an order named by its id in upper case, as by its id', async () => {
+      const order = (await h.placeOrder(alice.bearer, [{ productId: lamp.id, quantity: 1 }]).expect(201))
+        .body as OrderBody;
+      const cancelled = await cancel(alice.bearer, order.id.toUpperCase()).expect(200);
+      expect(cancelled.body).toMatchObject({ id: order.id, status: 'cancelled', cancelReason: 'customer_cancelled' });
+    });
+
     it("lets an admin cancel a customer's order", async () => {
       const order = (await h.placeOrder(bob.bearer, [{ productId: desk.id, quantity: 1 }]).expect(201))
         .body as OrderBody;

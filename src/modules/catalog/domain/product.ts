@@ -40,8 +40,8 @@ export function productEtag(product: Pick<ProductState, 'id' | 'version'>): stri
   return `"${product.id}.${product.version}"`;
 }
 
-/** The version an `If-Match` value names, if it names this product. */
+/** The version an `If-Match` value names, if it names this product (ETags carry the id in lower case). */
 export function versionFromEtag(etag: string, productId: string): number | undefined {
   const match = /^"([0-9a-f-]{36})\.(\d+)"$/.exec(etag.trim());
-  return match && match[1] === productId ? Number(match[2]) : undefined;
+  return match && match[1] === productId.toLowerCase() ? Number(match[2]) : undefined;
 }

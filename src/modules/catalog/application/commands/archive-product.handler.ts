@@ -26,11 +26,11 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
   ) {}
 
   async execute(command: ArchiveProduct): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const productId = await this.dataSource.transaction(async (manager) => {
       const record = await this.products.lock(manager, command.productId);
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
       const archived = archiveProduct(productView(record));
-      if (archived.version === record.version) return;
+      if (archived.version === record.version) return record.id;
       await this.products.archive(manager, record.id, archived.version);
       await this.outbox.publish(
         manager,
@@ -38,7 +38,9 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
         { productId: record.id, sku: record.sku },
         { aggregateId: record.id, aggregateVersion: archived.version },
       );
+      return record.id;
     });
-    await forgetProduct(this.cache, command.productId);
+    // The stored id: the cache knows the product by it, not by the caller's spelling.
+    await forgetProduct(this.cache, productId);
   }
 }

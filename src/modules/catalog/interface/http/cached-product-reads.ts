@@ -6,7 +6,7 @@ import { ReadCache } from '#libs/cache';
 import { SETTINGS } from '#libs/config';
 import type { CatalogSettings } from '../../catalog.settings';
 import { consistencyTokenOf } from '#libs/database';
-import { bodyEtag, cacheableRead, RateLimiter } from '#libs/http';
+import { bodyEtag, cacheableRead, canonicalUuid, RateLimiter } from '#libs/http';
 import { registeredMetric } from '#libs/observability';
 import type { ProductView } from '../../application/product-view';
 import { PRODUCT_LISTS, productCacheKey } from '../../application/queries/get-product.handler';
@@ -68,7 +68,9 @@ export class CachedProductReads implements OnModuleInit {
     };
     const answerFromCache = (request: FastifyRequest, reply: FastifyReply): boolean => {
       if (request.routeOptions.url === PRODUCT) {
-        const product = this.cache.peek<ProductView>(productCacheKey((request.params as { id: string }).id));
+        // Keyed as the controller keys it: by the id in lower case, whatever case the client wrote.
+        const id = canonicalUuid((request.params as { id: string }).id);
+        const product = this.cache.peek<ProductView>(productCacheKey(id));
         if (!product || product.status === 'draft') return false;
         send(request, reply, product, productEtag(product), PRODUCT);
         return true;

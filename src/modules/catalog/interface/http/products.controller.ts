@@ -8,7 +8,6 @@ import {
   HttpStatus,
   Inject,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -36,6 +35,7 @@ import {
   ApiProblems,
   bodyEtag,
   cacheableRead,
+  CanonicalUuidPipe,
   type HttpCachePolicy,
   responseHeaders,
 } from '#libs/http';
@@ -115,7 +115,7 @@ export class ProductsController {
   @ApiConditionalRead()
   @ApiProblems({ 404: ['product-not-found'] })
   async get(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', CanonicalUuidPipe) id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductView | undefined> {
@@ -162,7 +162,7 @@ export class ProductsController {
     428: ['precondition-required'],
   })
   async update(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', CanonicalUuidPipe) id: string,
     @Body() body: UpdateProductDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -199,7 +199,7 @@ export class ProductsController {
   @ApiOperation({ operationId: 'archiveProduct', summary: 'Archive a product (idempotent)' })
   @ApiNoContentResponse({ description: 'Archived, or already archived' })
   @ApiProblems({ 403: ['forbidden'], 404: ['product-not-found'] })
-  async archive(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  async archive(@Param('id', CanonicalUuidPipe) id: string): Promise<void> {
     await this.commands.execute(new ArchiveProduct(id));
   }
 }

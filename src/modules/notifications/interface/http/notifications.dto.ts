@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CanonicalUuid } from '#libs/http';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../domain/webhook-event-types';
 
 export class CreateWebhookEndpointDto {
@@ -20,18 +21,22 @@ export class CreateWebhookEndpointDto {
   eventTypes!: WebhookEventType[];
 }
 
+/** Path ids in lower case, whatever case the client wrote: the handlers compare them with stored ids. */
 export class EndpointParams {
   @ApiProperty({ format: 'uuid', description: 'the webhook endpoint' })
+  @CanonicalUuid()
   @IsUUID()
   id!: string;
 }
 
 export class DeliveryParams {
   @ApiProperty({ format: 'uuid', description: 'the webhook endpoint' })
+  @CanonicalUuid()
   @IsUUID()
   id!: string;
 
   @ApiProperty({ format: 'uuid', description: 'a delivery of that endpoint' })
+  @CanonicalUuid()
   @IsUUID()
   deliveryId!: string;
 }

@@ -1,17 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -27,6 +14,7 @@ import { ADMIN_ROLE, CurrentUser, type AuthUser } from '#libs/auth';
 import { consistencyTokenOf } from '#libs/database';
 import {
   ApiProblems,
+  CanonicalUuidPipe,
   IdempotencyKeys,
   idempotentRequest,
   problemResponse,
@@ -123,7 +111,7 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderResponse, description: 'The order' })
   @ApiProblems({ 404: ['order-not-found'] })
   get(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', CanonicalUuidPipe) id: string,
     @CurrentUser() user: AuthUser,
     @Req() request: FastifyRequest,
   ): Promise<OrderView> {
@@ -136,7 +124,7 @@ export class OrdersController {
   @ApiOperation({ operationId: 'cancelOrder', summary: 'Cancel an order' })
   @ApiOkResponse({ type: OrderResponse, description: 'The order, now `cancelled` (`customer_cancelled`)' })
   @ApiProblems({ 404: ['order-not-found'], 409: ['order-not-cancellable', 'order-already-cancelled'] })
-  cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() user: AuthUser): Promise<OrderView> {
+  cancel(@Param('id', CanonicalUuidPipe) id: string, @CurrentUser() user: AuthUser): Promise<OrderView> {
     return this.commands.execute(new CancelOrder(id, requester(user)));
   }
 }
