@@ -182,6 +182,7 @@ describe.each(queueBackends())('notifications: endpoint auto-disable and .eml ou
         deliveryId: id,
         occurredAt: new Date(event.occurredAt).toISOString(),
         dispatch: 1,
+        insertedBy: expect.stringMatching(/^\d+$/),
       });
     } finally {
       await jobs.resume();

@@ -40,6 +40,6 @@ export class WebhookFanOut {
         customerId: event.payload.customerId,
       })),
     );
-    await this.jobs.schedule(recorded.map((delivery) => ({ delivery, dispatch: 1 })));
+    await this.jobs.schedule(recorded.map(({ insertedBy, ...delivery }) => ({ delivery, dispatch: 1, insertedBy })));
   }
 }

@@ -16,17 +16,18 @@ export class BullmqWebhookDeliveryJobs implements WebhookDeliveryJobs {
   /**
    * The job id is the delivery and its dispatch number, so a new dispatch never collides with
    * a job still finishing. A job may run before the transaction commits: the attempt then
-   * finds no row and the job is retried.
+   * finds no row and the job is retried while that transaction runs.
    */
   async schedule(jobs: readonly ScheduledDelivery[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue.addBulk(
-      jobs.map(({ delivery, dispatch, delayMs }) => ({
+      jobs.map(({ delivery, dispatch, delayMs, insertedBy }) => ({
         name: 'deliver',
         data: {
           deliveryId: delivery.id,
           occurredAt: new Date(delivery.occurredAt).toISOString(),
           dispatch,
+          ...(insertedBy ? { insertedBy } : {}),
         } satisfies WebhookDeliveryJob,
         opts: {
           jobId: `whd-${delivery.id}-${dispatch}`,

@@ -11,6 +11,7 @@ import type {
   NewDeliveries,
   OverdueDelivery,
   PendingDelivery,
+  RecordedDelivery,
 } from '../application/ports/delivery-store';
 import { byKey, byKeyCondition } from './delivery-key';
 import { query } from './sql-query';
@@ -25,10 +26,10 @@ const MAX_BIGINT = '9223372036854775807';
 export class PostgresDeliveryStore implements DeliveryStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<Required<DeliveryKey>[]> {
+  async record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<RecordedDelivery[]> {
     if (events.length === 0) return [];
     const column = <T>(pick: (event: NewDeliveries) => T): T[] => events.map(pick);
-    return queryPrepared<{ id: string; occurredAt: Date }>(
+    return queryPrepared<RecordedDelivery>(
       manager,
       `INSERT INTO notifications.webhook_deliveries (id, endpoint_id, event_id, event_type, sequence_key, occurred_at, body, next_attempt_at)
      SELECT gen_random_uuid(), e.id, t.event_id, t.event_type, t.sequence_key, t.occurred_at, t.body, now()
@@ -38,7 +39,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
         AND (e.owner_id = t.customer_id OR EXISTS (SELECT 1 FROM notifications.customers c WHERE c.user_id = e.owner_id AND c.is_admin))
       ORDER BY t.ordinal
      ON CONFLICT (endpoint_id, event_id, occurred_at) DO NOTHING
-     RETURNING id, occurred_at AS "occurredAt"`,
+     RETURNING id, occurred_at AS "occurredAt", pg_current_xact_id()::text AS "insertedBy"`,
       [
         column((event) => event.eventId),
         column((event) => event.type),
@@ -48,6 +49,16 @@ export class PostgresDeliveryStore implements DeliveryStore {
         column((event) => event.customerId),
       ],
     );
+  }
+
+  async transactionEnded(manager: EntityManager, insertedBy: string): Promise<boolean> {
+    // Visible in this statement's snapshot: it completed before the statement began.
+    const [row] = await query<{ ended: boolean }>(
+      manager,
+      `SELECT pg_visible_in_snapshot($1::xid8, pg_current_snapshot()) AS ended`,
+      [insertedBy],
+    );
+    return row?.ended ?? false;
   }
 
   async lock(

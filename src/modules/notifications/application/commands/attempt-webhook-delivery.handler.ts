@@ -16,8 +16,10 @@ import { WebhookTargetResolver } from '../ports/webhook-target-resolver';
 import { WebhookTransport, type PostOutcome } from '../ports/webhook-transport';
 
 export type AttemptOutcome =
-  /** No such row yet (its transaction has not committed) or any more (its endpoint was deleted). */
+  /** No such row yet: the transaction recording it has not committed. */
   | 'not-visible'
+  /** No such row any more (deleted with its endpoint), or ever (its transaction rolled back). */
+  | 'gone'
   /** The job is older than the delivery's latest dispatch, or the delivery is finished. */
   | 'stale'
   /** An earlier delivery of the same (endpoint, order) is unfinished: that one releases this one. */
@@ -32,6 +34,8 @@ export class AttemptWebhookDelivery extends Command<AttemptOutcome> {
   constructor(
     readonly delivery: DeliveryKey,
     readonly dispatch: number,
+    /** The transaction recording the delivery, when the job was scheduled by it. */
+    readonly insertedBy?: string,
   ) {
     super();
   }
@@ -69,8 +73,8 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
     manager: EntityManager,
     command: AttemptWebhookDelivery,
   ): Promise<AttemptOutcome | LockedDelivery> {
-    const delivery = await this.deliveries.lock(manager, command.delivery);
-    if (!delivery) return 'not-visible';
+    const delivery = await this.found(manager, command);
+    if (typeof delivery === 'string') return delivery;
     if (delivery.status !== 'pending' || delivery.dispatch !== command.dispatch) return 'stale';
     if (!mayAttempt(delivery, await this.deliveries.unfinished(manager, delivery))) {
       await this.deliveries.park(manager, delivery);
@@ -83,6 +87,22 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
       return 'failed';
     }
     return delivery;
+  }
+
+  /**
+   * The locked delivery, or why there is none. Only a job scheduled by the transaction recording
+   * the row can run before the row is visible; once that transaction has ended, a fresh look tells
+   * whether it committed.
+   */
+  private async found(
+    manager: EntityManager,
+    command: AttemptWebhookDelivery,
+  ): Promise<LockedDelivery | 'not-visible' | 'gone'> {
+    const delivery = await this.deliveries.lock(manager, command.delivery);
+    if (delivery) return delivery;
+    if (command.insertedBy === undefined) return 'gone';
+    if (!(await this.deliveries.transactionEnded(manager, command.insertedBy))) return 'not-visible';
+    return (await this.deliveries.lock(manager, command.delivery)) ?? 'gone';
   }
 
   private async post(delivery: LockedDelivery): Promise<PostOutcome> {
@@ -111,7 +131,7 @@ export class AttemptWebhookDeliveryHandler implements ICommandHandler<AttemptWeb
   ): Promise<AttemptOutcome> {
     // The locked row's own time: an older job may not have carried it.
     const delivery = await this.deliveries.lock(manager, attempted, attempted);
-    if (!delivery) return 'not-visible';
+    if (!delivery) return 'gone'; // deleted with its endpoint while the POST ran
     if (delivery.dispatch !== command.dispatch || delivery.status !== 'pending') return 'superseded';
     await this.updateFailureRun(manager, delivery.endpointId, outcome.ok);
     const attempt = { statusCode: outcome.statusCode, error: outcome.ok ? null : outcome.error };

@@ -33,6 +33,11 @@ export interface DeliveryKey {
   readonly occurredAt?: Date | string;
 }
 
+/** A delivery just recorded, and the transaction recording it (`pg_current_xact_id()`). */
+export interface RecordedDelivery extends Required<DeliveryKey> {
+  readonly insertedBy: string;
+}
+
 /** The deliveries to one endpoint about one order. */
 export interface DeliverySequence {
   readonly endpointId: string;
@@ -73,7 +78,9 @@ export interface DeliveryLogEntry {
 /** Deciding or finishing a delivery holds its sequence's `lock`: it never interleaves with a predecessor's release. */
 export abstract class DeliveryStore {
   /** One pending delivery per event and subscribed endpoint, positioned in `events` order; a redelivery adds none. */
-  abstract record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<Required<DeliveryKey>[]>;
+  abstract record(manager: EntityManager, events: readonly NewDeliveries[]): Promise<RecordedDelivery[]>;
+  /** Whether transaction `insertedBy` has ended (committed or rolled back), as a statement starting now sees it. */
+  abstract transactionEnded(manager: EntityManager, insertedBy: string): Promise<boolean>;
   /** Locks the delivery's sequence (read first unless given), then the delivery, until the transaction ends. */
   abstract lock(
     manager: EntityManager,
