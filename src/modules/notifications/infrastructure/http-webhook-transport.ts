@@ -43,33 +43,53 @@ export class HttpWebhookTransport implements WebhookTransport {
         clearTimeout(timer);
         resolve(outcome);
       };
+      /** Set once the headers came; the answer counts only when its body has ended too. */
+      let statusCode: number | undefined;
+      /** Enough was read: the rest of a long answer is not waited for. */
+      let cutShort = false;
+      const answered = (status: number) =>
+        finish(
+          status >= 200 && status < 300
+            ? { ok: true, statusCode: status }
+            : { ok: false, statusCode: status, error: `receiver answered HTTP ${status}` },
+        );
+      const interrupted = (error?: NodeJS.ErrnoException) => {
+        if (statusCode === undefined) {
+          finish({
+            ok: false,
+            statusCode: null,
+            error: abort.signal.aborted
+              ? `no answer within ${timeoutMs} ms`
+              : `request failed: ${error?.code ?? error?.message ?? 'connection closed'}`,
+          });
+        } else if (cutShort) answered(statusCode);
+        else {
+          // 2xx headers and then a stall or a reset: the receiver may not have taken the event.
+          finish({
+            ok: false,
+            statusCode,
+            error: abort.signal.aborted
+              ? `answer not complete within ${timeoutMs} ms`
+              : `answer interrupted: ${error?.code ?? error?.message ?? 'connection closed'}`,
+          });
+        }
+      };
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(url, options, (response) => {
-        const statusCode = response.statusCode ?? 0;
+        const status = (statusCode = response.statusCode ?? 0);
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
-          if (received > MAX_RESPONSE_BYTES) response.destroy();
+          if (received > MAX_RESPONSE_BYTES && !cutShort) {
+            cutShort = true;
+            response.destroy();
+          }
         });
-        const done = () =>
-          finish(
-            statusCode >= 200 && statusCode < 300
-              ? { ok: true, statusCode }
-              : { ok: false, statusCode, error: `receiver answered HTTP ${statusCode}` },
-          );
-        response.once('end', done);
-        response.once('close', done);
-        response.once('error', done);
+        response.once('end', () => answered(status));
+        response.once('close', () => (response.complete ? answered(status) : interrupted()));
+        response.once('error', interrupted);
       });
-      req.once('error', (error: NodeJS.ErrnoException) =>
-        finish({
-          ok: false,
-          statusCode: null,
-          error: abort.signal.aborted
-            ? `no answer within ${timeoutMs} ms`
-            : `request failed: ${error.code ?? error.message}`,
-        }),
-      );
+      req.once('error', interrupted);
       req.end(post.body);
     });
   }

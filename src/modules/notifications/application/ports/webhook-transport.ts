@@ -12,7 +12,7 @@ export type PostOutcome =
   | { readonly ok: true; readonly statusCode: number }
   | { readonly ok: false; readonly statusCode: number | null; readonly error: string };
 
-/** POSTs one webhook attempt; 2xx is success, anything else (or no answer in time) a failure. */
+/** POSTs one webhook attempt; a 2xx answer complete in time is success, anything else a failure. */
 export abstract class WebhookTransport {
   abstract post(post: WebhookPost): Promise<PostOutcome>;
 }
