@@ -2532,7 +2532,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The product's `ETag` as last read. */
+                /** @description The product's `ETag` as last read; or a list of ETags, one of which must be current (weak ones never are); or `*`, any version. */
                 "If-Match": string;
             };
             path: {

@@ -1,7 +1,15 @@
 import { decodeCursor, encodeCursor } from './product-cursor';
 import { searchText } from './search-text';
 import { money } from './money';
-import { archiveProduct, changeProduct, productEtag, versionFromEtag, type ProductState } from './product';
+import { parseIfMatch } from './if-match';
+import {
+  archiveProduct,
+  changeProduct,
+  productEtag,
+  versionAllowed,
+  versionsIfMatch,
+  type ProductState,
+} from './product';
 
 const product: ProductState = {
   id: '6f1c1c0e-1d1b-4c43-9b61-0c9b0a1f2a3b',
@@ -37,11 +45,48 @@ describe('product life', () => {
 
   it('round-trips its version through a strong ETag', () => {
     expect(productEtag(product)).toBe(`"${product.id}.3"`);
-    expect(versionFromEtag(productEtag(product), product.id)).toBe(3);
-    expect(versionFromEtag(`W/"${product.id}.3"`, product.id)).toBeUndefined();
-    expect(versionFromEtag(productEtag(product), '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    expect(versionsIfMatch(productEtag(product), product.id)).toEqual([3]);
+    expect(versionsIfMatch(productEtag(product), '00000000-0000-4000-8000-000000000000')).toEqual([]);
     // The id as a client may write it: the ETag names the same product.
-    expect(versionFromEtag(productEtag(product), product.id.toUpperCase())).toBe(3);
+    expect(versionsIfMatch(productEtag(product), product.id.toUpperCase())).toEqual([3]);
+  });
+});
+
+describe('If-Match (RFC 9110 §13.1.1)', () => {
+  const etag = (version: number, id = product.id) => `"${id}.${version}"`;
+  const other = '0b4c4bd2-7a55-4f2e-9a3e-1e1f1c1d1a1b';
+
+  it('reads `*`, and lists with empty members and spaces around commas', () => {
+    expect(parseIfMatch(' * ')).toBe('*');
+    expect(parseIfMatch('"a", W/"b",,"c,d" ,\t"" ')).toEqual([
+      { opaque: 'a', weak: false },
+      { opaque: 'b', weak: true },
+      { opaque: 'c,d', weak: false },
+      { opaque: '', weak: false },
+    ]);
+  });
+
+  it('refuses what is neither', () => {
+    for (const value of ['a', '"a" "b"', '"a', 'w/"a"', '"a b"', '*, "a"', '"a";"b"']) {
+      expect({ value, parsed: parseIfMatch(value) }).toEqual({ value, parsed: undefined });
+    }
+  });
+
+  it('`*` allows any version', () => {
+    expect(versionsIfMatch('*', product.id)).toBe('any');
+    expect(versionAllowed('any', 7)).toBe(true);
+  });
+
+  it('a list allows the versions its strong tags name of this product, and nothing else', () => {
+    const condition = versionsIfMatch(`${etag(1)}, W/${etag(2)}, ${etag(3, other)}, "x", ${etag(4)}`, product.id);
+    expect(condition).toEqual([1, 4]);
+    expect([1, 2, 3, 4].map((version) => versionAllowed(condition, version))).toEqual([true, false, false, true]);
+  });
+
+  it('a weak tag never matches, nor does a malformed value', () => {
+    expect(versionsIfMatch(`W/${etag(3)}`, product.id)).toEqual([]);
+    expect(versionsIfMatch(`${etag(3)} garbage`, product.id)).toEqual([]);
+    expect(versionsIfMatch('', product.id)).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { CatalogError } from './catalog-errors';
+import { parseIfMatch } from './if-match';
 import type { Money } from './money';
 
 export type ProductStatus = 'draft' | 'active' | 'archived';
@@ -40,8 +41,25 @@ export function productEtag(product: Pick<ProductState, 'id' | 'version'>): stri
   return `"${product.id}.${product.version}"`;
 }
 
-/** The version an `If-Match` value names, if it names this product (ETags carry the id in lower case). */
-export function versionFromEtag(etag: string, productId: string): number | undefined {
-  const match = /^"([0-9a-f-]{36})\.(\d+)"$/.exec(etag.trim());
-  return match && match[1] === productId.toLowerCase() ? Number(match[2]) : undefined;
+/** The versions an update may apply to: any (`If-Match: *`), or one of these. */
+export type VersionCondition = 'any' | readonly number[];
+
+/**
+ * The versions of this product an `If-Match` value names (RFC 9110 §13.1.1): `*` any current one;
+ * a list, each of its strong tags that is this product's ETag at some version, compared with the
+ * id in lower case as ETags carry it. Weak tags never match; a malformed value names none.
+ */
+export function versionsIfMatch(ifMatch: string, productId: string): VersionCondition {
+  const tags = parseIfMatch(ifMatch);
+  if (tags === '*') return 'any';
+  const id = productId.toLowerCase();
+  return (tags ?? []).flatMap((tag) => {
+    const match = /^([0-9a-f-]{36})\.(\d+)$/.exec(tag.opaque);
+    return !tag.weak && match && match[1] === id ? [Number(match[2])] : [];
+  });
+}
+
+/** Whether the product at `version` meets the condition. */
+export function versionAllowed(condition: VersionCondition, version: number): boolean {
+  return condition === 'any' || condition.includes(version);
 }

@@ -6,7 +6,7 @@ import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { money } from '../../domain/money';
-import { changeProduct, type ProductChanges } from '../../domain/product';
+import { changeProduct, versionAllowed, type ProductChanges, type VersionCondition } from '../../domain/product';
 import { CategoryStore } from '../ports/category-store';
 import { ProductStore, type StoredProduct } from '../ports/product-store';
 import { productView, type ProductView } from '../product-view';
@@ -14,8 +14,8 @@ import { productView, type ProductView } from '../product-view';
 export class UpdateProduct extends Command<ProductView> {
   constructor(
     readonly productId: string,
-    /** The version the caller's `If-Match` names: the update applies only to that version. */
-    readonly expectedVersion: number,
+    /** The versions the caller's `If-Match` names: the update applies only to one of them. */
+    readonly expectedVersions: VersionCondition,
     readonly changes: Omit<ProductChanges, 'price'> & { price?: { amount: number; currency: string } },
   ) {
     super();
@@ -40,10 +40,11 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
     const updated = await this.dataSource.transaction(async (manager) => {
       const record = await this.products.lock(manager, command.productId);
       if (!record) throw new CatalogError('product-not-found', `product ${command.productId} does not exist`);
-      if (record.version !== command.expectedVersion) {
+      if (!versionAllowed(command.expectedVersions, record.version)) {
+        const named = command.expectedVersions === 'any' ? [] : command.expectedVersions;
         throw new CatalogError(
           'stale-product',
-          `product ${record.id} is at version ${record.version}, not ${command.expectedVersion}: fetch it again`,
+          `product ${record.id} is at version ${record.version}, not ${named.join(' or ')}: fetch it again`,
         );
       }
       const next = changeProduct(productView(record), changes);

@@ -47,7 +47,7 @@ import { UpdateProduct } from '../../application/commands/update-product.handler
 import type { ProductView } from '../../application/product-view';
 import { GetProduct } from '../../application/queries/get-product.handler';
 import { ListProducts, productPageKey, type ProductPage } from '../../application/queries/list-products.handler';
-import { productEtag, versionFromEtag } from '../../domain/product';
+import { productEtag, versionsIfMatch } from '../../domain/product';
 import { CatalogProblemsFilter } from './catalog-problems.filter';
 import { ProductPageIndex } from './product-page-index';
 import { CreateProductDto, ProductListQuery, UpdateProductDto } from './catalog.dto';
@@ -146,12 +146,20 @@ export class ProductsController {
     return product;
   }
 
-  /** Needs `If-Match` with the product's current ETag: 428 without it, 412 when it is stale. */
+  /**
+   * Needs `If-Match` (RFC 9110): the product's current ETag, a list holding it, or `*`. 428
+   * without it, 412 when none of its strong tags is the current one.
+   */
   @ApiBearerAuth()
   @Roles(ADMIN_ROLE)
   @Patch(':id')
   @ApiOperation({ operationId: 'updateProduct', summary: 'Change a product at the version it was read' })
-  @ApiHeader({ name: 'If-Match', required: true, description: "The product's `ETag` as last read." })
+  @ApiHeader({
+    name: 'If-Match',
+    required: true,
+    description:
+      "The product's `ETag` as last read; or a list of ETags, one of which must be current (weak ones never are); or `*`, any version.",
+  })
   @ApiOkResponse({ type: ProductResponse, description: 'The product changed', headers: responseHeaders('ETag') })
   @ApiProblems({
     403: ['forbidden'],
@@ -175,8 +183,8 @@ export class ProductsController {
         "send If-Match with the product's ETag",
       );
     }
-    const version = versionFromEtag(ifMatch, id);
-    if (version === undefined) {
+    const versions = versionsIfMatch(ifMatch, id);
+    if (versions !== 'any' && versions.length === 0) {
       throw new ProblemException(
         'precondition-failed',
         HttpStatus.PRECONDITION_FAILED,
@@ -185,7 +193,7 @@ export class ProductsController {
       );
     }
     const product = await this.commands.execute(
-      new UpdateProduct(id, version, { ...body, ...(body.price ? { price: { ...body.price } } : {}) }),
+      new UpdateProduct(id, versions, { ...body, ...(body.price ? { price: { ...body.price } } : {}) }),
     );
     void reply.header('ETag', productEtag(product));
     return product;
