@@ -13,7 +13,7 @@ import { createRedisClient, type RedisClient } from '#libs/redis';
 export class InvalidationBus {
   private readonly logger = new Logger('InvalidationBus');
   private readonly origin = randomUUID();
-  private readonly listeners: ((keys: string[]) => void)[] = [];
+  private readonly listeners: ((keys: string[], changedAt: string | undefined) => void)[] = [];
   private readonly publisher: RedisClient | undefined;
   private readonly subscriber: RedisClient | undefined;
   private readonly channel: string;
@@ -31,22 +31,27 @@ export class InvalidationBus {
       .catch((error: unknown) => this.logger.warn(`subscribe failed: ${String(error)}`));
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
-        const { origin, keys } = JSON.parse(message) as { origin: string; keys: string[] };
-        if (origin !== this.origin) this.emit(keys);
+        const { origin, keys, changedAt } = JSON.parse(message) as {
+          origin: string;
+          keys: string[];
+          changedAt?: string;
+        };
+        if (origin !== this.origin) this.emit(keys, changedAt);
       } catch {
         this.logger.warn('ignored a malformed invalidation message');
       }
     });
   }
 
-  onInvalidate(listener: (keys: string[]) => void): void {
+  onInvalidate(listener: (keys: string[], changedAt: string | undefined) => void): void {
     this.listeners.push(listener);
   }
 
-  async publish(keys: readonly string[]): Promise<void> {
-    this.emit([...keys]);
+  /** `changedAt`: the WAL position of the change, when it is known. */
+  async publish(keys: readonly string[], changedAt?: string): Promise<void> {
+    this.emit([...keys], changedAt);
     await this.publisher
-      ?.publish(this.channel, JSON.stringify({ origin: this.origin, keys }))
+      ?.publish(this.channel, JSON.stringify({ origin: this.origin, keys, ...(changedAt ? { changedAt } : {}) }))
       .catch((error: unknown) => {
         this.logger.warn(`could not tell other replicas to drop ${keys.join(', ')}: ${String(error)}`);
       });
@@ -57,7 +62,7 @@ export class InvalidationBus {
     this.subscriber?.disconnect();
   }
 
-  private emit(keys: string[]): void {
-    for (const listener of this.listeners) listener(keys);
+  private emit(keys: string[], changedAt: string | undefined): void {
+    for (const listener of this.listeners) listener(keys, changedAt);
   }
 }

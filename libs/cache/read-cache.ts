@@ -7,6 +7,7 @@ import { Counter, register } from 'prom-client';
 import type { RedisTarget } from '#libs/config';
 import { lsnAtLeast } from '#libs/database';
 import { RepeatedFailureLog } from '#libs/observability';
+import { ChangePositions } from './change-positions';
 import type { InvalidationBus } from './invalidation-bus';
 import { LastLoaded, type Loaded } from './last-loaded';
 
@@ -52,6 +53,8 @@ export class ReadCache {
   private readonly pendingRedeletes = new Set<NodeJS.Timeout>();
   /** The last entry loaded per key, kept past its TTL to answer while the database is down. */
   private readonly lastLoaded: LastLoaded;
+  /** Where the latest change to each key was written: an entry read before it is not kept. */
+  private readonly changes = new ChangePositions(10_000);
 
   constructor(
     private readonly options: ReadCacheOptions,
@@ -66,7 +69,7 @@ export class ReadCache {
       redis.on('error', (error: unknown) => failures.failed(String(error)));
       this.shared = createCache({ stores: [redis] });
     }
-    bus.onInvalidate((keys) => void this.dropLocal(keys));
+    bus.onInvalidate((keys, changedAt) => void this.dropLocal(keys, changedAt));
   }
 
   /** With `atLeastLsn` (a consistency token), a value cached before that position is read again. */
@@ -74,8 +77,7 @@ export class ReadCache {
     return this.read(
       { cache: this.memory, lastLoaded: this.lastLoaded },
       this.shared,
-      key,
-      family(key),
+      { key, invalidatedAs: key, label: family(key) },
       load,
       atLeastLsn,
     );
@@ -102,18 +104,25 @@ export class ReadCache {
       };
       this.namespaces.set(namespace, held);
     }
-    return this.read(held, undefined, `${namespace}:${key}`, namespace, load, atLeastLsn);
+    return this.read(
+      held,
+      undefined,
+      { key: `${namespace}:${key}`, invalidatedAs: namespace, label: namespace },
+      load,
+      atLeastLsn,
+    );
   }
 
   private async read<T>(
     { cache: memory, lastLoaded }: { cache: Cache; lastLoaded: LastLoaded },
     shared: Cache | undefined,
-    key: string,
-    label: string,
+    { key, invalidatedAs, label }: { key: string; invalidatedAs: string; label: string },
     load: () => Promise<Loaded<T>>,
     atLeastLsn: string | undefined,
   ): Promise<T> {
     const ttl = this.jitteredTtlMs();
+    // Read from a replica that had not replayed the latest change yet: it may answer, not stay.
+    const current = (entry: Loaded<T>) => this.changes.covers(invalidatedAs, entry.lsn);
     let servedStale = false;
     const loadEntry = async (ticket: LoadTicket): Promise<Loaded<T>> => {
       misses.inc({ cache: label });
@@ -127,6 +136,7 @@ export class ReadCache {
         servedStale = true;
         return stale;
       }
+      if (!current(entry)) ticket.stale = true;
       if (ticket.stale) return entry;
       lastLoaded.set(key, entry, ttl);
       await shared?.set(key, entry, ttl).catch(() => undefined);
@@ -140,7 +150,7 @@ export class ReadCache {
         missed = ticket;
         try {
           const fromRedis = await shared?.get<Loaded<T>>(key).catch(() => undefined);
-          if (fromRedis) {
+          if (fromRedis && current(fromRedis)) {
             hits.inc({ cache: label, tier: 'redis' });
             if (!ticket.stale) lastLoaded.set(key, fromRedis, ttl);
             return fromRedis;
@@ -181,11 +191,15 @@ export class ReadCache {
     if (tickets?.size === 0) this.loads.delete(key);
   }
 
-  /** Forgets keys and namespaces in both tiers here and in every other replica's memory tier. */
-  async invalidate(keys: readonly string[]): Promise<void> {
+  /**
+   * Forgets keys and namespaces in both tiers here and in every other replica's memory tier.
+   * `changedAt`, the WAL position of the change that made them stale, keeps every replica from
+   * keeping a value read before it, as from a replica still behind the change.
+   */
+  async invalidate(keys: readonly string[], changedAt?: string): Promise<void> {
     if (keys.length === 0) return;
     await this.deleteShared(keys);
-    await this.bus.publish(keys);
+    await this.bus.publish(keys, changedAt);
     if (this.shared) {
       // A replica that read the old row just before the change may write it to Redis just
       // after the delete above, before the bus reaches it: delete once more a moment later.
@@ -202,7 +216,8 @@ export class ReadCache {
     await this.shared?.mdel([...keys]).catch((error: unknown) => this.logger.warn(`invalidation: ${String(error)}`));
   }
 
-  private async dropLocal(keys: readonly string[]): Promise<void> {
+  private async dropLocal(keys: readonly string[], changedAt: string | undefined): Promise<void> {
+    if (changedAt) this.changes.record(keys, changedAt);
     for (const [loading, tickets] of this.loads) {
       // A namespace's keys are `<namespace>:<key>`: invalidating the namespace stales them all.
       if (keys.some((key) => loading === key || loading.startsWith(`${key}:`)))

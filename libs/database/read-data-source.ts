@@ -8,6 +8,8 @@ export interface ReadResult<T> {
   readonly lsn: string;
 }
 
+const CURRENT_LSN = `SELECT pg_current_wal_lsn()::text AS lsn`;
+
 /** How long one reading of a server's LSN serves reads without a token. */
 const LSN_REUSE_MS = 100;
 
@@ -39,7 +41,7 @@ export class ReadDataSource {
     if (index !== undefined) {
       try {
         const replica = await this.initialized(index);
-        const lsn = await this.lsnOf(replica, `SELECT pg_last_wal_replay_lsn()::text AS lsn`, atLeastLsn);
+        const lsn = await this.lsnOf(replica, `SELECT pg_last_wal_replay_lsn()::text AS lsn`, atLeastLsn !== undefined);
         const value = await work(replica);
         readsByTarget.inc({ module: this.module, target: 'replica' });
         return { value, lsn };
@@ -49,20 +51,30 @@ export class ReadDataSource {
         this.ready.delete(index);
       }
     }
-    const lsn = await this.lsnOf(this.primary, `SELECT pg_current_wal_lsn()::text AS lsn`, atLeastLsn);
+    const lsn = await this.lsnOf(this.primary, CURRENT_LSN, atLeastLsn !== undefined);
     const value = await work(this.primary);
     readsByTarget.inc({ module: this.module, target: 'primary' });
     return { value, lsn };
   }
 
   /**
+   * The primary's WAL position now, past every commit made before the call, for an invalidation
+   * to carry (docs/decisions/0021-read-cache-and-invalidation.md). Undefined without replicas,
+   * where every read sees every commit, and when it cannot be read: the write has committed.
+   */
+  async writePosition(): Promise<string | undefined> {
+    if (this.replicas.length === 0) return undefined;
+    return this.lsnOf(this.primary, CURRENT_LSN, true).catch(() => undefined);
+  }
+
+  /**
    * A lower bound of what the query will read. Any earlier reading is one, so reads without a token
    * share one for LSN_REUSE_MS; a read with a token reads afresh, so its entry satisfies it at once.
    */
-  private lsnOf(server: DataSource, sql: string, atLeastLsn: string | undefined): Promise<string> {
+  private lsnOf(server: DataSource, sql: string, fresh: boolean): Promise<string> {
     const known = this.lsns.get(server);
     const now = Date.now();
-    if (!atLeastLsn && known && now - known.since < LSN_REUSE_MS) return known.lsn;
+    if (!fresh && known && now - known.since < LSN_REUSE_MS) return known.lsn;
     const lsn = server.query(sql).then((rows) => (rows as [{ lsn: string }])[0].lsn);
     this.lsns.set(server, { since: now, lsn });
     // A failed reading is not kept: the next read asks again.

@@ -6,7 +6,7 @@ import type { TestDatabase } from './test-database';
  * product's cached reads once more on arrival (the durable backstop behind the command's own
  * invalidation), so a test that counts cache hits or misses starts after them.
  */
-export function catalogEventsHandled(db: TestDatabase, productId: string): Promise<unknown> {
+export function catalogEventsHandled(db: Pick<TestDatabase, 'query'>, productId: string): Promise<unknown> {
   return eventually(
     () =>
       db.query<{ unhandled: number }>(

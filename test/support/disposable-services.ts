@@ -84,7 +84,13 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
-export async function startDisposablePostgres(): Promise<DisposablePostgres> {
+/**
+ * With `replicaOf`, a streaming replica of that cluster (`pg_basebackup -R`), for tests that pause
+ * its replay: CI's replica on 5433 serves every test running at the time.
+ */
+export async function startDisposablePostgres({
+  replicaOf,
+}: { replicaOf?: DisposablePostgres } = {}): Promise<DisposablePostgres> {
   const bin = postgresBin();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
@@ -98,7 +104,8 @@ export async function startDisposablePostgres(): Promise<DisposablePostgres> {
     const [file, argv] = asPostgres(join(bin, command), args);
     await run(file, argv, { cwd: dir });
   };
-  await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  if (replicaOf) await pg('pg_basebackup', ['-D', data, '-R', '-X', 'stream', '-c', 'fast', '-d', replicaOf.url]);
+  else await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const ready = () =>

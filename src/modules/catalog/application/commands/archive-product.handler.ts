@@ -2,6 +2,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { ProductArchived } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
@@ -22,6 +23,7 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly reads: ReadDataSource,
     private readonly products: ProductStore,
   ) {}
 
@@ -41,6 +43,6 @@ export class ArchiveProductHandler implements ICommandHandler<ArchiveProduct> {
       return record.id;
     });
     // The stored id: the cache knows the product by it, not by the caller's spelling.
-    await forgetProduct(this.cache, productId);
+    await forgetProduct(this.cache, productId, await this.reads.writePosition());
   }
 }

@@ -1,6 +1,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { CATEGORY_LISTS } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
 import { CategoryStore, type StoredCategory } from '../ports/category-store';
@@ -21,6 +22,7 @@ export class CreateCategory extends Command<CategoryView> {
 export class CreateCategoryHandler implements ICommandHandler<CreateCategory> {
   constructor(
     private readonly cache: ReadCache,
+    private readonly reads: ReadDataSource,
     private readonly categories: CategoryStore,
   ) {}
 
@@ -33,7 +35,8 @@ export class CreateCategoryHandler implements ICommandHandler<CreateCategory> {
     if (!(await this.categories.insert({ ...category, path: `${parent?.path ?? '/'}${id}/` }))) {
       throw new CatalogError('slug-taken', `a category with slug "${command.slug}" already exists`);
     }
-    await this.cache.invalidate([CATEGORY_LISTS]);
+    // With where it was written: a replica that has not replayed it cannot put the old list back.
+    await this.cache.invalidate([CATEGORY_LISTS], await this.reads.writePosition());
     return category;
   }
 }

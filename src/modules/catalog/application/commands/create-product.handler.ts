@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ProductCreated } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
@@ -34,6 +35,7 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly reads: ReadDataSource,
     private readonly products: ProductStore,
     private readonly categories: CategoryStore,
   ) {}
@@ -78,7 +80,7 @@ export class CreateProductHandler implements ICommandHandler<CreateProduct> {
       return productView(record);
     });
     // New products appear in list pages: every replica drops its cached pages.
-    await forgetProduct(this.cache, created.id);
+    await forgetProduct(this.cache, created.id, await this.reads.writePosition());
     return created;
   }
 }

@@ -2,6 +2,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { ProductUpdated } from '#libs/contracts';
 import { ReadCache } from '#libs/cache';
+import { ReadDataSource } from '#libs/database';
 import { Outbox } from '#libs/messaging';
 import { forgetProduct } from '../queries/get-product.handler';
 import { CatalogError } from '../../domain/catalog-errors';
@@ -28,6 +29,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: ReadCache,
+    private readonly reads: ReadDataSource,
     private readonly products: ProductStore,
     private readonly categories: CategoryStore,
   ) {}
@@ -83,7 +85,7 @@ export class UpdateProductHandler implements ICommandHandler<UpdateProduct> {
       );
       return productView(updated);
     });
-    await forgetProduct(this.cache, updated.id);
+    await forgetProduct(this.cache, updated.id, await this.reads.writePosition());
     return updated;
   }
 }

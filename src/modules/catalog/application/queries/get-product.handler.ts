@@ -51,11 +51,16 @@ export const PRODUCT_LISTS = 'catalog:products';
 
 export const CATEGORY_LISTS = 'catalog:categories';
 
-export async function forgetProduct(cache: ReadCache, productId: string): Promise<void> {
-  await forgetProducts(cache, [productId]);
+/** `changedAt`: where the change was written, when known (see `ReadCache.invalidate`). */
+export async function forgetProduct(cache: ReadCache, productId: string, changedAt?: string): Promise<void> {
+  await forgetProducts(cache, [productId], changedAt);
 }
 
 /** Many products at once: one delete and one message to the other replicas. */
-export async function forgetProducts(cache: ReadCache, productIds: readonly string[]): Promise<void> {
-  await cache.invalidate([...productIds.map(productCacheKey), PRODUCT_LISTS]);
+export async function forgetProducts(
+  cache: ReadCache,
+  productIds: readonly string[],
+  changedAt?: string,
+): Promise<void> {
+  await cache.invalidate([...productIds.map(productCacheKey), PRODUCT_LISTS], changedAt);
 }
