@@ -141,6 +141,24 @@ describe(`catalog (${target.topology})`, () => {
     }
   });
 
+  it('walks products of one price exactly once, a page at a time, in every sort', async () => {
+    const category = await createCategory('Ties');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await createProduct(category.id, `Tied ${i} ${unique}`, 777)).body.id);
+    for (const sort of ['newest', 'price_asc', 'price_desc']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const response: { body: { items: { id: string }[]; next: string | null } } = await read(
+          `/v1/products?category=${category.id}&limit=1&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`,
+        ).expect(200);
+        seen.push(...response.body.items.map((p) => p.id));
+        cursor = response.body.next;
+      } while (cursor && seen.length <= ids.length);
+      expect({ sort, seen: [...seen].sort() }).toEqual({ sort, seen: [...ids].sort() });
+    }
+  });
+
   it('rejects bad input with problem+json', async () => {
     const category = await createCategory('Bad');
     const negative = await api()

@@ -257,6 +257,22 @@ describe(`notifications: webhooks and emails (${target.topology})`, () => {
       'http://169.254.169.254/latest/meta-data/',
       'http://[::1]:8080/hook',
       'http://[::ffff:127.0.0.1]/hook',
+      // The same addresses spelled otherwise: URL parsing and DNS turn each into one above.
+      'http://localhost:4567/hook',
+      'http://LOCALHOST./hook',
+      'http://0.0.0.0/hook',
+      'http://0/hook',
+      'http://2130706433/hook',
+      'http://0x7f.1/hook',
+      'http://127.1/hook',
+      'http://[::]/hook',
+      'http://[::ffff:a9fe:a9fe]/hook',
+      'http://[64:ff9b::10.0.0.1]/hook',
+      'http://[::127.0.0.1]/hook',
+      'http://[fe80::1]/hook',
+      'http://[fd00::1]/hook',
+      'http://100.64.0.1/hook',
+      'https://169.254.169.254./latest',
     ]) {
       const response = await api()
         .post('/v1/webhook-endpoints')
