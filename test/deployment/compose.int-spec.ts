@@ -38,6 +38,32 @@ function skippedUnless(command: string, pkg: string): jest.It {
   return it.skip;
 }
 
+function alertRule(name: string): { alert?: string; expr: string; annotations?: Record<string, string> } {
+  const rules = yamlOf(join(DOCKER, 'prometheus/alerts.yml')) as {
+    groups: { rules: { alert?: string; expr: string; annotations?: Record<string, string> }[] }[];
+  };
+  const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
+  if (!rule) throw new Error(`docker/prometheus/alerts.yml has no alert ${name}`);
+  return rule;
+}
+
+/** Runs `tests` (promtool's unit-test format) against docker/prometheus/alerts.yml; resolves with its stdout. */
+async function promtoolTestRules(tests: unknown[], evaluationInterval = '1m'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-alert-test-'));
+  try {
+    const file = {
+      rule_files: [join(DOCKER, 'prometheus/alerts.yml')],
+      evaluation_interval: evaluationInterval,
+      tests,
+    };
+    await writeFile(join(dir, 'test.yml'), JSON.stringify(file));
+    const { stdout } = await run('promtool', ['test', 'rules', join(dir, 'test.yml')]);
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the compose stacks: replica, restarts, alerts, PostgreSQL', () => {
   let modules: string[];
   beforeAll(async () => {
@@ -263,6 +289,55 @@ describe('the compose stacks: replica, restarts, alerts, PostgreSQL', () => {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+  );
+
+  skippedUnless('promtool', 'prometheus')(
+    "TesseraDeadLetters and TesseraEventsRepublished fire on a process's first event, its series starting at 0 (promtool test rules)",
+    async () => {
+      // A worker exports these series at 0 from its start; increase() counts the step to 1.
+      const dead = 'events_dead_lettered_total{event="ordering.order-placed@1",module="payments",instance="a:3000"}';
+      const again = 'events_republished_total{module="payments",publisher="ordering",instance="a:3000"}';
+      const stdout = await promtoolTestRules([
+        {
+          interval: '1m',
+          input_series: [
+            { series: dead, values: '0 0 1x30' },
+            { series: again, values: '0 0 1+1x30' },
+          ],
+          alert_rule_test: [
+            { eval_time: '1m', alertname: 'TesseraDeadLetters', exp_alerts: [] },
+            {
+              eval_time: '3m',
+              alertname: 'TesseraDeadLetters',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'ticket', event: 'ordering.order-placed@1', module: 'payments' },
+                  exp_annotations: {
+                    summary: 'ordering.order-placed@1 dead-lettered in payments',
+                    runbook_url: 'docs/operations.md#tesseradeadletters',
+                  },
+                },
+              ],
+            },
+            {
+              eval_time: '20m',
+              alertname: 'TesseraEventsRepublished',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'ticket', module: 'payments', publisher: 'ordering' },
+                  exp_annotations: {
+                    summary: 'payments keeps missing events of ordering: they are published again',
+                    description: alertRule('TesseraEventsRepublished').annotations?.description,
+                    runbook_url: 'docs/operations.md#tesseraeventsrepublished',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ]);
+      expect(stdout).toContain('SUCCESS');
     },
   );
 

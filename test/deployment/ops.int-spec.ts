@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { ENTRYPOINTS, ROOT, runToExit, startApp } from '../support/app-process';
 import { freePort } from '../support/free-port';
 import { queueBackends } from '../support/queue-backends';
+import { uniqueId } from '../support/services';
 import { createTestDatabase } from '../support/test-database';
 import { baseMetricName, exportedMetrics, promqlMetricNames } from './promql-names';
 
@@ -190,6 +191,54 @@ describe('monitoring reads only what a running process exports', () => {
     );
     expect([...named].filter((name) => !charted.has(name))).toEqual([]);
   });
+});
+
+/** The samples of `metric` on a /metrics page: their labels (sorted into a `k="v",…` key) and values. */
+function samplesOf(exposition: string, metric: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const [, labels = '', value] of exposition.matchAll(new RegExp(`^${metric}(?:\\{(.*)\\})? (\\S+)$`, 'gm')))
+    samples.set(labels.split(',').sort().join(','), Number(value));
+  return samples;
+}
+
+describe('counters the alerts read with increase() start at 0', () => {
+  it('a worker process exports a 0 dead-letter series per event it consumes, and a 0 republished one per publisher', async () => {
+    const listed = await runToExit({ entry: 'main', args: ['modules'] });
+    expect(listed.code).toBe(0);
+    const consumes = new Map(
+      (JSON.parse(listed.stdout) as { name: string; consumes: string[] }[]).map((m) => [m.name, m.consumes]),
+    );
+    // The split overlay's order-path-worker, with the worker role only.
+    const modules = ['inventory', 'ordering'];
+    const db = await createTestDatabase('ops_zero_counters');
+    const app = await startApp({
+      entry: 'main',
+      args: ['--modules', modules.join(','), '--roles', 'worker'],
+      env: { DATABASE_URL: db.url, QUEUE_PREFIX: uniqueId('q') },
+    });
+    let exposition: string;
+    try {
+      exposition = await (await fetch(`${app.url}/metrics`)).text();
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+    const expected = (pairs: [string, string][]) => new Map(pairs.map((labels) => [labels.sort().join(','), 0]));
+    const events = modules.flatMap((module) => consumes.get(module)!.map((event) => [module, event] as const));
+    expect(events.length).toBeGreaterThan(5);
+    expect(samplesOf(exposition, 'events_dead_lettered_total')).toEqual(
+      expected(events.map(([module, event]) => [`event="${event}"`, `module="${module}"`])),
+    );
+    const publishers = [...new Set(events.map(([module, event]) => `${module} ${event.split('.')[0]!}`))];
+    expect(samplesOf(exposition, 'events_republished_total')).toEqual(
+      expected(
+        publishers.map((pair) => {
+          const [module, publisher] = pair.split(' ');
+          return [`module="${module!}"`, `publisher="${publisher!}"`];
+        }),
+      ),
+    );
+  }, 90_000);
 });
 
 describe('the dashboard', () => {

@@ -1,5 +1,7 @@
 import { Counter, Histogram } from 'prom-client';
+import { eventKey } from '#libs/contracts';
 import { registeredMetric } from '#libs/observability';
+import type { Subscription } from './subscription-table';
 
 /** Counters and timings of the event pipeline, by event key and module. */
 export const eventMetrics = {
@@ -48,6 +50,15 @@ export const eventMetrics = {
         labelNames: ['event', 'module'],
       }),
   ),
+  republished: registeredMetric(
+    'events_republished_total',
+    () =>
+      new Counter({
+        name: 'events_republished_total',
+        help: "Events published again because the subscriber's inbox had not recorded them by their deadline",
+        labelNames: ['module', 'publisher'],
+      }),
+  ),
   eventsPerJob: registeredMetric(
     'event_delivery_job_events',
     () =>
@@ -69,3 +80,14 @@ export const eventMetrics = {
       }),
   ),
 };
+
+/**
+ * Puts at 0 the series the alerts read with increase() for what `module` consumes: dead letters
+ * per event, republished events per publisher. increase() cannot count a series' first sample, so
+ * a series created at 1 (a process's first dead letter) would never fire an alert.
+ */
+export function zeroEventAlertCounters(module: string, subscriptions: readonly Subscription[]): void {
+  for (const { event } of subscriptions) eventMetrics.deadLettered.inc({ event: eventKey(event), module }, 0);
+  for (const publisher of new Set(subscriptions.map(({ event }) => event.publisher)))
+    eventMetrics.republished.inc({ module, publisher }, 0);
+}

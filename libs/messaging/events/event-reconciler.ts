@@ -1,14 +1,14 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { eventKey } from '#libs/contracts';
 import type { ProcessState, Settings } from '#libs/config';
 import type { BudgetPool } from '#libs/database';
 import type { ModuleManifest } from '#libs/modularity';
-import { registeredMetric, RepeatedFailureLog } from '#libs/observability';
+import { RepeatedFailureLog } from '#libs/observability';
 import { inMessagingSpan } from '#libs/tracing';
 import { eventJob } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
+import { eventMetrics } from './event-metrics';
 import { envelopeOf, OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox-row';
 import { publishSpan } from './event-tracing';
 import { inboxQueueName, type SubscriptionTable } from './subscription-table';
@@ -25,15 +25,7 @@ interface ReconciledRow extends OutboxRow {
 /** How many outbox rows one sweep looks at per publisher. */
 const SWEEP_ROWS = 500;
 
-const republished = registeredMetric(
-  'events_republished_total',
-  () =>
-    new Counter({
-      name: 'events_republished_total',
-      help: "Events published again because the subscriber's inbox had not recorded them by their deadline",
-      labelNames: ['module', 'publisher'],
-    }),
-);
+const { republished } = eventMetrics;
 
 /**
  * Delivered means the subscriber's inbox has it (docs/decisions/0004-acknowledged-delivery.md): walks

@@ -8,6 +8,7 @@ import { QUEUE_BACKEND } from '../tokens';
 import { QueueWorkers } from '../queue-workers';
 import type { QueueBackend } from '../queue-backend';
 import { EventQueues } from './event-queues';
+import { zeroEventAlertCounters } from './event-metrics';
 import { EventReconciler, type PublisherOutbox } from './event-reconciler';
 import { InboxConsumer } from './inbox-consumer';
 import { Outbox } from './outbox';
@@ -81,7 +82,10 @@ export function moduleMessagingProviders(
         backend: QueueBackend,
         settings: Settings,
         queues: EventQueues,
-      ) => new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings, queues),
+      ) => {
+        zeroEventAlertCounters(manifest.name, table.subscriptionsOf(manifest.name));
+        return new InboxConsumer(manifest, messaging, table, moduleRef, workers, backend, settings, queues);
+      },
       inject: [SubscriptionTable, ModuleRef, QueueWorkers, QUEUE_BACKEND, SETTINGS, EventQueues],
     });
     providers.push({
