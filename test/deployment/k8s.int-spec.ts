@@ -300,6 +300,38 @@ describe('Kubernetes manifests a restricted cluster admits (docker/k8s)', () => 
     }
   });
 
+  it('an autoscaled Deployment leaves its replica count to its autoscaler: no spec.replicas for apply to reset', () => {
+    interface Autoscaler extends K8sObject {
+      spec: {
+        scaleTargetRef: { kind?: string; name: string };
+        minReplicas?: number;
+        minReplicaCount?: number;
+      };
+    }
+    for (const { name, objects } of rendered) {
+      const autoscalers = objects.filter((o) =>
+        ['HorizontalPodAutoscaler', 'ScaledObject'].includes(o.kind),
+      ) as Autoscaler[];
+      expect(autoscalers.length).toBeGreaterThan(0);
+      const problems = autoscalers.flatMap((autoscaler) => {
+        const where = `${name}: ${autoscaler.kind} ${autoscaler.metadata.name}`;
+        const { kind = 'Deployment', name: target } = autoscaler.spec.scaleTargetRef;
+        const deployment = objects.find((o) => o.kind === kind && o.metadata.name === target) as
+          (K8sObject & { spec: { replicas?: number } }) | undefined;
+        if (!deployment) return [`${where}: scales ${kind} ${target}, which the overlay does not have`];
+        // The autoscaler's minimum is the floor; without one, the HPA's default is 1 and KEDA's 0.
+        const floor = autoscaler.spec.minReplicas ?? autoscaler.spec.minReplicaCount ?? 0;
+        return [
+          ...(deployment.spec.replicas !== undefined
+            ? [`${where}: ${kind} ${target} sets spec.replicas ${deployment.spec.replicas}, reset by every apply`]
+            : []),
+          ...(floor < 1 ? [`${where}: no minimum of at least 1 replica`] : []),
+        ];
+      });
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('each Ingress serves HTTPS for every host it routes', () => {
     for (const { name, objects } of rendered) {
       const ingresses = objects.filter((o) => o.kind === 'Ingress') as (K8sObject & {
