@@ -407,6 +407,37 @@ describe('nginx finds the app services through Docker DNS at run time', () => {
     }
   });
 
+  it.each(configs)(
+    '%s hands the app the client’s X-Request-Id, and an id of its own when the client sent none',
+    async (config) => {
+      const dns = await FakeDockerDns.start();
+      const port = await freePort();
+      const app = await replica('127.0.0.12', port);
+      const text = readFileSync(join(DOCKER, 'nginx', config), 'utf8');
+      for (const [, service] of text.matchAll(/proxy_pass http:\/\/([a-z-]+):3000/g)) dns.set(service!, ['127.0.0.12']);
+      try {
+        const nginx = await runDockerNginx(config, dns, port);
+        try {
+          const seenBy = async (headers: Record<string, string>) => {
+            const response = await fetch(`http://127.0.0.1:${nginx.port}/v1/products`, { headers });
+            expect(await response.text()).toBe('127.0.0.12');
+            return response.headers.get('x-seen-request-id');
+          };
+          // docs/http-api.md: the client's id is echoed and logged (the app replaces one it cannot log).
+          expect(await seenBy({ 'x-request-id': 'checkout-7f3a.2' })).toBe('checkout-7f3a.2');
+          const made = [await seenBy({}), await seenBy({})];
+          expect(made).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^[0-9a-f]{32}$/)]);
+          expect(made[0]).not.toBe(made[1]);
+        } finally {
+          await nginx.stop();
+        }
+      } finally {
+        await closeAll([app]);
+        await dns.close();
+      }
+    },
+  );
+
   describe('replicated.conf in front of stand-in replicas', () => {
     let dns: FakeDockerDns;
     let port: number;

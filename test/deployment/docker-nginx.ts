@@ -69,15 +69,19 @@ export class FakeDockerDns {
 
 /**
  * A stand-in app replica on a loopback address of its own (127.0.0.2, …), all on one port as
- * containers of a service are: it answers every request with its address, or resets every
- * connection once the request has arrived (a replica that crashed under it).
+ * containers of a service are: it answers every request with its address (and the X-Request-Id
+ * it was sent in `x-seen-request-id`), or resets every connection once the request has arrived
+ * (a replica that crashed under it).
  */
 export async function replica(address: string, port: number, behaviour: 'serve' | 'reset' = 'serve'): Promise<Server> {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       if (behaviour === 'reset') request.socket.destroy();
-      else response.writeHead(200, { 'content-type': 'text/plain' }).end(address);
+      else
+        response
+          .writeHead(200, { 'content-type': 'text/plain', 'x-seen-request-id': request.headers['x-request-id'] ?? '' })
+          .end(address);
     });
   });
   await new Promise<void>((listening) => server.listen(port, address, listening));
