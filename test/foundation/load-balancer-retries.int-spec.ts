@@ -10,9 +10,9 @@ import { Nginx } from '../topology/nginx';
  * What the load balancer configurations retry on another replica when the first one fails
  * the request (a replica killed mid-request, or one that closed a kept-alive connection as
  * the request went out on it): idempotent methods always, a POST only with an
- * Idempotency-Key. Behind each config: a replica that resets every connection once a request
- * arrives and a healthy one, both kept in the rotation, so every kind of request meets the
- * failing replica first some of the time.
+ * Idempotency-Key and only on a route that honours the key. Behind each config: a replica that
+ * resets every connection once a request arrives and a healthy one, both kept in the rotation,
+ * so every kind of request meets the failing replica first some of the time.
  */
 
 interface Seen {
@@ -114,22 +114,24 @@ describe('load balancer retries', () => {
     await new Promise((resolve) => good.server.close(resolve));
   });
 
+  // The path of the requests other than keyed orders: an inventory adjustment with a key is
+  // applied twice if sent twice, since only POST /v1/orders honours the key.
   const configs: [string, () => Promise<Nginx>, string][] = [
     [
       'test/topology/nginx.ts (the topology runs)',
       () => Nginx.start([{ prefix: '/', ports: [bad.port, good.port] }], { maxFails: 0 }),
-      '/v1/orders',
+      '/v1/inventory',
     ],
     [
       'docker/nginx/replicated.conf',
       () => Nginx.launch(shippedConfig('replicated.conf', [bad.port, good.port])),
-      '/v1/orders',
+      '/v1/inventory',
     ],
     // A path of each upstream group: every location hands keyed POSTs to its own group.
     [
       'docker/nginx/split.conf (commerce)',
       () => Nginx.launch(shippedConfig('split.conf', [bad.port, good.port])),
-      '/v1/orders',
+      '/v1/inventory',
     ],
     [
       'docker/nginx/split.conf (catalog)',
@@ -167,14 +169,55 @@ describe('load balancer retries', () => {
     }
   });
 
+  it('each config retries keyed POSTs of exactly the routes whose API document takes an Idempotency-Key', () => {
+    type Operation = { parameters?: { name: string; in: string }[] };
+    const api = JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const posts = Object.entries(api.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([method]) => method === 'post')
+        .map(([, operation]) => ({
+          route: `POST ${path.replace(/\{[^}]+\}/g, randomUUID())}`,
+          takesKey: (operation.parameters ?? []).some(
+            (p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key',
+          ),
+        })),
+    );
+    expect(posts.filter((p) => p.takesKey).map((p) => p.route)).toContain('POST /v1/orders');
+    expect(posts.filter((p) => !p.takesKey).length).toBeGreaterThan(5);
+    const texts: [string, string][] = [
+      ...['replicated.conf', 'split.conf'].map((name): [string, string] => [
+        name,
+        readFileSync(join(ROOT, 'docker', 'nginx', name), 'utf8'),
+      ]),
+      ['test/topology/nginx.ts', Nginx.config(8080, '/tmp', [{ prefix: '/', ports: [3000] }])],
+    ];
+    for (const [config, text] of texts) {
+      const entries = /map "\$request_method \$uri" \$key_honoured \{([^}]*)\}/.exec(text)?.[1] ?? '';
+      const honours = [...entries.matchAll(/^\s*"([^"]+)" 1;$/gm)].map(([, entry]) =>
+        entry!.startsWith('~')
+          ? (route: string) => new RegExp(entry!.slice(1)).test(route)
+          : (route: string) => route === entry,
+      );
+      expect({ config, entries: honours.length > 0 }).toEqual({ config, entries: true });
+      for (const { route, takesKey } of posts)
+        expect({ config, route, retried: honours.some((matches) => matches(route)) }).toEqual({
+          config,
+          route,
+          retried: takesKey,
+        });
+    }
+  });
+
   it.each(configs)(
-    '%s: GET and PUT are retried, a POST with an Idempotency-Key is retried, a POST without one is not',
+    '%s: GET and PUT are retried, a keyed POST /v1/orders is retried, other POSTs are not, keyed or not',
     async (_name, launch, path) => {
       const nginx = await launch();
       try {
-        const send = async (method: string, key?: string): Promise<Attempt> => {
+        const send = async (method: string, to: string, key?: string): Promise<Attempt> => {
           const probe = randomUUID();
-          const response = await fetch(`http://127.0.0.1:${nginx.port}${path}/x%2Fy?q=a%20b&probe=${probe}`, {
+          const response = await fetch(`http://127.0.0.1:${nginx.port}${to}?q=a%20b&probe=${probe}`, {
             method,
             headers: {
               'x-probe': probe,
@@ -186,14 +229,17 @@ describe('load balancer retries', () => {
           await response.arrayBuffer();
           return { probe, status: response.status };
         };
+        const other = `${path}/x%2Fy`;
         // Sequential, each kind twice in a row: nginx's round robin (with the retries it makes)
         // sends every other request to the resetting replica first, so each pair meets it once.
-        const attempts: Record<string, Attempt[]> = { GET: [], PUT: [], keyed: [], unkeyed: [] };
+        const attempts: Record<string, Attempt[]> = { GET: [], PUT: [], keyedOrder: [], keyed: [], unkeyed: [] };
         for (let i = 0; i < 3; i++) {
-          for (let twice = 0; twice < 2; twice++) attempts.GET!.push(await send('GET'));
-          for (let twice = 0; twice < 2; twice++) attempts.PUT!.push(await send('PUT'));
-          for (let twice = 0; twice < 2; twice++) attempts.keyed!.push(await send('POST', randomUUID()));
-          for (let twice = 0; twice < 2; twice++) attempts.unkeyed!.push(await send('POST'));
+          for (let twice = 0; twice < 2; twice++) attempts.GET!.push(await send('GET', other));
+          for (let twice = 0; twice < 2; twice++) attempts.PUT!.push(await send('PUT', other));
+          for (let twice = 0; twice < 2; twice++)
+            attempts.keyedOrder!.push(await send('POST', '/v1/orders', randomUUID()));
+          for (let twice = 0; twice < 2; twice++) attempts.keyed!.push(await send('POST', other, randomUUID()));
+          for (let twice = 0; twice < 2; twice++) attempts.unkeyed!.push(await send('POST', other));
         }
         const metBad = (list: Attempt[]) => list.filter((a) => bad.probes.has(a.probe));
         const deliveries = (a: Attempt) => good.seen.filter((s) => s.probe === a.probe);
@@ -202,21 +248,28 @@ describe('load balancer retries', () => {
 
         // Retried: answered by the healthy replica, which got each request exactly once.
         for (const a of [...attempts.GET!, ...attempts.PUT!]) expect(a.status).toBe(200);
-        for (const a of attempts.keyed!) expect(a.status).toBe(201);
-        for (const a of [...attempts.GET!, ...attempts.PUT!, ...attempts.keyed!]) expect(deliveries(a)).toHaveLength(1);
-        // Not retried: a POST without a key that reached the failing replica is a 502 and went nowhere else.
-        for (const a of metBad(attempts.unkeyed!)) {
-          expect(a.status).toBe(502);
-          expect(deliveries(a)).toHaveLength(0);
+        for (const a of attempts.keyedOrder!) expect(a.status).toBe(201);
+        for (const a of [...attempts.GET!, ...attempts.PUT!, ...attempts.keyedOrder!])
+          expect(deliveries(a)).toHaveLength(1);
+        // Not retried: a POST that reached the failing replica is a 502 and went nowhere else,
+        // with or without a key its route ignores.
+        for (const kind of ['keyed', 'unkeyed']) {
+          for (const a of metBad(attempts[kind]!))
+            expect({ kind, ...a, deliveries: deliveries(a).length }).toEqual({
+              kind,
+              ...a,
+              status: 502,
+              deliveries: 0,
+            });
+          for (const a of attempts[kind]!.filter((u) => !bad.probes.has(u.probe))) expect(a.status).toBe(201);
         }
-        for (const a of attempts.unkeyed!.filter((u) => !bad.probes.has(u.probe))) expect(a.status).toBe(201);
 
         // The retried POST reached the replica as sent: method, raw URI, headers and body.
-        const [retried] = metBad(attempts.keyed!);
+        const [retried] = metBad(attempts.keyedOrder!);
         const delivered = deliveries(retried!)[0]!;
         expect(delivered).toEqual({
           method: 'POST',
-          url: `${path}/x%2Fy?q=a%20b&probe=${retried!.probe}`,
+          url: `/v1/orders?q=a%20b&probe=${retried!.probe}`,
           probe: retried!.probe,
           idempotencyKey: expect.any(String),
           body: JSON.stringify({ probe: retried!.probe, text: 'é' }),

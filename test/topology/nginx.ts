@@ -24,7 +24,8 @@ export interface Route {
 /**
  * A real nginx (Debian's package) in front of the app processes: round-robin with
  * keep-alive to the upstreams, retrying on the next upstream what is safe to retry (as
- * docker/nginx/*.conf do): idempotent methods, and POSTs that carry an Idempotency-Key.
+ * docker/nginx/*.conf do): idempotent methods, and POSTs that carry an Idempotency-Key to a
+ * route that honours it (POST /v1/orders).
  */
 export class Nginx {
   private constructor(
@@ -41,7 +42,7 @@ export class Nginx {
           `  upstream u${i} {\n${route.ports.map((p) => `    server 127.0.0.1:${p} max_fails=${maxFails} fail_timeout=2s;`).join('\n')}\n    keepalive 16;\n  }`,
       )
       .join('\n');
-    // proxy_next_upstream takes no variables: a POST with an Idempotency-Key goes (`return 418`,
+    // proxy_next_upstream takes no variables: a keyed POST /v1/orders goes (`return 418`,
     // method, URI and body untouched) to its upstream's named location that retries it.
     const locations = routes
       .map(
@@ -65,9 +66,13 @@ http {
   client_max_body_size 2m;
   keepalive_timeout 65s;
   keepalive_requests 100000;
-  map "$request_method:$http_idempotency_key" $keyed_post {
+  map "$request_method $uri" $key_honoured {
     default 0;
-    "~^POST:." 1;
+    "~^POST /v1/orders/?$" 1;
+  }
+  map "$key_honoured:$http_idempotency_key" $keyed_post {
+    default 0;
+    "~^1:." 1;
   }
 ${upstreams}
   server {
