@@ -332,6 +332,45 @@ describe('Kubernetes manifests a restricted cluster admits (docker/k8s)', () => 
     }
   });
 
+  it('app probes wait out the longest migration and give /health/ready longer than its slowest check', () => {
+    const checks = readinessCheckTimeoutsMs();
+    expect(checks.length).toBeGreaterThan(3);
+    const slowestCheckSeconds = Math.max(...checks) / 1000;
+    for (const { name, dir, objects } of rendered) {
+      const entry = appImageEntry(dir);
+      const apps = appWorkloads(objects, entry).flatMap((workload) =>
+        containers(workload)
+          .filter((c) => isAppImage(c.image, entry))
+          .map((container) => ({ workload, container: container as Container & Probes })),
+      );
+      expect(apps.filter(({ workload }) => workload.kind === 'Deployment').length).toBeGreaterThan(0);
+      const problems = apps.flatMap(({ workload, container }) => {
+        const where = `${name}: ${workload.kind} ${workload.metadata.name}`;
+        const { startupProbe: startup, readinessProbe: ready, livenessProbe: live } = container;
+        // The migration Job serves no HTTP; a probe there would kill it mid-migration.
+        if (workload.kind === 'Job')
+          return startup || ready || live ? [`${where}: probes a process that serves no HTTP`] : [];
+        const found: string[] = [];
+        const paths = [startup?.httpGet?.path, ready?.httpGet?.path, live?.httpGet?.path];
+        if (paths.join() !== '/health/startup,/health/ready,/health/live')
+          found.push(`${where}: probes ${paths.join()}`);
+        // A pod that starts first migrates under the advisory lock, or waits behind the Job's;
+        // some migrations copy whole tables: the kubelet must not restart it within 30 minutes.
+        const startupSeconds =
+          (startup?.initialDelaySeconds ?? 0) + (startup?.periodSeconds ?? 10) * (startup?.failureThreshold ?? 3);
+        if (startupSeconds < 30 * 60) found.push(`${where}: the startup probe gives up after ${startupSeconds} s`);
+        // Kubernetes' default timeoutSeconds is 1: a check still within its own time would fail the probe.
+        const readyTimeout = ready?.timeoutSeconds ?? 1;
+        if (readyTimeout <= slowestCheckSeconds)
+          found.push(`${where}: readiness times out at ${readyTimeout} s, a check may take ${slowestCheckSeconds} s`);
+        const liveTimeout = live?.timeoutSeconds ?? 1;
+        if (liveTimeout < 2) found.push(`${where}: liveness times out at ${liveTimeout} s, one busy event-loop turn`);
+        return found;
+      });
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('each Ingress serves HTTPS for every host it routes', () => {
     for (const { name, objects } of rendered) {
       const ingresses = objects.filter((o) => o.kind === 'Ingress') as (K8sObject & {
@@ -353,6 +392,52 @@ describe('Kubernetes manifests a restricted cluster admits (docker/k8s)', () => 
     }
   });
 });
+
+/** What the kubelet reads of a probe (Kubernetes' defaults: period 10 s, 3 failures, timeout 1 s). */
+interface Probe {
+  httpGet?: { path?: string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  failureThreshold?: number;
+  timeoutSeconds?: number;
+}
+
+interface Probes {
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+}
+
+/**
+ * The time each readiness check of the app may take, from the source: the timeout given to each
+ * `contributors.add(name, check, timeoutMs)` call, or HealthContributors' default.
+ */
+function readinessCheckTimeoutsMs(): number[] {
+  const source = (path: string) => readFileSync(path, 'utf8');
+  const fallback = Number(
+    /add\(key: string, check: HealthCheckFn, timeoutMs = (\d+)\)/.exec(
+      source(join(ROOT, 'libs', 'health', 'health-contributors.ts')),
+    )?.[1],
+  );
+  expect(fallback).toBeGreaterThan(0);
+  const sources = [join(ROOT, 'libs'), join(ROOT, 'src')].flatMap(function walk(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : /(?<!\.spec)\.ts$/.test(name) ? [path] : [];
+    });
+  });
+  return sources.flatMap((path) => {
+    const text = source(path);
+    return [...text.matchAll(/\bcontributors\.add\(/g)].map((call) => {
+      // The call's arguments, up to its closing parenthesis.
+      let depth = 1;
+      let at = call.index + call[0].length;
+      for (; depth > 0 && at < text.length; at++) depth += text[at] === '(' ? 1 : text[at] === ')' ? -1 : 0;
+      const timeout = /,\s*(\d[\d_]*)\s*,?\s*\)$/.exec(text.slice(call.index, at))?.[1];
+      return timeout ? Number(timeout.replace(/_/g, '')) : fallback;
+    });
+  });
+}
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
