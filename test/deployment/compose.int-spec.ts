@@ -341,6 +341,58 @@ describe('the compose stacks: replica, restarts, alerts, PostgreSQL', () => {
     },
   );
 
+  skippedUnless('promtool', 'prometheus')(
+    'TesseraHighErrorRate and TesseraSlowP99 leave out probes and scrapes: a /health/ready 503 burst and a slow /metrics fire nothing (promtool test rules)',
+    async () => {
+      const series = (route: string, status: number, values: string, le?: string) => ({
+        series: `http_request_duration_seconds_${le ? 'bucket' : 'count'}{method="GET",route="${route}",status_code="${status}",instance="a:3000"${le ? `,le="${le}"` : ''}}`,
+        values,
+      });
+      // 1 request/s to a route, fast; the kubelet's readiness probe every 5 s, answered 503 while a
+      // dependency is down; a Prometheus scrape every 10 s taking 0.5 to 1 s.
+      const traffic = [
+        series('/v1/products', 200, '0+60x30'),
+        ...['0.1', '+Inf'].map((le) => series('/v1/products', 200, '0+60x30', le)),
+        series('/health/ready', 503, '0+12x30'),
+        ...['0.1', '+Inf'].map((le) => series('/health/ready', 503, '0+12x30', le)),
+        series('/metrics', 200, '0+6x30'),
+        series('/metrics', 200, '0x30', '0.5'),
+        ...['1', '+Inf'].map((le) => series('/metrics', 200, '0+6x30', le)),
+      ];
+      const stdout = await promtoolTestRules([
+        {
+          interval: '1m',
+          input_series: traffic,
+          alert_rule_test: [
+            { eval_time: '25m', alertname: 'TesseraHighErrorRate', exp_alerts: [] },
+            { eval_time: '25m', alertname: 'TesseraSlowP99', exp_alerts: [] },
+          ],
+        },
+        {
+          // The same, and 1 in 10 orders answered 500: that fires.
+          interval: '1m',
+          input_series: [...traffic, series('/v1/orders', 500, '0+6x30')],
+          alert_rule_test: [
+            {
+              eval_time: '25m',
+              alertname: 'TesseraHighErrorRate',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'page' },
+                  exp_annotations: {
+                    summary: 'More than 1 % of requests fail with 5xx',
+                    runbook_url: 'docs/operations.md#tesserahigherrorrate',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ]);
+      expect(stdout).toContain('SUCCESS');
+    },
+  );
+
   it('PostgreSQL: compose pins one major inside the stated support range, whose ends CI runs', () => {
     const range = /PostgreSQL (\d+) to (\d+)/.exec(OPERATIONS);
     expect(range).not.toBeNull();

@@ -252,6 +252,26 @@ describe('the dashboard', () => {
     expect(targets.filter((t) => t.expr.includes('$module')).length).toBeGreaterThan(5);
   });
 
+  it('computes the error share and latencies as the alerts do, without probes and scrapes', () => {
+    // /health/* and /metrics are in http_request_duration_seconds: readiness answers 503 while a
+    // dependency is down, and a scrape of a busy process can take a while.
+    const figures = expressions().filter(
+      ({ where, expr }) =>
+        (where.startsWith('alert') || where.startsWith('panel')) &&
+        expr.includes('http_request_duration_seconds') &&
+        (expr.includes('status_code=~"5.."') || expr.includes('histogram_quantile')),
+    );
+    expect(figures.map(({ where }) => where)).toEqual(
+      expect.arrayContaining(['alert TesseraHighErrorRate', 'alert TesseraSlowP99', 'panel "Error rate (5xx share)"']),
+    );
+    const counted = figures.flatMap(({ where, expr }) =>
+      [...expr.matchAll(/http_request_duration_seconds_\w+(\{[^}]*\})?/g)]
+        .filter(([, selector]) => !selector?.includes('route!~"/health/.*|/metrics"'))
+        .map(([selector]) => `${where}: ${selector}`),
+    );
+    expect(counted).toEqual([]);
+  });
+
   it('has CPU, memory, event-loop lag, payments, webhooks and Redis panels on the metrics that measure them', () => {
     const panels = dashboard().panels.filter((panel) => panel.type !== 'row');
     const chartOf = (title: RegExp): string =>
