@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
@@ -127,5 +129,53 @@ describe.each(queueBackends())('acknowledged delivery ($name queues)', (backend)
       `SELECT max(position)::text AS position FROM fixture_notes.outbox`,
     );
     expect(mark?.position).toBe(last!.position);
+  });
+
+  it('an event committed after later ones were delivered is still found when its job is lost', async () => {
+    const deadlineMs = 8000;
+    // Alone: the earlier processes sweep with a 1 s deadline, shorter than the transaction below.
+    await Promise.all(apps.map((earlier) => earlier.stop()));
+    const app = await start(['--modules', 'notes,tally'], {
+      EVENT_DELIVERY_DEADLINE_SECONDS: String(deadlineMs / 1000),
+    });
+    const noteId = randomUUID();
+    const held = new Client({ connectionString: db.url });
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      const heldAt = Date.now();
+      // Its position is taken now and its commit comes later (a slow transaction). The row is
+      // written as the relay leaves it once it has sent it: the queue then lost its job.
+      const [row] = (
+        await held.query<{ position: string }>(
+          `INSERT INTO fixture_notes.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload, sent_at)
+           VALUES ($1, 'notes.note-created', 1, $2, 1, $3, now()) RETURNING position::text`,
+          [randomUUID(), noteId, JSON.stringify({ noteId, text: 'committed late' })],
+        )
+      ).rows;
+      // A later event commits and is delivered meanwhile; the reconciler sweeps every 300 ms.
+      const later = (await request(app.url).post('/v1/notes').send({ text: 'overtakes' }).expect(201)).body.id;
+      await eventually(
+        () => copies([later]),
+        (rows) => rows.length === 1,
+        { what: 'the later event handled' },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const [mark] = await db.query<{ position: string }>(
+        `SELECT position::text FROM fixture_tally.delivery_watermarks WHERE publisher = 'notes'`,
+      );
+      expect(BigInt(mark?.position ?? '0')).toBeLessThan(BigInt(row!.position));
+      // Shorter than the deadline: the case the reconciler must cover.
+      expect(Date.now() - heldAt).toBeLessThan(deadlineMs);
+      await held.query('COMMIT');
+    } finally {
+      await held.end();
+    }
+    const [handled] = await eventually(
+      () => copies([noteId]),
+      (rows) => rows.length === 1,
+      { what: 'the late event published again', timeoutMs: deadlineMs + 10_000 },
+    );
+    expect(handled!.handled_count).toBe(1);
   });
 });

@@ -103,7 +103,7 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
       [publisher],
     )) as { position: string }[];
     const since = mark?.position ?? '0';
-    const rows = await this.outboxRows(publisher, keys, `position > $1 ORDER BY position LIMIT ${SWEEP_ROWS}`, [since]);
+    const rows = await this.passableRows(publisher, keys, since);
     const inbox = await this.recorded(rows);
     let watermark = since;
     const missing: ReconciledRow[] = [];
@@ -173,6 +173,26 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     return { rows, settled: due.filter((r) => !found.has(r.event_id)).map((r) => r.event_id) };
   }
 
+  /**
+   * The rows after the watermark that it may pass: the first SWEEP_ROWS, cut at the first one inserted
+   * less than the deadline ago. Positions are taken at insert and commit out of order, so a lower one
+   * still unseen belongs to a transaction open since before that insert; past the deadline, that is a
+   * transaction open longer than the deadline. Younger rows cannot be due anyway
+   * (docs/decisions/0044-watermark-trails-the-delivery-deadline.md).
+   */
+  private async passableRows(publisher: string, keys: ReadonlySet<string>, since: string): Promise<ReconciledRow[]> {
+    const { schema, pool } = this.outboxOf(publisher);
+    const { rows } = await pool.pool.query<ReconciledRow>(
+      `SELECT * FROM (
+         SELECT *, bool_and(occurred_at < clock_timestamp() - make_interval(secs => $3))
+                     OVER (ORDER BY position) AS passable
+           FROM (${this.outboxSelect(schema, '$2', '$3')} AND position > $1 ORDER BY position LIMIT ${SWEEP_ROWS}) walk
+       ) prefix WHERE passable ORDER BY position`,
+      [since, eventNames(keys), this.deadlineSeconds],
+    );
+    return rows.filter((row) => keys.has(eventKey({ name: row.event_name, version: row.event_version })));
+  }
+
   private async outboxRows(
     publisher: string,
     keys: ReadonlySet<string>,
@@ -180,14 +200,18 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
     values: unknown[],
   ): Promise<ReconciledRow[]> {
     const { schema, pool } = this.outboxOf(publisher);
-    const names = [...new Set([...keys].map((key) => key.slice(0, key.lastIndexOf('@'))))];
     const { rows } = await pool.pool.query<ReconciledRow>(
-      `SELECT ${OUTBOX_ROW_COLUMNS}, sent_at IS NOT NULL AS sent,
-              coalesce(sent_at < clock_timestamp() - make_interval(secs => $${values.length + 2}), false) AS due
-         FROM ${schema}.outbox WHERE event_name = ANY($${values.length + 1}::text[]) AND ${where}`,
-      [...values, names, this.deadlineSeconds],
+      `${this.outboxSelect(schema, `$${values.length + 1}`, `$${values.length + 2}`)} AND ${where}`,
+      [...values, eventNames(keys), this.deadlineSeconds],
     );
     return rows.filter((row) => keys.has(eventKey({ name: row.event_name, version: row.event_version })));
+  }
+
+  /** Outbox rows of the named events, with whether each was sent, and sent longer than the deadline ago. */
+  private outboxSelect(schema: string, names: string, deadline: string): string {
+    return `SELECT ${OUTBOX_ROW_COLUMNS}, sent_at IS NOT NULL AS sent,
+              coalesce(sent_at < clock_timestamp() - make_interval(secs => ${deadline}), false) AS due
+         FROM ${schema}.outbox WHERE event_name = ANY(${names}::text[])`;
   }
 
   private async recorded(rows: readonly { event_id: string }[]): Promise<Set<string>> {
@@ -213,4 +237,9 @@ export class EventReconciler implements OnApplicationBootstrap, BeforeApplicatio
   private get deadlineSeconds(): number {
     return this.settings.eventDeliveryDeadlineSeconds;
   }
+}
+
+/** The event names of `name@version` keys. */
+function eventNames(keys: ReadonlySet<string>): string[] {
+  return [...new Set([...keys].map((key) => key.slice(0, key.lastIndexOf('@'))))];
 }
