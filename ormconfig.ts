@@ -28,6 +28,7 @@ const pools = new DatabasePools({
   shares: { requests: 1, events: 0, queues: 0 },
   acquireTimeoutMs: settings.databasePoolTimeoutMs,
   preparedStatements: settings.databasePreparedStatements,
+  replicaQueryTimeoutMs: settings.replicaQueryTimeoutMs,
   primaryUrl: url,
   primaryDirectUrl: settings.databaseDirectUrl ?? url,
 });

@@ -108,6 +108,7 @@ export async function runTessera(launch: Launch): Promise<void> {
     shares,
     acquireTimeoutMs: settings.databasePoolTimeoutMs,
     preparedStatements: settings.databasePreparedStatements,
+    replicaQueryTimeoutMs: settings.replicaQueryTimeoutMs,
     primaryUrl,
     primaryDirectUrl: settings.databaseDirectUrl ?? primaryUrl,
   });

@@ -41,6 +41,12 @@ export const coreSettings = defineSettings({
     10,
     'A replica further behind than this is taken out of rotation until it catches up.',
   ),
+  replicaQueryTimeoutMs: setting(
+    'REPLICA_QUERY_TIMEOUT_MS',
+    integer(100, 600_000),
+    5000,
+    "How long a query on a read replica may go unanswered before the replica counts as failed: it leaves the rotation and the read runs again on the primary. Without it, a replica that stops answering (a network partition, a frozen VM) holds its reads and their connections for good. Keep it above the slowest read you serve; the primary's statements have no such limit.",
+  ),
   replicaCheckIntervalMs: setting(
     'REPLICA_CHECK_INTERVAL_MS',
     integer(100, 60_000),

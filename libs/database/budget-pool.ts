@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import pg, { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { Gauge, Histogram, register } from 'prom-client';
 import { connectionUnfit } from './database-unreachable';
@@ -16,6 +17,13 @@ export interface BudgetPoolOptions {
   readonly preparedStatements: boolean;
   /** Sends a statement before the one ahead of it is answered (node-postgres `pipeline`). */
   readonly pipeline?: boolean;
+  /**
+   * How long a statement may wait for its answer before it fails (node-postgres `query_timeout`);
+   * its connection is then closed. Unset: no limit.
+   */
+  readonly queryTimeoutMs?: number;
+  /** TCP keepalive, so that the kernel finds a connection whose peer vanished. */
+  readonly keepAlive?: boolean;
 }
 
 const acquireSeconds = registeredMetric(
@@ -47,11 +55,14 @@ export class BudgetPool {
       application_name: `tessera:${options.role}`,
       ...(options.preparedStatements ? {} : { Client: UnnamedStatementClient }),
       ...(options.pipeline ? { pipeline: true } : {}),
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+      ...(options.keepAlive ? { keepAlive: true, keepAliveInitialDelayMillis: 10_000 } : {}),
     };
     this.pool = new Pool(config);
     // A dropped idle connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
     closeUnfitConnections(this.pool);
+    if (options.queryTimeoutMs) this.pool.on('connect', closedOnReadTimeout);
     trackPool(this);
   }
 
@@ -152,6 +163,38 @@ function closedWhenUnfit(client: PoolClient): PoolClient {
   const release = client.release.bind(client);
   client.release = (error?: Error | boolean) => release(error ?? (unfit.has(client) ? true : undefined));
   return client;
+}
+
+/** Whether a statement got no answer within its pool's `queryTimeoutMs` (node-postgres says so in words). */
+export function queryTimedOut(error: unknown): boolean {
+  return error instanceof Error && /Query read timeout/.test(String(error));
+}
+
+/**
+ * A statement that timed out was sent and may never be answered (a silent socket): the connection
+ * is closed at once, so that nobody queues behind it and its holder's release drops it.
+ */
+function closedOnReadTimeout(client: PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const closeIfTimedOut = (error: unknown) => {
+    if (!queryTimedOut(error)) return;
+    unfit.add(client);
+    (client as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
+  };
+  client.query = ((...args: unknown[]) => {
+    const callback = args.at(-1);
+    // pg-pool's `query()` passes a callback; TypeORM awaits the promise.
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        closeIfTimedOut(error);
+        (callback as (error: unknown, result: unknown) => void)(error, result);
+      };
+      return query(...args);
+    }
+    const result = query(...args);
+    if (result instanceof Promise) result.catch(closeIfTimedOut);
+    return result;
+  }) as PoolClient['query'];
 }
 
 /** Every statement unnamed: before PgBouncer 1.21 a transaction-mode pooler loses prepared statements. */

@@ -7,6 +7,8 @@ export interface DatabasePoolsOptions {
   /** How long a caller waits for a connection before it gets "database unavailable". */
   readonly acquireTimeoutMs: number;
   readonly preparedStatements: boolean;
+  /** How long a statement on a read replica may go unanswered before it fails (REPLICA_QUERY_TIMEOUT_MS). */
+  readonly replicaQueryTimeoutMs: number;
   /** The primary without a pooler, for LISTEN; a module's own database is reached at its URL. */
   readonly primaryUrl: string;
   readonly primaryDirectUrl: string;
@@ -62,6 +64,10 @@ export class DatabasePools {
         // A replica that does not answer quickly is better skipped than waited for.
         acquireTimeoutMs: Math.min(1000, this.options.acquireTimeoutMs),
         preparedStatements: this.options.preparedStatements,
+        // A replica that stops answering mid-query (a partition, a frozen VM) would hold the read
+        // and its connection forever; timed out, the read runs again on the primary.
+        queryTimeoutMs: this.options.replicaQueryTimeoutMs,
+        keepAlive: true,
       });
       this.replicas.set(url, pool);
     }
@@ -86,6 +92,9 @@ export class DatabasePools {
     let entry = this.databases.get(url);
     if (!entry) {
       const { requests, events } = this.options.shares;
+      // No query timeout on the primary: nothing bounds its statements today (partition maintenance,
+      // a relay batch, a bulk write may rightly run long), and with no other server to run them on,
+      // a timeout would only turn a slow statement into a failed one.
       const pool = (role: 'requests' | 'events', max: number) =>
         new BudgetPool({
           role,

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { queryTimedOut } from './budget-pool';
 import { databaseUnreachable } from './database-unreachable';
 import { readsByTarget, type ReplicaSet } from './replica-set';
 
@@ -13,9 +14,12 @@ const CURRENT_LSN = `SELECT pg_current_wal_lsn()::text AS lsn`;
 /** How long one reading of a server's LSN serves reads without a token. */
 const LSN_REUSE_MS = 100;
 
-/** A replica in recovery cancels queries that conflict with replay: the primary can answer them. */
-function unreachable(error: unknown): boolean {
-  if (databaseUnreachable(error)) return true;
+/**
+ * A replica that cannot be reached or stopped answering (REPLICA_QUERY_TIMEOUT_MS) has failed; one in
+ * recovery cancels queries that conflict with replay. The primary can answer them all.
+ */
+function replicaFailed(error: unknown): boolean {
+  if (databaseUnreachable(error) || queryTimedOut(error)) return true;
   const failure = error as { code?: unknown; driverError?: { code?: unknown } } | null | undefined;
   return (failure?.driverError?.code ?? failure?.code) === '40001';
 }
@@ -46,7 +50,7 @@ export class ReadDataSource {
         readsByTarget.inc({ module: this.module, target: 'replica' });
         return { value, lsn };
       } catch (error) {
-        if (!unreachable(error)) throw error;
+        if (!replicaFailed(error)) throw error;
         this.replicaSet?.markFailed(index, error);
         this.ready.delete(index);
       }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { QueryConfig } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { registeredMetric } from '#libs/observability';
 import { describeError } from './describe-error';
@@ -40,12 +41,23 @@ export const readsByTarget = registeredMetric(
     }),
 );
 
+/** How long a check waits for a replica's (or the primary's) answer: one that slow is better skipped. */
+const CHECK_TIMEOUT_MS = 1000;
+
+// node-postgres honours a query's own `query_timeout`; its types do not know the field.
+const CHECK_QUERY: QueryConfig & { readonly query_timeout: number } = {
+  text: `SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replay,
+                extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float AS since`,
+  query_timeout: CHECK_TIMEOUT_MS,
+};
+
 /** A replica silent, not in recovery or past REPLICA_MAX_LAG_SECONDS leaves the rotation until a check finds it fit. */
 export class ReplicaSet {
   private readonly logger = new Logger('Replicas');
   readonly replicas: ReplicaState[];
   private readonly pools: BudgetPool[];
   private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
   private next = 0;
 
   constructor(
@@ -69,9 +81,14 @@ export class ReplicaSet {
 
   start(): void {
     if (this.replicas.length === 0) return;
-    void this.check();
-    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** A check still running is not started again: checks of a silent replica must not pile up. */
+  private tick(): void {
+    this.checking ??= this.check().finally(() => (this.checking = undefined));
   }
 
   /** A healthy replica already past the consistency token, if given; none means the primary. */
@@ -95,7 +112,8 @@ export class ReplicaSet {
   }
 
   private async check(): Promise<void> {
-    const primaryLsn = await this.primary.currentLsn().catch(() => undefined);
+    // Unknown when the primary is slow: the lag is then read from the replica's replay time.
+    const primaryLsn = await withTimeout(this.primary.currentLsn(), CHECK_TIMEOUT_MS).catch(() => undefined);
     await Promise.all(
       this.replicas.map(async (replica, index) => {
         try {
@@ -103,10 +121,7 @@ export class ReplicaSet {
             recovery: boolean;
             replay: string | null;
             since: number | null;
-          }>(
-            `SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replay,
-                    extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float AS since`,
-          );
+          }>(CHECK_QUERY);
           const row = rows[0]!;
           if (!row.recovery) throw new Error('not a replica (not in recovery)');
           replica.replayLsn = row.replay ?? undefined;
@@ -136,6 +151,15 @@ export class ReplicaSet {
   async stop(): Promise<void> {
     clearInterval(this.timer);
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function replicaName(url: string): string {

@@ -45,6 +45,7 @@ describe('catalog reads on a real streaming replica', () => {
         DATABASE_URL: db.url,
         DATABASE_REPLICA_URLS: replica.toString(),
         REPLICA_CHECK_INTERVAL_MS: '200',
+        REPLICA_QUERY_TIMEOUT_MS: '1000',
         ADMIN_EMAILS: ADMIN_EMAIL,
       },
     });
@@ -152,5 +153,32 @@ describe('catalog reads on a real streaming replica', () => {
     if (statuses.some((s) => s !== 200)) console.log(app.output().slice(-3000));
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+
+  it('answers from the primary when the replica stops answering mid-read, and takes it out of rotation', async () => {
+    const search = () => request(app.url).get(`/v1/products?q=${randomUUID().slice(0, 8)}`);
+    // Open connections to the replica, which then fall silent under the reads below.
+    for (let i = 0; i < 4; i++) await search().expect(200);
+    const replicaAt = await replicaReads();
+    expect(replicaAt).toBeGreaterThan(0);
+    proxy.silent = true;
+    try {
+      const reads = await Promise.all(Array.from({ length: 4 }, () => search().timeout(10_000)));
+      expect(reads.map((read) => read.status)).toEqual([200, 200, 200, 200]);
+      const ready = await request(app.url).get('/health/ready').timeout(5_000);
+      expect(ready.body.details.replicas.status).toBe('degraded');
+      // Out of rotation, reads go to the primary at once.
+      await search().timeout(2_000).expect(200);
+    } finally {
+      proxy.silent = false;
+    }
+    await eventually(
+      () => request(app.url).get('/health/ready'),
+      (r) => r.body.details?.replicas?.status === 'up',
+      { what: 'replica back in rotation' },
+    );
+    const backAt = await replicaReads();
+    await search().expect(200);
+    expect(await replicaReads()).toBeGreaterThan(backAt);
   });
 });

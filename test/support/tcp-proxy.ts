@@ -2,11 +2,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A TCP forwarder the test can take down and bring back, to play a database or Redis
- * that goes away and returns, without touching the shared CI services.
+ * that goes away and returns, or that falls silent, without touching the shared CI services.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** While set, bytes are dropped both ways and connections stay open: a partition, a frozen VM. */
+  silent = false;
 
   constructor(
     readonly port: number,
@@ -22,7 +24,8 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -31,6 +34,14 @@ export class TcpProxy {
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
     this.server = server;
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk) => {
+      if (this.silent || to.write(chunk)) return;
+      from.pause();
+      to.once('drain', () => from.resume());
+    });
   }
 
   /** Stops listening and cuts every open connection. */
