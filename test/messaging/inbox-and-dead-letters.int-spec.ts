@@ -283,6 +283,54 @@ describe.each(queueBackends())('inbox, retries and dead letters ($name queues)',
     expect((await deadLetters()).items.some((d) => d.id === letter.id)).toBe(false);
   });
 
+  it('replays a dead letter asked for by several admins at once once, answering each of them', async () => {
+    // One at a time: events handled in one transaction would spend their scripted failures faster.
+    const notes: string[] = [];
+    const letters: DeadLetterView[] = [];
+    for (let i = 0; i < 4; i++) {
+      notes.push(
+        (
+          await request(app.url)
+            .post('/v1/notes')
+            .send({ text: `fail:3 race ${i}` })
+            .expect(201)
+        ).body.id,
+      );
+      letters.push(await deadLetterOf(notes[i]!));
+    }
+    for (const letter of letters) {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          request(app.url)
+            .post('/v1/admin/dead-letters/replay')
+            .set('Authorization', `Bearer ${token}`)
+            .send({ ids: [letter.id] }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      const winners = answers.filter((answer) => answer.body.replayed.includes(letter.id));
+      expect(winners).toHaveLength(1);
+      for (const answer of answers.filter((a) => !winners.includes(a)))
+        expect(answer.body).toEqual({ replayed: [], notFound: [letter.id] });
+    }
+    for (const id of notes) {
+      const handled = await eventually(
+        () => copy(id),
+        (r) => r.status === 200,
+        { what: `the replayed note ${id} handled` },
+      );
+      expect(handled.body.handledCount).toBe(1);
+    }
+    // Ids that are no dead letter (any more) are answered for, whatever their shape.
+    const odd = ['tally/no-such-job', 'nobody/job', 'no-slash', letters[0]!.id];
+    const answered = await request(app.url)
+      .post('/v1/admin/dead-letters/replay')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ ids: odd })
+      .expect(200);
+    expect(answered.body).toEqual({ replayed: [], notFound: odd });
+  });
+
   it('sends a payload that breaks its contract to dead letters without retries', async () => {
     await db.query(
       `INSERT INTO fixture_notes.outbox (event_id, event_name, event_version, aggregate_id, aggregate_version, payload)

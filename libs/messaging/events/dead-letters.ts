@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { ErrorCode, type Job } from 'bullmq';
 import type { EventEnvelope } from '#libs/contracts';
 import { EVENT_BATCH_JOB, type EventBatch } from './delivery-jobs';
 import type { EventQueues } from './event-queues';
@@ -43,23 +43,34 @@ export class DeadLetters {
     return { items: all.slice(offset, offset + limit), total: all.length };
   }
 
-  /** Moves dead letters back to their queue with a fresh attempt count; returns how many. */
+  /** Moves dead letters back to their queue with a fresh attempt count; ids that are none are notFound. */
   async replay(ids: readonly string[] | 'all'): Promise<{ replayed: string[]; notFound: string[] }> {
     const targets = ids === 'all' ? (await this.list(Number.MAX_SAFE_INTEGER, 0)).items.map((d) => d.id) : ids;
     const replayed: string[] = [];
     const notFound: string[] = [];
-    for (const id of targets) {
-      const [subscriber, jobId] = id.split('/', 2);
-      const known = subscriber !== undefined && this.subscriptions.subscribingModules().includes(subscriber);
-      const job = known && jobId ? await this.queues.get(inboxQueueName(subscriber)).getJob(jobId) : undefined;
-      if (!job || !(await job.isFailed())) {
-        notFound.push(id);
-        continue;
-      }
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      replayed.push(id);
+    for (const id of new Set(targets)) {
+      if (await this.replayOne(id)) replayed.push(id);
+      else notFound.push(id);
     }
     return { replayed, notFound };
+  }
+
+  /**
+   * Retries the failed job without asking its state first: the queue checks it in the same atomic
+   * step, so of two replays at once one wins and the other learns the job is no longer failed.
+   */
+  private async replayOne(id: string): Promise<boolean> {
+    const [subscriber, jobId] = id.split('/', 2);
+    if (!subscriber || !jobId || !this.subscriptions.subscribingModules().includes(subscriber)) return false;
+    const job = await this.queues.get(inboxQueueName(subscriber)).getJob(jobId);
+    if (!job) return false;
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    } catch (error) {
+      if (notADeadLetter(error)) return false;
+      throw error;
+    }
   }
 
   private describe(subscriber: string, job: Job<EventEnvelope | EventBatch>): DeadLetter {
@@ -79,4 +90,15 @@ export class DeadLetters {
       payload: batch ?? first?.payload,
     };
   }
+}
+
+/**
+ * BullMQ's answer, on Redis and on PostgreSQL alike, when the job is gone ("Missing key for job …")
+ * or in another state than failed ("Job … is not in the failed state"): another replay got it first,
+ * or it was never a dead letter.
+ */
+export function notADeadLetter(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === ErrorCode.JobNotExist || code === ErrorCode.JobNotInState) return true;
+  return /is not in the failed state|does not exist|Missing key for job/.test(String(error));
 }
