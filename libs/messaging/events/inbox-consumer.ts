@@ -189,7 +189,8 @@ export class InboxConsumer implements OnApplicationBootstrap {
           return result;
         },
         (error: unknown) => {
-          eventMetrics.failed.inc(labels);
+          // An outage is waited out and spends no attempt (docs/decisions/0040-outages-spend-no-attempts.md).
+          if (!databaseUnreachable(error)) eventMetrics.failed.inc(labels);
           throw error;
         },
       );

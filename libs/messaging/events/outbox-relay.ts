@@ -78,7 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    const rows = await this.dataSource.transaction(async (manager) => {
       const outbox = `${this.module.schema}.outbox`;
       // Claims and marks in one statement: if enqueueing fails, the rollback unmarks them.
       // ARRAY(...) evaluates the locking subquery once, before the update. `sent_at IS NULL` keeps
@@ -93,7 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       );
       // RETURNING has no order; subscribers get each aggregate's events in outbox order.
       const rows = claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return rows;
       const eventsBySubscriber = new Map<string, EventEnvelope[]>();
       const spans = new Map<string, MessagingSpan>();
       for (const row of rows) {
@@ -107,7 +107,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           events.push(envelope);
           eventsBySubscriber.set(subscriber, events);
         }
-        eventMetrics.published.inc({ event: key, module: this.module.name });
       }
       const enqueued = Promise.all(
         [...eventsBySubscriber].map(([subscriber, events]) => {
@@ -128,8 +127,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           },
         );
       }
-      return rows.length;
+      return rows;
     });
+    // Counted once queued and marked sent: a failed enqueue or commit leaves them to the next batch.
+    for (const row of rows) {
+      eventMetrics.published.inc({
+        event: eventKey({ name: row.event_name, version: row.event_version }),
+        module: this.module.name,
+      });
+    }
+    return rows.length;
   }
 
   /** Wakes on the process's LISTEN connection; after it was lost, drains whatever came meanwhile. */
