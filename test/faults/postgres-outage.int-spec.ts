@@ -180,7 +180,9 @@ describe.each(queueBackends())('fault: PostgreSQL restarted and stopped under lo
       // Nor did the process answer anyone a 500, the sandbox's webhooks to itself included.
       expect(logged.serverErrors).toEqual([]);
       expect(logged.warnings).toBeLessThan(150);
-      expect(deferred).toBeGreaterThan(0);
+      // With the queues in PostgreSQL a job cannot be put back while it is down either, only when a
+      // connection broke and the queue's was already back (docs/decisions/0040): by chance, not by design.
+      if (backend.name === 'redis') expect(deferred).toBeGreaterThan(0);
       expect(stock).toMatchObject({ reserved: 0, onHand: STOCK - rows[0]!.confirmed });
     } finally {
       await db.end();
