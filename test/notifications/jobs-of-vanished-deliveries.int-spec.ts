@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { Client } from 'pg';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
-import { eventEnvelope } from '../support/event-envelope';
+import { orderEvent } from '../support/event-envelope';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { deliveryQueue, inboxQueue } from '../support/inbox-queue';
@@ -80,20 +80,7 @@ describe.each(queueBackends())('notifications: jobs of deliveries that vanished 
     request(app.url).delete(`/v1/webhook-endpoints/${id}`).set('Authorization', customer.bearer).expect(204);
   /** An order placed by the customer, put on notifications' inbox as the relay would. */
   const placeOrder = async () => {
-    const orderId = randomUUID();
-    const money = { amount: 1000, currency: 'EUR' };
-    const event = eventEnvelope({
-      name: 'ordering.order-placed',
-      publisher: 'ordering',
-      aggregateId: orderId,
-      payload: {
-        orderId,
-        customerId: customer.id,
-        lines: [{ productId: randomUUID(), sku: 'SKU-1', quantity: 1, unitPrice: money }],
-        total: money,
-        paymentMethod: 'card',
-      },
-    });
+    const event = orderEvent('order-placed', randomUUID(), customer.id);
     await inbox.add(`${event.name}@1`, event, { jobId: `test_${event.id}`, removeOnComplete: true });
     await eventually(
       () => db.query(`SELECT 1 FROM notifications.inbox WHERE event_id = $1`, [event.id]),

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Queue } from 'bullmq';
 import request from 'supertest';
 import { startApp, type AppProcess } from '../support/app-process';
-import { eventEnvelope } from '../support/event-envelope';
+import { orderEvent } from '../support/event-envelope';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { inboxQueue } from '../support/inbox-queue';
@@ -85,20 +85,7 @@ describe.each(queueBackends())('notifications: a webhook answer must complete in
         .send({ url: `http://127.0.0.1:${receiverPort}${path}`, eventTypes: ['order.placed'] })
         .expect(201)
     ).body as { id: string };
-    const orderId = randomUUID();
-    const money = { amount: 1000, currency: 'EUR' };
-    const event = eventEnvelope({
-      name: 'ordering.order-placed',
-      publisher: 'ordering',
-      aggregateId: orderId,
-      payload: {
-        orderId,
-        customerId: customer.id,
-        lines: [{ productId: randomUUID(), sku: 'SKU-1', quantity: 1, unitPrice: money }],
-        total: money,
-        paymentMethod: 'card',
-      },
-    });
+    const event = orderEvent('order-placed', randomUUID(), customer.id);
     await inbox.add(`${event.name}@1`, event, { jobId: `test_${event.id}`, removeOnComplete: true });
     const [entry] = await eventually(
       async () =>

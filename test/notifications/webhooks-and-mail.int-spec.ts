@@ -12,26 +12,13 @@ import { byKey, byKeyCondition } from '../../src/modules/notifications/infrastru
 import { queueBackends } from '../support/queue-backends';
 import { freshEmail, sessionFor } from '../support/sessions';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { eventEnvelope } from '../support/event-envelope';
+import { orderEvent } from '../support/event-envelope';
 
 /*
  * What needs settings the e2e deployments do not have: an endpoint disabled after a tiny
  * number of failures, and emails written as .eml files when no SMTP server is configured.
  * Ordering's events are put on notifications' inbox queue as the relay would.
  */
-
-const money = { amount: 4200, currency: 'EUR' };
-const line = () => ({ productId: randomUUID(), sku: 'SKU-1', quantity: 1, unitPrice: money });
-
-function orderEvent(name: 'order-placed' | 'order-confirmed', orderId: string, customerId: string) {
-  const base = { orderId, customerId, lines: [line()], total: money };
-  return eventEnvelope({
-    name: `ordering.${name}`,
-    publisher: 'ordering',
-    aggregateId: orderId,
-    payload: name === 'order-placed' ? { ...base, paymentMethod: 'card' } : base,
-  });
-}
 
 describe.each(queueBackends())('notifications: endpoint auto-disable and .eml outbox ($name queues)', (backend) => {
   let db: TestDatabase;

@@ -24,3 +24,20 @@ export function eventEnvelope(event: {
     payload: event.payload,
   };
 }
+
+/** Ordering's OrderPlaced or OrderConfirmed for one line of 42 EUR, as notifications hears it. */
+export function orderEvent(name: 'order-placed' | 'order-confirmed', orderId: string, customerId: string) {
+  const money = { amount: 4200, currency: 'EUR' };
+  const base = {
+    orderId,
+    customerId,
+    lines: [{ productId: randomUUID(), sku: 'SKU-1', quantity: 1, unitPrice: money }],
+    total: money,
+  };
+  return eventEnvelope({
+    name: `ordering.${name}`,
+    publisher: 'ordering',
+    aggregateId: orderId,
+    payload: name === 'order-placed' ? { ...base, paymentMethod: 'card' } : base,
+  });
+}
